@@ -1,0 +1,80 @@
+//! `#[model]`: serialization, JSON Schema and validation for a type, through `oxapi` alone.
+//!
+//! The derives are named through `::oxapi::__private` and told where their crates live
+//! (`#[serde(crate = ..)]` and friends), so a service's `Cargo.toml` needs only `oxapi`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::parse::Parser;
+use syn::{Data, DeriveInput, Path, Token};
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let krate = match parse_crate_option(attr) {
+        Ok(krate) => krate,
+        Err(error) => {
+            let error = error.to_compile_error();
+            return quote!(#error #item);
+        }
+    };
+    let input: DeriveInput = match syn::parse2(item.clone()) {
+        Ok(input) => input,
+        Err(_) => {
+            let error = syn::Error::new(
+                proc_macro2::Span::call_site(),
+                "`#[model]` applies to a struct or an enum",
+            )
+            .to_compile_error();
+            return quote!(#error #item);
+        }
+    };
+    let ox = quote!(#krate::__private);
+    let crate_string = |name: &str| format!("{}::__private::{name}", quote!(#krate)).replace(' ', "");
+    let serde_path = crate_string("serde");
+    let schemars_path = crate_string("schemars");
+    let validator_path = crate_string("validator");
+
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // validator derives for structs only; enums are checked by serde alone.
+    let (validate_derive, validate_attr, validate_body) = match &input.data {
+        Data::Struct(_) => (
+            quote!(, #ox::validator::Validate),
+            quote!(#[validate(crate = #validator_path)]),
+            quote!(#ox::validation_result(#ox::validator::Validate::validate(self))),
+        ),
+        _ => (quote!(), quote!(), quote!(::core::result::Result::Ok(()))),
+    };
+
+    quote! {
+        #[derive(#ox::serde::Serialize, #ox::serde::Deserialize, #ox::schemars::JsonSchema #validate_derive)]
+        #[serde(crate = #serde_path)]
+        #[schemars(crate = #schemars_path)]
+        #validate_attr
+        #input
+
+        impl #impl_generics #ox::Validate for #ident #ty_generics #where_clause {
+            fn validate(&self) -> ::core::result::Result<(), #ox::ValidationErrors> {
+                #validate_body
+            }
+        }
+    }
+}
+
+/// `#[model]` takes one optional option: `crate = path` for a renamed `oxapi`.
+fn parse_crate_option(attr: TokenStream) -> syn::Result<Path> {
+    if attr.is_empty() {
+        return Ok(syn::parse_quote!(::oxapi));
+    }
+    let parser = |input: syn::parse::ParseStream<'_>| {
+        input.parse::<Token![crate]>()?;
+        input.parse::<Token![=]>()?;
+        let path: Path = input.parse()?;
+        Ok(path)
+    };
+    parser.parse2(attr).map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            "`#[model]` takes no options except `crate = path`",
+        )
+    })
+}

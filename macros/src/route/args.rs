@@ -1,0 +1,229 @@
+//! Parses the route attribute's arguments: `"/path", key = value, ...`.
+//!
+//! Every value keeps its span, so later checks can point at the exact token.
+
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, LitInt, LitStr, Path, Token, bracketed};
+
+use crate::errors::{Errors, suggest};
+
+/// Options accepted by every route attribute.
+const OPTIONS: &[&str] = &[
+    "tags",
+    "status",
+    "operation_id",
+    "hidden",
+    "body_limit",
+    "crate",
+];
+
+/// Options accepted only by `#[route(...)]`, which names its method and path.
+const ROUTE_OPTIONS: &[&str] = &["method", "path"];
+
+/// The arguments of a route attribute, as written.
+#[derive(Default)]
+pub(crate) struct RouteArgs {
+    pub(crate) method: Option<MethodArg>,
+    pub(crate) path: Option<LitStr>,
+    pub(crate) tags: Vec<LitStr>,
+    pub(crate) status: Option<LitInt>,
+    pub(crate) operation_id: Option<LitStr>,
+    pub(crate) hidden: Option<Ident>,
+    pub(crate) body_limit: Option<LitInt>,
+    pub(crate) krate: Option<Path>,
+}
+
+/// A method named in `#[route(method = ...)]`: `GET` or `"PURGE"`.
+pub(crate) struct MethodArg {
+    pub(crate) name: String,
+    pub(crate) span: proc_macro2::Span,
+}
+
+/// One `key = value` (or bare `key`) pair, before it is checked.
+struct Option_ {
+    key: Ident,
+    value: OptionValue,
+}
+
+enum OptionValue {
+    None,
+    Str(LitStr),
+    Int(LitInt),
+    Ident(Ident),
+    Path(Path),
+    StrList(Vec<LitStr>),
+}
+
+impl Parse for Option_ {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let key = if input.peek(Token![crate]) {
+            let token: Token![crate] = input.parse()?;
+            Ident::new("crate", token.span)
+        } else {
+            input.call(syn::ext::IdentExt::parse_any)?
+        };
+        if !input.peek(Token![=]) {
+            return Ok(Self {
+                key,
+                value: OptionValue::None,
+            });
+        }
+        input.parse::<Token![=]>()?;
+        let value = if input.peek(LitStr) {
+            OptionValue::Str(input.parse()?)
+        } else if input.peek(LitInt) {
+            OptionValue::Int(input.parse()?)
+        } else if input.peek(syn::token::Bracket) {
+            let content;
+            bracketed!(content in input);
+            let items = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+            OptionValue::StrList(items.into_iter().collect())
+        } else if key == "crate" {
+            OptionValue::Path(input.parse()?)
+        } else if input.peek(Ident) {
+            OptionValue::Ident(input.parse()?)
+        } else {
+            return Err(input.error("expected a string, an integer, a list `[\"a\", \"b\"]` or a name"));
+        };
+        Ok(Self { key, value })
+    }
+}
+
+impl RouteArgs {
+    /// Parses `tokens`; `method` is `None` for `#[route(...)]`.
+    ///
+    /// Errors go to `errors`; what could be read is returned regardless.
+    pub(crate) fn parse(
+        method: Option<&str>,
+        tokens: proc_macro2::TokenStream,
+        errors: &mut Errors,
+    ) -> Self {
+        let parser = |input: ParseStream<'_>| -> syn::Result<(Option<LitStr>, Vec<Option_>)> {
+            let mut path = None;
+            if method.is_some() {
+                if input.is_empty() {
+                    return Err(input.error(
+                        "expected the route's path first, for example `#[get(\"/items/{id}\")]`",
+                    ));
+                }
+                if !input.peek(LitStr) {
+                    return Err(input.error(
+                        "expected the route's path as a string literal, for example `\"/items/{id}\"`",
+                    ));
+                }
+                path = Some(input.parse::<LitStr>()?);
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+            }
+            let options = Punctuated::<Option_, Token![,]>::parse_terminated(input)?;
+            Ok((path, options.into_iter().collect()))
+        };
+        let (path, options) = match syn::parse::Parser::parse2(parser, tokens) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                errors.push(error);
+                return Self::default();
+            }
+        };
+
+        let mut args = Self {
+            path,
+            ..Self::default()
+        };
+        let mut seen: Vec<String> = Vec::new();
+        for option in options {
+            let key = option.key.to_string();
+            if seen.contains(&key) {
+                errors.at(&option.key, format!("`{key}` is given twice; keep one"));
+                continue;
+            }
+            seen.push(key.clone());
+            args.apply(method.is_none(), option, errors);
+        }
+        if method.is_none() {
+            if args.method.is_none() {
+                errors.span(
+                    proc_macro2::Span::call_site(),
+                    "`#[route]` needs a method and a path: `#[route(method = \"PURGE\", path = \"/cache\")]`",
+                );
+            } else if args.path.is_none() {
+                errors.span(
+                    proc_macro2::Span::call_site(),
+                    "`#[route]` needs a path: add `path = \"/...\"`",
+                );
+            }
+        }
+        args
+    }
+
+    fn apply(&mut self, is_route: bool, option: Option_, errors: &mut Errors) {
+        let Option_ { key, value } = option;
+        let name = key.to_string();
+        match (name.as_str(), value) {
+            ("tags", OptionValue::StrList(tags)) => self.tags = tags,
+            ("tags", _) => errors.at(&key, "`tags` takes a list of strings: `tags = [\"items\"]`"),
+            ("status", OptionValue::Int(status)) => self.status = Some(status),
+            ("status", _) => errors.at(&key, "`status` takes a status code: `status = 201`"),
+            ("operation_id", OptionValue::Str(id)) => self.operation_id = Some(id),
+            ("operation_id", _) => errors.at(
+                &key,
+                "`operation_id` takes a string: `operation_id = \"readItem\"`",
+            ),
+            ("hidden", OptionValue::None) => self.hidden = Some(key),
+            ("hidden", _) => errors.at(&key, "`hidden` takes no value: write `hidden`"),
+            ("body_limit", OptionValue::Int(limit)) => self.body_limit = Some(limit),
+            ("body_limit", _) => errors.at(
+                &key,
+                "`body_limit` takes a size in bytes: `body_limit = 1_048_576`",
+            ),
+            ("crate", OptionValue::Path(path)) => self.krate = Some(path),
+            ("crate", OptionValue::Str(path)) => match path.parse::<Path>() {
+                Ok(parsed) => self.krate = Some(parsed),
+                Err(error) => errors.push(error),
+            },
+            ("crate", _) => errors.at(&key, "`crate` takes a path: `crate = ::my_oxapi`"),
+            ("method", value) if is_route => match value {
+                OptionValue::Str(method) => {
+                    self.method = Some(MethodArg {
+                        name: method.value(),
+                        span: method.span(),
+                    });
+                }
+                OptionValue::Ident(method) => {
+                    self.method = Some(MethodArg {
+                        name: method.to_string(),
+                        span: method.span(),
+                    });
+                }
+                _ => errors.at(&key, "`method` takes a method name: `method = \"PURGE\"`"),
+            },
+            ("path", value) if is_route => match value {
+                OptionValue::Str(path) => self.path = Some(path),
+                _ => errors.at(&key, "`path` takes a string: `path = \"/cache\"`"),
+            },
+            (other, _) => {
+                let mut valid: Vec<&str> = OPTIONS.to_vec();
+                if is_route {
+                    valid.extend_from_slice(ROUTE_OPTIONS);
+                }
+                let hint = match suggest(other, &valid) {
+                    Some(close) => format!(": did you mean `{close}`?"),
+                    None => String::new(),
+                };
+                errors.at(
+                    &key,
+                    format!(
+                        "unknown route option `{other}`{hint} (valid options: {})",
+                        valid
+                            .iter()
+                            .map(|v| format!("`{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Generates code from a checked [`Route`]: the user's function, unchanged but for oxapi's
+//! parameter attributes, plus a same-named type that carries the route for `routes![..]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::model::{Route, Source};
+use super::signature::HandlerFn;
+
+pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
+    let krate = &route.krate;
+    let ox = quote!(#krate::__private);
+    let ident = &route.ident;
+    let vis = &handler.vis;
+
+    let handler_fn = generate_handler(route, &ox);
+    let describe_fn = generate_describe(route, &ox);
+
+    let method = &route.method;
+    let path = &route.path;
+    let fn_name = ident.to_string();
+    let operation_id = &route.operation_id;
+    let summary = option_str(route.summary.as_deref());
+    let description = option_str(route.description.as_deref());
+    let tags = &route.tags;
+    let deprecated = route.deprecated;
+    let hidden = route.hidden;
+    let dispatch = if route.is_async {
+        quote!(#ox::Dispatch::EventLoop)
+    } else {
+        quote!(#ox::Dispatch::BlockingPool)
+    };
+    let status = match route.status {
+        Some(code) => quote!(::core::option::Option::Some(#code)),
+        None => quote!(::core::option::Option::None),
+    };
+    let body_limit = match route.body_limit {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
+
+    quote! {
+        // A handler that drops a future without awaiting it (a forgotten `.await`) is a bug
+        // that FastAPI only warns about at run time; here it does not compile.
+        #[deny(unused_must_use)]
+        #handler
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code, missing_docs, missing_debug_implementations, unreachable_pub)]
+        #vis struct #ident {}
+
+        #[doc(hidden)]
+        #[allow(non_snake_case, unused_mut, unused_variables, clippy::all)]
+        const _: () = {
+            impl #ox::Route for #ident {
+                const ROUTE: #ox::RouteDef = #ox::RouteDef {
+                    method: #method,
+                    path: #path,
+                    handler: __oxapi_handler,
+                    describe: __oxapi_describe,
+                    meta: #ox::RouteMeta {
+                        fn_name: #fn_name,
+                        module_path: ::core::module_path!(),
+                        operation_id: #operation_id,
+                        summary: #summary,
+                        description: #description,
+                        tags: &[#(#tags),*],
+                        deprecated: #deprecated,
+                        hidden: #hidden,
+                        dispatch: #dispatch,
+                        status: #status,
+                        body_limit: #body_limit,
+                    },
+                };
+            }
+
+            #handler_fn
+            #describe_fn
+        };
+    }
+}
+
+fn option_str(value: Option<&str>) -> TokenStream {
+    match value {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The function the router calls: extracts every parameter, reports all failures at once,
+/// then calls the user's function on the event loop or the blocking pool.
+fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
+    let ident = &route.ident;
+    let args: Vec<_> = (0..route.params.len())
+        .map(|i| format_ident!("__oxapi_arg{}", i))
+        .collect();
+
+    let mut path_params = Vec::new();
+    let mut extractions = Vec::new();
+    let mut body = None;
+    for (param, arg) in route.params.iter().zip(&args) {
+        let ty = &param.ty;
+        let span = ty.span();
+        match &param.source {
+            Source::Path { index, name } => path_params.push(quote_spanned! {span=>
+                let #arg = #ox::path_param::<#ty>(&__oxapi_parts, &__oxapi_path, #index, #name, &mut __oxapi_rejections);
+            }),
+            Source::Query(name) => extractions.push(quote_spanned! {span=>
+                let #arg = __oxapi_rejections.take(#ox::query_param::<#ty>(&__oxapi_parts, #name));
+            }),
+            Source::Header(name) => extractions.push(quote_spanned! {span=>
+                let #arg = __oxapi_rejections.take(#ox::header_param::<#ty>(&__oxapi_parts, #name));
+            }),
+            Source::Cookie(name) => extractions.push(quote_spanned! {span=>
+                let #arg = __oxapi_rejections.take(#ox::cookie_param::<#ty>(&__oxapi_parts, #name));
+            }),
+            Source::Parts => extractions.push(quote_spanned! {span=>
+                let #arg = __oxapi_rejections.take(
+                    <#ty as #ox::FromRequestParts>::from_request_parts(&mut __oxapi_parts, &__oxapi_ctx).await
+                );
+            }),
+            Source::Body => {
+                body = Some(quote_spanned! {span=>
+                    let #arg = __oxapi_rejections.take(
+                        <#ty as #ox::FromRequest>::from_request(
+                            #ox::Request::from_parts(__oxapi_parts, __oxapi_body),
+                            &__oxapi_ctx,
+                        ).await
+                    );
+                });
+            }
+        }
+    }
+
+    let unpack = if args.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            let (#(::core::option::Option::Some(#args),)*) = (#(#args,)*) else {
+                return __oxapi_rejections.into_response();
+            };
+        }
+    };
+
+    let status = match route.status {
+        Some(code) => quote!(::core::option::Option::Some(#code)),
+        None => quote!(::core::option::Option::None),
+    };
+    let output_span = route
+        .output
+        .as_ref()
+        .map_or_else(|| ident.span(), |output| output.span());
+    let finish = quote_spanned! {output_span=> #ox::finish(__oxapi_output, #status) };
+    let call = if route.is_async {
+        quote! {
+            let __oxapi_output = #ident(#(#args),*).await;
+            #finish
+        }
+    } else {
+        quote! {
+            #ox::run_blocking(&__oxapi_ctx, move || {
+                let __oxapi_output = #ident(#(#args),*);
+                #finish
+            }).await
+        }
+    };
+    let body_limit = match route.body_limit {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
+    let boxed = quote_spanned! {ident.span()=> #ox::boxed_handler_future };
+
+    quote! {
+        fn __oxapi_handler(
+            __oxapi_request: #ox::Request,
+            __oxapi_path: #ox::PathParams,
+            __oxapi_app: &#ox::Shared,
+        ) -> #ox::HandlerFuture {
+            let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
+            #boxed(async move {
+                let __oxapi_ctx = #ox::request_context(&__oxapi_app, #body_limit);
+                let mut __oxapi_rejections = #ox::Rejections::new();
+                let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+                #(#path_params)*
+                #(#extractions)*
+                #body
+                #unpack
+                #call
+            })
+        }
+    }
+}
+
+/// The function that describes the operation: each extractor and the return type add what
+/// they know (parameters, body, responses, required state). Called once, at startup.
+fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
+    let mut parts = Vec::new();
+    for param in &route.params {
+        let ty = &param.ty;
+        let span = ty.span();
+        parts.push(match &param.source {
+            Source::Path { name, .. } => quote_spanned! {span=>
+                __oxapi_op.param::<#ty>(#ox::ParamLocation::Path, #name);
+            },
+            Source::Query(name) => quote_spanned! {span=>
+                __oxapi_op.param::<#ty>(#ox::ParamLocation::Query, #name);
+            },
+            Source::Header(name) => quote_spanned! {span=>
+                __oxapi_op.param::<#ty>(#ox::ParamLocation::Header, #name);
+            },
+            Source::Cookie(name) => quote_spanned! {span=>
+                __oxapi_op.param::<#ty>(#ox::ParamLocation::Cookie, #name);
+            },
+            Source::Parts => quote_spanned! {span=>
+                <#ty as #ox::FromRequestParts>::describe(__oxapi_op);
+            },
+            Source::Body => quote_spanned! {span=>
+                <#ty as #ox::FromRequest>::describe(__oxapi_op);
+            },
+        });
+    }
+    quote! {
+        fn __oxapi_describe(__oxapi_op: &mut #ox::OperationDoc) {
+            #(#parts)*
+        }
+    }
+}

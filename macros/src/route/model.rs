@@ -1,0 +1,580 @@
+//! Checks a parsed route into a [`Route`] that cannot hold bad states: every placeholder has
+//! its parameter, at most one parameter reads the body, no parameter is named twice.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, LitStr, Pat, Path, ReturnType, Type};
+
+use super::args::RouteArgs;
+use super::signature::{HandlerFn, summary_and_description};
+use crate::errors::Errors;
+
+/// Type names that read the request body when used as a parameter.
+const BODY_TYPES: &[&str] = &["Json", "Form", "Bytes", "String", "Body", "Multipart"];
+
+/// A route, checked and ready to generate.
+pub(crate) struct Route {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) params: Vec<Param>,
+    pub(crate) is_async: bool,
+    pub(crate) ident: Ident,
+    pub(crate) output: Option<Type>,
+    pub(crate) summary: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) deprecated: bool,
+    pub(crate) hidden: bool,
+    pub(crate) operation_id: String,
+    pub(crate) status: Option<u16>,
+    pub(crate) body_limit: Option<u64>,
+    pub(crate) krate: Path,
+}
+
+/// One handler parameter and where its value comes from.
+pub(crate) struct Param {
+    pub(crate) ty: Type,
+    pub(crate) source: Source,
+}
+
+/// Where a parameter's value comes from.
+pub(crate) enum Source {
+    /// The `index`-th placeholder of the path template, named `name`.
+    Path { index: usize, name: String },
+    /// A single query parameter (`#[query]`).
+    Query(String),
+    /// A single header (`#[header]`).
+    Header(String),
+    /// A single cookie (`#[cookie]`).
+    Cookie(String),
+    /// An extractor that reads the request head only.
+    Parts,
+    /// An extractor that consumes the request body.
+    Body,
+}
+
+/// A `{name}` or `{*name}` in a path template.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Placeholder {
+    pub(crate) name: String,
+    pub(crate) catch_all: bool,
+}
+
+/// Parses a path template into its placeholders, or says what is wrong with it.
+pub(crate) fn parse_template(path: &str) -> Result<Vec<Placeholder>, String> {
+    if !path.starts_with('/') {
+        return Err(format!("a route path must start with `/`: write \"/{path}\""));
+    }
+    let segments: Vec<&str> = path[1..].split('/').collect();
+    let mut placeholders: Vec<Placeholder> = Vec::new();
+    for (position, segment) in segments.iter().enumerate() {
+        if !segment.contains(['{', '}']) {
+            continue;
+        }
+        let inner = segment
+            .strip_prefix('{')
+            .and_then(|s| s.strip_suffix('}'))
+            .filter(|inner| !inner.contains(['{', '}']))
+            .ok_or_else(|| {
+                format!(
+                    "malformed path segment `{segment}`: a placeholder is written `{{name}}` and \
+                     fills a whole segment"
+                )
+            })?;
+        let (name, catch_all) = match inner.strip_prefix('*') {
+            Some(name) => (name, true),
+            None => (inner, false),
+        };
+        if name.is_empty() {
+            return Err(format!(
+                "empty placeholder `{segment}`: name it, for example `{{id}}`"
+            ));
+        }
+        if !is_identifier(name) {
+            return Err(format!(
+                "placeholder `{{{name}}}` must be a Rust identifier, because it names a parameter"
+            ));
+        }
+        if catch_all && position + 1 != segments.len() {
+            return Err(format!(
+                "catch-all `{{*{name}}}` must be the last segment of the path"
+            ));
+        }
+        if placeholders.iter().any(|p| p.name == name) {
+            return Err(format!(
+                "placeholder `{{{name}}}` appears twice in the path; each name must be unique"
+            ));
+        }
+        placeholders.push(Placeholder {
+            name: name.to_owned(),
+            catch_all,
+        });
+    }
+    Ok(placeholders)
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "_"
+}
+
+fn is_method_token(method: &str) -> bool {
+    !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// A parameter attribute (`#[query]`, `#[header("x-id")]`, ...), as found on one parameter.
+pub(crate) struct ParamAttr {
+    kind: ParamAttrKind,
+    name: Option<LitStr>,
+    span: Span,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ParamAttrKind {
+    Query,
+    Header,
+    Cookie,
+    Body,
+}
+
+impl ParamAttrKind {
+    fn from_ident(ident: &Ident) -> Option<Self> {
+        Some(match ident.to_string().as_str() {
+            "query" => Self::Query,
+            "header" => Self::Header,
+            "cookie" => Self::Cookie,
+            "body" => Self::Body,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Query => "query",
+            Self::Header => "header",
+            Self::Cookie => "cookie",
+            Self::Body => "body",
+        }
+    }
+}
+
+/// Removes oxapi's parameter attributes from `handler` (rustc would reject them) and
+/// returns them, one list per parameter.
+pub(crate) fn take_param_attrs(handler: &mut HandlerFn, errors: &mut Errors) -> Vec<Vec<ParamAttr>> {
+    let mut all = Vec::new();
+    for input in &mut handler.sig.inputs {
+        let mut found = Vec::new();
+        if let FnArg::Typed(typed) = input {
+            let mut kept = Vec::new();
+            for attr in typed.attrs.drain(..) {
+                let Some(kind) = attr.path().get_ident().and_then(ParamAttrKind::from_ident) else {
+                    kept.push(attr);
+                    continue;
+                };
+                let name = match &attr.meta {
+                    syn::Meta::Path(_) => None,
+                    syn::Meta::List(_) if kind != ParamAttrKind::Body => match attr.parse_args::<LitStr>() {
+                        Ok(name) => Some(name),
+                        Err(_) => {
+                            errors.at(
+                                &attr,
+                                format!(
+                                    "expected `#[{0}]` or `#[{0}(\"name\")]`",
+                                    kind.as_str()
+                                ),
+                            );
+                            None
+                        }
+                    },
+                    _ => {
+                        errors.at(&attr, format!("`#[{}]` takes no value", kind.as_str()));
+                        None
+                    }
+                };
+                found.push(ParamAttr {
+                    kind,
+                    name,
+                    span: attr.span(),
+                });
+            }
+            typed.attrs = kept;
+        }
+        all.push(found);
+    }
+    all
+}
+
+impl Route {
+    /// Checks everything; returns `None` if anything was wrong (the errors say what).
+    pub(crate) fn check(
+        method: Option<&str>,
+        args: RouteArgs,
+        handler: &HandlerFn,
+        param_attrs: Vec<Vec<ParamAttr>>,
+        errors: &mut Errors,
+    ) -> Option<Self> {
+        let sig = &handler.sig;
+        let method = match (method, &args.method) {
+            (Some(method), _) => method.to_owned(),
+            (None, Some(arg)) => {
+                if !is_method_token(&arg.name) {
+                    errors.span(arg.span, format!("`{}` is not a valid HTTP method", arg.name));
+                }
+                arg.name.to_ascii_uppercase()
+            }
+            (None, None) => String::new(),
+        };
+
+        if let Some(constness) = &sig.constness {
+            errors.at(constness, "a handler cannot be a `const fn`; remove `const`");
+        }
+        if let syn::Safety::Unsafe(token) = &sig.safety {
+            errors.at(token, "a handler cannot be an `unsafe fn`; remove `unsafe`");
+        }
+        if let Some(abi) = &sig.abi {
+            errors.at(abi, "a handler cannot have an `extern` ABI; remove it");
+        }
+        if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+            errors.at(
+                &sig.generics,
+                "a handler cannot be generic: oxapi generates one concrete route per function; \
+                 remove the generic parameters and name concrete types",
+            );
+        }
+        if let Some(variadic) = &sig.variadic {
+            errors.at(variadic, "a handler cannot be variadic");
+        }
+
+        let placeholders = match &args.path {
+            Some(path) => match parse_template(&path.value()) {
+                Ok(placeholders) => placeholders,
+                Err(message) => {
+                    errors.at(path, message);
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+
+        let mut params = Vec::new();
+        let mut matched = vec![false; placeholders.len()];
+        let mut body_param: Option<String> = None;
+        let mut named: Vec<(ParamAttrKind, String)> = Vec::new();
+        for (input, attrs) in sig.inputs.iter().zip(param_attrs) {
+            let typed = match input {
+                FnArg::Receiver(receiver) => {
+                    errors.at(
+                        receiver,
+                        "a handler cannot take `self`: write a free function and pass shared \
+                         data with `State<T>`",
+                    );
+                    continue;
+                }
+                FnArg::Typed(typed) => typed,
+            };
+            let ty = (*typed.ty).clone();
+            if contains_impl_trait(&ty) {
+                errors.at(
+                    &typed.ty,
+                    "a handler parameter cannot be `impl Trait`: oxapi must know the concrete \
+                     type to extract it; name the type",
+                );
+                continue;
+            }
+            if let Type::Reference(reference) = &ty {
+                errors.at(
+                    reference,
+                    "a handler parameter must be an owned type, because it is extracted from \
+                     the request: use `String` for `&str`, `Vec<T>` for `&[T]`",
+                );
+                continue;
+            }
+            let ident = match &*typed.pat {
+                Pat::Ident(pat) => Some(pat.ident.to_string()),
+                _ => None,
+            };
+            let mut attrs = attrs.into_iter();
+            let attr = attrs.next();
+            if let Some(extra) = attrs.next() {
+                errors.span(
+                    extra.span,
+                    "a parameter takes at most one of `#[query]`, `#[header]`, `#[cookie]`, `#[body]`",
+                );
+            }
+            let placeholder = ident
+                .as_deref()
+                .and_then(|name| placeholders.iter().position(|p| p.name == name));
+
+            let source = match (attr, placeholder) {
+                (Some(attr), Some(index)) => {
+                    errors.span(
+                        attr.span,
+                        format!(
+                            "`{}` is named in two places: it is the path placeholder `{{{}}}` and \
+                             a `#[{}]` parameter; rename the parameter or the placeholder",
+                            placeholders[index].name,
+                            placeholders[index].name,
+                            attr.kind.as_str(),
+                        ),
+                    );
+                    matched[index] = true;
+                    continue;
+                }
+                (None, Some(index)) => {
+                    matched[index] = true;
+                    Source::Path {
+                        index,
+                        name: placeholders[index].name.clone(),
+                    }
+                }
+                (Some(attr), None) if attr.kind == ParamAttrKind::Body => Source::Body,
+                (Some(attr), None) => {
+                    let name = match (&attr.name, &ident) {
+                        (Some(name), _) => name.value(),
+                        (None, Some(ident)) => {
+                            let ident = ident.trim_start_matches("r#");
+                            match attr.kind {
+                                ParamAttrKind::Header => ident.replace('_', "-"),
+                                _ => ident.to_owned(),
+                            }
+                        }
+                        (None, None) => {
+                            errors.span(
+                                attr.span,
+                                format!(
+                                    "this parameter is a pattern, so `#[{0}]` cannot take its \
+                                     name from it: write `#[{0}(\"name\")]`",
+                                    attr.kind.as_str()
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    let key = match attr.kind {
+                        ParamAttrKind::Header => name.to_ascii_lowercase(),
+                        _ => name.clone(),
+                    };
+                    if named.iter().any(|(kind, n)| *kind == attr.kind && *n == key) {
+                        errors.span(
+                            attr.span,
+                            format!(
+                                "{} `{}` is read by two parameters; keep one",
+                                attr.kind.as_str(),
+                                name
+                            ),
+                        );
+                        continue;
+                    }
+                    named.push((attr.kind, key));
+                    match attr.kind {
+                        ParamAttrKind::Query => Source::Query(name),
+                        ParamAttrKind::Header => {
+                            if http_header_name_is_valid(&name) {
+                                Source::Header(name.to_ascii_lowercase())
+                            } else {
+                                errors.span(attr.span, format!("`{name}` is not a valid header name"));
+                                continue;
+                            }
+                        }
+                        ParamAttrKind::Cookie => Source::Cookie(name),
+                        ParamAttrKind::Body => Source::Body,
+                    }
+                }
+                (None, None) if reads_body(&ty) => Source::Body,
+                (None, None) => Source::Parts,
+            };
+            if matches!(source, Source::Body) {
+                let this = ident.clone().unwrap_or_else(|| "this parameter".to_owned());
+                if let Some(first) = &body_param {
+                    errors.at(
+                        typed,
+                        format!(
+                            "two parameters read the request body (`{first}` and `{this}`); \
+                             a request has one body, so keep one of them"
+                        ),
+                    );
+                    continue;
+                }
+                body_param = Some(this);
+            }
+            params.push(Param { ty, source });
+        }
+
+        if let Some(path) = &args.path {
+            for (placeholder, matched) in placeholders.iter().zip(&matched) {
+                if !matched {
+                    errors.at(
+                        path,
+                        format!(
+                            "path placeholder `{{{0}}}` has no matching parameter: add a \
+                             parameter `{0}: T` to `{1}`, or rename the placeholder",
+                            placeholder.name, sig.ident
+                        ),
+                    );
+                }
+            }
+        }
+
+        let status = args.status.as_ref().and_then(|status| {
+            match status.base10_parse::<u16>() {
+                Ok(code) if (100..=599).contains(&code) => Some(code),
+                _ => {
+                    errors.at(status, "`status` must be an HTTP status code, 100 to 599");
+                    None
+                }
+            }
+        });
+        let body_limit = args.body_limit.as_ref().and_then(|limit| {
+            limit
+                .base10_parse::<u64>()
+                .map_err(|_| errors.at(limit, "`body_limit` must be a size in bytes"))
+                .ok()
+        });
+
+        if !errors.is_empty() {
+            return None;
+        }
+        let (summary, description) = summary_and_description(&handler.doc_lines());
+        let output = match &sig.output {
+            ReturnType::Default => None,
+            ReturnType::Type(_, ty) => Some((**ty).clone()),
+        };
+        Some(Self {
+            method,
+            path: args.path.map(|p| p.value()).unwrap_or_default(),
+            params,
+            is_async: sig.asyncness.is_some(),
+            ident: sig.ident.clone(),
+            output,
+            summary,
+            description,
+            tags: args.tags.iter().map(LitStr::value).collect(),
+            deprecated: handler.is_deprecated(),
+            hidden: args.hidden.is_some(),
+            operation_id: args
+                .operation_id
+                .map(|id| id.value())
+                .unwrap_or_else(|| sig.ident.to_string().trim_start_matches("r#").to_owned()),
+            status,
+            body_limit,
+            krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::oxapi)),
+        })
+    }
+}
+
+fn http_header_name_is_valid(name: &str) -> bool {
+    is_method_token(name)
+}
+
+/// Whether `ty` (or `Option<ty>`) names one of the body-reading extractors.
+fn reads_body(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let name = last.ident.to_string();
+    if name == "Option" {
+        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
+                return reads_body(inner);
+            }
+        }
+        return false;
+    }
+    BODY_TYPES.contains(&name.as_str())
+}
+
+fn contains_impl_trait(ty: &Type) -> bool {
+    match ty {
+        Type::ImplTrait(_) => true,
+        Type::Path(path) => path.path.segments.iter().any(|segment| {
+            matches!(&segment.arguments, syn::PathArguments::AngleBracketed(args)
+                if args.args.iter().any(|arg| matches!(arg, syn::GenericArgument::Type(t) if contains_impl_trait(t))))
+        }),
+        Type::Tuple(tuple) => tuple.elems.iter().any(contains_impl_trait),
+        Type::Array(array) => contains_impl_trait(&array.elem),
+        Type::Slice(slice) => contains_impl_trait(&slice.elem),
+        Type::Paren(paren) => contains_impl_trait(&paren.elem),
+        Type::Group(group) => contains_impl_trait(&group.elem),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_parse_into_placeholders() {
+        let cases: &[(&str, &[(&str, bool)])] = &[
+            ("/", &[]),
+            ("/items", &[]),
+            ("/items/{id}", &[("id", false)]),
+            ("/a/{x}/b/{y}", &[("x", false), ("y", false)]),
+            ("/static/{*rest}", &[("rest", true)]),
+            ("/{_id}", &[("_id", false)]),
+        ];
+        for (template, expected) in cases {
+            let parsed = parse_template(template).unwrap();
+            let expected: Vec<Placeholder> = expected
+                .iter()
+                .map(|(name, catch_all)| Placeholder {
+                    name: (*name).to_owned(),
+                    catch_all: *catch_all,
+                })
+                .collect();
+            assert_eq!(parsed, expected, "{template}");
+        }
+    }
+
+    #[test]
+    fn malformed_templates_say_why() {
+        let cases: &[(&str, &str)] = &[
+            ("items", "must start with `/`"),
+            ("/items/{id", "malformed path segment"),
+            ("/items/id}", "malformed path segment"),
+            ("/items/x{id}", "fills a whole segment"),
+            ("/items/{}", "empty placeholder"),
+            ("/items/{1d}", "must be a Rust identifier"),
+            ("/items/{a-b}", "must be a Rust identifier"),
+            ("/{*rest}/more", "must be the last segment"),
+            ("/{id}/{id}", "appears twice"),
+            ("/{{id}}", "malformed path segment"),
+        ];
+        for (template, fragment) in cases {
+            let error = parse_template(template).unwrap_err();
+            assert!(error.contains(fragment), "{template}: {error}");
+        }
+    }
+
+    #[test]
+    fn body_types_are_recognised_by_name() {
+        let body: &[syn::Type] = &[
+            syn::parse_quote!(Json<Item>),
+            syn::parse_quote!(oxapi::Json<Item>),
+            syn::parse_quote!(Option<Json<Item>>),
+            syn::parse_quote!(Bytes),
+            syn::parse_quote!(String),
+            syn::parse_quote!(Form<Login>),
+        ];
+        for ty in body {
+            assert!(reads_body(ty), "{}", quote::quote!(#ty));
+        }
+        let parts: &[syn::Type] = &[
+            syn::parse_quote!(Query<Page>),
+            syn::parse_quote!(State<Db>),
+            syn::parse_quote!(HeaderMap),
+            syn::parse_quote!(Option<Query<Page>>),
+        ];
+        for ty in parts {
+            assert!(!reads_body(ty), "{}", quote::quote!(#ty));
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Parses the annotated function: attributes, visibility and signature, with the body kept
+//! as raw tokens so that rustc, not this macro, reports errors inside it.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
+use syn::{Attribute, Signature, Visibility};
+
+/// A handler function as written by the user.
+pub(crate) struct HandlerFn {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) sig: Signature,
+    pub(crate) body: TokenStream,
+}
+
+impl Parse for HandlerFn {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        let body: TokenStream = input.parse()?;
+        Ok(Self {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
+    }
+}
+
+impl HandlerFn {
+    /// The doc comment's text, one entry per `///` line.
+    pub(crate) fn doc_lines(&self) -> Vec<String> {
+        self.attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("doc"))
+            .filter_map(|attr| match &attr.meta {
+                syn::Meta::NameValue(nv) => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(text),
+                        ..
+                    }) => Some(text.value()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub(crate) fn is_deprecated(&self) -> bool {
+        self.attrs
+            .iter()
+            .any(|attr| attr.path().is_ident("deprecated"))
+    }
+}
+
+impl ToTokens for HandlerFn {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        for attr in &self.attrs {
+            attr.to_tokens(tokens);
+        }
+        self.vis.to_tokens(tokens);
+        self.sig.to_tokens(tokens);
+        self.body.to_tokens(tokens);
+    }
+}
+
+/// Splits a doc comment into the summary (first paragraph) and the description (the rest).
+pub(crate) fn summary_and_description(lines: &[String]) -> (Option<String>, Option<String>) {
+    let lines: Vec<&str> = lines
+        .iter()
+        .flat_map(|line| line.split('\n'))
+        .map(|line| line.strip_prefix(' ').unwrap_or(line).trim_end())
+        .collect();
+    let Some(start) = lines.iter().position(|line| !line.trim().is_empty()) else {
+        return (None, None);
+    };
+    let end = lines[start..]
+        .iter()
+        .position(|line| line.trim().is_empty())
+        .map_or(lines.len(), |offset| start + offset);
+    let summary = lines[start..end]
+        .iter()
+        .map(|line| line.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let description = lines[end..].join("\n").trim().to_owned();
+    let description = (!description.is_empty()).then_some(description);
+    (Some(summary), description)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &[&str]) -> Vec<String> {
+        text.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn first_paragraph_is_the_summary() {
+        let (summary, description) = summary_and_description(&lines(&[
+            " Read one item.",
+            "",
+            " Longer text,",
+            " over two lines.",
+        ]));
+        assert_eq!(summary.as_deref(), Some("Read one item."));
+        assert_eq!(description.as_deref(), Some("Longer text,\nover two lines."));
+    }
+
+    #[test]
+    fn summary_joins_wrapped_lines() {
+        let (summary, description) =
+            summary_and_description(&lines(&[" Read one", " item."]));
+        assert_eq!(summary.as_deref(), Some("Read one item."));
+        assert_eq!(description, None);
+    }
+
+    #[test]
+    fn no_doc_comment_gives_nothing() {
+        assert_eq!(summary_and_description(&[]), (None, None));
+    }
+}

@@ -1,0 +1,280 @@
+//! [`App`]: routes, state and settings, checked and built into the shared [`AppInner`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::dispatch::{BlockingPool, PoolConfig};
+use crate::extract::state::StateMap;
+use crate::route::RouteDef;
+use crate::router::Router;
+
+/// The default largest request body: 2 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The default time in-flight requests get to finish after a shutdown signal.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// An API: its routes, its shared state and its settings.
+///
+/// ```
+/// use oxapi::prelude::*;
+///
+/// #[get("/hello/{name}")]
+/// async fn hello(name: String) -> String {
+///     format!("Hello, {name}!")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = App::new().routes(routes![hello]).test_client();
+/// let response = client.get("/hello/Ada").send().await;
+/// assert_eq!(response.text(), "Hello, Ada!");
+/// # }
+/// ```
+pub struct App {
+    pub(crate) title: String,
+    pub(crate) version: String,
+    routes: Vec<RouteDef>,
+    states: StateMap,
+    body_limit: usize,
+    pool: PoolConfig,
+    pub(crate) shutdown_grace: Duration,
+}
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("title", &self.title)
+            .field("version", &self.version)
+            .field("routes", &self.routes.len())
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for App {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl App {
+    /// An app with no routes and default settings.
+    pub fn new() -> Self {
+        Self {
+            title: "API".to_owned(),
+            version: "0.1.0".to_owned(),
+            routes: Vec::new(),
+            states: StateMap::default(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            pool: PoolConfig::default(),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+        }
+    }
+
+    /// The API's title.
+    #[must_use]
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = title.into();
+        self
+    }
+
+    /// The API's version.
+    #[must_use]
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// Adds routes, usually `routes![a, b, c]`.
+    #[must_use]
+    pub fn routes(mut self, routes: impl IntoIterator<Item = RouteDef>) -> Self {
+        self.routes.extend(routes);
+        self
+    }
+
+    /// Registers shared state, read by handlers with [`State<T>`](crate::State).
+    /// One value per type; a second value of the same type replaces the first.
+    #[must_use]
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.states.insert(value);
+        self
+    }
+
+    /// The largest request body any route accepts, in bytes (default 2 MiB). A route's
+    /// `body_limit = ..` overrides it.
+    #[must_use]
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The most threads the blocking pool runs plain-`fn` handlers on (default 64).
+    #[must_use]
+    pub fn blocking_threads(mut self, threads: usize) -> Self {
+        self.pool.max_threads = threads.max(1);
+        self
+    }
+
+    /// How many plain-`fn` calls may wait for a blocking thread (default 1024). Past that,
+    /// requests get `503 Service Unavailable` at once instead of waiting without bound.
+    #[must_use]
+    pub fn blocking_queue(mut self, capacity: usize) -> Self {
+        self.pool.queue_capacity = capacity.max(1);
+        self
+    }
+
+    /// How long in-flight requests may run after a shutdown signal (default 30 s).
+    #[must_use]
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// The routes added so far.
+    pub fn route_defs(&self) -> &[RouteDef] {
+        &self.routes
+    }
+
+    /// Checks the app and builds what serves it.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found at once: routes that conflict, operation ids used twice, state a
+    /// route needs but the app was not given.
+    pub fn build(self) -> Result<Shared, BuildErrors> {
+        let mut errors = Vec::new();
+        let router = Router::new(&self.routes, &mut errors);
+        let mut seen_ids: Vec<&RouteDef> = Vec::new();
+        for route in &self.routes {
+            if let Some(first) = seen_ids
+                .iter()
+                .find(|other| other.meta.operation_id == route.meta.operation_id)
+            {
+                errors.push(BuildError::DuplicateOperationId {
+                    operation_id: route.meta.operation_id,
+                    first: first.display_name(),
+                    second: route.display_name(),
+                });
+            } else {
+                seen_ids.push(route);
+            }
+            for (id, type_name) in route.describe().states() {
+                if !self.states.contains(*id) {
+                    errors.push(BuildError::MissingState {
+                        route: route.display_name(),
+                        type_name,
+                    });
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(BuildErrors(errors));
+        }
+        Ok(Arc::new(AppInner {
+            router,
+            states: self.states,
+            body_limit: self.body_limit,
+            pool: BlockingPool::new(self.pool),
+            shutdown_grace: self.shutdown_grace,
+        }))
+    }
+}
+
+/// A built app, shared by every connection and request.
+pub type Shared = Arc<AppInner>;
+
+/// The built app. Cheap to share; made by [`App::build`].
+#[derive(Debug)]
+pub struct AppInner {
+    pub(crate) router: Router,
+    pub(crate) states: StateMap,
+    pub(crate) body_limit: usize,
+    pub(crate) pool: BlockingPool,
+    pub(crate) shutdown_grace: Duration,
+}
+
+/// One reason an app cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Two routes have the same method and path.
+    DuplicateRoute {
+        /// The route added first.
+        first: String,
+        /// The route added second.
+        second: String,
+    },
+    /// Two path templates match the same paths ambiguously.
+    PathConflict {
+        /// The route that could not be added.
+        route: String,
+        /// The route or template it conflicts with.
+        with: String,
+    },
+    /// Two operations have the same `operationId`.
+    DuplicateOperationId {
+        /// The id.
+        operation_id: &'static str,
+        /// The route that has it first.
+        first: String,
+        /// The route that has it again.
+        second: String,
+    },
+    /// A route takes `State<T>` but the app has no `T`.
+    MissingState {
+        /// The route.
+        route: String,
+        /// The state's type.
+        type_name: &'static str,
+    },
+    /// `#[route(method = ..)]` named a method that is not valid.
+    InvalidMethod {
+        /// The route.
+        route: String,
+    },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DuplicateRoute { first, second } => {
+                write!(f, "two routes have the same method and path: {first} and {second}")
+            }
+            Self::PathConflict { route, with } => {
+                write!(f, "route {route} conflicts with {with}: both match the same paths")
+            }
+            Self::DuplicateOperationId {
+                operation_id,
+                first,
+                second,
+            } => write!(
+                f,
+                "operation id `{operation_id}` is used by {first} and {second}; set `operation_id = ..` on one"
+            ),
+            Self::MissingState { route, type_name } => write!(
+                f,
+                "route {route} takes `State<{type_name}>`, but the app has no such state; add `.state(..)`"
+            ),
+            Self::InvalidMethod { route } => write!(f, "route {route} has an invalid method"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Every reason an app cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildErrors(pub Vec<BuildError>);
+
+impl fmt::Display for BuildErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the app has {} error(s)", self.0.len())?;
+        for error in &self.0 {
+            write!(f, "\n  - {error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildErrors {}

@@ -1,0 +1,195 @@
+//! Handler errors: the [`HttpError`] trait and the ready-made [`ApiError`].
+
+use std::fmt;
+
+use http::StatusCode;
+
+use crate::body::BoxError;
+use crate::problem::{Problem, kinds};
+use crate::response::{IntoResponse, Response};
+
+/// An error type a handler can return (as the `E` of `Result<T, E>`): it knows its status and
+/// renders as problem details.
+///
+/// ```
+/// use oxapi::{HttpError, Problem, StatusCode};
+///
+/// #[derive(Debug)]
+/// enum OrderError { NotFound(u64), OutOfStock }
+///
+/// impl HttpError for OrderError {
+///     fn status(&self) -> StatusCode {
+///         match self {
+///             Self::NotFound(_) => StatusCode::NOT_FOUND,
+///             Self::OutOfStock => StatusCode::CONFLICT,
+///         }
+///     }
+///     fn problem(&self) -> Problem {
+///         let problem = Problem::new(self.status());
+///         match self {
+///             Self::NotFound(id) => problem.with_detail(format!("order {id} does not exist")),
+///             Self::OutOfStock => problem.with_detail("out of stock"),
+///         }
+///     }
+/// }
+/// ```
+pub trait HttpError: fmt::Debug {
+    /// The response status.
+    fn status(&self) -> StatusCode;
+
+    /// The problem details sent to the client. The default carries the status only: for a
+    /// 5xx error, the client should not learn the server's internals.
+    fn problem(&self) -> Problem {
+        Problem::new(self.status())
+    }
+}
+
+impl<E: HttpError> IntoResponse for E {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, status = status.as_u16(), "handler failed");
+        }
+        self.problem().to_response()
+    }
+}
+
+/// A handler error with a status and problem details.
+///
+/// Any `std::error::Error` converts into a 500 with `?`; the error is logged and its text is
+/// not sent to the client.
+///
+/// ```
+/// use oxapi::ApiError;
+/// fn find(id: u64) -> Result<String, ApiError> {
+///     if id == 0 {
+///         return Err(ApiError::not_found(format!("item {id} does not exist")));
+///     }
+///     Ok(format!("item {id}"))
+/// }
+/// assert_eq!(find(0).unwrap_err().status(), oxapi::StatusCode::NOT_FOUND);
+/// ```
+pub struct ApiError {
+    problem: Problem,
+    source: Option<BoxError>,
+}
+
+impl ApiError {
+    /// An error with `status` and a `detail` for the client.
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self::from_problem(Problem::new(status).with_detail(detail))
+    }
+
+    /// An error with the given problem details.
+    pub fn from_problem(problem: Problem) -> Self {
+        Self {
+            problem,
+            source: None,
+        }
+    }
+
+    /// `400 Bad Request`.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// `401 Unauthorized`.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, detail)
+    }
+
+    /// `403 Forbidden`.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, detail)
+    }
+
+    /// `404 Not Found`.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, detail)
+    }
+
+    /// `409 Conflict`.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, detail)
+    }
+
+    /// `500 Internal Server Error` caused by `source`, which is logged but not sent.
+    pub fn internal(source: impl Into<BoxError>) -> Self {
+        Self {
+            problem: Problem::new(StatusCode::INTERNAL_SERVER_ERROR).with_type(kinds::INTERNAL),
+            source: Some(source.into()),
+        }
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.problem.status()
+    }
+
+    /// The problem details that will be sent.
+    pub fn problem_details(&self) -> &Problem {
+        &self.problem
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("ApiError");
+        debug.field("status", &self.problem.status().as_u16());
+        if let Some(detail) = self.problem.detail() {
+            debug.field("detail", &detail);
+        }
+        if let Some(source) = &self.source {
+            debug.field("source", source);
+        }
+        debug.finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = self.problem.status();
+        match self.problem.detail() {
+            Some(detail) => write!(f, "{}: {detail}", status.as_u16()),
+            None => write!(f, "{status}"),
+        }
+    }
+}
+
+impl HttpError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.problem.status()
+    }
+
+    fn problem(&self) -> Problem {
+        self.problem.clone()
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        Self::internal(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_hide_their_text() {
+        let error = ApiError::from(std::io::Error::other("disk /dev/sda1 failed"));
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = response.body().as_full().unwrap();
+        assert!(!String::from_utf8_lossy(&body).contains("sda1"));
+    }
+
+    #[test]
+    fn client_errors_carry_their_detail() {
+        let response = ApiError::not_found("no item 3").into_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body = response.body().as_full().unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("no item 3"));
+    }
+}

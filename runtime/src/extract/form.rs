@@ -1,0 +1,50 @@
+//! [`Form<T>`]: an `application/x-www-form-urlencoded` body.
+
+use http::header;
+use serde::de::DeserializeOwned;
+
+use super::body::read_body;
+use super::query::serde_error_to_field;
+use super::{FromRequest, Rejection, Request, RequestContext};
+use crate::validate::{Validate, prefixed};
+
+/// A URL-encoded form body (`application/x-www-form-urlencoded`), deserialized into `T` and
+/// validated. Failures are 415, 413 or 422 as for [`Json`](crate::Json).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Form<T>(pub T);
+
+impl<T> std::ops::Deref for Form<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+fn is_form(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(FORM))
+}
+
+impl<T: DeserializeOwned + Validate + Send> FromRequest for Form<T> {
+    type Rejection = Rejection;
+
+    async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
+        if !is_form(&request) {
+            return Err(Rejection::UnsupportedMediaType { expected: FORM });
+        }
+        let bytes = read_body(request, ctx.body_limit()).await?;
+        let deserializer = serde_html_form::Deserializer::from_bytes(&bytes);
+        let value: T = serde_path_to_error::deserialize(deserializer)
+            .map_err(|error| Rejection::invalid(serde_error_to_field("body", &error)))?;
+        value
+            .validate()
+            .map_err(|errors| Rejection::Invalid(prefixed("body", errors)))?;
+        Ok(Form(value))
+    }
+}

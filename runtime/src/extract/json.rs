@@ -1,0 +1,202 @@
+//! [`Json<T>`]: a JSON request body, or a JSON response.
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::body::read_body;
+use super::query::serde_error_to_field;
+use super::{FromRequest, Rejection, Request, RequestContext};
+use crate::body::Body;
+use crate::problem::{Problem, kinds};
+use crate::response::{IntoResponse, Response};
+use crate::validate::{Validate, prefixed};
+
+/// JSON in either direction.
+///
+/// As a parameter, it reads a body of type `application/json` or any `+json` type (415
+/// otherwise), at most the route's body limit (413), well-formed (400 with the position of
+/// the syntax error), of the right shape (422 naming the field, `body.items[2].price`), and
+/// valid by `T`'s validation rules (422 listing every failing field).
+///
+/// As a return value, it serializes `T` with `Content-Type: application/json`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// Whether the request says its body is JSON: `application/json` or `*/*+json`, with any
+/// parameters.
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+/// Parses and validates a JSON body.
+pub(crate) fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Rejection> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => value,
+        Err(error) => {
+            return Err(match error.inner().classify() {
+                serde_json::error::Category::Data => {
+                    Rejection::invalid(serde_error_to_field("body", &error))
+                }
+                _ => Rejection::Malformed {
+                    detail: format!("malformed JSON: {}", error.inner()),
+                },
+            });
+        }
+    };
+    deserializer.end().map_err(|error| Rejection::Malformed {
+        detail: format!("malformed JSON: {error}"),
+    })?;
+    value
+        .validate()
+        .map_err(|errors| Rejection::Invalid(prefixed("body", errors)))?;
+    Ok(value)
+}
+
+impl<T: DeserializeOwned + Validate + Send> FromRequest for Json<T> {
+    type Rejection = Rejection;
+
+    async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
+        if !is_json(request.headers()) {
+            return Err(Rejection::UnsupportedMediaType {
+                expected: "application/json",
+            });
+        }
+        let bytes = read_body(request, ctx.body_limit()).await?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+impl<T: DeserializeOwned + Validate + Send> FromRequest for Option<Json<T>> {
+    type Rejection = Rejection;
+
+    /// No body and no `Content-Type` is `None`; anything else must be valid JSON.
+    async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
+        if request.headers().get(header::CONTENT_TYPE).is_none() {
+            let bytes = read_body(request, ctx.body_limit()).await?;
+            if bytes.is_empty() {
+                return Ok(None);
+            }
+            return Err(Rejection::UnsupportedMediaType {
+                expected: "application/json",
+            });
+        }
+        Json::<T>::from_request(request, ctx).await.map(Some)
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        let mut buffer = Vec::with_capacity(128);
+        match serde_json::to_writer(&mut buffer, &self.0) {
+            Ok(()) => {
+                let mut response = Response::new(Body::full(Bytes::from(buffer)));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                response
+            }
+            Err(error) => {
+                tracing::error!(%error, "response could not be serialized to JSON");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+                    .with_type(kinds::INTERNAL)
+                    .to_response()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        headers
+    }
+
+    #[test]
+    fn json_media_types() {
+        for yes in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+            "application/vnd.api+json;v=2",
+        ] {
+            assert!(is_json(&headers(yes)), "{yes}");
+        }
+        for no in ["text/plain", "application/jsonx", "application/+json", "json", "text/json"] {
+            assert!(!is_json(&headers(no)), "{no}");
+        }
+        assert!(!is_json(&HeaderMap::new()));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        items: Vec<Line>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Line {
+        price: f64,
+    }
+
+    impl Validate for Order {}
+    impl Validate for Line {}
+
+    fn invalid(rejection: Rejection) -> Vec<String> {
+        match rejection {
+            Rejection::Invalid(errors) => errors.into_iter().map(|e| e.location).collect(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_errors_name_the_nested_location() {
+        let error = parse_json::<Order>(br#"{"items":[{"price":1},{"price":2},{"price":"x"}]}"#)
+            .unwrap_err();
+        assert_eq!(invalid(error), vec!["body.items[2].price"]);
+        let error = parse_json::<Order>(br#"{"items":[{}]}"#).unwrap_err();
+        assert_eq!(invalid(error), vec!["body.items[0].price"]);
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed() {
+        for body in [&b"{"[..], b"", b"{\"items\": []} trailing", b"nope"] {
+            match parse_json::<Order>(body) {
+                Err(Rejection::Malformed { detail }) => assert!(detail.starts_with("malformed JSON")),
+                other => panic!("{:?}: {other:?}", String::from_utf8_lossy(body)),
+            }
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Extractors: typed values taken from a request.
+//!
+//! Two traits, split by who owns the body. [`FromRequestParts`] reads the request head
+//! (path, query, headers, state) and any number of parameters may use it. [`FromRequest`]
+//! consumes the body, so at most one parameter may; the route macro enforces that.
+
+mod body;
+mod form;
+mod header;
+mod json;
+mod path;
+mod query;
+mod rejection;
+pub(crate) mod state;
+mod value;
+
+use std::future::Future;
+
+use http::request::Parts;
+
+pub use form::Form;
+pub use json::Json;
+pub use query::Query;
+pub use rejection::Rejection;
+pub use state::State;
+
+pub(crate) use header::{cookie_param, header_param};
+pub use path::PathParams;
+pub(crate) use path::path_param;
+pub(crate) use query::query_param;
+pub use rejection::Rejections;
+
+use crate::app::AppInner;
+use crate::response::IntoResponse;
+use crate::route::OperationDoc;
+
+/// An HTTP request with oxapi's [`Body`](crate::Body).
+pub type Request = http::Request<crate::Body>;
+
+/// What an extractor may know besides the request: the app's state and the route's limits.
+#[derive(Debug)]
+pub struct RequestContext<'a> {
+    app: &'a AppInner,
+    body_limit: usize,
+}
+
+impl<'a> RequestContext<'a> {
+    pub(crate) fn new(app: &'a AppInner, route_body_limit: Option<u64>) -> Self {
+        let body_limit = route_body_limit
+            .and_then(|limit| usize::try_from(limit).ok())
+            .unwrap_or(app.body_limit);
+        Self { app, body_limit }
+    }
+
+    /// The state of type `T` registered with [`App::state`](crate::App::state).
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&std::sync::Arc<T>> {
+        self.app.states.get::<T>()
+    }
+
+    /// The largest request body this route accepts, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    pub(crate) fn app(&self) -> &AppInner {
+        self.app
+    }
+}
+
+/// A handler parameter taken from the request head: path, query, headers, app state.
+///
+/// Implement it for your own types to share extraction logic between handlers (FastAPI's
+/// `Depends`); it may be async and may fail with any response.
+///
+/// ```
+/// use oxapi::{ApiError, FromRequestParts, RequestContext};
+/// use oxapi::http::request::Parts;
+///
+/// /// The caller, from a bearer token.
+/// #[derive(Debug)]
+/// struct User(String);
+///
+/// impl FromRequestParts for User {
+///     type Rejection = ApiError;
+///
+///     async fn from_request_parts(parts: &mut Parts, _ctx: &RequestContext<'_>) -> Result<Self, ApiError> {
+///         let token = parts.headers.get("authorization")
+///             .and_then(|value| value.to_str().ok())
+///             .and_then(|value| value.strip_prefix("Bearer "))
+///             .ok_or_else(|| ApiError::unauthorized("missing bearer token"))?;
+///         Ok(User(token.to_owned()))
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an extractor oxapi can take from the request head",
+    label = "not a path, query, header, cookie or state extractor",
+    note = "use `Query<T>`, `State<T>`, `HeaderMap`, `#[query]`/`#[header]`/`#[cookie]` scalars, or implement `oxapi::FromRequestParts`",
+    note = "if `{Self}` reads the request body, mark the parameter `#[body]`"
+)]
+pub trait FromRequestParts: Sized + Send {
+    /// The response sent when extraction fails.
+    type Rejection: IntoResponse;
+
+    /// Extracts the value.
+    fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+
+    /// Describes what this extractor reads, for the route's documentation and startup checks.
+    fn describe(op: &mut OperationDoc) {
+        let _ = op;
+    }
+}
+
+/// A handler parameter that consumes the request body. At most one per handler.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an extractor oxapi can take from the request body",
+    label = "not a body extractor",
+    note = "use `Json<T>`, `Form<T>`, `Bytes`, `String`, or implement `oxapi::FromRequest`"
+)]
+pub trait FromRequest: Sized + Send {
+    /// The response sent when extraction fails.
+    type Rejection: IntoResponse;
+
+    /// Extracts the value, consuming the request.
+    fn from_request(
+        request: Request,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+
+    /// Describes what this extractor reads, for the route's documentation and startup checks.
+    fn describe(op: &mut OperationDoc) {
+        let _ = op;
+    }
+}
+
+impl FromRequestParts for http::HeaderMap {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _ctx: &RequestContext<'_>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts.headers.clone())
+    }
+}
+
+impl FromRequestParts for http::Method {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _ctx: &RequestContext<'_>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts.method.clone())
+    }
+}
+
+impl FromRequestParts for http::Uri {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _ctx: &RequestContext<'_>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts.uri.clone())
+    }
+}
+
+impl IntoResponse for std::convert::Infallible {
+    fn into_response(self) -> crate::Response {
+        match self {}
+    }
+}

@@ -1,0 +1,169 @@
+//! oxapi: declarative HTTP APIs for Rust.
+//!
+//! Write plain functions with a route attribute; oxapi generates, at compile time, the
+//! routing, the typed extraction of every parameter, the dispatch (an `async fn` is awaited
+//! on the event loop, a plain `fn` runs on a bounded blocking pool) and the errors, as RFC 9457
+//! problem details. A small runtime on hyper and tokio serves it.
+//!
+//! ```
+//! use oxapi::prelude::*;
+//!
+//! /// A thing we sell.
+//! #[model]
+//! struct Item {
+//!     id: u64,
+//!     #[validate(length(min = 1, max = 50))]
+//!     name: String,
+//! }
+//!
+//! /// Read one item.
+//! #[get("/items/{id}")]
+//! async fn read_item(id: u64) -> Result<Json<Item>, ApiError> {
+//!     if id == 0 {
+//!         return Err(ApiError::not_found("no item 0"));
+//!     }
+//!     Ok(Json(Item { id, name: format!("item {id}") }))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let client = App::new().routes(routes![read_item]).test_client();
+//! let response = client.get("/items/7").send().await;
+//! assert_eq!(response.status(), 200);
+//! assert_eq!(response.text(), r#"{"id":7,"name":"item 7"}"#);
+//! assert_eq!(client.get("/items/x").send().await.status(), 422);
+//! # }
+//! ```
+//!
+//! A service's `main` is `App::new().routes(routes![..]).run()`: see [`App::run`].
+#![deny(missing_docs)]
+#![doc(test(attr(deny(warnings), allow(dead_code))))]
+
+mod app;
+mod body;
+mod dispatch;
+mod error;
+mod extract;
+mod problem;
+mod response;
+mod route;
+mod router;
+mod run;
+mod server;
+mod service;
+mod test_client;
+mod validate;
+
+pub use app::{App, AppInner, BuildError, BuildErrors, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
+pub use body::{Body, BoxError};
+pub use error::{ApiError, HttpError};
+pub use extract::{Form, FromRequest, FromRequestParts, Json, Query, Rejection, Request, RequestContext, State};
+pub use problem::{FieldError, PROBLEM_JSON, Problem};
+pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
+pub use route::{Dispatch, OperationDoc, ParamDoc, ParamLocation, RouteDef, RouteMeta};
+pub use run::{DEFAULT_BIND, ServeError};
+pub use service::ResponseFuture;
+pub use test_client::{TestClient, TestRequest, TestResponse};
+pub use validate::{Validate, ValidationErrors};
+
+pub use bytes::Bytes;
+pub use http::{self, HeaderMap, Method, StatusCode, Uri};
+
+/// Declares a `GET` route; it also answers `HEAD`.
+///
+/// ```
+/// use oxapi::prelude::*;
+///
+/// /// Read one item.
+/// #[get("/items/{id}", tags = ["items"])]
+/// async fn read_item(id: u64, #[query] verbose: Option<bool>) -> String {
+///     format!("item {id}, verbose: {verbose:?}")
+/// }
+///
+/// // The function stays a normal function.
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// assert_eq!(read_item(1, None).await, "item 1, verbose: None");
+/// # }
+/// ```
+///
+/// The first argument is the path template: `{name}` matches one segment and fills the
+/// parameter of that name; a trailing `{*rest}` matches the rest of the path. Every other
+/// parameter is an extractor (`Json<T>`, `Query<T>`, `State<T>`, `HeaderMap`, ...) or a
+/// single value marked `#[query]`, `#[header]` or `#[cookie]`. Options:
+///
+/// - `tags = ["a", "b"]`: the operation's tags.
+/// - `status = 201`: the status of a plain success.
+/// - `operation_id = "name"`: the OpenAPI operation id (default: the function's name).
+/// - `hidden`: leave the operation out of the documentation.
+/// - `body_limit = 1048576`: this route's largest body, in bytes.
+/// - `crate = path`: where `oxapi` is, if renamed.
+///
+/// An `async fn` runs on the event loop; a plain `fn` runs on the blocking pool, so it may
+/// block or compute without stalling other requests.
+pub use oxapi_macros::get;
+
+/// Declares a `POST` route. See [`get`] for the options.
+pub use oxapi_macros::post;
+
+/// Declares a `PUT` route. See [`get`] for the options.
+pub use oxapi_macros::put;
+
+/// Declares a `PATCH` route. See [`get`] for the options.
+pub use oxapi_macros::patch;
+
+/// Declares a `DELETE` route. See [`get`] for the options.
+pub use oxapi_macros::delete;
+
+/// Declares a `HEAD` route. See [`get`] for the options.
+pub use oxapi_macros::head;
+
+/// Declares an `OPTIONS` route. See [`get`] for the options.
+pub use oxapi_macros::options;
+
+/// Declares a route with any method: `#[route(method = "PURGE", path = "/cache")]`.
+/// See [`get`] for the other options.
+pub use oxapi_macros::route;
+
+/// Makes a type a request or response model: derives serde's `Serialize` and `Deserialize`,
+/// a JSON Schema, and validation from `#[validate(..)]` rules, with `oxapi` as the only
+/// dependency.
+///
+/// ```
+/// use oxapi::prelude::*;
+///
+/// #[model]
+/// struct NewItem {
+///     #[validate(length(min = 1, max = 50))]
+///     name: String,
+///     #[validate(range(min = 0.0))]
+///     price: f64,
+/// }
+///
+/// let item = NewItem { name: String::new(), price: -1.0 };
+/// let errors = oxapi::Validate::validate(&item).unwrap_err();
+/// assert_eq!(errors.0.len(), 2);
+/// ```
+///
+/// Rules are the `validator` crate's (`length`, `range`, `email`, `url`, `regex`, `nested`,
+/// ...); serde attributes (`#[serde(default)]`, `rename_all`, ...) work as usual.
+pub use oxapi_macros::model;
+
+/// Collects routes for [`App::routes`]: `routes![read_item, items::create]`.
+#[macro_export]
+macro_rules! routes {
+    ($($route:path),* $(,)?) => {
+        ::std::vec![$(<$route as $crate::__private::Route>::ROUTE),*]
+    };
+}
+
+/// Everything a service usually needs: `use oxapi::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        ApiError, App, Bytes, Created, Form, HeaderMap, Html, HttpError, IntoResponse, Json,
+        NoContent, Problem, Query, Redirect, State, StatusCode, delete, get, head, model, options,
+        patch, post, put, route, routes,
+    };
+}
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;

@@ -1,0 +1,85 @@
+//! What generated code uses. Not public API: names here change without notice.
+
+pub use crate::app::Shared;
+pub use crate::extract::{
+    FromRequest, FromRequestParts, PathParams, Rejections, Request, RequestContext,
+};
+pub use crate::route::{DescribeFn, Dispatch, HandlerFn, HandlerFuture, OperationDoc, ParamLocation, Route, RouteDef, RouteMeta};
+pub use crate::validate::{Validate, ValidationErrors};
+pub use {http, schemars, serde, serde_json, validator};
+
+use serde::de::DeserializeOwned;
+
+use crate::extract::Rejection;
+use crate::response::{IntoResponse, Response};
+
+/// Boxes a handler's future. A function rather than `Box::pin` so that a handler whose
+/// future is not `Send` gets its error at the handler's name.
+pub fn boxed_handler_future<F>(future: F) -> HandlerFuture
+where
+    F: Future<Output = Response> + Send + 'static,
+{
+    Box::pin(future)
+}
+
+use std::future::Future;
+
+/// The context extractors get.
+pub fn request_context(app: &Shared, route_body_limit: Option<u64>) -> RequestContext<'_> {
+    RequestContext::new(app, route_body_limit)
+}
+
+/// Parses a path parameter.
+pub fn path_param<T: DeserializeOwned>(
+    parts: &http::request::Parts,
+    params: &PathParams,
+    index: usize,
+    name: &str,
+    rejections: &mut Rejections,
+) -> Option<T> {
+    crate::extract::path_param(parts, params, index, name, rejections)
+}
+
+/// Reads a `#[query]` parameter.
+pub fn query_param<T: DeserializeOwned>(
+    parts: &http::request::Parts,
+    name: &str,
+) -> Result<T, Rejection> {
+    crate::extract::query_param(parts, name)
+}
+
+/// Reads a `#[header]` parameter.
+pub fn header_param<T: DeserializeOwned>(
+    parts: &http::request::Parts,
+    name: &str,
+) -> Result<T, Rejection> {
+    crate::extract::header_param(parts, name)
+}
+
+/// Reads a `#[cookie]` parameter.
+pub fn cookie_param<T: DeserializeOwned>(
+    parts: &http::request::Parts,
+    name: &str,
+) -> Result<T, Rejection> {
+    crate::extract::cookie_param(parts, name)
+}
+
+/// Converts a handler's return value, applying `status = ..`.
+pub fn finish<T: IntoResponse>(value: T, status: Option<u16>) -> Response {
+    crate::response::finish(value, status)
+}
+
+/// Runs a plain-`fn` handler on the blocking pool.
+pub async fn run_blocking<F>(ctx: &RequestContext<'_>, call: F) -> Response
+where
+    F: FnOnce() -> Response + Send + 'static,
+{
+    crate::dispatch::run_blocking(ctx, call).await
+}
+
+/// Converts `validator` errors for `#[model]`'s `Validate` impl.
+pub fn validation_result(
+    result: Result<(), validator::ValidationErrors>,
+) -> Result<(), ValidationErrors> {
+    crate::validate::validation_result(result)
+}

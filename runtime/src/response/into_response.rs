@@ -1,0 +1,214 @@
+//! The [`IntoResponse`] trait and its implementations for std and http types.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::StatusCode;
+
+use super::Response;
+use crate::body::Body;
+use crate::problem::{Problem, kinds};
+
+/// A value a handler can return.
+///
+/// Implemented for `Json<T>`, `String`, `&'static str`, `Bytes`, [`Html`](crate::Html),
+/// [`StatusCode`], `(StatusCode, T)`, `(headers, T)`, `Result<T, E>`, [`Created`](crate::Created),
+/// [`NoContent`](crate::NoContent), [`Redirect`](crate::Redirect), [`Problem`], every
+/// [`HttpError`](crate::HttpError), and [`Response`] itself.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a handler",
+    label = "this type does not implement `oxapi::IntoResponse`",
+    note = "return `Json<T>`, `String`, `StatusCode`, `Result<T, ApiError>`, or implement `oxapi::IntoResponse` for it"
+)]
+pub trait IntoResponse {
+    /// Builds the response.
+    fn into_response(self) -> Response;
+}
+
+/// Something that adds headers to a response: a [`HeaderMap`] or an array of
+/// `(name, value)` pairs. Used as the first element of a `(parts, body)` tuple.
+pub trait IntoResponseParts {
+    /// Adds the headers to `response`. A name or value that is not valid HTTP makes the
+    /// response a 500 (it is a bug in the handler, not bad input).
+    fn apply(self, response: &mut Response);
+}
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl IntoResponse for () {
+    fn into_response(self) -> Response {
+        Response::new(Body::empty())
+    }
+}
+
+impl IntoResponse for StatusCode {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = self;
+        response
+    }
+}
+
+fn with_content_type(body: Body, content_type: &'static str) -> Response {
+    let mut response = Response::new(body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+const OCTET_STREAM: &str = "application/octet-stream";
+
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        with_content_type(Body::full(self), TEXT)
+    }
+}
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), TEXT)
+    }
+}
+
+impl IntoResponse for Cow<'static, str> {
+    fn into_response(self) -> Response {
+        match self {
+            Cow::Borrowed(text) => text.into_response(),
+            Cow::Owned(text) => text.into_response(),
+        }
+    }
+}
+
+impl IntoResponse for Bytes {
+    fn into_response(self) -> Response {
+        with_content_type(Body::full(self), OCTET_STREAM)
+    }
+}
+
+impl IntoResponse for Vec<u8> {
+    fn into_response(self) -> Response {
+        with_content_type(Body::full(self), OCTET_STREAM)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        self.to_response()
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(value) => value.into_response(),
+            Err(error) => error.into_response(),
+        }
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Response {
+        let mut response = self.1.into_response();
+        *response.status_mut() = self.0;
+        response
+    }
+}
+
+impl<P: IntoResponseParts, T: IntoResponse> IntoResponse for (P, T) {
+    fn into_response(self) -> Response {
+        let mut response = self.1.into_response();
+        self.0.apply(&mut response);
+        response
+    }
+}
+
+impl<P: IntoResponseParts, T: IntoResponse> IntoResponse for (StatusCode, P, T) {
+    fn into_response(self) -> Response {
+        let mut response = self.2.into_response();
+        self.1.apply(&mut response);
+        *response.status_mut() = self.0;
+        response
+    }
+}
+
+impl IntoResponseParts for HeaderMap {
+    fn apply(self, response: &mut Response) {
+        let mut previous: Option<HeaderName> = None;
+        for (name, value) in self {
+            // A `HeaderMap` iterates a name once, then `None` for its further values.
+            let Some(name) = name.or_else(|| previous.clone()) else { continue };
+            response.headers_mut().append(name.clone(), value);
+            previous = Some(name);
+        }
+    }
+}
+
+impl<K, V, const N: usize> IntoResponseParts for [(K, V); N]
+where
+    K: TryInto<HeaderName>,
+    V: TryInto<HeaderValue>,
+{
+    fn apply(self, response: &mut Response) {
+        for (name, value) in self {
+            match (name.try_into(), value.try_into()) {
+                (Ok(name), Ok(value)) => {
+                    response.headers_mut().insert(name, value);
+                }
+                _ => {
+                    tracing::error!("handler returned an invalid response header name or value");
+                    *response = Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
+                        .with_type(kinds::INTERNAL)
+                        .to_response();
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_utf8_text() {
+        let response = "hi".into_response();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], TEXT);
+    }
+
+    #[test]
+    fn status_tuple_overrides_status() {
+        let response = (StatusCode::ACCEPTED, "queued").into_response();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+
+    #[test]
+    fn header_arrays_add_headers() {
+        let response = ([("x-a", "1"), ("x-b", "2")], "ok").into_response();
+        assert_eq!(response.headers()["x-a"], "1");
+        assert_eq!(response.headers()["x-b"], "2");
+    }
+
+    #[test]
+    fn invalid_header_is_a_server_error() {
+        let response = ([("bad header", "1")], "ok").into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn header_map_keeps_repeated_values() {
+        let mut headers = HeaderMap::new();
+        headers.append("set-cookie", HeaderValue::from_static("a=1"));
+        headers.append("set-cookie", HeaderValue::from_static("b=2"));
+        let response = (headers, ()).into_response();
+        assert_eq!(response.headers().get_all("set-cookie").iter().count(), 2);
+    }
+}

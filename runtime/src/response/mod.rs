@@ -1,0 +1,25 @@
+//! Turning handler return values into responses.
+
+mod into_response;
+mod types;
+
+pub use into_response::{IntoResponse, IntoResponseParts};
+pub use types::{Created, Html, NoContent, Redirect};
+
+use crate::body::Body;
+
+/// An HTTP response with oxapi's [`Body`].
+pub type Response = http::Response<Body>;
+
+/// Converts a handler's return value, applying the route's `status = ..` to a plain success.
+pub(crate) fn finish<T: IntoResponse>(value: T, status: Option<u16>) -> Response {
+    let mut response = value.into_response();
+    if let Some(code) = status {
+        if response.status() == http::StatusCode::OK {
+            if let Ok(code) = http::StatusCode::from_u16(code) {
+                *response.status_mut() = code;
+            }
+        }
+    }
+    response
+}

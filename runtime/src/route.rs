@@ -1,0 +1,151 @@
+//! What a route attribute generates: a [`RouteDef`] with the handler and its description.
+
+use std::any::TypeId;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::app::Shared;
+use crate::extract::{PathParams, Request};
+use crate::response::Response;
+
+/// The future of a generated handler: the one allocation a request's dispatch makes.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// A generated handler: extracts parameters and calls the user's function.
+pub type HandlerFn = fn(Request, PathParams, &Shared) -> HandlerFuture;
+
+/// Describes the operation; called once, at startup.
+pub type DescribeFn = fn(&mut OperationDoc);
+
+/// Where the user's function runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dispatch {
+    /// An `async fn`: awaited on the event loop.
+    EventLoop,
+    /// A plain `fn`: called on the blocking pool, never on an event-loop thread.
+    BlockingPool,
+}
+
+/// What the route attribute knew about the operation.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteMeta {
+    /// The handler function's name.
+    pub fn_name: &'static str,
+    /// The module the handler is in.
+    pub module_path: &'static str,
+    /// The OpenAPI `operationId`: the function's name unless `operation_id = ..` says otherwise.
+    pub operation_id: &'static str,
+    /// The first paragraph of the doc comment.
+    pub summary: Option<&'static str>,
+    /// The rest of the doc comment.
+    pub description: Option<&'static str>,
+    /// `tags = [..]`.
+    pub tags: &'static [&'static str],
+    /// Whether the function is `#[deprecated]`.
+    pub deprecated: bool,
+    /// `hidden`: left out of the documentation.
+    pub hidden: bool,
+    /// Event loop or blocking pool.
+    pub dispatch: Dispatch,
+    /// `status = ..`: the status of a plain success.
+    pub status: Option<u16>,
+    /// `body_limit = ..`: this route's body limit in bytes.
+    pub body_limit: Option<u64>,
+}
+
+/// One route: method, path template, handler and description. Made by the route attributes
+/// and collected with [`routes!`](crate::routes).
+#[derive(Debug, Clone, Copy)]
+pub struct RouteDef {
+    /// The method, uppercase.
+    pub method: &'static str,
+    /// The path template, `/items/{id}`.
+    pub path: &'static str,
+    #[doc(hidden)]
+    pub handler: HandlerFn,
+    #[doc(hidden)]
+    pub describe: DescribeFn,
+    /// What the attribute knew about the operation.
+    pub meta: RouteMeta,
+}
+
+impl RouteDef {
+    /// `GET /items/{id} (read_item)`, for messages.
+    pub fn display_name(&self) -> String {
+        format!("{} {} ({}::{})", self.method, self.path, self.meta.module_path, self.meta.fn_name)
+    }
+
+    /// Runs the generated description.
+    pub fn describe(&self) -> OperationDoc {
+        let mut op = OperationDoc::default();
+        (self.describe)(&mut op);
+        op
+    }
+}
+
+/// Implemented by the type a route attribute generates beside the function.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a route",
+    label = "no route attribute on this function",
+    note = "annotate the function with `#[get(\"/path\")]`, `#[post(..)]`, ... to make it a route"
+)]
+pub trait Route {
+    /// The route.
+    const ROUTE: RouteDef;
+}
+
+/// Where a single-value parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// A `{name}` path segment.
+    Path,
+    /// A query-string key.
+    Query,
+    /// A header.
+    Header,
+    /// A cookie.
+    Cookie,
+}
+
+/// One single-value parameter of an operation.
+#[derive(Debug, Clone)]
+pub struct ParamDoc {
+    /// Where it is read from.
+    pub location: ParamLocation,
+    /// Its name there.
+    pub name: &'static str,
+    /// Its Rust type.
+    pub type_name: &'static str,
+}
+
+/// What an operation reads, filled in by its extractors at startup.
+#[derive(Debug, Default, Clone)]
+pub struct OperationDoc {
+    params: Vec<ParamDoc>,
+    states: Vec<(TypeId, &'static str)>,
+}
+
+impl OperationDoc {
+    /// Records a single-value parameter.
+    pub fn param<T>(&mut self, location: ParamLocation, name: &'static str) {
+        self.params.push(ParamDoc {
+            location,
+            name,
+            type_name: std::any::type_name::<T>(),
+        });
+    }
+
+    /// Records that the operation needs the app state `T`.
+    pub fn require_state<T: 'static>(&mut self) {
+        self.states.push((TypeId::of::<T>(), std::any::type_name::<T>()));
+    }
+
+    /// The single-value parameters.
+    pub fn params(&self) -> &[ParamDoc] {
+        &self.params
+    }
+
+    pub(crate) fn states(&self) -> &[(TypeId, &'static str)] {
+        &self.states
+    }
+}

@@ -1,0 +1,244 @@
+//! Starting an app: [`App::serve`] on the caller's runtime, [`App::run`] as a whole program
+//! with its own runtime and a tiny command line.
+
+use std::fmt;
+use std::future::Future;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::net::TcpListener;
+
+use crate::app::{App, BuildErrors};
+use crate::server;
+
+/// The address `App::run` listens on when neither `--bind` nor `OXAPI_BIND` says otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
+
+/// Why serving failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The app has errors (conflicting routes, missing state, ...).
+    Build(BuildErrors),
+    /// The address could not be bound.
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Build(errors) => errors.fmt(f),
+            Self::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Build(errors) => Some(errors),
+            Self::Bind { source, .. } => Some(source),
+        }
+    }
+}
+
+impl App {
+    /// Serves on `addr` until SIGINT or SIGTERM, then finishes in-flight requests (up to the
+    /// shutdown grace period) and returns. Needs a tokio runtime; [`App::run`] makes one.
+    ///
+    /// ```no_run
+    /// # async fn serve() -> Result<(), oxapi::ServeError> {
+    /// oxapi::App::new().serve("127.0.0.1:8000".parse().unwrap()).await
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// If the app has errors or the address cannot be bound.
+    pub async fn serve(self, addr: SocketAddr) -> Result<(), ServeError> {
+        let listener = server::bind(addr).map_err(|source| ServeError::Bind { addr, source })?;
+        self.serve_with_shutdown(listener, server::shutdown_signal())
+            .await
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then finishes in-flight requests
+    /// (up to the shutdown grace period) and returns.
+    ///
+    /// # Errors
+    ///
+    /// If the app has errors.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), ServeError> {
+        let app = self.build().map_err(ServeError::Build)?;
+        let grace = app.shutdown_grace;
+        server::serve(app, listener, shutdown, grace).await;
+        Ok(())
+    }
+
+    /// Runs the app as a program: reads the command line, builds a multi-threaded runtime
+    /// (threads `oxapi-worker-N`), serves until SIGINT or SIGTERM, and exits 0.
+    ///
+    /// ```text
+    /// SERVICE [--bind ADDR]   serve (default 127.0.0.1:8000, or $OXAPI_BIND)
+    /// SERVICE --help          print usage
+    /// ```
+    pub fn run(self) -> ExitCode {
+        self.run_with_args(std::env::args().skip(1))
+    }
+
+    /// [`App::run`] with explicit arguments (without the program name).
+    pub fn run_with_args(self, args: impl IntoIterator<Item = String>) -> ExitCode {
+        let program = std::env::args()
+            .next()
+            .and_then(|path| {
+                std::path::Path::new(&path)
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "service".to_owned());
+        let command = match Command::parse(args, std::env::var("OXAPI_BIND").ok()) {
+            Ok(command) => command,
+            Err(message) => {
+                eprintln!("error: {message}\n\n{}", usage(&program, &self.title));
+                return ExitCode::from(2);
+            }
+        };
+        match command {
+            Command::Help => {
+                println!("{}", usage(&program, &self.title));
+                ExitCode::SUCCESS
+            }
+            Command::Serve { bind } => self.run_server(&bind),
+        }
+    }
+
+    fn run_server(self, bind: &str) -> ExitCode {
+        let addr = match resolve(bind) {
+            Ok(addr) => addr,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        };
+        let runtime = match build_runtime() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("error: cannot start the runtime: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let title = self.title.clone();
+        let version = self.version.clone();
+        let result = runtime.block_on(async move {
+            let app = self.build().map_err(ServeError::Build)?;
+            let listener =
+                server::bind(addr).map_err(|source| ServeError::Bind { addr, source })?;
+            let local = listener.local_addr().unwrap_or(addr);
+            println!("oxapi: {title} {version} listening on http://{local}");
+            let _ = std::io::stdout().flush();
+            let grace = app.shutdown_grace;
+            server::serve(app, listener, server::shutdown_signal(), grace).await;
+            Ok::<(), ServeError>(())
+        });
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                if let ServeError::Bind { source, .. } = &error {
+                    eprintln!("  caused by: {source}");
+                }
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// The multi-threaded runtime `App::run` serves on, with named threads.
+fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name_fn(|| {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            format!("oxapi-worker-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+        })
+        .build()
+}
+
+fn resolve(bind: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    bind.to_socket_addrs()
+        .map_err(|error| format!("invalid address `{bind}`: {error}"))?
+        .next()
+        .ok_or_else(|| format!("address `{bind}` resolves to nothing"))
+}
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Command {
+    Serve { bind: String },
+    Help,
+}
+
+impl Command {
+    fn parse(args: impl IntoIterator<Item = String>, env_bind: Option<String>) -> Result<Self, String> {
+        let mut bind = None;
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "-h" | "--help" | "help" => return Ok(Self::Help),
+                "--bind" => {
+                    bind = Some(args.next().ok_or("`--bind` needs an address, like 127.0.0.1:8000")?);
+                }
+                other => match other.strip_prefix("--bind=") {
+                    Some(addr) => bind = Some(addr.to_owned()),
+                    None => return Err(format!("unexpected argument `{other}`")),
+                },
+            }
+        }
+        let bind = bind
+            .or(env_bind.filter(|value| !value.is_empty()))
+            .unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        Ok(Self::Serve { bind })
+    }
+}
+
+fn usage(program: &str, title: &str) -> String {
+    format!(
+        "{title}\n\nUsage:\n  {program} [--bind ADDR]   serve HTTP/1.1 and HTTP/2 on ADDR\n  {program} --help          print this help\n\nOptions:\n  --bind ADDR   address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n\nStops on SIGINT or SIGTERM after finishing in-flight requests."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: Option<&str>) -> Result<Command, String> {
+        Command::parse(args.iter().map(|s| (*s).to_owned()), env.map(str::to_owned))
+    }
+
+    #[test]
+    fn bind_comes_from_flag_then_env_then_default() {
+        let serve = |bind: &str| Ok(Command::Serve { bind: bind.to_owned() });
+        assert_eq!(parse(&[], None), serve(DEFAULT_BIND));
+        assert_eq!(parse(&[], Some("0.0.0.0:9")), serve("0.0.0.0:9"));
+        assert_eq!(parse(&["--bind", "127.0.0.1:0"], Some("0.0.0.0:9")), serve("127.0.0.1:0"));
+        assert_eq!(parse(&["--bind=[::1]:80"], None), serve("[::1]:80"));
+    }
+
+    #[test]
+    fn help_and_mistakes() {
+        assert_eq!(parse(&["--help"], None), Ok(Command::Help));
+        assert!(parse(&["--bind"], None).unwrap_err().contains("needs an address"));
+        assert!(parse(&["--port", "1"], None).unwrap_err().contains("unexpected argument `--port`"));
+    }
+}

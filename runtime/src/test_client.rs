@@ -1,0 +1,218 @@
+//! An in-process client for tests: requests go straight to the app, with no socket.
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+use http_body_util::BodyExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::app::{App, Shared};
+use crate::body::Body;
+use crate::service;
+
+/// Sends requests to an app in-process. Made by [`App::test_client`].
+#[derive(Debug, Clone)]
+pub struct TestClient {
+    app: Shared,
+}
+
+impl App {
+    /// A client that sends requests to this app without a socket.
+    ///
+    /// # Panics
+    ///
+    /// If the app has errors (conflicting routes, missing state, ...): a test should fail then.
+    pub fn test_client(self) -> TestClient {
+        match self.build() {
+            Ok(app) => TestClient { app },
+            Err(errors) => panic!("{errors}"),
+        }
+    }
+}
+
+macro_rules! method_shortcuts {
+    ($($name:ident => $method:ident),*) => {
+        $(
+            #[doc = concat!("A `", stringify!($method), "` request to `path` (which may include a query string).")]
+            pub fn $name(&self, path: &str) -> TestRequest {
+                self.request(Method::$method, path)
+            }
+        )*
+    };
+}
+
+impl TestClient {
+    /// A request with any method.
+    pub fn request(&self, method: Method, path: &str) -> TestRequest {
+        TestRequest {
+            app: self.app.clone(),
+            method,
+            path: path.to_owned(),
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            error: None,
+        }
+    }
+
+    method_shortcuts!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE, head => HEAD, options => OPTIONS);
+}
+
+/// A request being built; send it with [`TestRequest::send`].
+#[derive(Debug)]
+#[must_use = "a request does nothing until `.send().await`"]
+pub struct TestRequest {
+    app: Shared,
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    body: Bytes,
+    error: Option<String>,
+}
+
+impl TestRequest {
+    /// Appends `query`, serialized as a query string.
+    pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
+        match serde_html_form::to_string(query) {
+            Ok(encoded) if !encoded.is_empty() => {
+                self.path.push(if self.path.contains('?') { '&' } else { '?' });
+                self.path.push_str(&encoded);
+            }
+            Ok(_) => {}
+            Err(error) => self.error = Some(format!("query does not serialize: {error}")),
+        }
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            (Ok(name), Ok(value)) => {
+                self.headers.append(name, value);
+            }
+            _ => self.error = Some(format!("invalid header `{name}: {value}`")),
+        }
+        self
+    }
+
+    /// Sends `value` as JSON, with `Content-Type: application/json`.
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => {
+                self.body = body.into();
+                self.set_content_type("application/json");
+            }
+            Err(error) => self.error = Some(format!("body does not serialize: {error}")),
+        }
+        self
+    }
+
+    /// Sends `value` as a URL-encoded form.
+    pub fn form<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        match serde_html_form::to_string(value) {
+            Ok(body) => {
+                self.body = body.into();
+                self.set_content_type("application/x-www-form-urlencoded");
+            }
+            Err(error) => self.error = Some(format!("form does not serialize: {error}")),
+        }
+        self
+    }
+
+    /// Sends these bytes as the body, with no `Content-Type` unless one is set.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    fn set_content_type(&mut self, value: &'static str) {
+        self.headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
+    }
+
+    /// Sends the request and reads the whole response.
+    ///
+    /// # Panics
+    ///
+    /// If the request could not be built (an invalid header or path, a value that does not
+    /// serialize): a mistake in the test.
+    pub async fn send(self) -> TestResponse {
+        if let Some(error) = self.error {
+            panic!("test request {} {}: {error}", self.method, self.path);
+        }
+        let mut builder = http::Request::builder()
+            .method(self.method.clone())
+            .uri(self.path.as_str());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = self.headers;
+            if !self.body.is_empty() {
+                headers.insert(header::CONTENT_LENGTH, HeaderValue::from(self.body.len()));
+            }
+        }
+        let request = match builder.body(Body::full(self.body)) {
+            Ok(request) => request,
+            Err(error) => panic!("test request {} {}: {error}", self.method, self.path),
+        };
+        let response = match service::call(&self.app, request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let (parts, body) = response.into_parts();
+        let body = match body.collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(error) => panic!("response body failed: {error}"),
+        };
+        TestResponse {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        }
+    }
+}
+
+/// A response read whole.
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl TestResponse {
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// One header's value as text, if present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The body.
+    pub fn bytes(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON.
+    ///
+    /// # Panics
+    ///
+    /// If the body is not JSON of type `T`; the message shows the body.
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        match serde_json::from_slice(&self.body) {
+            Ok(value) => value,
+            Err(error) => panic!("response body is not the expected JSON ({error}): {}", self.text()),
+        }
+    }
+}
