@@ -45,8 +45,18 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         _ => (quote!(), quote!(), quote!(::core::result::Result::Ok(()))),
     };
 
+    // Models are data: give them `Debug` and `Clone` unless the user derives those already.
+    let derived = user_derives(&input);
+    let mut extra = Vec::new();
+    if !derived.iter().any(|name| name == "Debug") {
+        extra.push(quote!(::core::fmt::Debug));
+    }
+    if !derived.iter().any(|name| name == "Clone") {
+        extra.push(quote!(::core::clone::Clone));
+    }
+
     quote! {
-        #[derive(#ox::serde::Serialize, #ox::serde::Deserialize, #ox::schemars::JsonSchema #validate_derive)]
+        #[derive(#(#extra,)* #ox::serde::Serialize, #ox::serde::Deserialize, #ox::schemars::JsonSchema #validate_derive)]
         #[serde(crate = #serde_path)]
         #[schemars(crate = #schemars_path)]
         #validate_attr
@@ -58,6 +68,20 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             }
         }
     }
+}
+
+/// The last path segment of every derive the user wrote, like `Debug` or `PartialEq`.
+fn user_derives(input: &DeriveInput) -> Vec<String> {
+    let mut names = Vec::new();
+    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("derive")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if let Some(last) = meta.path.segments.last() {
+                names.push(last.ident.to_string());
+            }
+            Ok(())
+        });
+    }
+    names
 }
 
 /// `#[model]` takes one optional option: `crate = path` for a renamed `oxapi`.

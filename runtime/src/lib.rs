@@ -66,6 +66,9 @@ pub use test_client::{TestClient, TestRequest, TestResponse};
 pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;
+/// The async runtime oxapi serves on, re-exported so that services need no other dependency
+/// for timers, I/O and tasks.
+pub use tokio;
 pub use http::{self, HeaderMap, Method, StatusCode, Uri};
 
 /// Declares a `GET` route; it also answers `HEAD`.
