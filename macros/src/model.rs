@@ -39,7 +39,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (validate_derive, validate_attr, validate_body) = match &input.data {
         Data::Struct(_) => (
             quote!(, #ox::validator::Validate),
-            quote!(#[validate(crate = #validator_path)]),
+            // validator's `nested` rule calls `.validate()` as a method, so its trait must be in
+            // scope where the struct is; an anonymous import adds no name.
+            quote! {
+                #[validate(crate = #validator_path)]
+            },
             quote!(#ox::validation_result(#ox::validator::Validate::validate(self))),
         ),
         _ => (quote!(), quote!(), quote!(::core::result::Result::Ok(()))),
@@ -55,7 +59,17 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         extra.push(quote!(::core::clone::Clone));
     }
 
+    let trait_import = match &input.data {
+        Data::Struct(_) => quote! {
+            #[allow(unused_imports)]
+            use #ox::validator::Validate as _;
+        },
+        _ => quote!(),
+    };
+
     quote! {
+        #trait_import
+
         #[derive(#(#extra,)* #ox::serde::Serialize, #ox::serde::Deserialize, #ox::schemars::JsonSchema #validate_derive)]
         #[serde(crate = #serde_path)]
         #[schemars(crate = #schemars_path)]

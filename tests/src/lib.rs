@@ -1,1 +1,225 @@
-//! Test helpers.
+//! Helpers for oxapi's end-to-end tests: a server on a real socket, HTTP/1.1 and HTTP/2
+//! clients, and raw-byte requests for input no client library would send.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use oxapi::App;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// An app served on 127.0.0.1 on a free port, for the life of a test.
+///
+/// Port 0 lets the kernel choose, so tests run in parallel without clashing.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// Serves `app` on a fresh port of 127.0.0.1.
+    pub async fn start(app: App) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(error) = app.serve_with_shutdown(listener, shutdown).await {
+                panic!("server failed: {error}");
+            }
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// The address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("server stops within 10 s")
+            .expect("server task");
+    }
+}
+
+/// Which HTTP version a [`Client`] speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// HTTP/1.1.
+    Http1,
+    /// HTTP/2 over cleartext with prior knowledge (h2c).
+    Http2,
+}
+
+/// Both versions, for tests that must hold on each.
+pub const VERSIONS: [Version; 2] = [Version::Http1, Version::Http2];
+
+/// An HTTP client for one server and one HTTP version.
+#[derive(Debug, Clone)]
+pub struct Client {
+    base: String,
+    inner: HyperClient<HttpConnector, Full<Bytes>>,
+    version: Version,
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Bytes,
+    /// The HTTP version the server answered with.
+    pub version: http::Version,
+}
+
+impl Reply {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.text()))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the response is problem details with `status`, and returns them.
+    pub fn problem(&self, status: u16) -> serde_json::Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text()
+        );
+        let problem = self.json();
+        assert_eq!(problem["status"], status);
+        assert!(problem["title"].is_string());
+        assert!(problem["type"].is_string());
+        problem
+    }
+}
+
+impl Client {
+    /// A client for `server` speaking `version`.
+    pub fn new(server: &Server, version: Version) -> Self {
+        let mut builder = HyperClient::builder(TokioExecutor::new());
+        if version == Version::Http2 {
+            builder.http2_only(true);
+        }
+        Self {
+            base: format!("http://{}", server.addr()),
+            inner: builder.build_http(),
+            version,
+        }
+    }
+
+    /// The version this client speaks.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Sends a request and reads the whole response.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> Reply {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Full::new(body.into())).expect("valid request");
+        let response = tokio::time::timeout(Duration::from_secs(20), self.inner.request(request))
+            .await
+            .expect("response within 20 s")
+            .expect("request succeeds");
+        let version = response.version();
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("body").to_bytes();
+        let expected = match self.version {
+            Version::Http1 => http::Version::HTTP_11,
+            Version::Http2 => http::Version::HTTP_2,
+        };
+        assert_eq!(version, expected, "server answered in the client's version");
+        Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+            version,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, &[], Bytes::new()).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post_json(&self, path: &str, json: &str) -> Reply {
+        self.send(
+            Method::POST,
+            path,
+            &[("content-type", "application/json")],
+            json.to_owned(),
+        )
+        .await
+    }
+}
+
+/// Writes `request` as raw bytes and returns everything the server sends until it closes the
+/// connection (or 10 s pass).
+pub async fn raw(addr: SocketAddr, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+/// The status code of the first response in a raw HTTP/1.1 answer.
+pub fn raw_status(response: &str) -> u16 {
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {response:?}"))
+}

@@ -1,0 +1,153 @@
+//! Every behaviour of `examples/hello`, over HTTP/1.1 and HTTP/2.
+
+use http::Method;
+use oxapi_tests::{Client, Server, VERSIONS};
+use serde_json::json;
+
+async fn each_version(check: impl AsyncFn(&Client)) {
+    let server = Server::start(hello::app()).await;
+    for version in VERSIONS {
+        check(&Client::new(&server, version)).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hello_greets_by_name() {
+    each_version(async |client| {
+        let reply = client.get("/hello/Ada").await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        assert_eq!(reply.json(), json!({"message": "Hello, Ada!"}));
+        // Percent-encoded segments are decoded.
+        let reply = client.get("/hello/J%C3%BCrgen%20K").await;
+        assert_eq!(reply.json(), json!({"message": "Hello, Jürgen K!"}));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_hello_runs_on_the_blocking_pool() {
+    each_version(async |client| {
+        let reply = client.get("/sync/hello/Bob").await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.json(), json!({"message": "Hello, Bob!"}));
+        let thread = reply.header("x-thread").expect("x-thread header");
+        assert!(thread.starts_with("oxapi-blocking-"), "ran on {thread}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_item_and_its_not_found() {
+    each_version(async |client| {
+        let reply = client.get("/items/42").await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.json(), json!({"id": 42, "name": "item 42"}));
+        let problem = client.get("/items/0").await.problem(404);
+        assert_eq!(problem["detail"], "item 0 does not exist");
+        let problem = client.get("/items/minus-one").await.problem(422);
+        assert_eq!(problem["errors"][0]["location"], "path.id");
+        let problem = client.get("/items/18446744073709551616").await.problem(422);
+        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("out of range"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_items_pages_with_bounds() {
+    each_version(async |client| {
+        let items = client.get("/items").await.json();
+        assert_eq!(items.as_array().unwrap().len(), 10, "limit defaults to 10");
+        assert_eq!(items[0]["id"], 1, "offset defaults to 0");
+        let items = client.get("/items?limit=3&offset=5").await.json();
+        assert_eq!(
+            items,
+            json!([{"id": 6, "name": "item 6"}, {"id": 7, "name": "item 7"}, {"id": 8, "name": "item 8"}])
+        );
+        assert_eq!(client.get("/items?limit=100").await.json().as_array().unwrap().len(), 100);
+        for bad in ["limit=0", "limit=101", "limit=ten", "offset=-1"] {
+            let problem = client.get(&format!("/items?{bad}")).await.problem(422);
+            let field = bad.split('=').next().unwrap();
+            assert_eq!(problem["errors"][0]["location"], format!("query.{field}"), "{bad}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_item_validates_and_answers_201() {
+    each_version(async |client| {
+        let reply = client.post_json("/items", r#"{"name":"pen","price":1.5}"#).await;
+        assert_eq!(reply.status, 201);
+        let item = reply.json();
+        assert!(item["id"].as_u64().unwrap() >= 1);
+        assert_eq!(item["name"], "pen");
+        assert_eq!(item["price"], 1.5);
+
+        let name = "x".repeat(50);
+        let reply = client
+            .post_json("/items", &format!(r#"{{"name":"{name}","price":0}}"#))
+            .await;
+        assert_eq!(reply.status, 201, "50 characters and price 0 are allowed");
+
+        // Every failing field is listed.
+        let problem = client
+            .post_json("/items", &format!(r#"{{"name":"{}","price":-1}}"#, "x".repeat(51)))
+            .await
+            .problem(422);
+        let locations: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["location"].as_str().unwrap())
+            .collect();
+        assert_eq!(locations, ["body.name", "body.price"]);
+        // Characters, not bytes: 50 two-byte characters are fine.
+        let reply = client
+            .post_json("/items", &format!(r#"{{"name":"{}","price":1}}"#, "é".repeat(50)))
+            .await;
+        assert_eq!(reply.status, 201);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_answers_ok_under_concurrency() {
+    each_version(async |client| {
+        let replies = futures_join(client, 20).await;
+        for reply in replies {
+            assert_eq!(reply.status, 200);
+            assert_eq!(reply.header("content-type"), Some("text/plain; charset=utf-8"));
+            assert_eq!(reply.text(), "ok");
+        }
+    })
+    .await;
+}
+
+async fn futures_join(client: &Client, n: usize) -> Vec<oxapi_tests::Reply> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get("/slow").await })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    replies
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_answers_every_get_route_without_a_body() {
+    each_version(async |client| {
+        let get = client.get("/hello/Ada").await;
+        let head = client.send(Method::HEAD, "/hello/Ada", &[], "").await;
+        assert_eq!(head.status, 200);
+        assert!(head.body.is_empty());
+        assert_eq!(head.header("content-type"), get.header("content-type"));
+        assert_eq!(head.header("content-length"), Some(get.body.len().to_string().as_str()));
+    })
+    .await;
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: real servers on 127.0.0.1, real HTTP/1.1 and HTTP/2 clients.
+//!
+//! One binary for all of them, to link once.
+
+mod errors;
+mod extract;
+mod hello;
+mod process;
+mod responses;

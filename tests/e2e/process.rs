@@ -1,0 +1,190 @@
+//! The service as a process: its command line, its thread names, its listen backlog and its
+//! graceful shutdown on SIGTERM and SIGINT.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use oxapi_tests::raw;
+
+const FIXTURE: &str = env!("CARGO_BIN_EXE_fixture");
+
+/// A running fixture process and what it printed.
+struct Fixture {
+    child: Child,
+    addr: std::net::SocketAddr,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Fixture {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(FIXTURE);
+        command
+            .args(args)
+            .env_remove("OXAPI_BIND")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start fixture");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .and_then(|url| url.strip_prefix("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"));
+        let addr = url.parse().unwrap_or_else(|_| panic!("bad address in {line:?}"));
+        assert!(line.starts_with("oxapi: Fixture "), "{line:?}");
+        let stderr = child.stderr.take().expect("stderr");
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            addr,
+            stderr: receiver,
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+
+    /// Waits for a line on stderr containing `text`.
+    fn wait_for_stderr(&self, text: &str) {
+        loop {
+            let line = self
+                .stderr
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no stderr line containing {text:?}"));
+            if line.contains(text) {
+                return;
+            }
+        }
+    }
+
+    /// Waits for the process to exit (a hang fails after 30 s).
+    fn wait(mut self) -> ExitStatus {
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("fixture did not exit");
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(addr: std::net::SocketAddr, path: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    runtime.block_on(raw(addr, request.as_bytes()))
+}
+
+fn body(response: &str) -> &str {
+    response.split("\r\n\r\n").nth(1).unwrap_or("")
+}
+
+#[test]
+fn help_prints_usage_and_bad_arguments_exit_2() {
+    let output = Command::new(FIXTURE).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("--bind ADDR"), "{text}");
+    assert!(text.contains("OXAPI_BIND"), "{text}");
+
+    let output = Command::new(FIXTURE).arg("--frobnicate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unexpected argument `--frobnicate`"));
+
+    let output = Command::new(FIXTURE).args(["--bind", "not an address"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn event_loop_and_blocking_threads_have_distinct_names() {
+    let fixture = Fixture::start(&["--bind", "127.0.0.1:0"], &[]);
+    let response = get(fixture.addr, "/thread");
+    assert!(body(&response).starts_with("oxapi-worker-"), "{response}");
+    let response = get(fixture.addr, "/sync/thread");
+    assert!(body(&response).starts_with("oxapi-blocking-"), "{response}");
+    fixture.signal("-TERM");
+    assert!(fixture.wait().success());
+}
+
+#[test]
+fn the_bind_address_can_come_from_the_environment() {
+    let fixture = Fixture::start(&[], &[("OXAPI_BIND", "127.0.0.1:0")]);
+    assert_eq!(fixture.addr.ip().to_string(), "127.0.0.1");
+    assert_ne!(fixture.addr.port(), 0, "the real port is printed");
+    assert!(body(&get(fixture.addr, "/thread")).starts_with("oxapi-worker-"));
+    fixture.signal("-INT");
+    assert!(fixture.wait().success());
+}
+
+#[test]
+fn the_listen_backlog_is_at_least_1024() {
+    let fixture = Fixture::start(&["--bind", "127.0.0.1:0"], &[]);
+    // For a listening socket, `ss` reports the backlog in the Send-Q column.
+    let output = Command::new("ss")
+        .args(["-ltnH", &format!("sport = :{}", fixture.addr.port())])
+        .output()
+        .expect("run ss (iproute2)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let backlog: u32 = text
+        .split_whitespace()
+        .nth(2)
+        .and_then(|column| column.parse().ok())
+        .unwrap_or_else(|| panic!("no Send-Q in {text:?}"));
+    assert!(backlog >= 1024, "backlog {backlog}");
+}
+
+#[test]
+fn sigterm_finishes_in_flight_requests_then_exits_0() {
+    let fixture = Fixture::start(&["--bind", "127.0.0.1:0"], &[]);
+    let addr = fixture.addr;
+    let in_flight = std::thread::spawn(move || get(addr, "/sleep/300"));
+    fixture.wait_for_stderr("sleeping 300 ms");
+    fixture.signal("-TERM");
+    let response = in_flight.join().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert_eq!(body(&response), "done");
+    assert!(fixture.wait().success());
+    // Stopped: nobody listens any more.
+    assert!(std::net::TcpStream::connect(addr).is_err());
+}
+
+#[test]
+fn the_grace_period_bounds_shutdown() {
+    let fixture = Fixture::start(&["--bind", "127.0.0.1:0"], &[("FIXTURE_GRACE_MS", "200")]);
+    let addr = fixture.addr;
+    let in_flight = std::thread::spawn(move || get(addr, "/sleep/60000"));
+    fixture.wait_for_stderr("sleeping 60000 ms");
+    fixture.signal("-TERM");
+    // The process exits 0 after the grace period, without waiting a minute.
+    assert!(fixture.wait().success());
+    let response = in_flight.join().unwrap();
+    assert!(!response.contains("done"), "{response}");
+}
