@@ -1,0 +1,8 @@
+use oxapi::prelude::*;
+
+#[get("/items")]
+async fn list_items<T>() -> String {
+    String::new()
+}
+
+fn main() {}

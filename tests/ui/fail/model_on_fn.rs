@@ -1,0 +1,6 @@
+use oxapi::prelude::*;
+
+#[model]
+fn item() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use oxapi::prelude::*;
+
+#[get("/items")]
+async fn list_items(flag: bool) -> String {
+    flag.to_string()
+}
+
+fn main() {}

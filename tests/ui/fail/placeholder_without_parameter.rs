@@ -1,0 +1,6 @@
+use oxapi::prelude::*;
+
+#[get("/items/{id}")]
+async fn read_item() {}
+
+fn main() {}

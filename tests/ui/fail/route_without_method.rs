@@ -1,0 +1,8 @@
+use oxapi::prelude::*;
+
+#[route(path = "/cache")]
+async fn purge_cache() -> String {
+    String::new()
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use oxapi::prelude::*;
+
+struct Item;
+
+fn main() {
+    let _app = App::new().routes(routes![Item]);
+}
