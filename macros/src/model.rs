@@ -19,16 +19,33 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let input: DeriveInput = match syn::parse2(item.clone()) {
         Ok(input) => input,
         Err(_) => {
-            let error = syn::Error::new(
-                proc_macro2::Span::call_site(),
-                "`#[model]` applies to a struct or an enum",
+            // Underline the item's head (`fn name`), not the whole item.
+            let (head, what) = match syn::parse2::<syn::Item>(item.clone()) {
+                Ok(syn::Item::Fn(f)) => {
+                    let (fn_token, ident) = (&f.sig.fn_token, &f.sig.ident);
+                    (quote!(#fn_token #ident), ", not a function")
+                }
+                Ok(syn::Item::Union(u)) => {
+                    let (union_token, ident) = (&u.union_token, &u.ident);
+                    (quote!(#union_token #ident), ", not a union")
+                }
+                Ok(syn::Item::Impl(i)) => {
+                    let (impl_token, ty) = (&i.impl_token, &i.self_ty);
+                    (quote!(#impl_token #ty), ", not an impl block")
+                }
+                _ => (item.clone(), ""),
+            };
+            let error = syn::Error::new_spanned(
+                head,
+                format!("`#[model]` applies to a struct or an enum{what}"),
             )
             .to_compile_error();
             return quote!(#error #item);
         }
     };
     let ox = quote!(#krate::__private);
-    let crate_string = |name: &str| format!("{}::__private::{name}", quote!(#krate)).replace(' ', "");
+    let crate_string =
+        |name: &str| format!("{}::__private::{name}", quote!(#krate)).replace(' ', "");
     let serde_path = crate_string("serde");
     let schemars_path = crate_string("schemars");
     let validator_path = crate_string("validator");
@@ -87,7 +104,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// The last path segment of every derive the user wrote, like `Debug` or `PartialEq`.
 fn user_derives(input: &DeriveInput) -> Vec<String> {
     let mut names = Vec::new();
-    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("derive")) {
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("derive"))
+    {
         let _ = attr.parse_nested_meta(|meta| {
             if let Some(last) = meta.path.segments.last() {
                 names.push(last.ident.to_string());
@@ -109,10 +130,26 @@ fn parse_crate_option(attr: TokenStream) -> syn::Result<Path> {
         let path: Path = input.parse()?;
         Ok(path)
     };
-    parser.parse2(attr).map_err(|error| {
-        syn::Error::new(
-            error.span(),
-            "`#[model]` takes no options except `crate = path`",
+    parser.parse2(attr.clone()).map_err(|_| {
+        let first = attr.clone().into_iter().next();
+        let serde_hint = match &first {
+            Some(proc_macro2::TokenTree::Ident(ident))
+                if [
+                    "rename_all",
+                    "deny_unknown_fields",
+                    "tag",
+                    "untagged",
+                    "default",
+                ]
+                .contains(&ident.to_string().as_str()) =>
+            {
+                format!("; for serde's `{ident}`, write `#[serde({ident} ..)]` under `#[model]`")
+            }
+            _ => String::new(),
+        };
+        syn::Error::new_spanned(
+            attr,
+            format!("`#[model]` takes no options except `crate = path`{serde_hint}"),
         )
     })
 }

@@ -239,10 +239,16 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::DuplicateRoute { first, second } => {
-                write!(f, "two routes have the same method and path: {first} and {second}")
+                write!(
+                    f,
+                    "two routes have the same method and path: {first} and {second}"
+                )
             }
             Self::PathConflict { route, with } => {
-                write!(f, "route {route} conflicts with {with}: both match the same paths")
+                write!(
+                    f,
+                    "route {route} conflicts with {with}: both match the same paths"
+                )
             }
             Self::DuplicateOperationId {
                 operation_id,

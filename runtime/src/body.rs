@@ -30,7 +30,9 @@ enum Inner {
 impl Body {
     /// An empty body.
     pub const fn empty() -> Self {
-        Self { inner: Inner::Empty }
+        Self {
+            inner: Inner::Empty,
+        }
     }
 
     /// A body of the given bytes.

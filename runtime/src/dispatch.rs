@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
-use http::header::{HeaderValue, RETRY_AFTER};
 use http::StatusCode;
+use http::header::{HeaderValue, RETRY_AFTER};
 
 use crate::extract::RequestContext;
 use crate::problem::{Problem, kinds};

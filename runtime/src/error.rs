@@ -44,6 +44,9 @@ pub trait HttpError: fmt::Debug {
     }
 }
 
+// Not recommended in diagnostics: for a type that is no response at all, "implement
+// `HttpError`" is the wrong advice; `IntoResponse`'s own message says what to do.
+#[diagnostic::do_not_recommend]
 impl<E: HttpError> IntoResponse for E {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -56,7 +56,9 @@ mod validate;
 pub use app::{App, AppInner, BuildError, BuildErrors, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
 pub use body::{Body, BoxError};
 pub use error::{ApiError, HttpError};
-pub use extract::{Form, FromRequest, FromRequestParts, Json, Query, Rejection, Request, RequestContext, State};
+pub use extract::{
+    Form, FromRequest, FromRequestParts, Json, Query, Rejection, Request, RequestContext, State,
+};
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
 pub use route::{Dispatch, OperationDoc, ParamDoc, ParamLocation, RouteDef, RouteMeta};
@@ -66,10 +68,10 @@ pub use test_client::{TestClient, TestRequest, TestResponse};
 pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;
+pub use http::{self, HeaderMap, Method, StatusCode, Uri};
 /// The async runtime oxapi serves on, re-exported so that services need no other dependency
 /// for timers, I/O and tasks.
 pub use tokio;
-pub use http::{self, HeaderMap, Method, StatusCode, Uri};
 
 /// Declares a `GET` route; it also answers `HEAD`.
 ///
@@ -151,6 +153,9 @@ pub use oxapi_macros::route;
 pub use oxapi_macros::model;
 
 /// Collects routes for [`App::routes`]: `routes![read_item, items::create]`.
+///
+/// Each name is a function with a route attribute. "expected type, found function" here
+/// means the function has none: add `#[get(..)]` or another route attribute.
 #[macro_export]
 macro_rules! routes {
     ($($route:path),* $(,)?) => {

@@ -4,7 +4,10 @@ pub use crate::app::Shared;
 pub use crate::extract::{
     FromRequest, FromRequestParts, PathParams, Rejections, Request, RequestContext,
 };
-pub use crate::route::{DescribeFn, Dispatch, HandlerFn, HandlerFuture, OperationDoc, ParamLocation, Route, RouteDef, RouteMeta};
+pub use crate::route::{
+    DescribeFn, Dispatch, HandlerFn, HandlerFuture, OperationDoc, ParamLocation, Route, RouteDef,
+    RouteMeta,
+};
 pub use crate::validate::{Validate, ValidationErrors};
 pub use {http, schemars, serde, serde_json, validator};
 

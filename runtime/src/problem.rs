@@ -133,15 +133,18 @@ impl Problem {
     pub fn to_response(&self) -> Response {
         // Serializing these plain fields cannot fail; fall back to a fixed body if it did.
         let body = serde_json::to_vec(self).map_or_else(
-            |_| Bytes::from_static(br#"{"type":"about:blank","title":"Internal Server Error","status":500}"#),
+            |_| {
+                Bytes::from_static(
+                    br#"{"type":"about:blank","title":"Internal Server Error","status":500}"#,
+                )
+            },
             Bytes::from,
         );
         let mut response = Response::new(Body::full(body));
         *response.status_mut() = self.status();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(PROBLEM_JSON),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         response
     }
 }
@@ -167,7 +170,11 @@ mod tests {
         let problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY)
             .with_type(kinds::VALIDATION)
             .with_detail("1 invalid input")
-            .with_errors([FieldError::new("query.limit", "range", "must be at most 100")]);
+            .with_errors([FieldError::new(
+                "query.limit",
+                "range",
+                "must be at most 100",
+            )]);
         let json = serde_json::to_value(&problem).unwrap();
         assert_eq!(
             json,

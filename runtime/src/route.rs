@@ -72,7 +72,10 @@ pub struct RouteDef {
 impl RouteDef {
     /// `GET /items/{id} (read_item)`, for messages.
     pub fn display_name(&self) -> String {
-        format!("{} {} ({}::{})", self.method, self.path, self.meta.module_path, self.meta.fn_name)
+        format!(
+            "{} {} ({}::{})",
+            self.method, self.path, self.meta.module_path, self.meta.fn_name
+        )
     }
 
     /// Runs the generated description.
@@ -84,9 +87,12 @@ impl RouteDef {
 }
 
 /// Implemented by the type a route attribute generates beside the function.
+///
+/// In `routes![f]`, the error "expected type, found function `f`" means that `f` has no
+/// route attribute: the attribute is what adds the route type of the same name.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a route",
-    label = "no route attribute on this function",
+    label = "`{Self}` has no route attribute",
     note = "annotate the function with `#[get(\"/path\")]`, `#[post(..)]`, ... to make it a route"
 )]
 pub trait Route {
@@ -137,7 +143,8 @@ impl OperationDoc {
 
     /// Records that the operation needs the app state `T`.
     pub fn require_state<T: 'static>(&mut self) {
-        self.states.push((TypeId::of::<T>(), std::any::type_name::<T>()));
+        self.states
+            .push((TypeId::of::<T>(), std::any::type_name::<T>()));
     }
 
     /// The single-value parameters.

@@ -45,7 +45,9 @@ impl Router {
             let method = match Method::from_bytes(route.method.as_bytes()) {
                 Ok(method) => method,
                 Err(_) => {
-                    errors.push(BuildError::InvalidMethod { route: route.display_name() });
+                    errors.push(BuildError::InvalidMethod {
+                        route: route.display_name(),
+                    });
                     continue;
                 }
             };
@@ -57,7 +59,9 @@ impl Router {
                         methods: Vec::new(),
                         allow: HeaderValue::from_static(""),
                     });
-                    let Some(entry) = paths.last_mut() else { continue };
+                    let Some(entry) = paths.last_mut() else {
+                        continue;
+                    };
                     entry
                 }
             };
@@ -86,7 +90,11 @@ impl Router {
                     _ => error.to_string(),
                 };
                 errors.push(BuildError::PathConflict {
-                    route: entry.methods.first().map(|(_, r)| r.display_name()).unwrap_or_default(),
+                    route: entry
+                        .methods
+                        .first()
+                        .map(|(_, r)| r.display_name())
+                        .unwrap_or_default(),
                     with: conflict,
                 });
                 continue;
@@ -109,9 +117,17 @@ impl Router {
             Some(found) => (found, false),
             None if method == Method::HEAD => match find(&Method::GET) {
                 Some(found) => (found, true),
-                None => return Lookup::MethodNotAllowed { allow: &entry.allow },
+                None => {
+                    return Lookup::MethodNotAllowed {
+                        allow: &entry.allow,
+                    };
+                }
             },
-            None => return Lookup::MethodNotAllowed { allow: &entry.allow },
+            None => {
+                return Lookup::MethodNotAllowed {
+                    allow: &entry.allow,
+                };
+            }
         };
         Lookup::Found {
             route: &found.1,

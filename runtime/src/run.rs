@@ -190,14 +190,20 @@ enum Command {
 }
 
 impl Command {
-    fn parse(args: impl IntoIterator<Item = String>, env_bind: Option<String>) -> Result<Self, String> {
+    fn parse(
+        args: impl IntoIterator<Item = String>,
+        env_bind: Option<String>,
+    ) -> Result<Self, String> {
         let mut bind = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "-h" | "--help" | "help" => return Ok(Self::Help),
                 "--bind" => {
-                    bind = Some(args.next().ok_or("`--bind` needs an address, like 127.0.0.1:8000")?);
+                    bind = Some(
+                        args.next()
+                            .ok_or("`--bind` needs an address, like 127.0.0.1:8000")?,
+                    );
                 }
                 other => match other.strip_prefix("--bind=") {
                     Some(addr) => bind = Some(addr.to_owned()),
@@ -228,17 +234,32 @@ mod tests {
 
     #[test]
     fn bind_comes_from_flag_then_env_then_default() {
-        let serve = |bind: &str| Ok(Command::Serve { bind: bind.to_owned() });
+        let serve = |bind: &str| {
+            Ok(Command::Serve {
+                bind: bind.to_owned(),
+            })
+        };
         assert_eq!(parse(&[], None), serve(DEFAULT_BIND));
         assert_eq!(parse(&[], Some("0.0.0.0:9")), serve("0.0.0.0:9"));
-        assert_eq!(parse(&["--bind", "127.0.0.1:0"], Some("0.0.0.0:9")), serve("127.0.0.1:0"));
+        assert_eq!(
+            parse(&["--bind", "127.0.0.1:0"], Some("0.0.0.0:9")),
+            serve("127.0.0.1:0")
+        );
         assert_eq!(parse(&["--bind=[::1]:80"], None), serve("[::1]:80"));
     }
 
     #[test]
     fn help_and_mistakes() {
         assert_eq!(parse(&["--help"], None), Ok(Command::Help));
-        assert!(parse(&["--bind"], None).unwrap_err().contains("needs an address"));
-        assert!(parse(&["--port", "1"], None).unwrap_err().contains("unexpected argument `--port`"));
+        assert!(
+            parse(&["--bind"], None)
+                .unwrap_err()
+                .contains("needs an address")
+        );
+        assert!(
+            parse(&["--port", "1"], None)
+                .unwrap_err()
+                .contains("unexpected argument `--port`")
+        );
     }
 }

@@ -8,8 +8,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::header::ALLOW;
 use http::StatusCode;
+use http::header::ALLOW;
 
 use crate::app::Shared;
 use crate::body::Body;
@@ -23,7 +23,11 @@ use crate::router::Lookup;
 pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
     let lookup = app.router.lookup(request.method(), request.uri().path());
     match lookup {
-        Lookup::Found { route, params, head } => ResponseFuture {
+        Lookup::Found {
+            route,
+            params,
+            head,
+        } => ResponseFuture {
             state: State::Running {
                 future: (route.handler)(request, params, app),
                 head,
@@ -92,11 +96,9 @@ impl Future for ResponseFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.get_mut().state {
-            State::Ready(response) => {
-                Poll::Ready(Ok(response.take().unwrap_or_else(|| {
-                    panic_response(&"response future polled after completion")
-                })))
-            }
+            State::Ready(response) => Poll::Ready(Ok(response
+                .take()
+                .unwrap_or_else(|| panic_response(&"response future polled after completion")))),
             State::Running { future, head } => {
                 // A panicking handler answers 500 instead of dropping the connection.
                 let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
@@ -105,7 +107,11 @@ impl Future for ResponseFuture {
                     Ok(Poll::Ready(response)) => response,
                     Err(panic) => panic_response(panic.as_ref()),
                 };
-                Poll::Ready(Ok(if *head { strip_body(response) } else { response }))
+                Poll::Ready(Ok(if *head {
+                    strip_body(response)
+                } else {
+                    response
+                }))
             }
         }
     }

@@ -75,7 +75,8 @@ impl TestRequest {
     pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
         match serde_html_form::to_string(query) {
             Ok(encoded) if !encoded.is_empty() => {
-                self.path.push(if self.path.contains('?') { '&' } else { '?' });
+                self.path
+                    .push(if self.path.contains('?') { '&' } else { '?' });
                 self.path.push_str(&encoded);
             }
             Ok(_) => {}
@@ -212,7 +213,10 @@ impl TestResponse {
     pub fn json<T: DeserializeOwned>(&self) -> T {
         match serde_json::from_slice(&self.body) {
             Ok(value) => value,
-            Err(error) => panic!("response body is not the expected JSON ({error}): {}", self.text()),
+            Err(error) => panic!(
+                "response body is not the expected JSON ({error}): {}",
+                self.text()
+            ),
         }
     }
 }

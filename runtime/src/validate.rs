@@ -58,8 +58,26 @@ macro_rules! accept_all {
 }
 
 accept_all!(
-    (), bool, char, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, f32, f64,
-    String, bytes::Bytes, serde_json::Value,
+    (),
+    bool,
+    char,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    f32,
+    f64,
+    String,
+    bytes::Bytes,
+    serde_json::Value,
 );
 
 impl<T: Validate + ?Sized> Validate for Box<T> {
@@ -82,7 +100,11 @@ fn validate_each<'a, K: Display, T: Validate + 'a>(
     for (key, item) in items {
         if let Err(ValidationErrors(errors)) = item.validate() {
             for mut error in errors {
-                let key = if bracket { format!("[{key}]") } else { format!(".{key}") };
+                let key = if bracket {
+                    format!("[{key}]")
+                } else {
+                    format!(".{key}")
+                };
                 let rest = if error.location.is_empty() || error.location.starts_with('[') {
                     error.location.clone()
                 } else {
@@ -93,7 +115,11 @@ fn validate_each<'a, K: Display, T: Validate + 'a>(
             }
         }
     }
-    if all.is_empty() { Ok(()) } else { Err(ValidationErrors(all)) }
+    if all.is_empty() {
+        Ok(())
+    } else {
+        Err(ValidationErrors(all))
+    }
 }
 
 impl<T: Validate> Validate for Vec<T> {
@@ -136,7 +162,11 @@ fn collect(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<Fie
         match kind {
             Kind::Field(list) => {
                 for error in list {
-                    out.push(FieldError::new(location.clone(), error.code.clone(), message(error)));
+                    out.push(FieldError::new(
+                        location.clone(),
+                        error.code.clone(),
+                        message(error),
+                    ));
                 }
             }
             Kind::Struct(inner) => collect(inner, &format!("{location}."), out),
@@ -222,17 +252,32 @@ mod tests {
     fn every_failing_field_is_listed_with_its_location() {
         let order = Order {
             items: vec![
-                Item { name: "ok".into(), price: 1.0 },
-                Item { name: String::new(), price: -1.0 },
+                Item {
+                    name: "ok".into(),
+                    price: 1.0,
+                },
+                Item {
+                    name: String::new(),
+                    price: -1.0,
+                },
             ],
             count: 0,
         };
         assert_eq!(
             errors(&order),
             vec![
-                ("count".to_owned(), "must be at least 1 and at most 100".to_owned()),
-                ("items[1].name".to_owned(), "length must be between 1 and 50".to_owned()),
-                ("items[1].price".to_owned(), "must be at least 0.0".to_owned()),
+                (
+                    "count".to_owned(),
+                    "must be at least 1 and at most 100".to_owned()
+                ),
+                (
+                    "items[1].name".to_owned(),
+                    "length must be between 1 and 50".to_owned()
+                ),
+                (
+                    "items[1].price".to_owned(),
+                    "must be at least 0.0".to_owned()
+                ),
             ]
         );
     }
@@ -245,7 +290,11 @@ mod tests {
                 if self.0 % 2 == 1 {
                     Ok(())
                 } else {
-                    Err(ValidationErrors(vec![FieldError::new("", "odd", "must be odd")]))
+                    Err(ValidationErrors(vec![FieldError::new(
+                        "",
+                        "odd",
+                        "must be odd",
+                    )]))
                 }
             }
         }

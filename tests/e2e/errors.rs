@@ -31,10 +31,25 @@ async fn malformed_json_is_400_with_the_position() {
     let server = Server::start(hello::app()).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
-        for body in [r#"{"name": "pen", "price": }"#, "{", "", r#"{"name": "pen","#, r#"{"name":"a","price":1} x"#] {
+        for body in [
+            r#"{"name": "pen", "price": }"#,
+            "{",
+            "",
+            r#"{"name": "pen","#,
+            r#"{"name":"a","price":1} x"#,
+        ] {
             let problem = client.post_json("/items", body).await.problem(400);
-            assert_eq!(problem["type"], "urn:oxapi:problem:malformed-body", "{body}");
-            assert!(problem["detail"].as_str().unwrap().starts_with("malformed JSON"), "{body}");
+            assert_eq!(
+                problem["type"], "urn:oxapi:problem:malformed-body",
+                "{body}"
+            );
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("malformed JSON"),
+                "{body}"
+            );
         }
     }
     server.stop().await;
@@ -79,14 +94,21 @@ async fn content_type_is_checked_415() {
                 .await;
             assert_eq!(reply.status, 201, "{accepted}: {}", reply.text());
         }
-        for refused in ["text/plain", "application/x-www-form-urlencoded", "application/jsonp"] {
+        for refused in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/jsonp",
+        ] {
             let reply = client
                 .send(Method::POST, "/items", &[("content-type", refused)], body)
                 .await;
             let problem = reply.problem(415);
             assert_eq!(problem["type"], "urn:oxapi:problem:unsupported-media-type");
         }
-        client.send(Method::POST, "/items", &[], body).await.problem(415);
+        client
+            .send(Method::POST, "/items", &[], body)
+            .await
+            .problem(415);
     }
     server.stop().await;
 }
@@ -109,12 +131,26 @@ async fn bodies_over_the_limit_are_413() {
     let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
-        let ok = client.send(Method::POST, "/small", &[], "x".repeat(16)).await;
+        let ok = client
+            .send(Method::POST, "/small", &[], "x".repeat(16))
+            .await;
         assert_eq!(ok.text(), "16");
-        let problem = client.send(Method::POST, "/small", &[], "x".repeat(17)).await.problem(413);
+        let problem = client
+            .send(Method::POST, "/small", &[], "x".repeat(17))
+            .await
+            .problem(413);
         assert_eq!(problem["type"], "urn:oxapi:problem:body-too-large");
-        assert_eq!(client.send(Method::POST, "/big", &[], "x".repeat(1024)).await.text(), "1024");
-        client.send(Method::POST, "/big", &[], "x".repeat(1025)).await.problem(413);
+        assert_eq!(
+            client
+                .send(Method::POST, "/big", &[], "x".repeat(1024))
+                .await
+                .text(),
+            "1024"
+        );
+        client
+            .send(Method::POST, "/big", &[], "x".repeat(1025))
+            .await
+            .problem(413);
     }
     // Without Content-Length (chunked), the limit holds while reading.
     let chunked = raw(
@@ -132,10 +168,16 @@ async fn the_default_limit_is_2_mib() {
     let client = Client::new(&server, oxapi_tests::Version::Http1);
     let limit = 2 * 1024 * 1024;
     assert_eq!(
-        client.send(Method::POST, "/big", &[], vec![b'x'; limit]).await.text(),
+        client
+            .send(Method::POST, "/big", &[], vec![b'x'; limit])
+            .await
+            .text(),
         limit.to_string()
     );
-    client.send(Method::POST, "/big", &[], vec![b'x'; limit + 1]).await.problem(413);
+    client
+        .send(Method::POST, "/big", &[], vec![b'x'; limit + 1])
+        .await
+        .problem(413);
     server.stop().await;
 }
 
@@ -150,7 +192,11 @@ async fn malformed_http_never_reaches_a_handler_or_hangs() {
     for case in cases {
         let response = raw(server.addr(), case).await;
         let status = raw_status(&response);
-        assert!((400..500).contains(&status), "{:?} -> {response}", String::from_utf8_lossy(case));
+        assert!(
+            (400..500).contains(&status),
+            "{:?} -> {response}",
+            String::from_utf8_lossy(case)
+        );
     }
     // Invalid UTF-8 after percent-decoding is a 422 on the path parameter.
     let response = raw(
@@ -182,7 +228,10 @@ async fn a_panicking_handler_is_a_500_and_the_server_lives_on() {
         let client = Client::new(&server, version);
         for path in ["/panic", "/sync/panic", "/panic"] {
             let problem = client.get(path).await.problem(500);
-            assert!(!problem.to_string().contains("handler bug"), "panic text leaked");
+            assert!(
+                !problem.to_string().contains("handler bug"),
+                "panic text leaked"
+            );
         }
     }
     server.stop().await;

@@ -49,7 +49,12 @@ async fn read_item_and_its_not_found() {
         let problem = client.get("/items/minus-one").await.problem(422);
         assert_eq!(problem["errors"][0]["location"], "path.id");
         let problem = client.get("/items/18446744073709551616").await.problem(422);
-        assert!(problem["errors"][0]["message"].as_str().unwrap().contains("out of range"));
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("out of range")
+        );
     })
     .await;
 }
@@ -78,7 +83,9 @@ async fn list_items_pages_with_bounds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_item_validates_and_answers_201() {
     each_version(async |client| {
-        let reply = client.post_json("/items", r#"{"name":"pen","price":1.5}"#).await;
+        let reply = client
+            .post_json("/items", r#"{"name":"pen","price":1.5}"#)
+            .await;
         assert_eq!(reply.status, 201);
         let item = reply.json();
         assert!(item["id"].as_u64().unwrap() >= 1);
@@ -93,19 +100,20 @@ async fn create_item_validates_and_answers_201() {
 
         // Every failing field is listed.
         let problem = client
-            .post_json("/items", &format!(r#"{{"name":"{}","price":-1}}"#, "x".repeat(51)))
+            .post_json(
+                "/items",
+                &format!(r#"{{"name":"{}","price":-1}}"#, "x".repeat(51)),
+            )
             .await
             .problem(422);
-        let locations: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["location"].as_str().unwrap())
-            .collect();
+        let locations = oxapi_tests::locations(&problem);
         assert_eq!(locations, ["body.name", "body.price"]);
         // Characters, not bytes: 50 two-byte characters are fine.
         let reply = client
-            .post_json("/items", &format!(r#"{{"name":"{}","price":1}}"#, "é".repeat(50)))
+            .post_json(
+                "/items",
+                &format!(r#"{{"name":"{}","price":1}}"#, "é".repeat(50)),
+            )
             .await;
         assert_eq!(reply.status, 201);
     })
@@ -118,7 +126,10 @@ async fn slow_answers_ok_under_concurrency() {
         let replies = futures_join(client, 20).await;
         for reply in replies {
             assert_eq!(reply.status, 200);
-            assert_eq!(reply.header("content-type"), Some("text/plain; charset=utf-8"));
+            assert_eq!(
+                reply.header("content-type"),
+                Some("text/plain; charset=utf-8")
+            );
             assert_eq!(reply.text(), "ok");
         }
     })
@@ -147,7 +158,10 @@ async fn head_answers_every_get_route_without_a_body() {
         assert_eq!(head.status, 200);
         assert!(head.body.is_empty());
         assert_eq!(head.header("content-type"), get.header("content-type"));
-        assert_eq!(head.header("content-length"), Some(get.body.len().to_string().as_str()));
+        assert_eq!(
+            head.header("content-length"),
+            Some(get.body.len().to_string().as_str())
+        );
     })
     .await;
 }

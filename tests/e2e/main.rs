@@ -2,6 +2,9 @@
 //!
 //! One binary for all of them, to link once.
 
+// Tests may unwrap: a panic is a failure with a message.
+#![allow(clippy::unwrap_used)]
+
 mod errors;
 mod extract;
 mod hello;

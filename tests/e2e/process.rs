@@ -31,14 +31,18 @@ impl Fixture {
         let mut child = command.spawn().expect("start fixture");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
         let url = line
             .trim()
             .rsplit(' ')
             .next()
             .and_then(|url| url.strip_prefix("http://"))
             .unwrap_or_else(|| panic!("no URL in {line:?}"));
-        let addr = url.parse().unwrap_or_else(|_| panic!("bad address in {line:?}"));
+        let addr = url
+            .parse()
+            .unwrap_or_else(|_| panic!("bad address in {line:?}"));
         assert!(line.starts_with("oxapi: Fixture "), "{line:?}");
         let stderr = child.stderr.take().expect("stderr");
         let (sender, receiver) = mpsc::channel();
@@ -98,7 +102,10 @@ impl Drop for Fixture {
 }
 
 fn get(addr: std::net::SocketAddr, path: &str) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
     runtime.block_on(raw(addr, request.as_bytes()))
 }
@@ -119,7 +126,10 @@ fn help_prints_usage_and_bad_arguments_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unexpected argument `--frobnicate`"));
 
-    let output = Command::new(FIXTURE).args(["--bind", "not an address"]).output().unwrap();
+    let output = Command::new(FIXTURE)
+        .args(["--bind", "not an address"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
 

@@ -47,7 +47,10 @@ async fn r_status_tuple() -> (StatusCode, Json<Thing>) {
 
 #[get("/r/headers")]
 async fn r_headers() -> ([(&'static str, &'static str); 2], &'static str) {
-    ([("x-one", "1"), ("cache-control", "no-store")], "with headers")
+    (
+        [("x-one", "1"), ("cache-control", "no-store")],
+        "with headers",
+    )
 }
 
 #[get("/r/header-map")]
@@ -150,7 +153,10 @@ async fn every_response_type() {
     for version in VERSIONS {
         let c = Client::new(&server, version);
         let r = c.get("/r/json").await;
-        assert_eq!((r.status.as_u16(), r.header("content-type")), (200, Some("application/json")));
+        assert_eq!(
+            (r.status.as_u16(), r.header("content-type")),
+            (200, Some("application/json"))
+        );
         assert_eq!(r.json(), json!({"id": 1}));
 
         let r = c.get("/r/string").await;
@@ -192,9 +198,14 @@ async fn every_response_type() {
         assert!(r.body.is_empty());
 
         let r = c.get("/r/redirect").await;
-        assert_eq!((r.status.as_u16(), r.header("location")), (303, Some("/r/json")));
+        assert_eq!(
+            (r.status.as_u16(), r.header("location")),
+            (303, Some("/r/json"))
+        );
 
-        let r = c.send(http::Method::POST, "/r/status-option", &[], "").await;
+        let r = c
+            .send(http::Method::POST, "/r/status-option", &[], "")
+            .await;
         assert_eq!((r.status.as_u16(), r.json()), (202, json!({"id": 5})));
 
         let problem = c.get("/r/domain/0").await.problem(409);
@@ -233,7 +244,12 @@ async fn the_test_client_needs_no_socket() {
     assert_eq!(r.json::<Vec<serde_json::Value>>().len(), 2);
     let r = hello.get("/items").query(&[("limit", "0")]).send().await;
     assert_eq!(r.status(), 422);
-    let r = hello.post("/items").header("content-type", "application/json").body("{").send().await;
+    let r = hello
+        .post("/items")
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await;
     assert_eq!(r.status(), 400);
     let r = hello.get("/sync/hello/x").send().await;
     assert!(r.header("x-thread").unwrap().starts_with("oxapi-blocking-"));

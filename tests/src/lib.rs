@@ -223,3 +223,16 @@ pub fn raw_status(response: &str) -> u16 {
         .and_then(|code| code.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {response:?}"))
 }
+
+/// The `location` of every entry of a problem's `errors`, in order.
+pub fn locations(problem: &serde_json::Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|error| error["location"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -152,5 +152,12 @@ pub fn app() -> App {
         .title("Hello API")
         .version(env!("CARGO_PKG_VERSION"))
         .state(IdSequence::default())
-        .routes(routes![hello, sync_hello, read_item, list_items, create_item, slow])
+        .routes(routes![
+            hello,
+            sync_hello,
+            read_item,
+            list_items,
+            create_item,
+            slow
+        ])
 }

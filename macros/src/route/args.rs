@@ -55,6 +55,21 @@ enum OptionValue {
     StrList(Vec<LitStr>),
 }
 
+impl OptionValue {
+    /// Where to point an error about this value: the value itself, or the key if bare.
+    fn span_or(&self, key: &Ident) -> proc_macro2::Span {
+        use syn::spanned::Spanned;
+        match self {
+            Self::None => key.span(),
+            Self::Str(lit) => lit.span(),
+            Self::Int(lit) => lit.span(),
+            Self::Ident(ident) => ident.span(),
+            Self::Path(path) => path.span(),
+            Self::StrList(list) => list.first().map_or_else(|| key.span(), LitStr::span),
+        }
+    }
+}
+
 impl Parse for Option_ {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let key = if input.peek(Token![crate]) {
@@ -84,7 +99,9 @@ impl Parse for Option_ {
         } else if input.peek(Ident) {
             OptionValue::Ident(input.parse()?)
         } else {
-            return Err(input.error("expected a string, an integer, a list `[\"a\", \"b\"]` or a name"));
+            return Err(
+                input.error("expected a string, an integer, a list `[\"a\", \"b\"]` or a name")
+            );
         };
         Ok(Self { key, value })
     }
@@ -120,6 +137,7 @@ impl RouteArgs {
             let options = Punctuated::<Option_, Token![,]>::parse_terminated(input)?;
             Ok((path, options.into_iter().collect()))
         };
+        let whole = tokens.clone();
         let (path, options) = match syn::parse::Parser::parse2(parser, tokens) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -143,16 +161,20 @@ impl RouteArgs {
             args.apply(method.is_none(), option, errors);
         }
         if method.is_none() {
+            let at = |errors: &mut Errors, message: &str| {
+                if whole.is_empty() {
+                    errors.span(proc_macro2::Span::call_site(), message);
+                } else {
+                    errors.at(&whole, message);
+                }
+            };
             if args.method.is_none() {
-                errors.span(
-                    proc_macro2::Span::call_site(),
+                at(
+                    errors,
                     "`#[route]` needs a method and a path: `#[route(method = \"PURGE\", path = \"/cache\")]`",
                 );
             } else if args.path.is_none() {
-                errors.span(
-                    proc_macro2::Span::call_site(),
-                    "`#[route]` needs a path: add `path = \"/...\"`",
-                );
+                at(errors, "`#[route]` needs a path: add `path = \"/...\"`");
             }
         }
         args
@@ -163,19 +185,28 @@ impl RouteArgs {
         let name = key.to_string();
         match (name.as_str(), value) {
             ("tags", OptionValue::StrList(tags)) => self.tags = tags,
-            ("tags", _) => errors.at(&key, "`tags` takes a list of strings: `tags = [\"items\"]`"),
+            ("tags", other) => errors.span(
+                other.span_or(&key),
+                "`tags` takes a list of strings: `tags = [\"items\"]`",
+            ),
             ("status", OptionValue::Int(status)) => self.status = Some(status),
-            ("status", _) => errors.at(&key, "`status` takes a status code: `status = 201`"),
+            ("status", other) => errors.span(
+                other.span_or(&key),
+                "`status` takes a status code: `status = 201`",
+            ),
             ("operation_id", OptionValue::Str(id)) => self.operation_id = Some(id),
-            ("operation_id", _) => errors.at(
-                &key,
+            ("operation_id", other) => errors.span(
+                other.span_or(&key),
                 "`operation_id` takes a string: `operation_id = \"readItem\"`",
             ),
             ("hidden", OptionValue::None) => self.hidden = Some(key),
-            ("hidden", _) => errors.at(&key, "`hidden` takes no value: write `hidden`"),
+            ("hidden", other) => errors.span(
+                other.span_or(&key),
+                "`hidden` takes no value: write `hidden`",
+            ),
             ("body_limit", OptionValue::Int(limit)) => self.body_limit = Some(limit),
-            ("body_limit", _) => errors.at(
-                &key,
+            ("body_limit", other) => errors.span(
+                other.span_or(&key),
                 "`body_limit` takes a size in bytes: `body_limit = 1_048_576`",
             ),
             ("crate", OptionValue::Path(path)) => self.krate = Some(path),
@@ -183,7 +214,10 @@ impl RouteArgs {
                 Ok(parsed) => self.krate = Some(parsed),
                 Err(error) => errors.push(error),
             },
-            ("crate", _) => errors.at(&key, "`crate` takes a path: `crate = ::my_oxapi`"),
+            ("crate", other) => errors.span(
+                other.span_or(&key),
+                "`crate` takes a path: `crate = ::my_oxapi`",
+            ),
             ("method", value) if is_route => match value {
                 OptionValue::Str(method) => {
                     self.method = Some(MethodArg {
@@ -197,20 +231,33 @@ impl RouteArgs {
                         span: method.span(),
                     });
                 }
-                _ => errors.at(&key, "`method` takes a method name: `method = \"PURGE\"`"),
+                other => errors.span(
+                    other.span_or(&key),
+                    "`method` takes a method name: `method = \"PURGE\"`",
+                ),
             },
             ("path", value) if is_route => match value {
                 OptionValue::Str(path) => self.path = Some(path),
-                _ => errors.at(&key, "`path` takes a string: `path = \"/cache\"`"),
+                other => errors.span(
+                    other.span_or(&key),
+                    "`path` takes a string: `path = \"/cache\"`",
+                ),
             },
             (other, _) => {
                 let mut valid: Vec<&str> = OPTIONS.to_vec();
                 if is_route {
                     valid.extend_from_slice(ROUTE_OPTIONS);
                 }
-                let hint = match suggest(other, &valid) {
-                    Some(close) => format!(": did you mean `{close}`?"),
-                    None => String::new(),
+                let hint = match (suggest(other, &valid), other) {
+                    (Some(close), _) => format!(": did you mean `{close}`?"),
+                    (None, "summary" | "description") => {
+                        ": the summary and description come from the function's doc comment"
+                            .to_owned()
+                    }
+                    (None, "deprecated") => {
+                        ": mark the function `#[deprecated]` instead".to_owned()
+                    }
+                    _ => String::new(),
                 };
                 errors.at(
                     &key,

@@ -56,9 +56,16 @@ mod tests {
         let out = expand_str(
             Some("GET"),
             quote!("/items/{id}"),
-            quote!(async fn read_item(id: u64) -> String { id.to_string() }),
+            quote!(
+                async fn read_item(id: u64) -> String {
+                    id.to_string()
+                }
+            ),
         );
-        assert!(out.contains("async fn read_item (id : u64) -> String"), "{out}");
+        assert!(
+            out.contains("async fn read_item (id : u64) -> String"),
+            "{out}"
+        );
         assert!(out.contains("struct read_item { }"), "{out}");
         assert!(!out.contains("compile_error"), "{out}");
     }
@@ -68,14 +75,25 @@ mod tests {
         let out = expand_str(
             Some("GET"),
             quote!("/items/{id}", stauts = 201),
-            quote!(fn f<T>(a: Json<A>, b: Json<B>) {}),
+            quote!(
+                fn f<T>(a: Json<A>, b: Json<B>) {}
+            ),
         );
         assert_eq!(out.matches("compile_error").count(), 4, "{out}");
         assert!(out.contains("did you mean `status`"), "{out}");
         assert!(out.contains("cannot be generic"), "{out}");
-        assert!(out.contains("two parameters read the request body"), "{out}");
-        assert!(out.contains("placeholder `{id}` has no matching parameter"), "{out}");
-        assert!(out.contains("fn f < T >"), "the function is still emitted: {out}");
+        assert!(
+            out.contains("two parameters read the request body"),
+            "{out}"
+        );
+        assert!(
+            out.contains("placeholder `{id}` has no matching parameter"),
+            "{out}"
+        );
+        assert!(
+            out.contains("fn f < T >"),
+            "the function is still emitted: {out}"
+        );
     }
 
     #[test]
@@ -83,7 +101,9 @@ mod tests {
         let out = expand_str(
             Some("GET"),
             quote!("/search"),
-            quote!(async fn search(#[query] q: String, #[header("x-id")] id: Option<String>) {}),
+            quote!(
+                async fn search(#[query] q: String, #[header("x-id")] id: Option<String>) {}
+            ),
         );
         assert!(!out.contains("# [query]"), "{out}");
         assert!(!out.contains("# [header"), "{out}");
@@ -91,9 +111,21 @@ mod tests {
 
     #[test]
     fn route_attribute_needs_method_and_path() {
-        let out = expand_str(None, quote!(path = "/x"), quote!(fn f() {}));
+        let out = expand_str(
+            None,
+            quote!(path = "/x"),
+            quote!(
+                fn f() {}
+            ),
+        );
         assert!(out.contains("needs a method and a path"), "{out}");
-        let out = expand_str(None, quote!(method = "PURGE", path = "/x"), quote!(fn f() {}));
+        let out = expand_str(
+            None,
+            quote!(method = "PURGE", path = "/x"),
+            quote!(
+                fn f() {}
+            ),
+        );
         assert!(!out.contains("compile_error"), "{out}");
         assert!(out.contains("\"PURGE\""), "{out}");
     }

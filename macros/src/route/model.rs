@@ -1,8 +1,7 @@
 //! Checks a parsed route into a [`Route`] that cannot hold bad states: every placeholder has
 //! its parameter, at most one parameter reads the body, no parameter is named twice.
 
-use proc_macro2::Span;
-use syn::spanned::Spanned;
+use quote::ToTokens;
 use syn::{FnArg, Ident, LitStr, Pat, Path, ReturnType, Type};
 
 use super::args::RouteArgs;
@@ -63,7 +62,9 @@ pub(crate) struct Placeholder {
 /// Parses a path template into its placeholders, or says what is wrong with it.
 pub(crate) fn parse_template(path: &str) -> Result<Vec<Placeholder>, String> {
     if !path.starts_with('/') {
-        return Err(format!("a route path must start with `/`: write \"/{path}\""));
+        return Err(format!(
+            "a route path must start with `/`: write \"/{path}\""
+        ));
     }
     let segments: Vec<&str> = path[1..].split('/').collect();
     let mut placeholders: Vec<Placeholder> = Vec::new();
@@ -133,7 +134,8 @@ fn is_method_token(method: &str) -> bool {
 pub(crate) struct ParamAttr {
     kind: ParamAttrKind,
     name: Option<LitStr>,
-    span: Span,
+    /// The whole attribute, so errors underline `#[query]`, not just `#`.
+    tokens: proc_macro2::TokenStream,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -167,7 +169,10 @@ impl ParamAttrKind {
 
 /// Removes oxapi's parameter attributes from `handler` (rustc would reject them) and
 /// returns them, one list per parameter.
-pub(crate) fn take_param_attrs(handler: &mut HandlerFn, errors: &mut Errors) -> Vec<Vec<ParamAttr>> {
+pub(crate) fn take_param_attrs(
+    handler: &mut HandlerFn,
+    errors: &mut Errors,
+) -> Vec<Vec<ParamAttr>> {
     let mut all = Vec::new();
     for input in &mut handler.sig.inputs {
         let mut found = Vec::new();
@@ -180,15 +185,14 @@ pub(crate) fn take_param_attrs(handler: &mut HandlerFn, errors: &mut Errors) -> 
                 };
                 let name = match &attr.meta {
                     syn::Meta::Path(_) => None,
-                    syn::Meta::List(_) if kind != ParamAttrKind::Body => match attr.parse_args::<LitStr>() {
+                    syn::Meta::List(_) if kind != ParamAttrKind::Body => match attr
+                        .parse_args::<LitStr>()
+                    {
                         Ok(name) => Some(name),
                         Err(_) => {
                             errors.at(
                                 &attr,
-                                format!(
-                                    "expected `#[{0}]` or `#[{0}(\"name\")]`",
-                                    kind.as_str()
-                                ),
+                                format!("expected `#[{0}]` or `#[{0}(\"name\")]`", kind.as_str()),
                             );
                             None
                         }
@@ -201,7 +205,7 @@ pub(crate) fn take_param_attrs(handler: &mut HandlerFn, errors: &mut Errors) -> 
                 found.push(ParamAttr {
                     kind,
                     name,
-                    span: attr.span(),
+                    tokens: attr.to_token_stream(),
                 });
             }
             typed.attrs = kept;
@@ -225,7 +229,10 @@ impl Route {
             (Some(method), _) => method.to_owned(),
             (None, Some(arg)) => {
                 if !is_method_token(&arg.name) {
-                    errors.span(arg.span, format!("`{}` is not a valid HTTP method", arg.name));
+                    errors.span(
+                        arg.span,
+                        format!("`{}` is not a valid HTTP method", arg.name),
+                    );
                 }
                 arg.name.to_ascii_uppercase()
             }
@@ -233,7 +240,10 @@ impl Route {
         };
 
         if let Some(constness) = &sig.constness {
-            errors.at(constness, "a handler cannot be a `const fn`; remove `const`");
+            errors.at(
+                constness,
+                "a handler cannot be a `const fn`; remove `const`",
+            );
         }
         if let syn::Safety::Unsafe(token) = &sig.safety {
             errors.at(token, "a handler cannot be an `unsafe fn`; remove `unsafe`");
@@ -279,6 +289,17 @@ impl Route {
                 }
                 FnArg::Typed(typed) => typed,
             };
+            let ident = match &*typed.pat {
+                Pat::Ident(pat) => Some(pat.ident.to_string()),
+                _ => None,
+            };
+            let placeholder = ident
+                .as_deref()
+                .and_then(|name| placeholders.iter().position(|p| p.name == name));
+            if let Some(index) = placeholder {
+                // Matched even if the type is rejected below: one error per mistake.
+                matched[index] = true;
+            }
             let ty = (*typed.ty).clone();
             if contains_impl_trait(&ty) {
                 errors.at(
@@ -296,26 +317,18 @@ impl Route {
                 );
                 continue;
             }
-            let ident = match &*typed.pat {
-                Pat::Ident(pat) => Some(pat.ident.to_string()),
-                _ => None,
-            };
             let mut attrs = attrs.into_iter();
             let attr = attrs.next();
             if let Some(extra) = attrs.next() {
-                errors.span(
-                    extra.span,
+                errors.at(
+                    &extra.tokens,
                     "a parameter takes at most one of `#[query]`, `#[header]`, `#[cookie]`, `#[body]`",
                 );
             }
-            let placeholder = ident
-                .as_deref()
-                .and_then(|name| placeholders.iter().position(|p| p.name == name));
-
             let source = match (attr, placeholder) {
                 (Some(attr), Some(index)) => {
-                    errors.span(
-                        attr.span,
+                    errors.at(
+                        &attr.tokens,
                         format!(
                             "`{}` is named in two places: it is the path placeholder `{{{}}}` and \
                              a `#[{}]` parameter; rename the parameter or the placeholder",
@@ -324,16 +337,12 @@ impl Route {
                             attr.kind.as_str(),
                         ),
                     );
-                    matched[index] = true;
                     continue;
                 }
-                (None, Some(index)) => {
-                    matched[index] = true;
-                    Source::Path {
-                        index,
-                        name: placeholders[index].name.clone(),
-                    }
-                }
+                (None, Some(index)) => Source::Path {
+                    index,
+                    name: placeholders[index].name.clone(),
+                },
                 (Some(attr), None) if attr.kind == ParamAttrKind::Body => Source::Body,
                 (Some(attr), None) => {
                     let name = match (&attr.name, &ident) {
@@ -346,8 +355,8 @@ impl Route {
                             }
                         }
                         (None, None) => {
-                            errors.span(
-                                attr.span,
+                            errors.at(
+                                &attr.tokens,
                                 format!(
                                     "this parameter is a pattern, so `#[{0}]` cannot take its \
                                      name from it: write `#[{0}(\"name\")]`",
@@ -361,9 +370,12 @@ impl Route {
                         ParamAttrKind::Header => name.to_ascii_lowercase(),
                         _ => name.clone(),
                     };
-                    if named.iter().any(|(kind, n)| *kind == attr.kind && *n == key) {
-                        errors.span(
-                            attr.span,
+                    if named
+                        .iter()
+                        .any(|(kind, n)| *kind == attr.kind && *n == key)
+                    {
+                        errors.at(
+                            &attr.tokens,
                             format!(
                                 "{} `{}` is read by two parameters; keep one",
                                 attr.kind.as_str(),
@@ -379,7 +391,10 @@ impl Route {
                             if http_header_name_is_valid(&name) {
                                 Source::Header(name.to_ascii_lowercase())
                             } else {
-                                errors.span(attr.span, format!("`{name}` is not a valid header name"));
+                                errors.at(
+                                    &attr.tokens,
+                                    format!("`{name}` is not a valid header name"),
+                                );
                                 continue;
                             }
                         }
@@ -422,15 +437,16 @@ impl Route {
             }
         }
 
-        let status = args.status.as_ref().and_then(|status| {
-            match status.base10_parse::<u16>() {
+        let status = args
+            .status
+            .as_ref()
+            .and_then(|status| match status.base10_parse::<u16>() {
                 Ok(code) if (100..=599).contains(&code) => Some(code),
                 _ => {
                     errors.at(status, "`status` must be an HTTP status code, 100 to 599");
                     None
                 }
-            }
-        });
+            });
         let body_limit = args.body_limit.as_ref().and_then(|limit| {
             limit
                 .base10_parse::<u64>()
@@ -481,10 +497,10 @@ fn reads_body(ty: &Type) -> bool {
     };
     let name = last.ident.to_string();
     if name == "Option" {
-        if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-            if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                return reads_body(inner);
-            }
+        if let syn::PathArguments::AngleBracketed(args) = &last.arguments
+            && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+        {
+            return reads_body(inner);
         }
         return false;
     }

@@ -107,13 +107,15 @@ mod tests {
             " over two lines.",
         ]));
         assert_eq!(summary.as_deref(), Some("Read one item."));
-        assert_eq!(description.as_deref(), Some("Longer text,\nover two lines."));
+        assert_eq!(
+            description.as_deref(),
+            Some("Longer text,\nover two lines.")
+        );
     }
 
     #[test]
     fn summary_joins_wrapped_lines() {
-        let (summary, description) =
-            summary_and_description(&lines(&[" Read one", " item."]));
+        let (summary, description) = summary_and_description(&lines(&[" Read one", " item."]));
         assert_eq!(summary.as_deref(), Some("Read one item."));
         assert_eq!(description, None);
     }

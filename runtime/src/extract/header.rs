@@ -68,9 +68,15 @@ mod tests {
     #[test]
     fn reads_headers_by_name() {
         let parts = parts(&[("x-request-id", "abc"), ("x-count", "3")]);
-        assert_eq!(header_param::<String>(&parts, "x-request-id").unwrap(), "abc");
+        assert_eq!(
+            header_param::<String>(&parts, "x-request-id").unwrap(),
+            "abc"
+        );
         assert_eq!(header_param::<u8>(&parts, "x-count").unwrap(), 3);
-        assert_eq!(header_param::<Option<u8>>(&parts, "x-absent").unwrap(), None);
+        assert_eq!(
+            header_param::<Option<u8>>(&parts, "x-absent").unwrap(),
+            None
+        );
         assert!(header_param::<u8>(&parts, "x-request-id").is_err());
     }
 

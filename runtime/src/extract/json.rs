@@ -1,8 +1,8 @@
 //! [`Json<T>`]: a JSON request body, or a JSON response.
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderValue};
 use http::StatusCode;
+use http::header::{self, HeaderMap, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -41,7 +41,10 @@ impl<T> std::ops::DerefMut for Json<T> {
 /// Whether the request says its body is JSON: `application/json` or `*/*+json`, with any
 /// parameters.
 pub(crate) fn is_json(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(content_type) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let essence = content_type.split(';').next().unwrap_or("").trim();
@@ -138,7 +141,10 @@ mod tests {
 
     fn headers(content_type: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(content_type).unwrap(),
+        );
         headers
     }
 
@@ -153,7 +159,13 @@ mod tests {
         ] {
             assert!(is_json(&headers(yes)), "{yes}");
         }
-        for no in ["text/plain", "application/jsonx", "application/+json", "json", "text/json"] {
+        for no in [
+            "text/plain",
+            "application/jsonx",
+            "application/+json",
+            "json",
+            "text/json",
+        ] {
             assert!(!is_json(&headers(no)), "{no}");
         }
         assert!(!is_json(&HeaderMap::new()));
@@ -194,7 +206,9 @@ mod tests {
     fn syntax_errors_are_malformed() {
         for body in [&b"{"[..], b"", b"{\"items\": []} trailing", b"nope"] {
             match parse_json::<Order>(body) {
-                Err(Rejection::Malformed { detail }) => assert!(detail.starts_with("malformed JSON")),
+                Err(Rejection::Malformed { detail }) => {
+                    assert!(detail.starts_with("malformed JSON"))
+                }
                 other => panic!("{:?}: {other:?}", String::from_utf8_lossy(body)),
             }
         }

@@ -95,8 +95,8 @@ impl<'a> RequestContext<'a> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor oxapi can take from the request head",
     label = "not a path, query, header, cookie or state extractor",
-    note = "use `Query<T>`, `State<T>`, `HeaderMap`, `#[query]`/`#[header]`/`#[cookie]` scalars, or implement `oxapi::FromRequestParts`",
-    note = "if `{Self}` reads the request body, mark the parameter `#[body]`"
+    note = "to read one value, mark the parameter `#[query]`, `#[header]` or `#[cookie]`, like `#[query] flag: {Self}`",
+    note = "otherwise use an extractor (`Query<T>`, `State<T>`, `HeaderMap`, ...) or implement `oxapi::FromRequestParts` for `{Self}`; if it reads the body, mark it `#[body]`"
 )]
 pub trait FromRequestParts: Sized + Send {
     /// The response sent when extraction fails.

@@ -63,7 +63,9 @@ impl Rejection {
     pub fn problem(&self) -> Problem {
         let problem = Problem::new(self.status());
         match self {
-            Self::Malformed { detail } => problem.with_type(kinds::MALFORMED).with_detail(detail.clone()),
+            Self::Malformed { detail } => problem
+                .with_type(kinds::MALFORMED)
+                .with_detail(detail.clone()),
             Self::UnsupportedMediaType { expected } => problem
                 .with_type(kinds::MEDIA_TYPE)
                 .with_detail(format!("expected a request body of type `{expected}`")),
@@ -148,11 +150,11 @@ impl Rejections {
     }
 
     fn reject(&mut self, mut response: Response) {
-        if response.status() == StatusCode::UNPROCESSABLE_ENTITY {
-            if let Some(FieldErrors(errors)) = response.extensions_mut().remove::<FieldErrors>() {
-                self.fields.extend(errors);
-                return;
-            }
+        if response.status() == StatusCode::UNPROCESSABLE_ENTITY
+            && let Some(FieldErrors(errors)) = response.extensions_mut().remove::<FieldErrors>()
+        {
+            self.fields.extend(errors);
+            return;
         }
         // A failure that is not about a value's content (415, 413, 400, a custom
         // extractor's response) stands alone: the first one is sent.
@@ -178,8 +180,11 @@ mod tests {
     fn merges_invalid_values_from_several_extractors() {
         let mut rejections = Rejections::new();
         rejections.push(FieldError::new("path.id", "invalid", "not an integer"));
-        let _: Option<()> =
-            rejections.take(Err(Rejection::invalid(FieldError::new("query.limit", "range", "too big"))));
+        let _: Option<()> = rejections.take(Err(Rejection::invalid(FieldError::new(
+            "query.limit",
+            "range",
+            "too big",
+        ))));
         let response = rejections.into_response();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = response.body().as_full().unwrap();

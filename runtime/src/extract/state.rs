@@ -66,6 +66,8 @@ impl StateMap {
     }
 
     pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<&Arc<T>> {
-        self.states.get(&TypeId::of::<T>())?.downcast_ref::<Arc<T>>()
+        self.states
+            .get(&TypeId::of::<T>())?
+            .downcast_ref::<Arc<T>>()
     }
 }

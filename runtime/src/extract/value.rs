@@ -56,7 +56,10 @@ impl<'a> ValuesDeserializer<'a> {
     /// The one value a scalar reads. With repeated values, the last one wins, as in most
     /// query parsers.
     fn single(&self) -> Result<&'a str, ValueError> {
-        self.values.last().map(|v| v.as_ref()).ok_or(ValueError::Missing)
+        self.values
+            .last()
+            .map(|v| v.as_ref())
+            .ok_or(ValueError::Missing)
     }
 }
 
@@ -93,9 +96,9 @@ fn number_error<T>(raw: &str, what: &str) -> ValueError {
         _ => None,
     };
     match range {
-        Some(range) if looks_numeric => {
-            ValueError::Invalid(format!("`{raw}` is out of range: expected {what} from {range}"))
-        }
+        Some(range) if looks_numeric => ValueError::Invalid(format!(
+            "`{raw}` is out of range: expected {what} from {range}"
+        )),
         _ => ValueError::Invalid(format!("`{raw}` is not {what}")),
     }
 }
@@ -138,7 +141,9 @@ impl<'de> de::Deserializer<'de> for ValuesDeserializer<'de> {
         let mut chars = raw.chars();
         match (chars.next(), chars.next()) {
             (Some(c), None) => visitor.visit_char(c),
-            _ => Err(ValueError::Invalid(format!("`{raw}` is not a single character"))),
+            _ => Err(ValueError::Invalid(format!(
+                "`{raw}` is not a single character"
+            ))),
         }
     }
 
@@ -314,7 +319,15 @@ mod tests {
             one::<u8>(&vals(&["-1"])),
             Err("`-1` is out of range: expected a non-negative integer from 0 to 255".to_owned())
         );
-        assert!(one::<Color>(&vals(&["blue"])).unwrap_err().contains("unknown variant `blue`"));
-        assert!(one::<bool>(&vals(&["maybe"])).unwrap_err().contains("not a boolean"));
+        assert!(
+            one::<Color>(&vals(&["blue"]))
+                .unwrap_err()
+                .contains("unknown variant `blue`")
+        );
+        assert!(
+            one::<bool>(&vals(&["maybe"]))
+                .unwrap_err()
+                .contains("not a boolean")
+        );
     }
 }

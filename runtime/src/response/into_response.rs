@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::StatusCode;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 use super::Response;
 use crate::body::Body;
@@ -143,7 +143,9 @@ impl IntoResponseParts for HeaderMap {
         let mut previous: Option<HeaderName> = None;
         for (name, value) in self {
             // A `HeaderMap` iterates a name once, then `None` for its further values.
-            let Some(name) = name.or_else(|| previous.clone()) else { continue };
+            let Some(name) = name.or_else(|| previous.clone()) else {
+                continue;
+            };
             response.headers_mut().append(name.clone(), value);
             previous = Some(name);
         }

@@ -14,12 +14,11 @@ pub type Response = http::Response<Body>;
 /// Converts a handler's return value, applying the route's `status = ..` to a plain success.
 pub(crate) fn finish<T: IntoResponse>(value: T, status: Option<u16>) -> Response {
     let mut response = value.into_response();
-    if let Some(code) = status {
-        if response.status() == http::StatusCode::OK {
-            if let Ok(code) = http::StatusCode::from_u16(code) {
-                *response.status_mut() = code;
-            }
-        }
+    if let Some(code) = status
+        && response.status() == http::StatusCode::OK
+        && let Ok(code) = http::StatusCode::from_u16(code)
+    {
+        *response.status_mut() = code;
     }
     response
 }

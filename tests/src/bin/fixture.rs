@@ -8,13 +8,19 @@ use oxapi::prelude::*;
 /// The name of the thread running this async handler: an event-loop thread.
 #[get("/thread")]
 async fn thread() -> String {
-    std::thread::current().name().unwrap_or("unnamed").to_owned()
+    std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .to_owned()
 }
 
 /// The name of the thread running this plain-fn handler: a blocking-pool thread.
 #[get("/sync/thread")]
 fn sync_thread() -> String {
-    std::thread::current().name().unwrap_or("unnamed").to_owned()
+    std::thread::current()
+        .name()
+        .unwrap_or("unnamed")
+        .to_owned()
 }
 
 /// Sleeps `ms` milliseconds, then answers `done`.
