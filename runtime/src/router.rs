@@ -146,3 +146,139 @@ fn allow_header(methods: &[(Method, RouteDef)]) -> HeaderValue {
     names.sort_unstable();
     HeaderValue::from_str(&names.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::{Dispatch, HandlerFuture, OperationDoc, RouteMeta};
+
+    fn handler(_: crate::extract::Request, _: PathParams, _: &crate::app::Shared) -> HandlerFuture {
+        Box::pin(async { crate::response::Response::default() })
+    }
+
+    fn describe(_: &mut OperationDoc) {}
+
+    fn route(method: &'static str, path: &'static str, name: &'static str) -> RouteDef {
+        RouteDef {
+            method,
+            path,
+            handler,
+            describe,
+            meta: RouteMeta {
+                fn_name: name,
+                module_path: "tests",
+                operation_id: name,
+                summary: None,
+                description: None,
+                tags: &[],
+                deprecated: false,
+                hidden: false,
+                dispatch: Dispatch::EventLoop,
+                status: None,
+                body_limit: None,
+            },
+        }
+    }
+
+    fn table() -> Router {
+        let routes = [
+            route("GET", "/items", "list"),
+            route("POST", "/items", "create"),
+            route("GET", "/items/{id}", "read"),
+            route("DELETE", "/items/{id}", "delete"),
+            route("GET", "/items/{id}/parts/{part}", "part"),
+            route("GET", "/static/{*rest}", "files"),
+            route("PURGE", "/cache", "purge"),
+            route("HEAD", "/ping", "ping_head"),
+            route("GET", "/ping", "ping"),
+        ];
+        let mut errors = Vec::new();
+        let router = Router::new(&routes, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        router
+    }
+
+    /// What a lookup found, comparable in a table.
+    #[derive(Debug, PartialEq)]
+    enum Found {
+        Route(&'static str, Vec<&'static str>, bool),
+        NotAllowed(String),
+        NotFound,
+    }
+
+    fn find(router: &Router, method: &str, path: &'static str) -> Found {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        match router.lookup(&method, path) {
+            Lookup::Found {
+                route,
+                params,
+                head,
+            } => Found::Route(route.meta.fn_name, params.values(path), head),
+            Lookup::MethodNotAllowed { allow } => {
+                Found::NotAllowed(allow.to_str().unwrap().to_owned())
+            }
+            Lookup::NotFound => Found::NotFound,
+        }
+    }
+
+    #[test]
+    fn lookups() {
+        let router = table();
+        use Found::*;
+        let cases = [
+            ("GET", "/items", Route("list", vec![], false)),
+            ("POST", "/items", Route("create", vec![], false)),
+            ("GET", "/items/7", Route("read", vec!["7"], false)),
+            ("GET", "/items/a%20b", Route("read", vec!["a%20b"], false)),
+            ("DELETE", "/items/7", Route("delete", vec!["7"], false)),
+            (
+                "GET",
+                "/items/7/parts/x",
+                Route("part", vec!["7", "x"], false),
+            ),
+            (
+                "GET",
+                "/static/css/site.css",
+                Route("files", vec!["css/site.css"], false),
+            ),
+            ("PURGE", "/cache", Route("purge", vec![], false)),
+            ("HEAD", "/items/7", Route("read", vec!["7"], true)),
+            ("HEAD", "/ping", Route("ping_head", vec![], false)),
+            ("PUT", "/items", NotAllowed("GET, HEAD, POST".to_owned())),
+            (
+                "POST",
+                "/items/7",
+                NotAllowed("DELETE, GET, HEAD".to_owned()),
+            ),
+            ("GET", "/cache", NotAllowed("PURGE".to_owned())),
+            ("GET", "/items/", NotFound),
+            ("GET", "/nothing", NotFound),
+            ("GET", "/items/7/parts", NotFound),
+            ("GET", "", NotFound),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(find(&router, method, path), expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn conflicts_name_both_routes() {
+        let routes = [
+            route("GET", "/items/{id}", "read"),
+            route("GET", "/items/{id}", "read_again"),
+            route("GET", "/items/{name}", "by_name"),
+        ];
+        let mut errors = Vec::new();
+        let _ = Router::new(&routes, &mut errors);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(
+            text[0].contains("tests::read") && text[0].contains("tests::read_again"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains("tests::by_name") && text[1].contains("tests::read"),
+            "{text:?}"
+        );
+    }
+}

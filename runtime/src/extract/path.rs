@@ -42,6 +42,16 @@ impl PathParams {
     }
 }
 
+#[cfg(test)]
+impl PathParams {
+    /// Every raw value, in template order.
+    pub(crate) fn values<'p>(&self, path: &'p str) -> Vec<&'p str> {
+        (0..self.ranges.len())
+            .filter_map(|i| self.raw(path, i))
+            .collect()
+    }
+}
+
 /// Parses the `index`-th placeholder, named `name`, as a `T`, recording a failure in
 /// `rejections`.
 pub(crate) fn path_param<T: DeserializeOwned>(
