@@ -200,31 +200,31 @@ mod tests {
 
     /// What a lookup found, comparable in a table.
     #[derive(Debug, PartialEq)]
-    enum Found {
+    enum Outcome {
         Route(&'static str, Vec<&'static str>, bool),
         NotAllowed(String),
         NotFound,
     }
 
-    fn find(router: &Router, method: &str, path: &'static str) -> Found {
+    fn find(router: &Router, method: &str, path: &'static str) -> Outcome {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         match router.lookup(&method, path) {
             Lookup::Found {
                 route,
                 params,
                 head,
-            } => Found::Route(route.meta.fn_name, params.values(path), head),
+            } => Outcome::Route(route.meta.fn_name, params.values(path), head),
             Lookup::MethodNotAllowed { allow } => {
-                Found::NotAllowed(allow.to_str().unwrap().to_owned())
+                Outcome::NotAllowed(allow.to_str().unwrap().to_owned())
             }
-            Lookup::NotFound => Found::NotFound,
+            Lookup::NotFound => Outcome::NotFound,
         }
     }
 
     #[test]
     fn lookups() {
         let router = table();
-        use Found::*;
+        use Outcome::*;
         let cases = [
             ("GET", "/items", Route("list", vec![], false)),
             ("POST", "/items", Route("create", vec![], false)),
