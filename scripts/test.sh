@@ -27,6 +27,9 @@ if [ ${#missing[@]} -gt 0 ]; then
         || fail "could not install ${missing[*]}"
 fi
 
+step "external tools (scripts/install-tools.sh: validators, schemathesis, chromium)"
+bash scripts/install-tools.sh || fail "could not install the external tools" "bash scripts/install-tools.sh"
+
 step "format (cargo fmt --check)"
 cargo fmt --all -- --check || fail "formatting differs" "cargo fmt --all"
 
@@ -38,20 +41,51 @@ step "docs (cargo doc, warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet || fail "rustdoc warnings" \
     "RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps"
 
+# Sums the `N passed` / `N failed` of every `test result:` line of a cargo test log.
+count() { grep -Eo "^test result: .* [0-9]+ $1" "$2" | grep -Eo "[0-9]+ $1" | awk '{s+=$1} END {print s+0}'; }
+failing() { grep -E '^test .* FAILED$|^    [a-z_:]+$' "$1" >&2 || true; }
+
 step "tests (unit, end-to-end over TCP, compile-fail, doctests)"
 set +e
 cargo test --workspace --locked 2>&1 | tee "$log_dir/cargo-test.log"
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log_dir/cargo-test.log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
-failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log_dir/cargo-test.log" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+passed=$(count passed "$log_dir/cargo-test.log")
+failed=$(count failed "$log_dir/cargo-test.log")
+
+# The external checks: both OpenAPI validators on every example's document, headless Chromium
+# on the docs pages, schemathesis against the running example. They are `#[ignore]`d in the
+# plain run above, since they need the tools installed into .tools/.
+step "external checks (openapi-spec-validator, redocly lint, chromium, schemathesis)"
+set +e
+OXAPI_TOOLS="$PWD/.tools" cargo test -p oxapi-tests --test e2e --locked -- --ignored external:: \
+    2>&1 | tee "$log_dir/external.log"
+external_status=${PIPESTATUS[0]}
+set -e
+external_passed=$(count passed "$log_dir/external.log")
+external_failed=$(count failed "$log_dir/external.log")
+
+total_passed=$((passed + external_passed))
+total_failed=$((failed + external_failed))
 if [ "$status" -ne 0 ]; then
-    printf '\nFailing tests:\n' >&2
-    grep -E '^test .* FAILED$|^    [a-z_:]+$' "$log_dir/cargo-test.log" >&2 || true
-    printf '\ntotal: %s passed, %s failed\n' "$passed" "$failed"
+    printf '\nFailing tests (cargo test --workspace):\n' >&2
+    failing "$log_dir/cargo-test.log"
+fi
+if [ "$external_status" -ne 0 ]; then
+    printf '\nFailing external checks:\n' >&2
+    failing "$log_dir/external.log"
+fi
+printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"
+if [ "$status" -ne 0 ]; then
     fail "cargo test" "cargo test --workspace"
+fi
+if [ "$external_status" -ne 0 ]; then
+    fail "external checks" \
+        "OXAPI_TOOLS=\$PWD/.tools cargo test -p oxapi-tests --test e2e -- --ignored external::"
 fi
 if [ "$passed" -eq 0 ]; then
     fail "no test ran"
 fi
-printf '\ntotal: %s passed, %s failed\n' "$passed" "$failed"
+if [ "$external_passed" -eq 0 ]; then
+    fail "no external check ran"
+fi

@@ -1,1 +1,816 @@
-//! Assembling the document.
+//! Assembling the document from operation descriptions.
+//!
+//! The document-level model (info, contact, license, servers, tags) is utoipa's. Operations
+//! are kept as typed records whose schemas are schemars' JSON verbatim: converting schemars
+//! output into utoipa's `Schema` loses tagged-enum tags, tuple items and flattened enums, and
+//! fails on `true` schemas, so schemas never go through it.
+
+use std::any::TypeId;
+use std::collections::BTreeMap;
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, SchemaGenerator};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use utoipa::openapi::{Contact, Info, License, OpenApi, Paths, Server, Tag};
+
+/// Where the type schemas live in the document.
+const SCHEMAS_PATH: &str = "/components/schemas/";
+
+/// The document's description of the API as a whole.
+#[derive(Debug, Clone)]
+pub struct ApiInfo {
+    /// The API's title.
+    pub title: String,
+    /// The API's version.
+    pub version: String,
+    /// A longer description (CommonMark).
+    pub description: Option<String>,
+    /// Who to contact: name, URL, email.
+    pub contact: Option<ContactInfo>,
+    /// The license: name and URL or SPDX identifier.
+    pub license: Option<LicenseInfo>,
+    /// Servers, with descriptions.
+    pub servers: Vec<(String, Option<String>)>,
+    /// Tags, with descriptions, in display order.
+    pub tags: Vec<(String, Option<String>)>,
+}
+
+/// Contact details for the API.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInfo {
+    /// A person or team.
+    pub name: Option<String>,
+    /// A web page.
+    pub url: Option<String>,
+    /// An email address.
+    pub email: Option<String>,
+}
+
+/// The API's license.
+#[derive(Debug, Clone)]
+pub struct LicenseInfo {
+    /// The license's name, like `MIT`.
+    pub name: String,
+    /// A URL to the license text.
+    pub url: Option<String>,
+    /// An SPDX expression, like `MIT OR Apache-2.0` (OpenAPI 3.1).
+    pub identifier: Option<String>,
+}
+
+impl ApiInfo {
+    /// Info with a title and version and nothing else.
+    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            version: version.into(),
+            description: None,
+            contact: None,
+            license: None,
+            servers: Vec::new(),
+            tags: Vec::new(),
+        }
+    }
+
+    fn to_openapi(&self) -> OpenApi {
+        let mut info = Info::new(self.title.clone(), self.version.clone());
+        info.description = self.description.clone();
+        info.contact = self.contact.as_ref().map(|c| {
+            let mut contact = Contact::new();
+            contact.name = c.name.clone();
+            contact.url = c.url.clone();
+            contact.email = c.email.clone();
+            contact
+        });
+        info.license = self.license.as_ref().map(|l| {
+            let mut license = License::new(l.name.clone());
+            license.url = l.url.clone();
+            license.identifier = l.identifier.clone();
+            license
+        });
+        let mut openapi = OpenApi::new(info, Paths::new());
+        if !self.servers.is_empty() {
+            openapi.servers = Some(
+                self.servers
+                    .iter()
+                    .map(|(url, description)| {
+                        let mut server = Server::new(url.clone());
+                        server.description = description.clone();
+                        server
+                    })
+                    .collect(),
+            );
+        }
+        if !self.tags.is_empty() {
+            openapi.tags = Some(
+                self.tags
+                    .iter()
+                    .map(|(name, description)| {
+                        let mut tag = Tag::new(name);
+                        tag.description = description.clone();
+                        tag
+                    })
+                    .collect(),
+            );
+        }
+        openapi
+    }
+}
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamLocation {
+    /// A `{name}` path segment.
+    Path,
+    /// A query-string key.
+    Query,
+    /// A header.
+    Header,
+    /// A cookie.
+    Cookie,
+}
+
+/// Where a handler runs, stated in the document as `x-oxapi-dispatch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DispatchKind {
+    /// An `async fn`, awaited on the event loop.
+    EventLoop,
+    /// A plain `fn`, called on the blocking pool.
+    BlockingPool,
+}
+
+/// An error response the framework itself sends, documented once under
+/// `#/components/responses` and referenced by every operation that can produce it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FrameworkError {
+    /// 400: the body is malformed (JSON syntax, invalid UTF-8) or could not be read.
+    Malformed,
+    /// 413: the body is over the route's limit.
+    BodyTooLarge,
+    /// 415: the body's media type is not the one the operation reads.
+    UnsupportedMediaType,
+    /// 422: parameters or body have the wrong type, are missing, or fail validation.
+    Validation,
+    /// 500: the handler failed or panicked.
+    Internal,
+    /// 503: the blocking pool's queue is full.
+    Overloaded,
+}
+
+impl FrameworkError {
+    const ALL: [Self; 6] = [
+        Self::Malformed,
+        Self::BodyTooLarge,
+        Self::UnsupportedMediaType,
+        Self::Validation,
+        Self::Internal,
+        Self::Overloaded,
+    ];
+
+    fn status(self) -> u16 {
+        match self {
+            Self::Malformed => 400,
+            Self::BodyTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::Validation => 422,
+            Self::Internal => 500,
+            Self::Overloaded => 503,
+        }
+    }
+
+    fn component(self) -> &'static str {
+        match self {
+            Self::Malformed => "MalformedRequest",
+            Self::BodyTooLarge => "BodyTooLarge",
+            Self::UnsupportedMediaType => "UnsupportedMediaType",
+            Self::Validation => "ValidationFailed",
+            Self::Internal => "InternalError",
+            Self::Overloaded => "Overloaded",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::Malformed => {
+                "The request body is malformed (JSON syntax, invalid UTF-8) or could not be read."
+            }
+            Self::BodyTooLarge => "The request body is larger than this operation accepts.",
+            Self::UnsupportedMediaType => {
+                "The request body's media type is not one this operation reads."
+            }
+            Self::Validation => {
+                "Parameters or body have the wrong type, are missing, or fail validation; `errors` lists each with its location."
+            }
+            Self::Internal => "The server failed to handle the request.",
+            Self::Overloaded => "The blocking pool is full; retry after the `Retry-After` delay.",
+        }
+    }
+}
+
+/// One operation, as its route and extractors describe it.
+///
+/// Made by [`DocumentBuilder::operation`]; the route's generated code and each extractor's
+/// `describe` add to it.
+#[derive(Debug)]
+pub struct OperationDoc<'g> {
+    generator: &'g mut SchemaGenerator,
+    operation: Operation,
+    success_status: u16,
+    states: Vec<(TypeId, &'static str)>,
+}
+
+/// The serialized form of an operation.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Operation {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    operation_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    parameters: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_body: Option<Value>,
+    responses: BTreeMap<String, Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deprecated: bool,
+    #[serde(rename = "x-oxapi-dispatch")]
+    dispatch: &'static str,
+}
+
+/// What the route attribute knew about an operation.
+#[derive(Debug, Clone)]
+pub struct OperationMeta<'a> {
+    /// The `operationId`.
+    pub operation_id: &'a str,
+    /// The doc comment's first paragraph.
+    pub summary: Option<&'a str>,
+    /// The rest of the doc comment.
+    pub description: Option<&'a str>,
+    /// Tags.
+    pub tags: &'a [&'a str],
+    /// From `#[deprecated]`.
+    pub deprecated: bool,
+    /// Event loop or blocking pool.
+    pub dispatch: DispatchKind,
+    /// `status = ..`: the status of a plain success.
+    pub status: Option<u16>,
+    /// `responses(..)`: more statuses the handler produces, with descriptions.
+    pub responses: &'a [(u16, &'a str)],
+}
+
+impl OperationDoc<'_> {
+    /// The schema generator, for extractors that describe themselves in ways not covered here.
+    pub fn generator(&mut self) -> &mut SchemaGenerator {
+        self.generator
+    }
+
+    /// Adds a single-value parameter of type `T` (for `Option<T>`, pass `T` and
+    /// `required = false`).
+    pub fn param<T: JsonSchema + ?Sized>(
+        &mut self,
+        location: ParamLocation,
+        name: &str,
+        required: bool,
+    ) {
+        let schema = self.generator.subschema_for::<T>().to_value();
+        self.push_param(location, name, required, schema, None);
+        self.error(FrameworkError::Validation);
+    }
+
+    fn push_param(
+        &mut self,
+        location: ParamLocation,
+        name: &str,
+        required: bool,
+        mut schema: Value,
+        description: Option<String>,
+    ) {
+        // The description belongs to the parameter, not to its schema.
+        let description = description.or_else(|| {
+            schema
+                .as_object_mut()
+                .and_then(|object| object.remove("description"))
+                .and_then(|d| d.as_str().map(str::to_owned))
+        });
+        let mut param = json!({
+            "name": name,
+            "in": location,
+            "required": required || location == ParamLocation::Path,
+            "schema": schema,
+        });
+        if let (Some(description), Some(object)) = (description, param.as_object_mut()) {
+            object.insert("description".into(), Value::String(description));
+        }
+        self.operation.parameters.push(param);
+    }
+
+    /// Adds one query parameter for each field of the struct `T` (`Query<T>`): required unless
+    /// optional or defaulted, described by the field's doc comment.
+    pub fn query_struct<T: JsonSchema + ?Sized>(&mut self) {
+        let schema = T::json_schema(self.generator).to_value();
+        let schema = self.resolve(schema);
+        let required: Vec<String> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            for (name, property) in properties {
+                let is_required = required.contains(name);
+                self.push_param(
+                    ParamLocation::Query,
+                    name,
+                    is_required,
+                    property.clone(),
+                    None,
+                );
+            }
+        }
+        self.error(FrameworkError::Validation);
+    }
+
+    /// Follows a `$ref` to the schema it names.
+    fn resolve(&self, schema: Value) -> Value {
+        let name = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| reference.strip_prefix(&format!("#{SCHEMAS_PATH}")));
+        match name.and_then(|name| self.generator.definitions().get(name)) {
+            Some(definition) => definition.clone(),
+            None => schema,
+        }
+    }
+
+    /// Declares the request body: `media_type` with the schema of `T`.
+    pub fn request_body<T: JsonSchema + ?Sized>(&mut self, media_type: &str, required: bool) {
+        let schema = self.generator.subschema_for::<T>().to_value();
+        self.request_body_schema(media_type, schema, required);
+    }
+
+    /// Declares the request body with an explicit schema.
+    pub fn request_body_schema(&mut self, media_type: &str, schema: Value, required: bool) {
+        self.operation.request_body = Some(json!({
+            "required": required,
+            "content": { media_type: { "schema": schema } },
+        }));
+    }
+
+    /// Declares the successful response: the route's status (200 unless `status = ..`), with
+    /// `media_type` and the schema of `T`.
+    pub fn success<T: JsonSchema + ?Sized>(&mut self, media_type: &str) {
+        let schema = self.generator.subschema_for::<T>().to_value();
+        self.success_schema(media_type, schema);
+    }
+
+    /// Declares the successful response with an explicit schema.
+    pub fn success_schema(&mut self, media_type: &str, schema: Value) {
+        let status = self.success_status;
+        self.response_schema(status, media_type, schema);
+    }
+
+    /// Declares the successful response with no body.
+    pub fn success_empty(&mut self) {
+        let status = self.success_status;
+        self.response_empty(status, None);
+    }
+
+    /// Declares a response with `status`, `media_type` and an explicit schema.
+    pub fn response_schema(&mut self, status: u16, media_type: &str, schema: Value) {
+        let entry = self
+            .operation
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| json!({ "description": reason(status) }));
+        if let Some(object) = entry.as_object_mut() {
+            let content = object
+                .entry("content")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(content) = content.as_object_mut() {
+                content.insert(media_type.to_owned(), json!({ "schema": schema }));
+            }
+        }
+    }
+
+    /// Declares a response with `status` and no body, with an optional header it sets.
+    pub fn response_empty(&mut self, status: u16, header: Option<(&str, &str)>) {
+        let entry = self
+            .operation
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| json!({ "description": reason(status) }));
+        if let (Some((name, description)), Some(object)) = (header, entry.as_object_mut()) {
+            let headers = object
+                .entry("headers")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(headers) = headers.as_object_mut() {
+                headers.insert(
+                    name.to_owned(),
+                    json!({ "description": description, "schema": { "type": "string" } }),
+                );
+            }
+        }
+    }
+
+    /// Declares an error response with problem details, for a status the handler's error
+    /// type or `responses(..)` names.
+    pub fn problem_response(&mut self, status: u16, description: &str) {
+        let entry = self
+            .operation
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| json!({ "description": description }));
+        if let Some(object) = entry.as_object_mut() {
+            object.insert(
+                "content".into(),
+                json!({ PROBLEM_JSON: { "schema": { "$ref": format!("#{SCHEMAS_PATH}Problem") } } }),
+            );
+        }
+    }
+
+    /// Declares that the framework may answer with `error`.
+    pub fn error(&mut self, error: FrameworkError) {
+        self.operation.responses.insert(
+            error.status().to_string(),
+            json!({ "$ref": format!("#/components/responses/{}", error.component()) }),
+        );
+    }
+
+    /// Records that the operation needs the app state `T`, checked when the app is built.
+    pub fn require_state<T: 'static>(&mut self) {
+        self.states
+            .push((TypeId::of::<T>(), std::any::type_name::<T>()));
+    }
+
+    /// The app states the operation needs.
+    pub fn states(&self) -> &[(TypeId, &'static str)] {
+        &self.states
+    }
+
+    /// The parameters added so far, as JSON.
+    pub fn parameters(&self) -> &[Value] {
+        &self.operation.parameters
+    }
+
+    /// Ends the description, releasing the builder.
+    pub fn finish(self) -> DescribedOperation {
+        DescribedOperation {
+            operation: self.operation,
+            success_status: self.success_status,
+            states: self.states,
+        }
+    }
+}
+
+/// A finished operation description, ready for [`DocumentBuilder::insert`].
+#[derive(Debug)]
+pub struct DescribedOperation {
+    operation: Operation,
+    success_status: u16,
+    states: Vec<(TypeId, &'static str)>,
+}
+
+impl DescribedOperation {
+    /// The app states the operation needs.
+    pub fn states(&self) -> &[(TypeId, &'static str)] {
+        &self.states
+    }
+}
+
+/// The media type of problem details.
+const PROBLEM_JSON: &str = "application/problem+json";
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        _ if status < 300 => "Success",
+        _ if status < 400 => "Redirect",
+        _ if status < 500 => "Client error",
+        _ => "Server error",
+    }
+}
+
+/// Builds one document from every operation.
+#[derive(Debug)]
+pub struct DocumentBuilder {
+    info: ApiInfo,
+    generator: SchemaGenerator,
+    paths: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+/// Why a document could not be built: a bug in a description, reported at startup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DocumentError {
+    /// A `$ref` points at no schema or response of the document.
+    DanglingRef {
+        /// The reference.
+        reference: String,
+    },
+}
+
+impl std::fmt::Display for DocumentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::DanglingRef { reference } => {
+                write!(
+                    f,
+                    "the document references `{reference}`, which it does not define"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for DocumentError {}
+
+impl DocumentBuilder {
+    /// A builder for an API described by `info`.
+    pub fn new(info: ApiInfo) -> Self {
+        let mut settings = SchemaSettings::draft2020_12();
+        settings.definitions_path = SCHEMAS_PATH.into();
+        settings.meta_schema = None;
+        Self {
+            info,
+            generator: settings.into_generator(),
+            paths: BTreeMap::new(),
+        }
+    }
+
+    /// Starts describing the operation `meta`; the returned description borrows the builder's
+    /// schema generator, so schemas of every operation end up in one place.
+    pub fn operation(&mut self, meta: &OperationMeta<'_>) -> OperationDoc<'_> {
+        let mut op = OperationDoc {
+            generator: &mut self.generator,
+            operation: Operation {
+                tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
+                summary: meta.summary.map(str::to_owned),
+                description: meta.description.map(str::to_owned),
+                operation_id: meta.operation_id.to_owned(),
+                deprecated: meta.deprecated,
+                dispatch: match meta.dispatch {
+                    DispatchKind::EventLoop => "event-loop",
+                    DispatchKind::BlockingPool => "blocking-pool",
+                },
+                ..Operation::default()
+            },
+            success_status: meta.status.unwrap_or(200),
+            states: Vec::new(),
+        };
+        for (status, description) in meta.responses {
+            op.problem_response(*status, description);
+        }
+        // A panic or a failing handler is a 500 on every operation; the pool's queue limit
+        // is a 503 on every plain-fn operation.
+        op.error(FrameworkError::Internal);
+        if meta.dispatch == DispatchKind::BlockingPool {
+            op.error(FrameworkError::Overloaded);
+        }
+        op
+    }
+
+    /// Adds a described operation at `method` and `path`.
+    pub fn insert(&mut self, method: &str, path: &str, op: DescribedOperation) {
+        let mut operation = op.operation;
+        if !operation
+            .responses
+            .keys()
+            .any(|status| status.starts_with('2') || status.starts_with('3'))
+        {
+            let status = op.success_status;
+            operation
+                .responses
+                .insert(status.to_string(), json!({ "description": reason(status) }));
+        }
+        let value = serde_json::to_value(&operation).unwrap_or(Value::Null);
+        self.paths
+            .entry(path.to_owned())
+            .or_default()
+            .insert(method.to_ascii_lowercase(), value);
+    }
+
+    /// The finished document.
+    ///
+    /// # Errors
+    ///
+    /// If any `$ref` points nowhere (a bug in a description).
+    pub fn finish(mut self) -> Result<Value, DocumentError> {
+        let schemas = self.generator.take_definitions(true);
+        let mut document = serde_json::to_value(self.info.to_openapi()).unwrap_or(Value::Null);
+        let Some(object) = document.as_object_mut() else {
+            return Ok(document);
+        };
+        object.insert(
+            "paths".into(),
+            serde_json::to_value(&self.paths).unwrap_or_default(),
+        );
+        let mut schemas = Value::Object(schemas);
+        if let Some(schemas) = schemas.as_object_mut() {
+            schemas.insert("Problem".into(), problem_schema());
+            schemas.insert("FieldError".into(), field_error_schema());
+        }
+        let responses: Map<String, Value> = FrameworkError::ALL
+            .iter()
+            .map(|error| {
+                (
+                    error.component().to_owned(),
+                    json!({
+                        "description": error.description(),
+                        "content": { PROBLEM_JSON: { "schema": { "$ref": format!("#{SCHEMAS_PATH}Problem") } } },
+                    }),
+                )
+            })
+            .collect();
+        object.insert(
+            "components".into(),
+            json!({ "schemas": schemas, "responses": responses }),
+        );
+        check_refs(&document)?;
+        Ok(document)
+    }
+}
+
+/// Fails on the first `$ref` that names no component of `document`.
+fn check_refs(document: &Value) -> Result<(), DocumentError> {
+    fn walk(value: &Value, document: &Value) -> Result<(), DocumentError> {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::String(reference)) = object.get("$ref") {
+                    let target = reference
+                        .strip_prefix('#')
+                        .and_then(|pointer| document.pointer(pointer));
+                    if target.is_none() {
+                        return Err(DocumentError::DanglingRef {
+                            reference: reference.clone(),
+                        });
+                    }
+                }
+                object.values().try_for_each(|v| walk(v, document))
+            }
+            Value::Array(items) => items.iter().try_for_each(|v| walk(v, document)),
+            _ => Ok(()),
+        }
+    }
+    walk(document, document)
+}
+
+/// The schema of RFC 9457 problem details as oxapi sends them.
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": { "type": "string", "description": "A URI reference that identifies the kind of problem." },
+            "title": { "type": "string", "description": "A short summary of the kind of problem." },
+            "status": { "type": "integer", "minimum": 100, "maximum": 599, "description": "The HTTP status." },
+            "detail": { "type": "string", "description": "What went wrong in this occurrence." },
+            "instance": { "type": "string", "description": "A URI reference that identifies this occurrence." },
+            "errors": {
+                "type": "array",
+                "description": "Each invalid input, with its location.",
+                "items": { "$ref": format!("#{SCHEMAS_PATH}FieldError") },
+            },
+        },
+    })
+}
+
+fn field_error_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "One invalid input.",
+        "required": ["location", "message", "code"],
+        "properties": {
+            "location": { "type": "string", "description": "Where the input is: `path.id`, `query.limit`, `body.items[2].price`.", "examples": ["body.price"] },
+            "message": { "type": "string", "description": "What is wrong with it." },
+            "code": { "type": "string", "description": "A stable code: `invalid`, `missing`, `length`, `range`, ..." },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Page {
+        /// How many.
+        limit: Option<u32>,
+        offset: u64,
+    }
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Item {
+        #[schemars(length(min = 1, max = 50))]
+        name: String,
+        kind: Kind,
+    }
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    #[serde(tag = "type")]
+    enum Kind {
+        A { x: u8 },
+        B,
+    }
+
+    fn meta(dispatch: DispatchKind) -> OperationMeta<'static> {
+        OperationMeta {
+            operation_id: "op",
+            summary: Some("Do it."),
+            description: None,
+            tags: &["t"],
+            deprecated: false,
+            dispatch,
+            status: Some(201),
+            responses: &[(404, "Not there")],
+        }
+    }
+
+    #[test]
+    fn assembles_a_3_1_document_with_raw_schemas() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(DispatchKind::BlockingPool));
+        op.param::<u64>(ParamLocation::Path, "id", true);
+        op.query_struct::<Page>();
+        op.request_body::<Item>("application/json", true);
+        op.success::<Item>("application/json");
+        let op = op.finish();
+        builder.insert("POST", "/items/{id}", op);
+        let document = builder.finish().unwrap();
+
+        assert_eq!(document["openapi"], "3.1.0");
+        let op = &document["paths"]["/items/{id}"]["post"];
+        assert_eq!(op["operationId"], "op");
+        assert_eq!(op["x-oxapi-dispatch"], "blocking-pool");
+        let params = op["parameters"].as_array().unwrap();
+        assert_eq!(params[0]["in"], "path");
+        assert_eq!(params[0]["required"], true);
+        assert_eq!(params[1]["name"], "limit");
+        assert_eq!(params[1]["required"], false);
+        assert_eq!(params[1]["description"], "How many.");
+        assert_eq!(params[2]["name"], "offset");
+        assert_eq!(params[2]["required"], true);
+        assert_eq!(
+            op["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Item"
+        );
+        assert_eq!(
+            op["responses"]["404"]["content"]["application/problem+json"]["schema"]["$ref"],
+            "#/components/schemas/Problem"
+        );
+        for status in ["422", "500", "503"] {
+            assert!(op["responses"][status]["$ref"].is_string(), "{status}");
+        }
+        // Constraints and tagged-enum `const`s survive.
+        let item = &document["components"]["schemas"]["Item"];
+        assert_eq!(item["properties"]["name"]["maxLength"], 50);
+        let kind = document["components"]["schemas"]["Kind"].to_string();
+        assert!(kind.contains("\"const\":\"A\""), "{kind}");
+    }
+
+    #[test]
+    fn dangling_refs_are_errors() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(DispatchKind::EventLoop));
+        op.success_schema(
+            "application/json",
+            json!({"$ref": "#/components/schemas/Nope"}),
+        );
+        let op = op.finish();
+        builder.insert("GET", "/x", op);
+        assert_eq!(
+            builder.finish(),
+            Err(DocumentError::DanglingRef {
+                reference: "#/components/schemas/Nope".into()
+            })
+        );
+    }
+}

@@ -4,7 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use oxapi_openapi::{ApiInfo, ContactInfo, DocumentBuilder, LicenseInfo};
+
 use crate::dispatch::{BlockingPool, PoolConfig};
+use crate::docs::{Docs, DocsConfig};
 use crate::extract::state::StateMap;
 use crate::route::RouteDef;
 use crate::router::Router;
@@ -32,8 +35,8 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// # }
 /// ```
 pub struct App {
-    pub(crate) title: String,
-    pub(crate) version: String,
+    pub(crate) info: ApiInfo,
+    docs: DocsConfig,
     routes: Vec<RouteDef>,
     states: StateMap,
     body_limit: usize,
@@ -44,8 +47,8 @@ pub struct App {
 impl fmt::Debug for App {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("App")
-            .field("title", &self.title)
-            .field("version", &self.version)
+            .field("title", &self.info.title)
+            .field("version", &self.info.version)
             .field("routes", &self.routes.len())
             .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
@@ -62,8 +65,8 @@ impl App {
     /// An app with no routes and default settings.
     pub fn new() -> Self {
         Self {
-            title: "API".to_owned(),
-            version: "0.1.0".to_owned(),
+            info: ApiInfo::new("API", "0.1.0"),
+            docs: DocsConfig::default(),
             routes: Vec::new(),
             states: StateMap::default(),
             body_limit: DEFAULT_BODY_LIMIT,
@@ -72,17 +75,76 @@ impl App {
         }
     }
 
-    /// The API's title.
+    /// The API's title, in the document and the docs pages.
     #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = title.into();
+        self.info.title = title.into();
         self
     }
 
     /// The API's version.
     #[must_use]
     pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = version.into();
+        self.info.version = version.into();
+        self
+    }
+
+    /// A description of the API (CommonMark), shown at the top of the docs pages.
+    #[must_use]
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.info.description = Some(description.into());
+        self
+    }
+
+    /// Adds a server the API is reachable at, with a description.
+    #[must_use]
+    pub fn server(mut self, url: impl Into<String>, description: impl Into<String>) -> Self {
+        self.info
+            .servers
+            .push((url.into(), Some(description.into())));
+        self
+    }
+
+    /// Describes a tag used by operations; tags are listed in the order described.
+    #[must_use]
+    pub fn tag(mut self, name: impl Into<String>, description: impl Into<String>) -> Self {
+        self.info.tags.push((name.into(), Some(description.into())));
+        self
+    }
+
+    /// Who to contact about the API.
+    #[must_use]
+    pub fn contact(mut self, contact: ContactInfo) -> Self {
+        self.info.contact = Some(contact);
+        self
+    }
+
+    /// The API's license.
+    #[must_use]
+    pub fn license(mut self, license: LicenseInfo) -> Self {
+        self.info.license = Some(license);
+        self
+    }
+
+    /// Where the OpenAPI document is served (default `/openapi.json`); `None` serves none.
+    /// The docs pages load the document from here.
+    #[must_use]
+    pub fn openapi_path(mut self, path: Option<&str>) -> Self {
+        self.docs.openapi = path.map(str::to_owned);
+        self
+    }
+
+    /// Where the Swagger UI page is served (default `/docs`); `None` turns it off.
+    #[must_use]
+    pub fn swagger_ui_path(mut self, path: Option<&str>) -> Self {
+        self.docs.swagger_ui = path.map(str::to_owned);
+        self
+    }
+
+    /// Where the Scalar page is served (default `/scalar`); `None` turns it off.
+    #[must_use]
+    pub fn scalar_path(mut self, path: Option<&str>) -> Self {
+        self.docs.scalar = path.map(str::to_owned);
         self
     }
 
@@ -143,10 +205,29 @@ impl App {
     /// Every problem found at once: routes that conflict, operation ids used twice, state a
     /// route needs but the app was not given.
     pub fn build(self) -> Result<Shared, BuildErrors> {
+        let (built, _) = self.build_with_document()?;
+        Ok(built)
+    }
+
+    /// The OpenAPI document of this app, as served at `/openapi.json`.
+    ///
+    /// # Errors
+    ///
+    /// As [`App::build`].
+    pub fn openapi(self) -> Result<serde_json::Value, BuildErrors> {
+        let (_, document) = self.build_with_document()?;
+        Ok(document)
+    }
+
+    fn build_with_document(self) -> Result<(Shared, serde_json::Value), BuildErrors> {
         let mut errors = Vec::new();
-        let router = Router::new(&self.routes, &mut errors);
+        let mut routes = self.routes;
+        routes.extend(crate::docs::routes(&self.docs));
+        let router = Router::new(&routes, &mut errors);
+
+        let mut document = DocumentBuilder::new(self.info.clone());
         let mut seen_ids: Vec<&RouteDef> = Vec::new();
-        for route in &self.routes {
+        for route in &routes {
             if let Some(first) = seen_ids
                 .iter()
                 .find(|other| other.meta.operation_id == route.meta.operation_id)
@@ -159,7 +240,10 @@ impl App {
             } else {
                 seen_ids.push(route);
             }
-            for (id, type_name) in route.describe().states() {
+            let mut op = document.operation(&route.meta.operation_meta());
+            (route.describe)(&mut op);
+            let op = op.finish();
+            for (id, type_name) in op.states() {
                 if !self.states.contains(*id) {
                     errors.push(BuildError::MissingState {
                         route: route.display_name(),
@@ -167,17 +251,30 @@ impl App {
                     });
                 }
             }
+            if !route.meta.hidden {
+                document.insert(route.method, route.path, op);
+            }
         }
+        let document = match document.finish() {
+            Ok(document) => document,
+            Err(error) => {
+                errors.push(BuildError::Document(error.to_string()));
+                serde_json::Value::Null
+            }
+        };
         if !errors.is_empty() {
             return Err(BuildErrors(errors));
         }
-        Ok(Arc::new(AppInner {
+        let docs = Docs::new(&self.info.title, &document, &self.docs);
+        let built = Arc::new(AppInner {
             router,
             states: self.states,
             body_limit: self.body_limit,
             pool: BlockingPool::new(self.pool),
             shutdown_grace: self.shutdown_grace,
-        }))
+            docs,
+        });
+        Ok((built, document))
     }
 }
 
@@ -192,6 +289,7 @@ pub struct AppInner {
     pub(crate) body_limit: usize,
     pub(crate) pool: BlockingPool,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) docs: Docs,
 }
 
 /// One reason an app cannot be built.
@@ -233,6 +331,8 @@ pub enum BuildError {
         /// The route.
         route: String,
     },
+    /// The OpenAPI document is inconsistent (a bug in an extractor's description).
+    Document(String),
 }
 
 impl fmt::Display for BuildError {
@@ -263,6 +363,7 @@ impl fmt::Display for BuildError {
                 "route {route} takes `State<{type_name}>`, but the app has no such state; add `.state(..)`"
             ),
             Self::InvalidMethod { route } => write!(f, "route {route} has an invalid method"),
+            Self::Document(error) => write!(f, "the OpenAPI document is inconsistent: {error}"),
         }
     }
 }

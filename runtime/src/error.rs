@@ -7,6 +7,7 @@ use http::StatusCode;
 use crate::body::BoxError;
 use crate::problem::{Problem, kinds};
 use crate::response::{IntoResponse, Response};
+use crate::route::OperationDoc;
 
 /// An error type a handler can return (as the `E` of `Result<T, E>`): it knows its status and
 /// renders as problem details.
@@ -42,12 +43,26 @@ pub trait HttpError: fmt::Debug {
     fn problem(&self) -> Problem {
         Problem::new(self.status())
     }
+
+    /// Documents the statuses this error type can have, usually with
+    /// [`OperationDoc::problem_response`]. The default documents none: list them here, or
+    /// with `responses(404 = "..")` on the route.
+    fn describe(op: &mut OperationDoc<'_>)
+    where
+        Self: Sized,
+    {
+        let _ = op;
+    }
 }
 
 // Not recommended in diagnostics: for a type that is no response at all, "implement
 // `HttpError`" is the wrong advice; `IntoResponse`'s own message says what to do.
 #[diagnostic::do_not_recommend]
 impl<E: HttpError> IntoResponse for E {
+    fn describe(op: &mut OperationDoc<'_>) {
+        E::describe(op);
+    }
+
     fn into_response(self) -> Response {
         let status = self.status();
         if status.is_server_error() {

@@ -41,6 +41,7 @@
 mod app;
 mod body;
 mod dispatch;
+mod docs;
 mod error;
 mod extract;
 mod problem;
@@ -59,9 +60,10 @@ pub use error::{ApiError, HttpError};
 pub use extract::{
     Form, FromRequest, FromRequestParts, Json, Query, Rejection, Request, RequestContext, State,
 };
+pub use oxapi_openapi::{ContactInfo, FrameworkError, LicenseInfo};
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
-pub use route::{Dispatch, OperationDoc, ParamDoc, ParamLocation, RouteDef, RouteMeta};
+pub use route::{Dispatch, OperationDoc, ParamLocation, RouteDef, RouteMeta};
 pub use run::{DEFAULT_BIND, ServeError};
 pub use service::ResponseFuture;
 pub use test_client::{TestClient, TestRequest, TestResponse};

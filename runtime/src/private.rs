@@ -14,7 +14,8 @@ pub use {http, schemars, serde, serde_json, validator};
 use serde::de::DeserializeOwned;
 
 use crate::extract::Rejection;
-use crate::response::{IntoResponse, Response};
+pub use crate::response::IntoResponse;
+use crate::response::Response;
 
 /// Boxes a handler's future. A function rather than `Box::pin` so that a handler whose
 /// future is not `Send` gets its error at the handler's name.

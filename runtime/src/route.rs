@@ -1,8 +1,9 @@
 //! What a route attribute generates: a [`RouteDef`] with the handler and its description.
 
-use std::any::TypeId;
 use std::future::Future;
 use std::pin::Pin;
+
+pub use oxapi_openapi::{OperationDoc, ParamLocation};
 
 use crate::app::Shared;
 use crate::extract::{PathParams, Request};
@@ -15,7 +16,7 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 pub type HandlerFn = fn(Request, PathParams, &Shared) -> HandlerFuture;
 
 /// Describes the operation; called once, at startup.
-pub type DescribeFn = fn(&mut OperationDoc);
+pub type DescribeFn = fn(&mut OperationDoc<'_>);
 
 /// Where the user's function runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,27 @@ pub struct RouteMeta {
     pub status: Option<u16>,
     /// `body_limit = ..`: this route's body limit in bytes.
     pub body_limit: Option<u64>,
+    /// `responses(404 = "..", ..)`: more statuses the handler produces.
+    pub responses: &'static [(u16, &'static str)],
+}
+
+impl RouteMeta {
+    /// The operation's description for the document builder.
+    pub(crate) fn operation_meta(&self) -> oxapi_openapi::OperationMeta<'static> {
+        oxapi_openapi::OperationMeta {
+            operation_id: self.operation_id,
+            summary: self.summary,
+            description: self.description,
+            tags: self.tags,
+            deprecated: self.deprecated,
+            dispatch: match self.dispatch {
+                Dispatch::EventLoop => oxapi_openapi::DispatchKind::EventLoop,
+                Dispatch::BlockingPool => oxapi_openapi::DispatchKind::BlockingPool,
+            },
+            status: self.status,
+            responses: self.responses,
+        }
+    }
 }
 
 /// One route: method, path template, handler and description. Made by the route attributes
@@ -77,13 +99,6 @@ impl RouteDef {
             self.method, self.path, self.meta.module_path, self.meta.fn_name
         )
     }
-
-    /// Runs the generated description.
-    pub fn describe(&self) -> OperationDoc {
-        let mut op = OperationDoc::default();
-        (self.describe)(&mut op);
-        op
-    }
 }
 
 /// Implemented by the type a route attribute generates beside the function.
@@ -98,61 +113,4 @@ impl RouteDef {
 pub trait Route {
     /// The route.
     const ROUTE: RouteDef;
-}
-
-/// Where a single-value parameter is read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamLocation {
-    /// A `{name}` path segment.
-    Path,
-    /// A query-string key.
-    Query,
-    /// A header.
-    Header,
-    /// A cookie.
-    Cookie,
-}
-
-/// One single-value parameter of an operation.
-#[derive(Debug, Clone)]
-pub struct ParamDoc {
-    /// Where it is read from.
-    pub location: ParamLocation,
-    /// Its name there.
-    pub name: &'static str,
-    /// Its Rust type.
-    pub type_name: &'static str,
-}
-
-/// What an operation reads, filled in by its extractors at startup.
-#[derive(Debug, Default, Clone)]
-pub struct OperationDoc {
-    params: Vec<ParamDoc>,
-    states: Vec<(TypeId, &'static str)>,
-}
-
-impl OperationDoc {
-    /// Records a single-value parameter.
-    pub fn param<T>(&mut self, location: ParamLocation, name: &'static str) {
-        self.params.push(ParamDoc {
-            location,
-            name,
-            type_name: std::any::type_name::<T>(),
-        });
-    }
-
-    /// Records that the operation needs the app state `T`.
-    pub fn require_state<T: 'static>(&mut self) {
-        self.states
-            .push((TypeId::of::<T>(), std::any::type_name::<T>()));
-    }
-
-    /// The single-value parameters.
-    pub fn params(&self) -> &[ParamDoc] {
-        &self.params
-    }
-
-    pub(crate) fn states(&self) -> &[(TypeId, &'static str)] {
-        &self.states
-    }
 }

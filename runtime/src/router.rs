@@ -156,7 +156,7 @@ mod tests {
         Box::pin(async { crate::response::Response::default() })
     }
 
-    fn describe(_: &mut OperationDoc) {}
+    fn describe(_: &mut OperationDoc<'_>) {}
 
     fn route(method: &'static str, path: &'static str, name: &'static str) -> RouteDef {
         RouteDef {
@@ -176,6 +176,7 @@ mod tests {
                 dispatch: Dispatch::EventLoop,
                 status: None,
                 body_limit: None,
+                responses: &[],
             },
         }
     }

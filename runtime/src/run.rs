@@ -89,8 +89,9 @@ impl App {
     /// (threads `oxapi-worker-N`), serves until SIGINT or SIGTERM, and exits 0.
     ///
     /// ```text
-    /// SERVICE [--bind ADDR]   serve (default 127.0.0.1:8000, or $OXAPI_BIND)
-    /// SERVICE --help          print usage
+    /// SERVICE [--bind ADDR]      serve (default 127.0.0.1:8000, or $OXAPI_BIND)
+    /// SERVICE openapi [--yaml]   print the OpenAPI document and exit
+    /// SERVICE --help             print usage
     /// ```
     pub fn run(self) -> ExitCode {
         self.run_with_args(std::env::args().skip(1))
@@ -109,16 +110,52 @@ impl App {
         let command = match Command::parse(args, std::env::var("OXAPI_BIND").ok()) {
             Ok(command) => command,
             Err(message) => {
-                eprintln!("error: {message}\n\n{}", usage(&program, &self.title));
+                eprintln!("error: {message}\n\n{}", usage(&program, &self.info.title));
                 return ExitCode::from(2);
             }
         };
         match command {
             Command::Help => {
-                println!("{}", usage(&program, &self.title));
+                println!("{}", usage(&program, &self.info.title));
                 ExitCode::SUCCESS
             }
             Command::Serve { bind } => self.run_server(&bind),
+            Command::OpenApi { yaml } => self.print_openapi(yaml),
+        }
+    }
+
+    /// Prints the document without binding anything.
+    fn print_openapi(self, yaml: bool) -> ExitCode {
+        let document = match self.openapi() {
+            Ok(document) => document,
+            Err(errors) => {
+                eprintln!("error: {errors}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let text = if yaml {
+            serde_norway::to_string(&document).map_err(|e| e.to_string())
+        } else {
+            serde_json::to_string_pretty(&document)
+                .map(|json| json + "\n")
+                .map_err(|e| e.to_string())
+        };
+        match text {
+            Ok(text) => {
+                let mut stdout = std::io::stdout().lock();
+                if stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
+                    return ExitCode::FAILURE;
+                }
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: the document does not serialize: {error}");
+                ExitCode::FAILURE
+            }
         }
     }
 
@@ -137,8 +174,8 @@ impl App {
                 return ExitCode::FAILURE;
             }
         };
-        let title = self.title.clone();
-        let version = self.version.clone();
+        let title = self.info.title.clone();
+        let version = self.info.version.clone();
         let result = runtime.block_on(async move {
             let app = self.build().map_err(ServeError::Build)?;
             let listener =
@@ -186,6 +223,7 @@ fn resolve(bind: &str) -> Result<SocketAddr, String> {
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
     Serve { bind: String },
+    OpenApi { yaml: bool },
     Help,
 }
 
@@ -195,7 +233,20 @@ impl Command {
         env_bind: Option<String>,
     ) -> Result<Self, String> {
         let mut bind = None;
-        let mut args = args.into_iter();
+        let mut args = args.into_iter().peekable();
+        if args.peek().map(String::as_str) == Some("openapi") {
+            args.next();
+            let mut yaml = false;
+            for arg in args {
+                match arg.as_str() {
+                    "--yaml" => yaml = true,
+                    "--json" => yaml = false,
+                    "-h" | "--help" => return Ok(Self::Help),
+                    other => return Err(format!("unexpected argument `{other}` for `openapi`")),
+                }
+            }
+            return Ok(Self::OpenApi { yaml });
+        }
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "-h" | "--help" | "help" => return Ok(Self::Help),
@@ -220,7 +271,7 @@ impl Command {
 
 fn usage(program: &str, title: &str) -> String {
     format!(
-        "{title}\n\nUsage:\n  {program} [--bind ADDR]   serve HTTP/1.1 and HTTP/2 on ADDR\n  {program} --help          print this help\n\nOptions:\n  --bind ADDR   address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n\nStops on SIGINT or SIGTERM after finishing in-flight requests."
+        "{title}\n\nUsage:\n  {program} [--bind ADDR]      serve HTTP/1.1 and HTTP/2 on ADDR\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR   address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n\nStops on SIGINT or SIGTERM after finishing in-flight requests."
     )
 }
 
@@ -246,6 +297,19 @@ mod tests {
             serve("127.0.0.1:0")
         );
         assert_eq!(parse(&["--bind=[::1]:80"], None), serve("[::1]:80"));
+    }
+
+    #[test]
+    fn openapi_subcommand() {
+        assert_eq!(
+            parse(&["openapi"], None),
+            Ok(Command::OpenApi { yaml: false })
+        );
+        assert_eq!(
+            parse(&["openapi", "--yaml"], None),
+            Ok(Command::OpenApi { yaml: true })
+        );
+        assert!(parse(&["openapi", "--xml"], None).is_err());
     }
 
     #[test]

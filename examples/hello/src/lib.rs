@@ -6,9 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use oxapi::prelude::*;
+use oxapi::{ContactInfo, LicenseInfo};
 
 /// A greeting.
 #[model]
+#[schemars(example = Greeting { message: "Hello, Ada!".into() })]
 pub struct Greeting {
     /// The greeting text.
     pub message: String,
@@ -16,6 +18,7 @@ pub struct Greeting {
 
 /// An item of the catalogue, as listed.
 #[model]
+#[schemars(example = ItemSummary { id: 7, name: "item 7".into() })]
 pub struct ItemSummary {
     /// The item's id.
     pub id: u64,
@@ -41,6 +44,7 @@ fn default_limit() -> u32 {
 
 /// A new item.
 #[model]
+#[schemars(example = NewItem { name: "pen".into(), price: 1.5 })]
 pub struct NewItem {
     /// The item's name, 1 to 50 characters.
     #[validate(length(min = 1, max = 50))]
@@ -52,6 +56,7 @@ pub struct NewItem {
 
 /// An item, as created.
 #[model]
+#[schemars(example = Item { id: 1, name: "pen".into(), price: 1.5 })]
 pub struct Item {
     /// The item's id.
     pub id: u64,
@@ -102,7 +107,7 @@ pub fn sync_hello(name: String) -> ([(&'static str, String); 1], Json<Greeting>)
 /// Read one item.
 ///
 /// Item 0 does not exist.
-#[get("/items/{id}", tags = ["items"])]
+#[get("/items/{id}", tags = ["items"], responses(404 = "No item has this id."))]
 pub async fn read_item(id: u64) -> Result<Json<ItemSummary>, ApiError> {
     if id == 0 {
         return Err(ApiError::not_found("item 0 does not exist"));
@@ -151,6 +156,26 @@ pub fn app() -> App {
     App::new()
         .title("Hello API")
         .version(env!("CARGO_PKG_VERSION"))
+        .description(
+            "The oxapi example service: greetings, on the event loop and on the blocking pool, \
+             and a small item catalogue.",
+        )
+        .tag("greetings", "Saying hello.")
+        .tag("items", "The item catalogue.")
+        .server(
+            "http://127.0.0.1:8000",
+            "A local run of `cargo run -p hello`.",
+        )
+        .contact(ContactInfo {
+            name: Some("oxapi".into()),
+            url: None,
+            email: None,
+        })
+        .license(LicenseInfo {
+            name: "MIT OR Apache-2.0".into(),
+            url: None,
+            identifier: Some("MIT OR Apache-2.0".into()),
+        })
         .state(IdSequence::default())
         .routes(routes![
             hello,

@@ -15,6 +15,7 @@ const OPTIONS: &[&str] = &[
     "operation_id",
     "hidden",
     "body_limit",
+    "responses",
     "crate",
 ];
 
@@ -31,6 +32,7 @@ pub(crate) struct RouteArgs {
     pub(crate) operation_id: Option<LitStr>,
     pub(crate) hidden: Option<Ident>,
     pub(crate) body_limit: Option<LitInt>,
+    pub(crate) responses: Vec<(LitInt, LitStr)>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -53,6 +55,8 @@ enum OptionValue {
     Ident(Ident),
     Path(Path),
     StrList(Vec<LitStr>),
+    /// `responses(404 = "Not found", ..)`.
+    Responses(Vec<(LitInt, LitStr)>),
 }
 
 impl OptionValue {
@@ -66,6 +70,7 @@ impl OptionValue {
             Self::Ident(ident) => ident.span(),
             Self::Path(path) => path.span(),
             Self::StrList(list) => list.first().map_or_else(|| key.span(), LitStr::span),
+            Self::Responses(list) => list.first().map_or_else(|| key.span(), |(s, _)| s.span()),
         }
     }
 }
@@ -78,6 +83,20 @@ impl Parse for Option_ {
         } else {
             input.call(syn::ext::IdentExt::parse_any)?
         };
+        if key == "responses" && input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in input);
+            let entries = Punctuated::<ResponseEntry, Token![,]>::parse_terminated(&content)?;
+            return Ok(Self {
+                key,
+                value: OptionValue::Responses(
+                    entries
+                        .into_iter()
+                        .map(|e| (e.status, e.description))
+                        .collect(),
+                ),
+            });
+        }
         if !input.peek(Token![=]) {
             return Ok(Self {
                 key,
@@ -104,6 +123,29 @@ impl Parse for Option_ {
             );
         };
         Ok(Self { key, value })
+    }
+}
+
+/// `404 = "Not found"` inside `responses(..)`.
+struct ResponseEntry {
+    status: LitInt,
+    description: LitStr,
+}
+
+impl Parse for ResponseEntry {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let status: LitInt = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected `STATUS = \"description\"`, like `404 = \"No such item\"`",
+            )
+        })?;
+        input.parse::<Token![=]>()?;
+        let description: LitStr = input.parse()?;
+        Ok(Self {
+            status,
+            description,
+        })
     }
 }
 
@@ -208,6 +250,11 @@ impl RouteArgs {
             ("body_limit", other) => errors.span(
                 other.span_or(&key),
                 "`body_limit` takes a size in bytes: `body_limit = 1_048_576`",
+            ),
+            ("responses", OptionValue::Responses(list)) => self.responses = list,
+            ("responses", other) => errors.span(
+                other.span_or(&key),
+                "`responses` takes a list: `responses(404 = \"No such item\", 409 = \"Already exists\")`",
             ),
             ("crate", OptionValue::Path(path)) => self.krate = Some(path),
             ("crate", OptionValue::Str(path)) => match path.parse::<Path>() {

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::model::{Route, Source};
+use super::model::{Route, Source, contains_impl_trait};
 use super::signature::HandlerFn;
 
 pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
@@ -39,6 +39,10 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
         Some(limit) => quote!(::core::option::Option::Some(#limit)),
         None => quote!(::core::option::Option::None),
     };
+    let responses = route
+        .responses
+        .iter()
+        .map(|(status, description)| quote!((#status, #description)));
 
     quote! {
         // A handler that drops a future without awaiting it (a forgotten `.await`) is a bug
@@ -71,6 +75,7 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
                         dispatch: #dispatch,
                         status: #status,
                         body_limit: #body_limit,
+                        responses: &[#(#responses),*],
                     },
                 };
             }
@@ -199,19 +204,21 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
     for param in &route.params {
         let ty = &param.ty;
         let span = ty.span();
+        // `Option<T>` is an optional `T`; a `Vec<T>` may be empty, so it is optional too.
+        let (inner, required) = match option_inner(ty) {
+            Some(inner) => (inner, false),
+            None => (ty, !is_vec(ty)),
+        };
+        let single = |location: TokenStream, name: &str| {
+            quote_spanned! {span=>
+                __oxapi_op.param::<#inner>(#ox::ParamLocation::#location, #name, #required);
+            }
+        };
         parts.push(match &param.source {
-            Source::Path { name, .. } => quote_spanned! {span=>
-                __oxapi_op.param::<#ty>(#ox::ParamLocation::Path, #name);
-            },
-            Source::Query(name) => quote_spanned! {span=>
-                __oxapi_op.param::<#ty>(#ox::ParamLocation::Query, #name);
-            },
-            Source::Header(name) => quote_spanned! {span=>
-                __oxapi_op.param::<#ty>(#ox::ParamLocation::Header, #name);
-            },
-            Source::Cookie(name) => quote_spanned! {span=>
-                __oxapi_op.param::<#ty>(#ox::ParamLocation::Cookie, #name);
-            },
+            Source::Path { name, .. } => single(quote!(Path), name),
+            Source::Query(name) => single(quote!(Query), name),
+            Source::Header(name) => single(quote!(Header), name),
+            Source::Cookie(name) => single(quote!(Cookie), name),
             Source::Parts => quote_spanned! {span=>
                 <#ty as #ox::FromRequestParts>::describe(__oxapi_op);
             },
@@ -220,9 +227,42 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             },
         });
     }
+    // The return type documents the responses; an `impl Trait` cannot be named, so it is
+    // documented as a success with unknown content.
+    let output = match &route.output {
+        None => quote!(<() as #ox::IntoResponse>::describe(__oxapi_op);),
+        Some(output) if contains_impl_trait(output) => quote!(__oxapi_op.success_empty();),
+        Some(output) => {
+            let span = output.span();
+            quote_spanned! {span=> <#output as #ox::IntoResponse>::describe(__oxapi_op); }
+        }
+    };
     quote! {
-        fn __oxapi_describe(__oxapi_op: &mut #ox::OperationDoc) {
+        fn __oxapi_describe(__oxapi_op: &mut #ox::OperationDoc<'_>) {
             #(#parts)*
+            #output
         }
     }
+}
+
+/// `T` if `ty` is `Option<T>`.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn is_vec(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Vec"))
 }

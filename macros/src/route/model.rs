@@ -27,6 +27,7 @@ pub(crate) struct Route {
     pub(crate) operation_id: String,
     pub(crate) status: Option<u16>,
     pub(crate) body_limit: Option<u64>,
+    pub(crate) responses: Vec<(u16, String)>,
     pub(crate) krate: Path,
 }
 
@@ -454,6 +455,22 @@ impl Route {
                 .ok()
         });
 
+        let mut responses = Vec::new();
+        for (status, description) in &args.responses {
+            match status.base10_parse::<u16>() {
+                Ok(code) if (100..=599).contains(&code) => {
+                    if responses.iter().any(|(c, _)| *c == code) {
+                        errors.at(
+                            status,
+                            format!("status {code} is listed twice in `responses`"),
+                        );
+                    }
+                    responses.push((code, description.value()));
+                }
+                _ => errors.at(status, "a status code must be 100 to 599"),
+            }
+        }
+
         if !errors.is_empty() {
             return None;
         }
@@ -480,6 +497,7 @@ impl Route {
                 .unwrap_or_else(|| sig.ident.to_string().trim_start_matches("r#").to_owned()),
             status,
             body_limit,
+            responses,
             krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::oxapi)),
         })
     }
@@ -507,7 +525,7 @@ fn reads_body(ty: &Type) -> bool {
     BODY_TYPES.contains(&name.as_str())
 }
 
-fn contains_impl_trait(ty: &Type) -> bool {
+pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     match ty {
         Type::ImplTrait(_) => true,
         Type::Path(path) => path.path.segments.iter().any(|segment| {

@@ -4,7 +4,11 @@ use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use oxapi_openapi::FrameworkError;
+use serde_json::json;
+
 use super::{FromRequest, Rejection, Request, RequestContext};
+use crate::route::OperationDoc;
 
 /// Reads the whole body, refusing (413) one over `limit` bytes before reading it when its
 /// `Content-Length` says so, and while reading it otherwise.
@@ -37,6 +41,12 @@ pub(crate) async fn read_body(request: Request, limit: usize) -> Result<Bytes, R
 impl FromRequest for Bytes {
     type Rejection = Rejection;
 
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.request_body_schema("application/octet-stream", json!({}), true);
+        op.error(FrameworkError::Malformed);
+        op.error(FrameworkError::BodyTooLarge);
+    }
+
     async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
         read_body(request, ctx.body_limit()).await
     }
@@ -44,6 +54,12 @@ impl FromRequest for Bytes {
 
 impl FromRequest for String {
     type Rejection = Rejection;
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.request_body_schema("text/plain", json!({ "type": "string" }), true);
+        op.error(FrameworkError::Malformed);
+        op.error(FrameworkError::BodyTooLarge);
+    }
 
     async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
         let bytes = read_body(request, ctx.body_limit()).await?;

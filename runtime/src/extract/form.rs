@@ -1,11 +1,13 @@
 //! [`Form<T>`]: an `application/x-www-form-urlencoded` body.
 
 use http::header;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use super::body::read_body;
 use super::query::serde_error_to_field;
 use super::{FromRequest, Rejection, Request, RequestContext};
+use crate::route::OperationDoc;
 use crate::validate::{Validate, prefixed};
 
 /// A URL-encoded form body (`application/x-www-form-urlencoded`), deserialized into `T` and
@@ -31,8 +33,21 @@ fn is_form(request: &Request) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(FORM))
 }
 
-impl<T: DeserializeOwned + Validate + Send> FromRequest for Form<T> {
+impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Form<T> {
     type Rejection = Rejection;
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        use oxapi_openapi::FrameworkError;
+        op.request_body::<T>(FORM, true);
+        for error in [
+            FrameworkError::Malformed,
+            FrameworkError::BodyTooLarge,
+            FrameworkError::UnsupportedMediaType,
+            FrameworkError::Validation,
+        ] {
+            op.error(error);
+        }
+    }
 
     async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
         if !is_form(&request) {

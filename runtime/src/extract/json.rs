@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -12,6 +13,7 @@ use super::{FromRequest, Rejection, Request, RequestContext};
 use crate::body::Body;
 use crate::problem::{Problem, kinds};
 use crate::response::{IntoResponse, Response};
+use crate::route::OperationDoc;
 use crate::validate::{Validate, prefixed};
 
 /// JSON in either direction.
@@ -81,8 +83,26 @@ pub(crate) fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result
     Ok(value)
 }
 
-impl<T: DeserializeOwned + Validate + Send> FromRequest for Json<T> {
+/// The errors a JSON body can cause.
+fn describe_json_errors(op: &mut OperationDoc<'_>) {
+    use oxapi_openapi::FrameworkError;
+    for error in [
+        FrameworkError::Malformed,
+        FrameworkError::BodyTooLarge,
+        FrameworkError::UnsupportedMediaType,
+        FrameworkError::Validation,
+    ] {
+        op.error(error);
+    }
+}
+
+impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Json<T> {
     type Rejection = Rejection;
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.request_body::<T>("application/json", true);
+        describe_json_errors(op);
+    }
 
     async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
         if !is_json(request.headers()) {
@@ -95,8 +115,13 @@ impl<T: DeserializeOwned + Validate + Send> FromRequest for Json<T> {
     }
 }
 
-impl<T: DeserializeOwned + Validate + Send> FromRequest for Option<Json<T>> {
+impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Option<Json<T>> {
     type Rejection = Rejection;
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.request_body::<T>("application/json", false);
+        describe_json_errors(op);
+    }
 
     /// No body and no `Content-Type` is `None`; anything else must be valid JSON.
     async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
@@ -113,7 +138,11 @@ impl<T: DeserializeOwned + Validate + Send> FromRequest for Option<Json<T>> {
     }
 }
 
-impl<T: Serialize> IntoResponse for Json<T> {
+impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.success::<T>("application/json");
+    }
+
     fn into_response(self) -> Response {
         let mut buffer = Vec::with_capacity(128);
         match serde_json::to_writer(&mut buffer, &self.0) {

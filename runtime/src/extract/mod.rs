@@ -109,7 +109,7 @@ pub trait FromRequestParts: Sized + Send {
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
 
     /// Describes what this extractor reads, for the route's documentation and startup checks.
-    fn describe(op: &mut OperationDoc) {
+    fn describe(op: &mut OperationDoc<'_>) {
         let _ = op;
     }
 }
@@ -131,7 +131,7 @@ pub trait FromRequest: Sized + Send {
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
 
     /// Describes what this extractor reads, for the route's documentation and startup checks.
-    fn describe(op: &mut OperationDoc) {
+    fn describe(op: &mut OperationDoc<'_>) {
         let _ = op;
     }
 }
@@ -170,6 +170,8 @@ impl FromRequestParts for http::Uri {
 }
 
 impl IntoResponse for std::convert::Infallible {
+    fn describe(_op: &mut OperationDoc<'_>) {}
+
     fn into_response(self) -> crate::Response {
         match self {}
     }

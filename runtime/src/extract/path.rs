@@ -36,7 +36,7 @@ impl PathParams {
     }
 
     /// The raw (still percent-encoded) value of the `index`-th placeholder.
-    fn raw<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
+    pub(crate) fn raw<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
         let (start, end) = *self.ranges.get(index)?;
         path.get(start as usize..end as usize)
     }

@@ -3,12 +3,14 @@
 use std::borrow::Cow;
 
 use http::request::Parts;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use smallvec::SmallVec;
 
 use super::value::from_values;
 use super::{FromRequestParts, Rejection, RequestContext};
 use crate::problem::FieldError;
+use crate::route::OperationDoc;
 use crate::validate::{Validate, prefixed};
 
 /// The query string, deserialized into `T` and validated.
@@ -25,7 +27,7 @@ impl<T> std::ops::Deref for Query<T> {
     }
 }
 
-impl<T: DeserializeOwned + Validate + Send> FromRequestParts for Query<T> {
+impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequestParts for Query<T> {
     type Rejection = Rejection;
 
     async fn from_request_parts(
@@ -34,9 +36,13 @@ impl<T: DeserializeOwned + Validate + Send> FromRequestParts for Query<T> {
     ) -> Result<Self, Rejection> {
         parse_query(parts.uri.query().unwrap_or("")).map(Query)
     }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.query_struct::<T>();
+    }
 }
 
-impl<T: DeserializeOwned + Validate + Send> FromRequestParts for Option<Query<T>> {
+impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequestParts for Option<Query<T>> {
     type Rejection = Rejection;
 
     async fn from_request_parts(
@@ -47,6 +53,10 @@ impl<T: DeserializeOwned + Validate + Send> FromRequestParts for Option<Query<T>
             None | Some("") => Ok(None),
             Some(query) => parse_query(query).map(|value| Some(Query(value))),
         }
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.query_struct::<T>();
     }
 }
 

@@ -43,7 +43,7 @@ impl<T: Send + Sync + 'static> FromRequestParts for State<T> {
             })
     }
 
-    fn describe(op: &mut OperationDoc) {
+    fn describe(op: &mut OperationDoc<'_>) {
         op.require_state::<T>();
     }
 }

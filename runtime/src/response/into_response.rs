@@ -6,9 +6,12 @@ use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
+use serde_json::json;
+
 use super::Response;
 use crate::body::Body;
 use crate::problem::{Problem, kinds};
+use crate::route::OperationDoc;
 
 /// A value a handler can return.
 ///
@@ -24,6 +27,15 @@ use crate::problem::{Problem, kinds};
 pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self) -> Response;
+
+    /// Describes the responses this type produces, for the OpenAPI document. The default
+    /// documents a success with no known content; called once, at startup.
+    fn describe(op: &mut OperationDoc<'_>)
+    where
+        Self: Sized,
+    {
+        op.success_empty();
+    }
 }
 
 /// Something that adds headers to a response: a [`HeaderMap`] or an array of
@@ -46,6 +58,16 @@ impl IntoResponse for () {
     }
 }
 
+/// `text/plain` with a string schema.
+fn describe_text(op: &mut OperationDoc<'_>) {
+    op.success_schema("text/plain", json!({ "type": "string" }));
+}
+
+/// `application/octet-stream` with any content.
+fn describe_bytes(op: &mut OperationDoc<'_>) {
+    op.success_schema(OCTET_STREAM, json!({}));
+}
+
 impl IntoResponse for StatusCode {
     fn into_response(self) -> Response {
         let mut response = Response::new(Body::empty());
@@ -66,18 +88,30 @@ const TEXT: &str = "text/plain; charset=utf-8";
 const OCTET_STREAM: &str = "application/octet-stream";
 
 impl IntoResponse for String {
+    fn describe(op: &mut OperationDoc<'_>) {
+        describe_text(op);
+    }
+
     fn into_response(self) -> Response {
         with_content_type(Body::full(self), TEXT)
     }
 }
 
 impl IntoResponse for &'static str {
+    fn describe(op: &mut OperationDoc<'_>) {
+        describe_text(op);
+    }
+
     fn into_response(self) -> Response {
         with_content_type(Body::from(self), TEXT)
     }
 }
 
 impl IntoResponse for Cow<'static, str> {
+    fn describe(op: &mut OperationDoc<'_>) {
+        describe_text(op);
+    }
+
     fn into_response(self) -> Response {
         match self {
             Cow::Borrowed(text) => text.into_response(),
@@ -87,12 +121,20 @@ impl IntoResponse for Cow<'static, str> {
 }
 
 impl IntoResponse for Bytes {
+    fn describe(op: &mut OperationDoc<'_>) {
+        describe_bytes(op);
+    }
+
     fn into_response(self) -> Response {
         with_content_type(Body::full(self), OCTET_STREAM)
     }
 }
 
 impl IntoResponse for Vec<u8> {
+    fn describe(op: &mut OperationDoc<'_>) {
+        describe_bytes(op);
+    }
+
     fn into_response(self) -> Response {
         with_content_type(Body::full(self), OCTET_STREAM)
     }
@@ -105,6 +147,11 @@ impl IntoResponse for Problem {
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn describe(op: &mut OperationDoc<'_>) {
+        T::describe(op);
+        E::describe(op);
+    }
+
     fn into_response(self) -> Response {
         match self {
             Ok(value) => value.into_response(),
@@ -114,6 +161,12 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
 }
 
 impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    /// The status is chosen at run time: the content is documented under the route's
+    /// success status (`status = ..`).
+    fn describe(op: &mut OperationDoc<'_>) {
+        T::describe(op);
+    }
+
     fn into_response(self) -> Response {
         let mut response = self.1.into_response();
         *response.status_mut() = self.0;
@@ -122,6 +175,10 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
 }
 
 impl<P: IntoResponseParts, T: IntoResponse> IntoResponse for (P, T) {
+    fn describe(op: &mut OperationDoc<'_>) {
+        T::describe(op);
+    }
+
     fn into_response(self) -> Response {
         let mut response = self.1.into_response();
         self.0.apply(&mut response);
@@ -130,6 +187,10 @@ impl<P: IntoResponseParts, T: IntoResponse> IntoResponse for (P, T) {
 }
 
 impl<P: IntoResponseParts, T: IntoResponse> IntoResponse for (StatusCode, P, T) {
+    fn describe(op: &mut OperationDoc<'_>) {
+        T::describe(op);
+    }
+
     fn into_response(self) -> Response {
         let mut response = self.2.into_response();
         self.1.apply(&mut response);

@@ -2,18 +2,25 @@
 
 use http::StatusCode;
 use http::header::{self, HeaderValue};
+use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::json;
 
 use super::{IntoResponse, Response};
 use crate::body::Body;
 use crate::extract::Json;
 use crate::problem::{Problem, kinds};
+use crate::route::OperationDoc;
 
 /// An HTML response (`text/html; charset=utf-8`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Html<T>(pub T);
 
 impl<T: Into<Body>> IntoResponse for Html<T> {
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.success_schema("text/html", json!({ "type": "string" }));
+    }
+
     fn into_response(self) -> Response {
         let mut response = Response::new(self.0.into());
         response.headers_mut().insert(
@@ -28,7 +35,12 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Created<T>(pub T);
 
-impl<T: Serialize> IntoResponse for Created<T> {
+impl<T: Serialize + JsonSchema> IntoResponse for Created<T> {
+    fn describe(op: &mut OperationDoc<'_>) {
+        let schema = op.generator().subschema_for::<T>().to_value();
+        op.response_schema(201, "application/json", schema);
+    }
+
     fn into_response(self) -> Response {
         (StatusCode::CREATED, Json(self.0)).into_response()
     }
@@ -39,6 +51,10 @@ impl<T: Serialize> IntoResponse for Created<T> {
 pub struct NoContent;
 
 impl IntoResponse for NoContent {
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.response_empty(204, None);
+    }
+
     fn into_response(self) -> Response {
         StatusCode::NO_CONTENT.into_response()
     }
@@ -77,6 +93,13 @@ impl Redirect {
 }
 
 impl IntoResponse for Redirect {
+    /// Which of 303, 307 and 308 is chosen at run time, so all three are documented.
+    fn describe(op: &mut OperationDoc<'_>) {
+        for status in [303, 307, 308] {
+            op.response_empty(status, Some(("Location", "Where to go.")));
+        }
+    }
+
     fn into_response(self) -> Response {
         match HeaderValue::try_from(self.location) {
             Ok(location) => {

@@ -1,0 +1,234 @@
+//! The app's own routes: the OpenAPI document and the docs pages.
+//!
+//! The document is built and serialized once, when the app is built; requests get the same
+//! bytes, with an `ETag` so clients can revalidate for free.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use bytes::Bytes;
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+
+use crate::app::Shared;
+use crate::body::Body;
+use crate::extract::{PathParams, Request};
+use crate::response::Response;
+use crate::route::{Dispatch, HandlerFuture, OperationDoc, RouteDef, RouteMeta};
+
+/// Where the document and the docs pages are served; `None` turns one off.
+#[derive(Debug, Clone)]
+pub(crate) struct DocsConfig {
+    pub(crate) openapi: Option<String>,
+    pub(crate) swagger_ui: Option<String>,
+    pub(crate) scalar: Option<String>,
+}
+
+impl Default for DocsConfig {
+    fn default() -> Self {
+        Self {
+            openapi: Some("/openapi.json".to_owned()),
+            swagger_ui: Some("/docs".to_owned()),
+            scalar: Some("/scalar".to_owned()),
+        }
+    }
+}
+
+/// What the docs routes serve, prepared at build.
+#[derive(Debug, Default)]
+pub(crate) struct Docs {
+    openapi_json: Bytes,
+    etag: Option<HeaderValue>,
+    swagger_html: Bytes,
+    scalar_html: Bytes,
+}
+
+impl Docs {
+    pub(crate) fn new(title: &str, document: &serde_json::Value, config: &DocsConfig) -> Self {
+        let openapi_json = Bytes::from(serde_json::to_vec(document).unwrap_or_default());
+        let mut hasher = DefaultHasher::new();
+        openapi_json.hash(&mut hasher);
+        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", hasher.finish())).ok();
+        let openapi_url = config.openapi.as_deref().unwrap_or("/openapi.json");
+        let swagger_html = config
+            .swagger_ui
+            .as_deref()
+            .map_or_else(Bytes::new, |path| {
+                let base = format!("{}/", path.trim_end_matches('/'));
+                Bytes::from(oxapi_openapi::swagger_ui_html(title, openapi_url, &base))
+            });
+        let scalar_html = config.scalar.as_deref().map_or_else(Bytes::new, |path| {
+            let bundle = format!(
+                "{}/{}",
+                path.trim_end_matches('/'),
+                oxapi_openapi::SCALAR_BUNDLE
+            );
+            Bytes::from(oxapi_openapi::scalar_html(title, openapi_url, &bundle))
+        });
+        Self {
+            openapi_json,
+            etag,
+            swagger_html,
+            scalar_html,
+        }
+    }
+}
+
+/// The routes serving the document and pages, hidden from the document itself.
+pub(crate) fn routes(config: &DocsConfig) -> Vec<RouteDef> {
+    let mut routes = Vec::new();
+    if let Some(path) = &config.openapi {
+        routes.push(route(leak(path), openapi_json, "openapi_json"));
+    }
+    if let Some(path) = &config.swagger_ui {
+        let base = path.trim_end_matches('/');
+        routes.push(route(leak(path), swagger_ui_page, "swagger_ui"));
+        routes.push(route(
+            leak(&format!("{base}/{{*file}}")),
+            swagger_ui_file,
+            "swagger_ui_asset",
+        ));
+    }
+    if let Some(path) = &config.scalar {
+        let base = path.trim_end_matches('/');
+        routes.push(route(leak(path), scalar_page, "scalar"));
+        routes.push(route(
+            leak(&format!("{base}/{{*file}}")),
+            scalar_file,
+            "scalar_asset",
+        ));
+    }
+    routes
+}
+
+/// Route paths are `'static`; a configured path is made so once per app build.
+fn leak(path: &str) -> &'static str {
+    match path {
+        "/openapi.json" => "/openapi.json",
+        "/docs" => "/docs",
+        "/docs/{*file}" => "/docs/{*file}",
+        "/scalar" => "/scalar",
+        "/scalar/{*file}" => "/scalar/{*file}",
+        other => Box::leak(other.to_owned().into_boxed_str()),
+    }
+}
+
+fn describe_nothing(_: &mut OperationDoc<'_>) {}
+
+fn route(
+    path: &'static str,
+    handler: fn(Request, PathParams, &Shared) -> HandlerFuture,
+    name: &'static str,
+) -> RouteDef {
+    RouteDef {
+        method: "GET",
+        path,
+        handler,
+        describe: describe_nothing,
+        meta: RouteMeta {
+            fn_name: name,
+            module_path: "oxapi::docs",
+            operation_id: name,
+            summary: None,
+            description: None,
+            tags: &[],
+            deprecated: false,
+            hidden: true,
+            dispatch: Dispatch::EventLoop,
+            status: None,
+            body_limit: None,
+            responses: &[],
+        },
+    }
+}
+
+fn ready(response: Response) -> HandlerFuture {
+    Box::pin(std::future::ready(response))
+}
+
+fn with_type(body: Bytes, content_type: &'static str) -> Response {
+    let mut response = Response::new(Body::full(body));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn not_found() -> Response {
+    crate::problem::Problem::new(StatusCode::NOT_FOUND)
+        .with_type(crate::problem::kinds::NOT_FOUND)
+        .to_response()
+}
+
+fn openapi_json(request: Request, _: PathParams, app: &Shared) -> HandlerFuture {
+    let docs = &app.docs;
+    let etag = docs.etag.as_ref();
+    let fresh = etag.is_some_and(|etag| {
+        request
+            .headers()
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .any(|value| value == etag || value == "*")
+    });
+    let mut response = if fresh {
+        crate::response::IntoResponse::into_response(StatusCode::NOT_MODIFIED)
+    } else {
+        with_type(docs.openapi_json.clone(), "application/json")
+    };
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag.clone());
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    ready(response)
+}
+
+fn swagger_ui_page(_: Request, _: PathParams, app: &Shared) -> HandlerFuture {
+    ready(with_type(
+        app.docs.swagger_html.clone(),
+        "text/html; charset=utf-8",
+    ))
+}
+
+fn scalar_page(_: Request, _: PathParams, app: &Shared) -> HandlerFuture {
+    ready(with_type(
+        app.docs.scalar_html.clone(),
+        "text/html; charset=utf-8",
+    ))
+}
+
+fn asset_response(asset: Option<oxapi_openapi::Asset>) -> Response {
+    match asset {
+        Some(asset) => {
+            let bytes = match asset.bytes {
+                std::borrow::Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+                std::borrow::Cow::Owned(bytes) => Bytes::from(bytes),
+            };
+            let mut response = with_type(bytes, asset.content_type);
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            );
+            response
+        }
+        None => not_found(),
+    }
+}
+
+/// The `{*file}` of a docs asset route.
+fn file_name(request: &Request, params: &PathParams) -> String {
+    params
+        .raw(request.uri().path(), 0)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn swagger_ui_file(request: Request, params: PathParams, _: &Shared) -> HandlerFuture {
+    let file = file_name(&request, &params);
+    ready(asset_response(oxapi_openapi::swagger_ui_asset(&file)))
+}
+
+fn scalar_file(request: Request, params: PathParams, _: &Shared) -> HandlerFuture {
+    let file = file_name(&request, &params);
+    ready(asset_response(oxapi_openapi::scalar_asset(&file)))
+}
