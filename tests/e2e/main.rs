@@ -8,5 +8,6 @@
 mod errors;
 mod extract;
 mod hello;
+mod openapi;
 mod process;
 mod responses;

@@ -55,7 +55,7 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
         #vis struct #ident {}
 
         #[doc(hidden)]
-        #[allow(non_snake_case, unused_mut, unused_variables, clippy::all)]
+        #[allow(non_snake_case, unused_mut, unused_variables, deprecated, clippy::all)]
         const _: () = {
             impl #ox::Route for #ident {
                 const ROUTE: #ox::RouteDef = #ox::RouteDef {
