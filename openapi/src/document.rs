@@ -133,7 +133,7 @@ pub enum ParamLocation {
 
 /// Where a handler runs, stated in the document as `x-oxapi-dispatch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DispatchKind {
+pub enum Dispatch {
     /// An `async fn`, awaited on the event loop.
     EventLoop,
     /// A plain `fn`, called on the blocking pool.
@@ -159,6 +159,14 @@ pub enum FrameworkError {
 }
 
 impl FrameworkError {
+    /// What a body parsed into a type (`Json<T>`, `Form<T>`) can cause.
+    pub const PARSED_BODY: [Self; 4] = [
+        Self::Malformed,
+        Self::BodyTooLarge,
+        Self::UnsupportedMediaType,
+        Self::Validation,
+    ];
+
     const ALL: [Self; 6] = [
         Self::Malformed,
         Self::BodyTooLarge,
@@ -243,7 +251,7 @@ struct Operation {
 }
 
 /// What the route attribute knew about an operation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct OperationMeta<'a> {
     /// The `operationId`.
     pub operation_id: &'a str,
@@ -256,7 +264,7 @@ pub struct OperationMeta<'a> {
     /// From `#[deprecated]`.
     pub deprecated: bool,
     /// Event loop or blocking pool.
-    pub dispatch: DispatchKind,
+    pub dispatch: Dispatch,
     /// `status = ..`: the status of a plain success.
     pub status: Option<u16>,
     /// `responses(..)`: more statuses the handler produces, with descriptions.
@@ -437,6 +445,13 @@ impl OperationDoc<'_> {
         }
     }
 
+    /// Declares that the framework may answer with each of `errors`.
+    pub fn errors(&mut self, errors: &[FrameworkError]) {
+        for error in errors {
+            self.error(*error);
+        }
+    }
+
     /// Declares that the framework may answer with `error`.
     pub fn error(&mut self, error: FrameworkError) {
         self.operation.responses.insert(
@@ -574,8 +589,8 @@ impl DocumentBuilder {
                 operation_id: meta.operation_id.to_owned(),
                 deprecated: meta.deprecated,
                 dispatch: match meta.dispatch {
-                    DispatchKind::EventLoop => "event-loop",
-                    DispatchKind::BlockingPool => "blocking-pool",
+                    Dispatch::EventLoop => "event-loop",
+                    Dispatch::BlockingPool => "blocking-pool",
                 },
                 ..Operation::default()
             },
@@ -588,7 +603,7 @@ impl DocumentBuilder {
         // A panic or a failing handler is a 500 on every operation; the pool's queue limit
         // is a 503 on every plain-fn operation.
         op.error(FrameworkError::Internal);
-        if meta.dispatch == DispatchKind::BlockingPool {
+        if meta.dispatch == Dispatch::BlockingPool {
             op.error(FrameworkError::Overloaded);
         }
         op
@@ -741,7 +756,7 @@ mod tests {
         B,
     }
 
-    fn meta(dispatch: DispatchKind) -> OperationMeta<'static> {
+    fn meta(dispatch: Dispatch) -> OperationMeta<'static> {
         OperationMeta {
             operation_id: "op",
             summary: Some("Do it."),
@@ -757,7 +772,7 @@ mod tests {
     #[test]
     fn assembles_a_3_1_document_with_raw_schemas() {
         let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
-        let mut op = builder.operation(&meta(DispatchKind::BlockingPool));
+        let mut op = builder.operation(&meta(Dispatch::BlockingPool));
         op.param::<u64>(ParamLocation::Path, "id", true);
         op.query_struct::<Page>();
         op.request_body::<Item>("application/json", true);
@@ -799,7 +814,7 @@ mod tests {
     #[test]
     fn dangling_refs_are_errors() {
         let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
-        let mut op = builder.operation(&meta(DispatchKind::EventLoop));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
         op.success_schema(
             "application/json",
             json!({"$ref": "#/components/schemas/Nope"}),

@@ -228,19 +228,18 @@ impl App {
         let mut document = DocumentBuilder::new(self.info.clone());
         let mut seen_ids: Vec<&RouteDef> = Vec::new();
         for route in &routes {
-            if let Some(first) = seen_ids
-                .iter()
-                .find(|other| other.meta.operation_id == route.meta.operation_id)
-            {
+            if let Some(first) = seen_ids.iter().find(|other| {
+                other.meta.operation.operation_id == route.meta.operation.operation_id
+            }) {
                 errors.push(BuildError::DuplicateOperationId {
-                    operation_id: route.meta.operation_id,
+                    operation_id: route.meta.operation.operation_id,
                     first: first.display_name(),
                     second: route.display_name(),
                 });
             } else {
                 seen_ids.push(route);
             }
-            let mut op = document.operation(&route.meta.operation_meta());
+            let mut op = document.operation(&route.meta.operation);
             (route.describe)(&mut op);
             let op = op.finish();
             for (id, type_name) in op.states() {

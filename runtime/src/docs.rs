@@ -13,7 +13,7 @@ use crate::app::Shared;
 use crate::body::Body;
 use crate::extract::{PathParams, Request};
 use crate::response::Response;
-use crate::route::{Dispatch, HandlerFuture, OperationDoc, RouteDef, RouteMeta};
+use crate::route::{Dispatch, HandlerFuture, OperationDoc, OperationMeta, RouteDef, RouteMeta};
 
 /// Where the document and the docs pages are served; `None` turns one off.
 #[derive(Debug, Clone)]
@@ -127,16 +127,18 @@ fn route(
         meta: RouteMeta {
             fn_name: name,
             module_path: "oxapi::docs",
-            operation_id: name,
-            summary: None,
-            description: None,
-            tags: &[],
-            deprecated: false,
             hidden: true,
-            dispatch: Dispatch::EventLoop,
-            status: None,
             body_limit: None,
-            responses: &[],
+            operation: OperationMeta {
+                operation_id: name,
+                summary: None,
+                description: None,
+                tags: &[],
+                deprecated: false,
+                dispatch: Dispatch::EventLoop,
+                status: None,
+                responses: &[],
+            },
         },
     }
 }

@@ -63,7 +63,7 @@ pub use extract::{
 pub use oxapi_openapi::{ContactInfo, FrameworkError, LicenseInfo};
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
-pub use route::{Dispatch, OperationDoc, ParamLocation, RouteDef, RouteMeta};
+pub use route::{Dispatch, OperationDoc, OperationMeta, ParamLocation, RouteDef, RouteMeta};
 pub use run::{DEFAULT_BIND, ServeError};
 pub use service::ResponseFuture;
 pub use test_client::{TestClient, TestRequest, TestResponse};

@@ -5,8 +5,8 @@ pub use crate::extract::{
     FromRequest, FromRequestParts, PathParams, Rejections, Request, RequestContext,
 };
 pub use crate::route::{
-    DescribeFn, Dispatch, HandlerFn, HandlerFuture, OperationDoc, ParamLocation, Route, RouteDef,
-    RouteMeta,
+    DescribeFn, Dispatch, HandlerFn, HandlerFuture, OperationDoc, OperationMeta, ParamLocation,
+    Route, RouteDef, RouteMeta,
 };
 pub use crate::validate::{Validate, ValidationErrors};
 pub use {http, schemars, serde, serde_json, validator};

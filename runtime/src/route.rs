@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-pub use oxapi_openapi::{OperationDoc, ParamLocation};
+pub use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta, ParamLocation};
 
 use crate::app::Shared;
 use crate::extract::{PathParams, Request};
@@ -18,15 +18,6 @@ pub type HandlerFn = fn(Request, PathParams, &Shared) -> HandlerFuture;
 /// Describes the operation; called once, at startup.
 pub type DescribeFn = fn(&mut OperationDoc<'_>);
 
-/// Where the user's function runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dispatch {
-    /// An `async fn`: awaited on the event loop.
-    EventLoop,
-    /// A plain `fn`: called on the blocking pool, never on an event-loop thread.
-    BlockingPool,
-}
-
 /// What the route attribute knew about the operation.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteMeta {
@@ -34,45 +25,12 @@ pub struct RouteMeta {
     pub fn_name: &'static str,
     /// The module the handler is in.
     pub module_path: &'static str,
-    /// The OpenAPI `operationId`: the function's name unless `operation_id = ..` says otherwise.
-    pub operation_id: &'static str,
-    /// The first paragraph of the doc comment.
-    pub summary: Option<&'static str>,
-    /// The rest of the doc comment.
-    pub description: Option<&'static str>,
-    /// `tags = [..]`.
-    pub tags: &'static [&'static str],
-    /// Whether the function is `#[deprecated]`.
-    pub deprecated: bool,
     /// `hidden`: left out of the documentation.
     pub hidden: bool,
-    /// Event loop or blocking pool.
-    pub dispatch: Dispatch,
-    /// `status = ..`: the status of a plain success.
-    pub status: Option<u16>,
     /// `body_limit = ..`: this route's body limit in bytes.
     pub body_limit: Option<u64>,
-    /// `responses(404 = "..", ..)`: more statuses the handler produces.
-    pub responses: &'static [(u16, &'static str)],
-}
-
-impl RouteMeta {
-    /// The operation's description for the document builder.
-    pub(crate) fn operation_meta(&self) -> oxapi_openapi::OperationMeta<'static> {
-        oxapi_openapi::OperationMeta {
-            operation_id: self.operation_id,
-            summary: self.summary,
-            description: self.description,
-            tags: self.tags,
-            deprecated: self.deprecated,
-            dispatch: match self.dispatch {
-                Dispatch::EventLoop => oxapi_openapi::DispatchKind::EventLoop,
-                Dispatch::BlockingPool => oxapi_openapi::DispatchKind::BlockingPool,
-            },
-            status: self.status,
-            responses: self.responses,
-        }
-    }
+    /// What the document says of the operation: id, doc comment, tags, dispatch, statuses.
+    pub operation: OperationMeta<'static>,
 }
 
 /// One route: method, path template, handler and description. Made by the route attributes

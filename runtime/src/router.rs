@@ -150,7 +150,7 @@ fn allow_header(methods: &[(Method, RouteDef)]) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::{Dispatch, HandlerFuture, OperationDoc, RouteMeta};
+    use crate::route::{Dispatch, HandlerFuture, OperationDoc, OperationMeta, RouteMeta};
 
     fn handler(_: crate::extract::Request, _: PathParams, _: &crate::app::Shared) -> HandlerFuture {
         Box::pin(async { crate::response::Response::default() })
@@ -167,16 +167,18 @@ mod tests {
             meta: RouteMeta {
                 fn_name: name,
                 module_path: "tests",
-                operation_id: name,
-                summary: None,
-                description: None,
-                tags: &[],
-                deprecated: false,
                 hidden: false,
-                dispatch: Dispatch::EventLoop,
-                status: None,
                 body_limit: None,
-                responses: &[],
+                operation: OperationMeta {
+                    operation_id: name,
+                    summary: None,
+                    description: None,
+                    tags: &[],
+                    deprecated: false,
+                    dispatch: Dispatch::EventLoop,
+                    status: None,
+                    responses: &[],
+                },
             },
         }
     }

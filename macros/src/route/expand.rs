@@ -66,16 +66,18 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
                     meta: #ox::RouteMeta {
                         fn_name: #fn_name,
                         module_path: ::core::module_path!(),
-                        operation_id: #operation_id,
-                        summary: #summary,
-                        description: #description,
-                        tags: &[#(#tags),*],
-                        deprecated: #deprecated,
                         hidden: #hidden,
-                        dispatch: #dispatch,
-                        status: #status,
                         body_limit: #body_limit,
-                        responses: &[#(#responses),*],
+                        operation: #ox::OperationMeta {
+                            operation_id: #operation_id,
+                            summary: #summary,
+                            description: #description,
+                            tags: &[#(#tags),*],
+                            deprecated: #deprecated,
+                            dispatch: #dispatch,
+                            status: #status,
+                            responses: &[#(#responses),*],
+                        },
                     },
                 };
             }

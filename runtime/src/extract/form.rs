@@ -37,16 +37,8 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Form<T>
     type Rejection = Rejection;
 
     fn describe(op: &mut OperationDoc<'_>) {
-        use oxapi_openapi::FrameworkError;
         op.request_body::<T>(FORM, true);
-        for error in [
-            FrameworkError::Malformed,
-            FrameworkError::BodyTooLarge,
-            FrameworkError::UnsupportedMediaType,
-            FrameworkError::Validation,
-        ] {
-            op.error(error);
-        }
+        op.errors(&oxapi_openapi::FrameworkError::PARSED_BODY);
     }
 
     async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {

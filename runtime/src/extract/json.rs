@@ -83,25 +83,12 @@ pub(crate) fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result
     Ok(value)
 }
 
-/// The errors a JSON body can cause.
-fn describe_json_errors(op: &mut OperationDoc<'_>) {
-    use oxapi_openapi::FrameworkError;
-    for error in [
-        FrameworkError::Malformed,
-        FrameworkError::BodyTooLarge,
-        FrameworkError::UnsupportedMediaType,
-        FrameworkError::Validation,
-    ] {
-        op.error(error);
-    }
-}
-
 impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Json<T> {
     type Rejection = Rejection;
 
     fn describe(op: &mut OperationDoc<'_>) {
         op.request_body::<T>("application/json", true);
-        describe_json_errors(op);
+        op.errors(&oxapi_openapi::FrameworkError::PARSED_BODY);
     }
 
     async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
@@ -120,7 +107,7 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Option<
 
     fn describe(op: &mut OperationDoc<'_>) {
         op.request_body::<T>("application/json", false);
-        describe_json_errors(op);
+        op.errors(&oxapi_openapi::FrameworkError::PARSED_BODY);
     }
 
     /// No body and no `Content-Type` is `None`; anything else must be valid JSON.
