@@ -43,7 +43,11 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet || f
 
 # Sums the `N passed` / `N failed` of every `test result:` line of a cargo test log.
 count() { grep -Eo "^test result: .* [0-9]+ $1" "$2" | grep -Eo "[0-9]+ $1" | awk '{s+=$1} END {print s+0}'; }
-failing() { grep -E '^test .* FAILED$|^    [a-z_:]+$' "$1" >&2 || true; }
+# Prints the failing tests of a cargo test log, or says that none ran (a build failure).
+failing() {
+    grep -E '^test .* FAILED$' "$1" >&2 \
+        || printf '  (no test failed: it did not build or crashed; see %s)\n' "$1" >&2
+}
 
 step "tests (unit, end-to-end over TCP, compile-fail, doctests)"
 set +e

@@ -665,8 +665,47 @@ impl DocumentBuilder {
             "components".into(),
             json!({ "schemas": schemas, "responses": responses }),
         );
+        add_integer_bounds(&mut document);
         check_refs(&document)?;
         Ok(document)
+    }
+}
+
+/// Gives every sized integer schema the bounds of its Rust type.
+///
+/// schemars states `format: uint64` and `minimum: 0` but no maximum, so a client (or a
+/// contract-testing tool) may send a larger number, which the server rejects: the document
+/// must not allow what the server refuses.
+fn add_integer_bounds(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            let bounds: Option<(i128, i128)> = match object.get("format").and_then(Value::as_str) {
+                Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+                Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+                Some("int64" | "int") => Some((i64::MIN.into(), i64::MAX.into())),
+                Some("uint8") => Some((0, u8::MAX.into())),
+                Some("uint16") => Some((0, u16::MAX.into())),
+                Some("uint32") => Some((0, u32::MAX.into())),
+                Some("uint64" | "uint") => Some((0, u64::MAX.into())),
+                _ => None,
+            };
+            if let Some((min, max)) = bounds {
+                for (key, bound) in [("minimum", min), ("maximum", max)] {
+                    if !object.contains_key(key) {
+                        let number = i64::try_from(bound)
+                            .map(Value::from)
+                            .or_else(|_| u64::try_from(bound).map(Value::from));
+                        if let Ok(number) = number {
+                            object.insert(key.to_owned(), number);
+                        }
+                    }
+                }
+            }
+            object.values_mut().for_each(add_integer_bounds);
+        }
+        Value::Array(items) => items.iter_mut().for_each(add_integer_bounds),
+        _ => {}
     }
 }
 
@@ -809,6 +848,24 @@ mod tests {
         assert_eq!(item["properties"]["name"]["maxLength"], 50);
         let kind = document["components"]["schemas"]["Kind"].to_string();
         assert!(kind.contains("\"const\":\"A\""), "{kind}");
+    }
+
+    #[test]
+    fn integers_get_the_bounds_of_their_type() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        op.param::<u64>(ParamLocation::Path, "a", true);
+        op.param::<i8>(ParamLocation::Query, "b", true);
+        op.param::<u32>(ParamLocation::Query, "c", true);
+        let op = op.finish();
+        builder.insert("GET", "/{a}", op);
+        let document = builder.finish().unwrap();
+        let params = &document["paths"]["/{a}"]["get"]["parameters"];
+        assert_eq!(params[0]["schema"]["maximum"], u64::MAX);
+        assert_eq!(params[0]["schema"]["minimum"], 0);
+        assert_eq!(params[1]["schema"]["minimum"], -128);
+        assert_eq!(params[1]["schema"]["maximum"], 127);
+        assert_eq!(params[2]["schema"]["maximum"], u32::MAX);
     }
 
     #[test]

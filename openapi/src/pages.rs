@@ -165,6 +165,7 @@ pub fn scalar_html(title: &str, openapi_url: &str, bundle_url: &str) -> String {
         "mcp": { "disabled": true },
         "showDeveloperTools": "never",
         "hideClientButton": true,
+        "defaultOpenAllTags": true,
     });
     let config_js = js_value(&config);
     format!(

@@ -71,6 +71,10 @@ async fn list_items_pages_with_bounds() {
             json!([{"id": 6, "name": "item 6"}, {"id": 7, "name": "item 7"}, {"id": 8, "name": "item 8"}])
         );
         assert_eq!(client.get("/items?limit=100").await.json().as_array().unwrap().len(), 100);
+        // The last page ends at the last id instead of overflowing (found by schemathesis).
+        let items = client.get("/items?limit=3&offset=18446744073709551613").await.json();
+        assert_eq!(items.as_array().unwrap().len(), 2);
+        assert_eq!(items[1]["id"], u64::MAX);
         for bad in ["limit=0", "limit=101", "limit=ten", "offset=-1"] {
             let problem = client.get(&format!("/items?{bad}")).await.problem(422);
             let field = bad.split('=').next().unwrap();

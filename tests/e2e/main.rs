@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod errors;
+mod external;
 mod extract;
 mod hello;
 mod openapi;

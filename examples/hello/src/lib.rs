@@ -122,7 +122,9 @@ pub async fn read_item(id: u64) -> Result<Json<ItemSummary>, ApiError> {
 #[get("/items", tags = ["items"])]
 pub async fn list_items(page: Query<Page>) -> Json<Vec<ItemSummary>> {
     let Page { limit, offset } = page.0;
-    let items = (offset + 1..=offset + u64::from(limit))
+    // Ids end at u64::MAX: a page past the end is short, not an overflow.
+    let items = (1..=u64::from(limit))
+        .map_while(|n| offset.checked_add(n))
         .map(|id| ItemSummary {
             id,
             name: format!("item {id}"),
@@ -145,7 +147,7 @@ pub async fn create_item(ids: State<IdSequence>, body: Json<NewItem>) -> Json<It
 /// Answer after 50 ms.
 ///
 /// Sleeps with tokio, so the event loop serves other requests meanwhile.
-#[get("/slow")]
+#[get("/slow", tags = ["waiting"])]
 pub async fn slow() -> &'static str {
     oxapi::tokio::time::sleep(Duration::from_millis(50)).await;
     "ok"
@@ -162,6 +164,10 @@ pub fn app() -> App {
         )
         .tag("greetings", "Saying hello.")
         .tag("items", "The item catalogue.")
+        .tag(
+            "waiting",
+            "Slow answers, to watch the event loop serve others meanwhile.",
+        )
         .server(
             "http://127.0.0.1:8000",
             "A local run of `cargo run -p hello`.",

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 
 use super::body::read_body;
 use super::query::serde_error_to_field;
+use super::value::FormPairs;
 use super::{FromRequest, Rejection, Request, RequestContext};
 use crate::route::OperationDoc;
 use crate::validate::{Validate, prefixed};
@@ -46,8 +47,9 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Form<T>
             return Err(Rejection::UnsupportedMediaType { expected: FORM });
         }
         let bytes = read_body(request, ctx.body_limit()).await?;
-        let deserializer = serde_html_form::Deserializer::from_bytes(&bytes);
-        let value: T = serde_path_to_error::deserialize(deserializer)
+        let pairs = FormPairs::parse(&bytes);
+        let value: T = pairs
+            .deserialize()
             .map_err(|error| Rejection::invalid(serde_error_to_field("body", &error)))?;
         value
             .validate()

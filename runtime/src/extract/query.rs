@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use smallvec::SmallVec;
 
-use super::value::from_values;
+use super::value::{FormPairs, from_values};
 use super::{FromRequestParts, Rejection, RequestContext};
 use crate::problem::FieldError;
 use crate::route::OperationDoc;
@@ -61,8 +61,9 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequestParts for Op
 }
 
 fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Rejection> {
-    let deserializer = serde_html_form::Deserializer::from_bytes(query.as_bytes());
-    let value: T = serde_path_to_error::deserialize(deserializer)
+    let pairs = FormPairs::parse(query.as_bytes());
+    let value: T = pairs
+        .deserialize()
         .map_err(|error| Rejection::invalid(serde_error_to_field("query", &error)))?;
     value
         .validate()

@@ -258,6 +258,39 @@ impl<'de> IntoDeserializer<'de, ValueError> for ValuesDeserializer<'de> {
     }
 }
 
+/// The `key=value` pairs of a query string or form body, grouped by key in order of first
+/// appearance.
+pub(crate) struct FormPairs<'a> {
+    groups: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
+}
+
+impl<'a> FormPairs<'a> {
+    /// Parses `application/x-www-form-urlencoded` input (a query string is the same format).
+    pub(crate) fn parse(input: &'a [u8]) -> Self {
+        let mut groups: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)> = Vec::new();
+        for (key, value) in form_urlencoded::parse(input) {
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, values)) => values.push(value),
+                None => groups.push((key, vec![value])),
+            }
+        }
+        Self { groups }
+    }
+
+    /// Deserializes a struct whose fields each read their key's values as a single
+    /// parameter would (`#[query]`), so both report the same errors.
+    pub(crate) fn deserialize<'de, T: de::Deserialize<'de>>(
+        &'de self,
+    ) -> Result<T, serde_path_to_error::Error<ValueError>> {
+        let map = de::value::MapDeserializer::new(
+            self.groups
+                .iter()
+                .map(|(key, values)| (key.as_ref(), ValuesDeserializer::new(values))),
+        );
+        serde_path_to_error::deserialize(map)
+    }
+}
+
 /// Deserializes a `T` from the values of one parameter.
 pub(crate) fn from_values<'a, T: de::Deserialize<'a>>(
     values: &'a [Cow<'a, str>],
@@ -302,6 +335,38 @@ mod tests {
         assert_eq!(one::<Option<u32>>(&vals(&["7"])), Ok(Some(7)));
         assert_eq!(one::<Vec<u32>>(&vals(&["1", "2", "3"])), Ok(vec![1, 2, 3]));
         assert_eq!(one::<Vec<u32>>(&vals(&[])), Ok(vec![]));
+    }
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Page {
+        limit: u8,
+        #[serde(default)]
+        tag: Vec<String>,
+        color: Option<Color>,
+    }
+
+    #[test]
+    fn structs_read_pairs_like_single_parameters() {
+        let pairs = FormPairs::parse(b"limit=5&tag=a&tag=b%20c&color=red&unknown=1");
+        assert_eq!(
+            pairs.deserialize::<Page>().unwrap(),
+            Page {
+                limit: 5,
+                tag: vec!["a".into(), "b c".into()],
+                color: Some(Color::Red)
+            }
+        );
+        let pairs = FormPairs::parse(b"limit=300");
+        let error = pairs.deserialize::<Page>().unwrap_err();
+        assert_eq!(error.path().to_string(), "limit");
+        assert!(
+            error.inner().to_string().contains("out of range"),
+            "{}",
+            error.inner()
+        );
+        let pairs = FormPairs::parse(b"");
+        let error = pairs.deserialize::<Page>().unwrap_err();
+        assert_eq!(error.inner().to_string(), "missing field `limit`");
     }
 
     #[test]
