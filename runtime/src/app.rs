@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use oxapi_openapi::{ApiInfo, ContactInfo, DocumentBuilder, LicenseInfo};
 
-use crate::dispatch::{BlockingPool, PoolConfig};
+use crate::dispatch::{BlockingPool, BlockingPriority, PoolConfig};
 use crate::docs::{Docs, DocsConfig};
 use crate::extract::state::StateMap;
 use crate::route::RouteDef;
@@ -183,6 +183,14 @@ impl App {
     #[must_use]
     pub fn blocking_queue(mut self, capacity: usize) -> Self {
         self.pool.queue_capacity = capacity.max(1);
+        self
+    }
+
+    /// How the blocking pool's threads are scheduled against the event loop (default
+    /// [`BlockingPriority::Background`]: the event loop runs first on a contended core).
+    #[must_use]
+    pub fn blocking_priority(mut self, priority: BlockingPriority) -> Self {
+        self.pool.priority = priority;
         self
     }
 

@@ -3,6 +3,10 @@
 //! Unlike tokio's `spawn_blocking`, whose queue has no bound, this pool has a fixed number of
 //! named threads (`oxapi-blocking-N`) and a bounded queue: when both are full, a request gets
 //! `503 Service Unavailable` at once, visibly, instead of waiting without limit.
+//!
+//! By default the pool's threads run in the background scheduling class (`SCHED_IDLE` on
+//! Linux): when a core is contended, the event loop always runs first, so CPU-heavy plain-fn
+//! handlers slow down only each other, never the async routes.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -18,11 +22,12 @@ use crate::response::Response;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The pool's size limits.
+/// The pool's size limits and scheduling priority.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PoolConfig {
     pub(crate) max_threads: usize,
     pub(crate) queue_capacity: usize,
+    pub(crate) priority: BlockingPriority,
 }
 
 impl Default for PoolConfig {
@@ -30,8 +35,23 @@ impl Default for PoolConfig {
         Self {
             max_threads: 64,
             queue_capacity: 1024,
+            priority: BlockingPriority::Background,
         }
     }
+}
+
+/// How the blocking pool's threads are scheduled against the event loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BlockingPriority {
+    /// Below every normal thread (`SCHED_IDLE` on Linux, the lowest priority elsewhere): on
+    /// a contended core the event loop runs first, so async routes keep their latency while
+    /// plain-fn handlers compute. Plain-fn handlers get the CPU the event loop leaves.
+    #[default]
+    Background,
+    /// The same priority as the event loop: plain-fn handlers and async routes share a
+    /// contended core equally.
+    Normal,
 }
 
 /// Threads are started on demand, up to the limit, and live as long as the pool.
@@ -41,6 +61,7 @@ pub(crate) struct BlockingPool {
     receiver: Receiver<Job>,
     counts: Arc<Counts>,
     max_threads: usize,
+    priority: BlockingPriority,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +84,7 @@ impl BlockingPool {
             receiver,
             counts: Arc::default(),
             max_threads: config.max_threads,
+            priority: config.priority,
         }
     }
 
@@ -89,9 +111,13 @@ impl BlockingPool {
         let Ok(index) = reserved else { return };
         let receiver = self.receiver.clone();
         let counts = Arc::clone(&self.counts);
+        let priority = self.priority;
         let spawned = std::thread::Builder::new()
             .name(format!("oxapi-blocking-{index}"))
-            .spawn(move || worker(&receiver, &counts));
+            .spawn(move || {
+                lower_priority(priority);
+                worker(&receiver, &counts);
+            });
         if let Err(error) = spawned {
             self.counts.threads.fetch_sub(1, Ordering::AcqRel);
             tracing::error!(%error, "could not start a blocking-pool thread");
@@ -102,6 +128,33 @@ impl BlockingPool {
     #[cfg(test)]
     pub(crate) fn threads(&self) -> usize {
         self.counts.threads.load(Ordering::Acquire)
+    }
+}
+
+/// Moves the calling thread to the background class, if asked. Failing to is not fatal:
+/// the pool works, with less isolation, and says so once.
+fn lower_priority(priority: BlockingPriority) {
+    if priority != BlockingPriority::Background {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    let result = thread_priority::set_thread_priority_and_policy(
+        thread_priority::thread_native_id(),
+        thread_priority::ThreadPriority::Min,
+        thread_priority::ThreadSchedulePolicy::Normal(
+            thread_priority::NormalThreadSchedulePolicy::Idle,
+        ),
+    );
+    #[cfg(not(target_os = "linux"))]
+    let result = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+    if let Err(error) = result {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(
+                ?error,
+                "could not lower the blocking pool's thread priority"
+            );
+        });
     }
 }
 
@@ -158,6 +211,7 @@ mod tests {
         let pool = BlockingPool::new(PoolConfig {
             max_threads: 2,
             queue_capacity: 16,
+            priority: BlockingPriority::Background,
         });
         let (tx, rx) = mpsc::channel();
         for _ in 0..8 {
@@ -175,11 +229,40 @@ mod tests {
         assert!(pool.threads() <= 2);
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn background_threads_are_in_the_idle_class() {
+        use thread_priority::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let policy_in_pool = |priority| {
+            let pool = BlockingPool::new(PoolConfig {
+                max_threads: 1,
+                queue_capacity: 1,
+                priority,
+            });
+            let (tx, rx) = mpsc::channel();
+            pool.submit(Box::new(move || {
+                tx.send(thread_priority::thread_schedule_policy().unwrap())
+                    .unwrap();
+            }))
+            .unwrap();
+            rx.recv().unwrap()
+        };
+        assert_eq!(
+            policy_in_pool(BlockingPriority::Background),
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle)
+        );
+        assert_eq!(
+            policy_in_pool(BlockingPriority::Normal),
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other)
+        );
+    }
+
     #[test]
     fn a_full_queue_refuses_work() {
         let pool = BlockingPool::new(PoolConfig {
             max_threads: 1,
             queue_capacity: 1,
+            priority: BlockingPriority::Normal,
         });
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let (started_tx, started_rx) = mpsc::channel::<()>();

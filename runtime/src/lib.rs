@@ -56,6 +56,7 @@ mod validate;
 
 pub use app::{App, AppInner, BuildError, BuildErrors, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
 pub use body::{Body, BoxError};
+pub use dispatch::BlockingPriority;
 pub use error::{ApiError, HttpError};
 pub use extract::{
     Form, FromRequest, FromRequestParts, Json, Query, Rejection, Request, RequestContext, State,
