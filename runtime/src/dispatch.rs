@@ -8,6 +8,7 @@
 //! Linux): when a core is contended, the event loop always runs first, so CPU-heavy plain-fn
 //! handlers slow down only each other, never the async routes.
 
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -173,7 +174,13 @@ fn worker(receiver: &Receiver<Job>, counts: &Counts) {
 }
 
 /// Runs `call` on the blocking pool and waits for its response without blocking the event loop.
-pub(crate) async fn run_blocking<F>(ctx: &RequestContext<'_>, call: F) -> Response
+///
+/// Only the job's closure is generic; the waiting is one non-generic future, so each plain-fn
+/// route does not compile its own copy of it.
+pub(crate) fn run_blocking<'a, F>(
+    ctx: &'a RequestContext<'_>,
+    call: F,
+) -> impl Future<Output = Response> + Send + 'a
 where
     F: FnOnce() -> Response + Send + 'static,
 {
@@ -183,7 +190,17 @@ where
         // The client may have gone away; then nobody waits for the response.
         let _ = sender.send(result);
     });
-    if ctx.app().pool.submit(job).is_err() {
+    run_job(&ctx.app().pool, job, receiver)
+}
+
+type JobResult = std::thread::Result<Response>;
+
+async fn run_job(
+    pool: &BlockingPool,
+    job: Job,
+    receiver: tokio::sync::oneshot::Receiver<JobResult>,
+) -> Response {
+    if pool.submit(job).is_err() {
         tracing::warn!("blocking pool queue is full; refusing a request with 503");
         let mut response = Problem::new(StatusCode::SERVICE_UNAVAILABLE)
             .with_type(kinds::OVERLOADED)

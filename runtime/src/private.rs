@@ -74,11 +74,14 @@ pub fn finish<T: IntoResponse>(value: T, status: Option<u16>) -> Response {
 }
 
 /// Runs a plain-`fn` handler on the blocking pool.
-pub async fn run_blocking<F>(ctx: &RequestContext<'_>, call: F) -> Response
+pub fn run_blocking<'a, F>(
+    ctx: &'a RequestContext<'_>,
+    call: F,
+) -> impl Future<Output = Response> + Send + 'a
 where
     F: FnOnce() -> Response + Send + 'static,
 {
-    crate::dispatch::run_blocking(ctx, call).await
+    crate::dispatch::run_blocking(ctx, call)
 }
 
 /// Converts `validator` errors for `#[model]`'s `Validate` impl.

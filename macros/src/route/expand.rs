@@ -184,12 +184,13 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
             __oxapi_path: #ox::PathParams,
             __oxapi_app: &#ox::Shared,
         ) -> #ox::HandlerFuture {
+            // The synchronous part runs before the future exists, so the future holds less.
             let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
+            let mut __oxapi_rejections = #ox::Rejections::new();
+            let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+            #(#path_params)*
             #boxed(async move {
                 let __oxapi_ctx = #ox::request_context(&__oxapi_app, #body_limit);
-                let mut __oxapi_rejections = #ox::Rejections::new();
-                let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
-                #(#path_params)*
                 #(#extractions)*
                 #body
                 #unpack

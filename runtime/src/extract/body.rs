@@ -1,8 +1,11 @@
 //! Reading the body within the route's limit; `Bytes` and `String` extractors.
 
 use bytes::Bytes;
+use bytes::BytesMut;
 use http::header::CONTENT_LENGTH;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
+
+use crate::body::Body;
 
 use oxapi_openapi::FrameworkError;
 use serde_json::json;
@@ -29,13 +32,44 @@ pub(crate) async fn read_body(request: Request, limit: usize) -> Result<Bytes, R
             Ok(bytes)
         };
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(Rejection::BodyTooLarge { limit })
+    collect(body, limit, declared).await
+}
+
+/// Reads every data frame. A body that arrives in one frame (the usual case for small
+/// bodies) is kept as it is, with no copy.
+async fn collect(mut body: Body, limit: usize, declared: Option<u64>) -> Result<Bytes, Rejection> {
+    let mut first: Option<Bytes> = None;
+    let mut joined: Option<BytesMut> = None;
+    let mut length = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(Rejection::BodyRead);
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        length += data.len();
+        if length > limit {
+            return Err(Rejection::BodyTooLarge { limit });
         }
-        Err(_) => Err(Rejection::BodyRead),
+        match (&mut first, &mut joined) {
+            (None, None) => first = Some(data),
+            (Some(head), None) => {
+                let capacity = declared.map_or(length, |d| d as usize).max(length);
+                let mut buffer = BytesMut::with_capacity(capacity);
+                buffer.extend_from_slice(head);
+                buffer.extend_from_slice(&data);
+                joined = Some(buffer);
+                first = None;
+            }
+            (_, Some(buffer)) => buffer.extend_from_slice(&data),
+        }
     }
+    Ok(match (first, joined) {
+        (_, Some(buffer)) => buffer.freeze(),
+        (Some(bytes), None) => bytes,
+        (None, None) => Bytes::new(),
+    })
 }
 
 impl FromRequest for Bytes {

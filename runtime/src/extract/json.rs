@@ -60,27 +60,46 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 
 /// Parses and validates a JSON body.
 pub(crate) fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Rejection> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value: T = match serde_path_to_error::deserialize(&mut deserializer) {
+    // Tracking the path costs on every field; only a failure needs it, so the path is
+    // found by parsing a second time, on the error path only.
+    let value: T = match serde_json::from_slice(bytes) {
         Ok(value) => value,
-        Err(error) => {
-            return Err(match error.inner().classify() {
-                serde_json::error::Category::Data => {
-                    Rejection::invalid(serde_error_to_field("body", &error))
-                }
-                _ => Rejection::Malformed {
-                    detail: format!("malformed JSON: {}", error.inner()),
-                },
-            });
-        }
+        Err(_) => return Err(json_rejection::<T>(bytes)),
     };
-    deserializer.end().map_err(|error| Rejection::Malformed {
-        detail: format!("malformed JSON: {error}"),
-    })?;
     value
         .validate()
         .map_err(|errors| Rejection::Invalid(prefixed("body", errors)))?;
     Ok(value)
+}
+
+/// Why `bytes` is not a `T`, with the failing field's location.
+#[cold]
+fn json_rejection<T: DeserializeOwned>(bytes: &[u8]) -> Rejection {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => match deserializer.end() {
+            // Unreachable in practice: the first parse failed on the same bytes.
+            Ok(()) => {
+                return Rejection::Malformed {
+                    detail: "malformed JSON".to_owned(),
+                };
+            }
+            Err(error) => {
+                return Rejection::Malformed {
+                    detail: format!("malformed JSON: {error}"),
+                };
+            }
+        },
+        Err(error) => error,
+    };
+    match error.inner().classify() {
+        serde_json::error::Category::Data => {
+            Rejection::invalid(serde_error_to_field("body", &error))
+        }
+        _ => Rejection::Malformed {
+            detail: format!("malformed JSON: {}", error.inner()),
+        },
+    }
 }
 
 impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Json<T> {

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, IntoDeserializer, Visitor};
+use smallvec::SmallVec;
 
 /// Why a value did not deserialize.
 #[derive(Debug)]
@@ -261,17 +262,18 @@ impl<'de> IntoDeserializer<'de, ValueError> for ValuesDeserializer<'de> {
 /// The `key=value` pairs of a query string or form body, grouped by key in order of first
 /// appearance.
 pub(crate) struct FormPairs<'a> {
-    groups: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
+    groups: SmallVec<[(Cow<'a, str>, SmallVec<[Cow<'a, str>; 1]>); 4]>,
 }
 
 impl<'a> FormPairs<'a> {
     /// Parses `application/x-www-form-urlencoded` input (a query string is the same format).
     pub(crate) fn parse(input: &'a [u8]) -> Self {
-        let mut groups: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)> = Vec::new();
+        let mut groups: SmallVec<[(Cow<'a, str>, SmallVec<[Cow<'a, str>; 1]>); 4]> =
+            SmallVec::new();
         for (key, value) in form_urlencoded::parse(input) {
             match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, values)) => values.push(value),
-                None => groups.push((key, vec![value])),
+                None => groups.push((key, smallvec::smallvec![value])),
             }
         }
         Self { groups }
@@ -282,12 +284,25 @@ impl<'a> FormPairs<'a> {
     pub(crate) fn deserialize<'de, T: de::Deserialize<'de>>(
         &'de self,
     ) -> Result<T, serde_path_to_error::Error<ValueError>> {
-        let map = de::value::MapDeserializer::new(
+        // The path is tracked only to explain a failure: parse without it first.
+        match T::deserialize(self.map()) {
+            Ok(value) => Ok(value),
+            Err(_) => serde_path_to_error::deserialize(self.map()),
+        }
+    }
+
+    fn map<'de>(
+        &'de self,
+    ) -> de::value::MapDeserializer<
+        'de,
+        impl Iterator<Item = (&'de str, ValuesDeserializer<'de>)>,
+        ValueError,
+    > {
+        de::value::MapDeserializer::new(
             self.groups
                 .iter()
                 .map(|(key, values)| (key.as_ref(), ValuesDeserializer::new(values))),
-        );
-        serde_path_to_error::deserialize(map)
+        )
     }
 }
 
