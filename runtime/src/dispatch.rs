@@ -8,14 +8,12 @@
 //! Linux): when a core is contended, the event loop always runs first, so CPU-heavy plain-fn
 //! handlers slow down only each other, never the async routes.
 
-use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use crossbeam_channel::{Receiver, Sender, TrySendError};
 use http::StatusCode;
 use http::header::{HeaderValue, RETRY_AFTER};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::extract::RequestContext;
 use crate::problem::{Problem, kinds};
@@ -56,21 +54,43 @@ pub enum BlockingPriority {
 }
 
 /// Threads are started on demand, up to the limit, and live as long as the pool.
+///
+/// One mutex guards the queue and the counts, and idle threads sleep on a condition variable:
+/// a thread that runs out of work parks at once instead of spinning, which on a contended
+/// core would take CPU from the event loop.
 #[derive(Debug)]
 pub(crate) struct BlockingPool {
-    sender: Sender<Job>,
-    receiver: Receiver<Job>,
-    counts: Arc<Counts>,
+    shared: Arc<PoolShared>,
     max_threads: usize,
+    queue_capacity: usize,
     priority: BlockingPriority,
 }
 
 #[derive(Debug, Default)]
-struct Counts {
+struct PoolShared {
+    state: Mutex<PoolState>,
+    work: Condvar,
+}
+
+#[derive(Default)]
+struct PoolState {
+    queue: VecDeque<Job>,
     /// Threads started.
-    threads: AtomicUsize,
+    threads: usize,
     /// Threads waiting for a job.
-    idle: AtomicUsize,
+    idle: usize,
+    /// The pool was dropped: threads finish the queue and exit.
+    closed: bool,
+}
+
+impl std::fmt::Debug for PoolState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolState")
+            .field("queued", &self.queue.len())
+            .field("threads", &self.threads)
+            .field("idle", &self.idle)
+            .finish()
+    }
 }
 
 /// The queue is full: the request is refused rather than queued without bound.
@@ -79,48 +99,58 @@ pub(crate) struct Overloaded;
 
 impl BlockingPool {
     pub(crate) fn new(config: PoolConfig) -> Self {
-        let (sender, receiver) = crossbeam_channel::bounded(config.queue_capacity);
         Self {
-            sender,
-            receiver,
-            counts: Arc::default(),
+            shared: Arc::default(),
             max_threads: config.max_threads,
+            queue_capacity: config.queue_capacity,
             priority: config.priority,
         }
     }
 
-    /// Queues `job`, starting a thread if none is idle and the limit allows.
+    fn lock(&self) -> MutexGuard<'_, PoolState> {
+        // A job never runs under the lock, so a panic cannot poison it; recover regardless.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `job`, waking an idle thread or starting one if the limit allows.
     pub(crate) fn submit(&self, job: Job) -> Result<(), Overloaded> {
-        match self.sender.try_send(job) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => return Err(Overloaded),
+        let mut state = self.lock();
+        if state.closed || state.queue.len() >= self.queue_capacity {
+            return Err(Overloaded);
         }
-        if self.counts.idle.load(Ordering::Acquire) == 0 {
-            self.spawn_thread();
+        state.queue.push_back(job);
+        // Idle threads each take one queued job (a woken thread stays counted idle until it
+        // runs); a thread is started only when the queue holds more jobs than that.
+        let wake = state.idle > 0;
+        let spawn = state.queue.len() > state.idle && state.threads < self.max_threads;
+        let index = state.threads;
+        if spawn {
+            state.threads += 1;
+        }
+        drop(state);
+        if wake {
+            self.shared.work.notify_one();
+        }
+        if spawn {
+            self.spawn_thread(index);
         }
         Ok(())
     }
 
-    fn spawn_thread(&self) {
-        // Reserve a thread slot first, so concurrent submits never exceed the limit.
-        let reserved = self
-            .counts
-            .threads
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.max_threads).then_some(n + 1)
-            });
-        let Ok(index) = reserved else { return };
-        let receiver = self.receiver.clone();
-        let counts = Arc::clone(&self.counts);
+    fn spawn_thread(&self, index: usize) {
+        let shared = Arc::clone(&self.shared);
         let priority = self.priority;
         let spawned = std::thread::Builder::new()
             .name(format!("oxapi-blocking-{index}"))
             .spawn(move || {
                 lower_priority(priority);
-                worker(&receiver, &counts);
+                worker(&shared);
             });
         if let Err(error) = spawned {
-            self.counts.threads.fetch_sub(1, Ordering::AcqRel);
+            self.lock().threads -= 1;
             tracing::error!(%error, "could not start a blocking-pool thread");
         }
     }
@@ -128,7 +158,14 @@ impl BlockingPool {
     /// Threads started so far.
     #[cfg(test)]
     pub(crate) fn threads(&self) -> usize {
-        self.counts.threads.load(Ordering::Acquire)
+        self.lock().threads
+    }
+}
+
+impl Drop for BlockingPool {
+    fn drop(&mut self) {
+        self.lock().closed = true;
+        self.shared.work.notify_all();
     }
 }
 
@@ -159,17 +196,25 @@ fn lower_priority(priority: BlockingPriority) {
     }
 }
 
-fn worker(receiver: &Receiver<Job>, counts: &Counts) {
+fn worker(shared: &PoolShared) {
+    let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
     loop {
-        counts.idle.fetch_add(1, Ordering::AcqRel);
-        let job = receiver.recv();
-        counts.idle.fetch_sub(1, Ordering::AcqRel);
-        match job {
+        if let Some(job) = state.queue.pop_front() {
+            drop(state);
             // Jobs catch their own panics (see `run_blocking`); the thread lives on.
-            Ok(job) => job(),
-            // Every sender is gone: the app was dropped.
-            Err(_) => return,
+            job();
+            state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
+            continue;
         }
+        if state.closed {
+            return;
+        }
+        state.idle += 1;
+        state = shared
+            .work
+            .wait(state)
+            .unwrap_or_else(PoisonError::into_inner);
+        state.idle -= 1;
     }
 }
 
