@@ -262,14 +262,19 @@ impl<'de> IntoDeserializer<'de, ValueError> for ValuesDeserializer<'de> {
 /// The `key=value` pairs of a query string or form body, grouped by key in order of first
 /// appearance.
 pub(crate) struct FormPairs<'a> {
-    groups: SmallVec<[(Cow<'a, str>, SmallVec<[Cow<'a, str>; 1]>); 4]>,
+    groups: Groups<'a>,
 }
+
+/// The values of one key: usually one, kept inline.
+type Values<'a> = SmallVec<[Cow<'a, str>; 1]>;
+
+/// Keys with their values: usually a few, kept inline.
+type Groups<'a> = SmallVec<[(Cow<'a, str>, Values<'a>); 4]>;
 
 impl<'a> FormPairs<'a> {
     /// Parses `application/x-www-form-urlencoded` input (a query string is the same format).
     pub(crate) fn parse(input: &'a [u8]) -> Self {
-        let mut groups: SmallVec<[(Cow<'a, str>, SmallVec<[Cow<'a, str>; 1]>); 4]> =
-            SmallVec::new();
+        let mut groups = Groups::new();
         for (key, value) in form_urlencoded::parse(input) {
             match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, values)) => values.push(value),
