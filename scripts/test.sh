@@ -69,8 +69,23 @@ set -e
 external_passed=$(count passed "$log_dir/external.log")
 external_failed=$(count failed "$log_dir/external.log")
 
-total_passed=$((passed + external_passed))
-total_failed=$((failed + external_failed))
+# The benchmark harness builds and its servers (oxapi, raw hyper, axum, actix-web, FastAPI)
+# answer every endpoint correctly; no load is run and nothing is timed.
+step "benchmark smoke check (python3 bench/run.py smoke)"
+set +e
+python3 bench/run.py smoke 2>&1 | tee "$log_dir/bench-smoke.log"
+smoke_status=${PIPESTATUS[0]}
+set -e
+smoke_passed=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log_dir/bench-smoke.log" | tail -1 | awk '{print $1+0}')
+smoke_failed=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log_dir/bench-smoke.log" | tail -1 | awk '{print $3+0}')
+smoke_passed=${smoke_passed:-0}
+smoke_failed=${smoke_failed:-0}
+if [ "$smoke_status" -ne 0 ] && [ "$smoke_failed" -eq 0 ]; then
+    smoke_failed=1
+fi
+
+total_passed=$((passed + external_passed + smoke_passed))
+total_failed=$((failed + external_failed + smoke_failed))
 if [ "$status" -ne 0 ]; then
     printf '\nFailing tests (cargo test --workspace):\n' >&2
     failing "$log_dir/cargo-test.log"
@@ -83,9 +98,15 @@ printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"
 if [ "$status" -ne 0 ]; then
     fail "cargo test" "cargo test --workspace"
 fi
+if [ "$smoke_status" -ne 0 ]; then
+    printf '\nThe benchmark smoke check failed; see %s\n' "$log_dir/bench-smoke.log" >&2
+fi
 if [ "$external_status" -ne 0 ]; then
     fail "external checks" \
         "OXAPI_TOOLS=\$PWD/.tools cargo test -p oxapi-tests --test e2e -- --ignored external::"
+fi
+if [ "$smoke_status" -ne 0 ]; then
+    fail "benchmark smoke check" "python3 bench/run.py smoke"
 fi
 if [ "$passed" -eq 0 ]; then
     fail "no test ran"

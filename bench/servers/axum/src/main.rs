@@ -1,0 +1,210 @@
+//! The benchmark service on axum 0.8, on a tokio runtime with one worker thread.
+//!
+//! Rejections of the path and the query answer 422 (axum's default is 400) so that every
+//! server answers the same statuses; the JSON body's rejections are axum's own (400 for
+//! malformed JSON, 422 for the wrong shape, 415 without `application/json`), which are
+//! already oxapi's. The slow routes come twice: the work inline in an `async fn` (what a naive
+//! user writes) and moved to `spawn_blocking`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+struct Greeting {
+    message: String,
+}
+
+#[derive(Serialize)]
+struct ItemSummary {
+    id: u64,
+    name: String,
+}
+
+fn default_limit() -> u32 {
+    10
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default = "default_limit")]
+    limit: u32,
+    #[serde(default)]
+    offset: u64,
+}
+
+#[derive(Deserialize)]
+struct NewItem {
+    name: String,
+    price: f64,
+}
+
+#[derive(Serialize)]
+struct Item {
+    id: u64,
+    name: String,
+    price: f64,
+}
+
+#[derive(Serialize)]
+struct Done {
+    ok: bool,
+}
+
+fn problem(status: StatusCode, detail: impl Into<String>) -> Response {
+    let body = serde_json::json!({ "status": status.as_u16(), "detail": detail.into() });
+    (
+        status,
+        [("content-type", "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn greeting(name: &str) -> Greeting {
+    Greeting {
+        message: format!("Hello, {name}!"),
+    }
+}
+
+async fn hello(Path(name): Path<String>) -> Json<Greeting> {
+    Json(greeting(&name))
+}
+
+async fn sync_hello(Path(name): Path<String>) -> Response {
+    let joined = tokio::task::spawn_blocking(move || {
+        let thread = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_owned();
+        (thread, greeting(&name))
+    })
+    .await;
+    match joined {
+        Ok((thread, greeting)) => {
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_str(&thread) {
+                headers.insert("x-thread", value);
+            }
+            (headers, Json(greeting)).into_response()
+        }
+        Err(_) => problem(StatusCode::INTERNAL_SERVER_ERROR, "handler panicked"),
+    }
+}
+
+async fn read_item(id: Result<Path<u64>, PathRejection>) -> Response {
+    let id = match id {
+        Ok(Path(id)) => id,
+        Err(rejection) => return problem(StatusCode::UNPROCESSABLE_ENTITY, rejection.body_text()),
+    };
+    if id == 0 {
+        return problem(StatusCode::NOT_FOUND, "item 0 does not exist");
+    }
+    Json(ItemSummary {
+        id,
+        name: format!("item {id}"),
+    })
+    .into_response()
+}
+
+async fn list_items(page: Result<Query<Page>, QueryRejection>) -> Response {
+    let Page { limit, offset } = match page {
+        Ok(Query(page)) => page,
+        Err(rejection) => return problem(StatusCode::UNPROCESSABLE_ENTITY, rejection.body_text()),
+    };
+    if !(1..=100).contains(&limit) {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "limit must be 1 to 100");
+    }
+    let items: Vec<ItemSummary> = (offset + 1..=offset + u64::from(limit))
+        .map(|id| ItemSummary {
+            id,
+            name: format!("item {id}"),
+        })
+        .collect();
+    Json(items).into_response()
+}
+
+async fn create_item(State(ids): State<Arc<AtomicU64>>, Json(new): Json<NewItem>) -> Response {
+    let chars = new.name.chars().count();
+    if !(1..=50).contains(&chars) || !(new.price >= 0.0) {
+        return problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "name must be 1 to 50 characters, price not negative",
+        );
+    }
+    let id = ids.fetch_add(1, Ordering::Relaxed) + 1;
+    (
+        StatusCode::CREATED,
+        Json(Item {
+            id,
+            name: new.name,
+            price: new.price,
+        }),
+    )
+        .into_response()
+}
+
+async fn io() -> Json<Done> {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    Json(Done { ok: true })
+}
+
+/// The naive user: CPU work inline in an async handler, on the event loop.
+async fn inline_cpu() -> Json<Done> {
+    std::hint::black_box(bench_work::burn_cpu());
+    Json(Done { ok: true })
+}
+
+/// The naive user: a blocking sleep inline in an async handler, on the event loop.
+async fn inline_sleep() -> Json<Done> {
+    bench_work::block_sleep();
+    Json(Done { ok: true })
+}
+
+async fn blocking_cpu() -> Json<Done> {
+    let _ = tokio::task::spawn_blocking(|| std::hint::black_box(bench_work::burn_cpu())).await;
+    Json(Done { ok: true })
+}
+
+async fn blocking_sleep() -> Json<Done> {
+    let _ = tokio::task::spawn_blocking(bench_work::block_sleep).await;
+    Json(Done { ok: true })
+}
+
+fn main() {
+    let addr = bench_work::bind_addr();
+    let app = Router::new()
+        .route("/hello/{name}", get(hello))
+        .route("/sync/hello/{name}", get(sync_hello))
+        .route("/items/{id}", get(read_item))
+        .route("/items", get(list_items).post(create_item))
+        .route("/io", get(io))
+        .route("/work/inline/cpu", get(inline_cpu))
+        .route("/work/inline/sleep", get(inline_sleep))
+        .route("/work/blocking/cpu", get(blocking_cpu))
+        .route("/work/blocking/sleep", get(blocking_sleep))
+        .with_state(Arc::new(AtomicU64::new(0)));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+        socket.bind(addr).expect("bind");
+        let listener = socket.listen(4096).expect("listen").tap_io(|stream| {
+            let _ = stream.set_nodelay(true);
+        });
+        axum::serve(listener, app).await.expect("serve");
+    });
+}

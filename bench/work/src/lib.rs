@@ -1,0 +1,58 @@
+//! What the isolation benchmark's slow routes do, identically in every Rust server.
+
+use std::time::Duration;
+
+/// How long one slow request works.
+pub const WORK: Duration = Duration::from_millis(50);
+
+/// The CPU time this thread has used so far.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID always exists on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Busy-loops until this thread has used `WORK` of CPU time (not wall time: on a shared core
+/// it takes longer than 50 ms of wall time). Returns a checksum so the loop is not optimized
+/// away.
+pub fn burn_cpu() -> u64 {
+    let start = thread_cpu_time();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    loop {
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+        }
+        x = std::hint::black_box(x);
+        if thread_cpu_time() - start >= WORK {
+            return x;
+        }
+    }
+}
+
+/// Blocks this thread for `WORK` (like a synchronous database driver or file read would).
+pub fn block_sleep() {
+    std::thread::sleep(WORK);
+}
+
+/// `--bind ADDR` (default 127.0.0.1:8000) from the command line.
+pub fn bind_addr() -> std::net::SocketAddr {
+    let mut args = std::env::args().skip(1);
+    let mut bind = "127.0.0.1:8000".to_owned();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--bind" => bind = args.next().expect("--bind needs an address"),
+            other => match other.strip_prefix("--bind=") {
+                Some(addr) => bind = addr.to_owned(),
+                None => panic!("unexpected argument `{other}`; usage: SERVER [--bind ADDR]"),
+            },
+        }
+    }
+    bind.parse().expect("--bind needs an IP:PORT address")
+}
