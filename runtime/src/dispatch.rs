@@ -14,6 +14,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use crate::extract::RequestContext;
 use crate::problem::{Problem, kinds};
@@ -27,6 +28,8 @@ pub(crate) struct PoolConfig {
     pub(crate) max_threads: usize,
     pub(crate) queue_capacity: usize,
     pub(crate) priority: BlockingPriority,
+    /// How long a thread waits for work before it exits.
+    pub(crate) keep_alive: Duration,
 }
 
 impl Default for PoolConfig {
@@ -35,6 +38,7 @@ impl Default for PoolConfig {
             max_threads: 64,
             queue_capacity: 1024,
             priority: BlockingPriority::Background,
+            keep_alive: Duration::from_secs(60),
         }
     }
 }
@@ -64,6 +68,7 @@ pub(crate) struct BlockingPool {
     max_threads: usize,
     queue_capacity: usize,
     priority: BlockingPriority,
+    keep_alive: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -104,6 +109,7 @@ impl BlockingPool {
             max_threads: config.max_threads,
             queue_capacity: config.queue_capacity,
             priority: config.priority,
+            keep_alive: config.keep_alive,
         }
     }
 
@@ -143,11 +149,12 @@ impl BlockingPool {
     fn spawn_thread(&self, index: usize) {
         let shared = Arc::clone(&self.shared);
         let priority = self.priority;
+        let keep_alive = self.keep_alive;
         let spawned = std::thread::Builder::new()
             .name(format!("oxapi-blocking-{index}"))
             .spawn(move || {
                 lower_priority(priority);
-                worker(&shared);
+                worker(&shared, keep_alive);
             });
         if let Err(error) = spawned {
             self.lock().threads -= 1;
@@ -196,7 +203,10 @@ fn lower_priority(priority: BlockingPriority) {
     }
 }
 
-fn worker(shared: &PoolShared) {
+/// Runs jobs until the pool is dropped or no job came for `keep_alive`; then the thread exits,
+/// so a burst of plain-fn calls does not leave its threads behind. Every decision is taken
+/// under the pool's lock, so `submit` always sees whether a thread is left to take its job.
+fn worker(shared: &PoolShared, keep_alive: Duration) {
     let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
     loop {
         if let Some(job) = state.queue.pop_front() {
@@ -207,14 +217,20 @@ fn worker(shared: &PoolShared) {
             continue;
         }
         if state.closed {
+            state.threads -= 1;
             return;
         }
         state.idle += 1;
-        state = shared
+        let (next, timeout) = shared
             .work
-            .wait(state)
+            .wait_timeout(state, keep_alive)
             .unwrap_or_else(PoisonError::into_inner);
+        state = next;
         state.idle -= 1;
+        if timeout.timed_out() && state.queue.is_empty() {
+            state.threads -= 1;
+            return;
+        }
     }
 }
 
@@ -274,6 +290,7 @@ mod tests {
             max_threads: 2,
             queue_capacity: 16,
             priority: BlockingPriority::Background,
+            keep_alive: Duration::from_secs(60),
         });
         let (tx, rx) = mpsc::channel();
         for _ in 0..8 {
@@ -300,6 +317,7 @@ mod tests {
                 max_threads: 1,
                 queue_capacity: 1,
                 priority,
+                keep_alive: Duration::from_secs(60),
             });
             let (tx, rx) = mpsc::channel();
             pool.submit(Box::new(move || {
@@ -320,11 +338,38 @@ mod tests {
     }
 
     #[test]
+    fn idle_threads_exit_and_new_work_starts_new_ones() {
+        let pool = BlockingPool::new(PoolConfig {
+            max_threads: 4,
+            queue_capacity: 16,
+            priority: BlockingPriority::Normal,
+            keep_alive: Duration::from_millis(20),
+        });
+        let run = |pool: &BlockingPool| {
+            let (tx, rx) = mpsc::channel();
+            pool.submit(Box::new(move || tx.send(()).unwrap())).unwrap();
+            rx.recv().unwrap();
+        };
+        run(&pool);
+        // Not a timing assertion: wait (boundedly) for the idle thread to leave.
+        for _ in 0..500 {
+            if pool.threads() == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(pool.threads(), 0, "the idle thread exited");
+        // With no thread left, the job still runs: submitting started a new one.
+        run(&pool);
+    }
+
+    #[test]
     fn a_full_queue_refuses_work() {
         let pool = BlockingPool::new(PoolConfig {
             max_threads: 1,
             queue_capacity: 1,
             priority: BlockingPriority::Normal,
+            keep_alive: Duration::from_secs(60),
         });
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let (started_tx, started_rx) = mpsc::channel::<()>();
