@@ -73,29 +73,44 @@ impl Docs {
     }
 }
 
+/// A docs route's handler.
+type Handler = fn(Request, PathParams, &Shared) -> HandlerFuture;
+
 /// The routes serving the document and pages, hidden from the document itself.
 pub(crate) fn routes(config: &DocsConfig) -> Vec<RouteDef> {
     let mut routes = Vec::new();
     if let Some(path) = &config.openapi {
         routes.push(route(leak(path), openapi_json, "openapi_json"));
     }
-    if let Some(path) = &config.swagger_ui {
-        let base = path.trim_end_matches('/');
-        routes.push(route(leak(path), swagger_ui_page, "swagger_ui"));
-        routes.push(route(
-            leak(&format!("{base}/{{*file}}")),
+    let pages: [(
+        &Option<String>,
+        Handler,
+        Handler,
+        &'static str,
+        &'static str,
+    ); 2] = [
+        (
+            &config.swagger_ui,
+            swagger_ui_page,
             swagger_ui_file,
+            "swagger_ui",
             "swagger_ui_asset",
-        ));
-    }
-    if let Some(path) = &config.scalar {
-        let base = path.trim_end_matches('/');
-        routes.push(route(leak(path), scalar_page, "scalar"));
-        routes.push(route(
-            leak(&format!("{base}/{{*file}}")),
+        ),
+        (
+            &config.scalar,
+            scalar_page,
             scalar_file,
+            "scalar",
             "scalar_asset",
-        ));
+        ),
+    ];
+    for (path, page, file, page_name, file_name) in pages {
+        if let Some(path) = path {
+            // A page at `/docs` and its assets under `/docs/{*file}`.
+            let assets = format!("{}/{{*file}}", path.trim_end_matches('/'));
+            routes.push(route(leak(path), page, page_name));
+            routes.push(route(leak(&assets), file, file_name));
+        }
     }
     routes
 }
@@ -114,11 +129,7 @@ fn leak(path: &str) -> &'static str {
 
 fn describe_nothing(_: &mut OperationDoc<'_>) {}
 
-fn route(
-    path: &'static str,
-    handler: fn(Request, PathParams, &Shared) -> HandlerFuture,
-    name: &'static str,
-) -> RouteDef {
+fn route(path: &'static str, handler: Handler, name: &'static str) -> RouteDef {
     RouteDef {
         method: "GET",
         path,
