@@ -170,7 +170,7 @@ def render(data: dict) -> str:
         "|---|" + "---:|" * len(servers),
     ]
     for label, *_ in ENDPOINTS:
-        base = data["results"]["hyper"].get(label)
+        base = data["results"].get("hyper", {}).get(label)
         cells = []
         for server in servers:
             value = data["results"][server].get(label)

@@ -4,13 +4,16 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::watch;
 
 use crate::app::Shared;
 use crate::body::Body;
@@ -48,6 +51,26 @@ impl hyper::service::Service<http::Request<Incoming>> for AppService {
     }
 }
 
+/// The connection builders, configured once and shared by every connection task.
+#[derive(Debug)]
+struct Protocols {
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
+    /// hyper-util's reading detector, for the rare connection whose first read is too short
+    /// to tell the versions apart.
+    auto: auto::Builder<TokioExecutor>,
+}
+
+impl Protocols {
+    fn new() -> Self {
+        Self {
+            http1: http1::Builder::new(),
+            http2: http2::Builder::new(TokioExecutor::new()),
+            auto: auto::Builder::new(TokioExecutor::new()),
+        }
+    }
+}
+
 /// Accepts connections on `listener` until `shutdown` completes, then stops accepting and
 /// waits up to `grace` for in-flight requests to finish.
 pub(crate) async fn serve(
@@ -56,8 +79,10 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) {
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
+    let protocols = Arc::new(Protocols::new());
+    // Each connection task holds a receiver: a send asks them all to finish, and `closed`
+    // completes once the last of them has.
+    let (draining, _) = watch::channel(());
     let service = AppService { app };
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -66,14 +91,12 @@ pub(crate) async fn serve(
                 Ok((stream, _peer)) => {
                     // Responses are written whole; don't hold small ones back (Nagle).
                     let _ = stream.set_nodelay(true);
-                    let connection = builder
-                        .serve_connection_with_upgrades(TokioIo::new(stream), service.clone())
-                        .into_owned();
-                    let connection = graceful.watch(connection);
-                    tokio::spawn(async move {
-                        // Errors here are the peer's (reset, malformed HTTP): nothing to report.
-                        let _ = connection.await;
-                    });
+                    tokio::spawn(serve_connection(
+                        stream,
+                        service.clone(),
+                        Arc::clone(&protocols),
+                        draining.subscribe(),
+                    ));
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -85,12 +108,114 @@ pub(crate) async fn serve(
         }
     }
     drop(listener);
+    let _ = draining.send(());
     tokio::select! {
-        () = graceful.shutdown() => {}
+        () = draining.closed() => {}
         () = tokio::time::sleep(grace) => {
             tracing::warn!(?grace, "shutdown grace period over; closing remaining connections");
         }
     }
+}
+
+/// The HTTP version a new connection speaks, told from its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Http1,
+    /// The connection opened with HTTP/2's preface (h2c with prior knowledge).
+    Http2,
+    /// Too few bytes arrived to tell: `P`, `PR` or `PRI` may begin either.
+    Undecided,
+}
+
+/// The start of HTTP/2's connection preface. `PRI` is no HTTP/1 method (RFC 9113 reserves
+/// it), so four bytes decide.
+const H2_PREFACE_START: &[u8; 4] = b"PRI ";
+
+/// Tells the protocol from the bytes first read, without consuming them.
+fn sniff(first: &[u8]) -> Protocol {
+    if first.len() >= H2_PREFACE_START.len() {
+        if first.starts_with(H2_PREFACE_START) {
+            Protocol::Http2
+        } else {
+            Protocol::Http1
+        }
+    } else if first.is_empty() || !H2_PREFACE_START.starts_with(first) {
+        // Nothing (the peer closed: hyper sees the end) or a clear HTTP/1 method.
+        Protocol::Http1
+    } else {
+        Protocol::Undecided
+    }
+}
+
+/// Serves one connection until it closes, or until shutdown asks it to finish its in-flight
+/// requests.
+///
+/// The version is told by peeking at the first bytes rather than reading them into a buffer,
+/// and only the HTTP/1 connection is held inline: an idle keep-alive connection costs the
+/// HTTP/1 state alone, not room for HTTP/2's as well.
+async fn serve_connection(
+    stream: TcpStream,
+    service: AppService,
+    protocols: Arc<Protocols>,
+    mut draining: watch::Receiver<()>,
+) {
+    let mut first = [0; H2_PREFACE_START.len()];
+    let protocol = tokio::select! {
+        biased;
+        peeked = stream.peek(&mut first) => match peeked {
+            Ok(read) => sniff(&first[..read]),
+            // hyper meets the same error on its first read and ends the connection.
+            Err(_) => Protocol::Http1,
+        },
+        // Shutdown before a request arrived: nothing is in flight.
+        _ = draining.changed() => return,
+    };
+    let io = TokioIo::new(stream);
+    // Errors from the connections are the peer's (reset, malformed HTTP): nothing to report.
+    match protocol {
+        Protocol::Http1 => {
+            let connection = protocols
+                .http1
+                .serve_connection(io, service)
+                .with_upgrades();
+            finish(connection, draining, |connection| {
+                connection.graceful_shutdown();
+            })
+            .await;
+        }
+        Protocol::Http2 => {
+            let connection = Box::pin(protocols.http2.serve_connection(io, service));
+            finish(connection, draining, |connection| {
+                connection.get_mut().as_mut().graceful_shutdown();
+            })
+            .await;
+        }
+        Protocol::Undecided => {
+            let connection = Box::pin(protocols.auto.serve_connection_with_upgrades(io, service));
+            finish(connection, draining, |connection| {
+                connection.get_mut().as_mut().graceful_shutdown();
+            })
+            .await;
+        }
+    }
+}
+
+/// Drives `connection` to its end; if shutdown begins first, starts its graceful shutdown
+/// (in-flight requests finish, no new ones are read) and drives it on.
+async fn finish<C, E>(
+    connection: C,
+    mut draining: watch::Receiver<()>,
+    graceful_shutdown: impl FnOnce(Pin<&mut C>),
+) where
+    C: Future<Output = Result<(), E>>,
+{
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        biased;
+        _ = connection.as_mut() => return,
+        _ = draining.changed() => graceful_shutdown(connection.as_mut()),
+    }
+    let _ = connection.await;
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -114,5 +239,37 @@ pub(crate) async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Protocol, sniff};
+
+    #[test]
+    fn the_first_bytes_tell_the_protocol() {
+        let cases: &[(&[u8], Protocol)] = &[
+            (b"GET / HTTP/1.1\r\n", Protocol::Http1),
+            (b"POST", Protocol::Http1),
+            (b"PUT ", Protocol::Http1),
+            (b"PATCH", Protocol::Http1),
+            (b"PROPFIND", Protocol::Http1),
+            (b"G", Protocol::Http1),
+            (b"PO", Protocol::Http1),
+            (b"", Protocol::Http1),
+            (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", Protocol::Http2),
+            (b"PRI ", Protocol::Http2),
+            (b"P", Protocol::Undecided),
+            (b"PR", Protocol::Undecided),
+            (b"PRI", Protocol::Undecided),
+        ];
+        for (first, expected) in cases {
+            assert_eq!(
+                sniff(first),
+                *expected,
+                "{:?}",
+                String::from_utf8_lossy(first)
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@
 // Tests may unwrap: a panic is a failure with a message.
 #![allow(clippy::unwrap_used)]
 
+mod connection;
 mod errors;
 mod external;
 mod extract;
