@@ -82,8 +82,11 @@ struct PoolState {
     queue: VecDeque<Job>,
     /// Threads started.
     threads: usize,
-    /// Threads waiting for a job.
-    idle: usize,
+    /// Threads waiting on the condition variable.
+    sleeping: usize,
+    /// Notifications sent to sleeping threads that have not woken yet. Each wakes a distinct
+    /// thread, so `sleeping - wakeups` threads are still free to wake.
+    wakeups: usize,
     /// The pool was dropped: threads finish the queue and exit.
     closed: bool,
 }
@@ -93,7 +96,8 @@ impl std::fmt::Debug for PoolState {
         f.debug_struct("PoolState")
             .field("queued", &self.queue.len())
             .field("threads", &self.threads)
-            .field("idle", &self.idle)
+            .field("sleeping", &self.sleeping)
+            .field("wakeups", &self.wakeups)
             .finish()
     }
 }
@@ -128,10 +132,14 @@ impl BlockingPool {
             return Err(Overloaded);
         }
         state.queue.push_back(job);
-        // Idle threads each take one queued job (a woken thread stays counted idle until it
-        // runs); a thread is started only when the queue holds more jobs than that.
-        let wake = state.idle > 0;
-        let spawn = state.queue.len() > state.idle && state.threads < self.max_threads;
+        // One thread on its way per queued job: wake a sleeping one if the threads already
+        // woken are fewer than the jobs, else start one if the limit allows. A notification
+        // is a system call even when nobody waits, so none is sent that wakes no one.
+        let wake = state.wakeups < state.queue.len() && state.sleeping > state.wakeups;
+        if wake {
+            state.wakeups += 1;
+        }
+        let spawn = !wake && state.queue.len() > state.wakeups && state.threads < self.max_threads;
         let index = state.threads;
         if spawn {
             state.threads += 1;
@@ -220,13 +228,17 @@ fn worker(shared: &PoolShared, keep_alive: Duration) {
             state.threads -= 1;
             return;
         }
-        state.idle += 1;
+        state.sleeping += 1;
         let (next, timeout) = shared
             .work
             .wait_timeout(state, keep_alive)
             .unwrap_or_else(PoisonError::into_inner);
         state = next;
-        state.idle -= 1;
+        state.sleeping -= 1;
+        // Woken or not (a timeout or a spurious wake-up), this thread now takes from the
+        // queue: it stands for one notification in flight. Counting one too few only means
+        // an extra notification later; a queued job is never left without a thread.
+        state.wakeups = state.wakeups.saturating_sub(1);
         if timeout.timed_out() && state.queue.is_empty() {
             state.threads -= 1;
             return;
