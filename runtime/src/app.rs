@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use oxapi_openapi::{ApiInfo, ContactInfo, DocumentBuilder, LicenseInfo};
 
-use crate::dispatch::{BlockingPool, BlockingPriority, PoolConfig};
 use crate::docs::{Docs, DocsConfig};
 use crate::extract::state::StateMap;
+use crate::pool::{BlockingPool, BlockingPriority, PoolConfig};
 use crate::route::RouteDef;
 use crate::router::Router;
 
@@ -172,6 +172,11 @@ impl App {
     }
 
     /// The most threads the blocking pool runs plain-`fn` handlers on (default 64).
+    ///
+    /// The pool keeps as many calls *computing* as the process has cores; threads beyond
+    /// that are started only for calls that are blocked (on I/O, a lock, a sleep), so this
+    /// limit bounds how many blocking calls run side by side, and CPU-bound calls never
+    /// outnumber the cores.
     #[must_use]
     pub fn blocking_threads(mut self, threads: usize) -> Self {
         self.pool.max_threads = threads.max(1);

@@ -44,6 +44,7 @@ mod dispatch;
 mod docs;
 mod error;
 mod extract;
+mod pool;
 mod problem;
 mod response;
 mod route;
@@ -56,12 +57,12 @@ mod validate;
 
 pub use app::{App, AppInner, BuildError, BuildErrors, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
 pub use body::{Body, BoxError};
-pub use dispatch::BlockingPriority;
 pub use error::{ApiError, HttpError};
 pub use extract::{
     Form, FromRequest, FromRequestParts, Json, Query, Rejection, Request, RequestContext, State,
 };
 pub use oxapi_openapi::{ContactInfo, FrameworkError, LicenseInfo};
+pub use pool::BlockingPriority;
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
 pub use route::{Dispatch, OperationDoc, OperationMeta, ParamLocation, RouteDef, RouteMeta};
