@@ -25,7 +25,6 @@ mod completion;
 mod probe;
 
 use std::collections::VecDeque;
-use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -222,27 +221,36 @@ impl PoolState {
     }
 
     /// Files a finished job. While more jobs are queued (and so a thread is about to finish
-    /// another), its task is not woken yet, up to [`HOLD`]; otherwise everything held is
-    /// returned to be handed over now.
-    fn finished(&mut self, completion: Arc<Completion>) -> (Vec<Arc<Completion>>, Action) {
+    /// another), its task is not woken yet, up to [`HOLD`]; otherwise everything held moves
+    /// to `batch`, to be handed over now.
+    fn finished(
+        &mut self,
+        completion: Arc<Completion>,
+        batch: &mut Vec<Arc<Completion>>,
+    ) -> Action {
         self.held.push(completion);
         if self.queue.is_empty() || self.closed {
-            return (self.release(), Action::Nothing);
+            self.release(batch);
+            return Action::Nothing;
         }
         match self.held_since {
             None => {
                 self.held_since = Some(Instant::now());
-                (Vec::new(), self.watch())
+                self.watch()
             }
-            Some(since) if since.elapsed() < HOLD => (Vec::new(), Action::Nothing),
-            Some(_) => (self.release(), Action::Nothing),
+            Some(since) if since.elapsed() < HOLD => Action::Nothing,
+            Some(_) => {
+                self.release(batch);
+                Action::Nothing
+            }
         }
     }
 
-    /// Takes every held result, to be handed over.
-    fn release(&mut self) -> Vec<Arc<Completion>> {
+    /// Moves every held result to `batch`, to be handed over. Both vectors keep their
+    /// capacity, so a steady stream of jobs does not allocate here.
+    fn release(&mut self, batch: &mut Vec<Arc<Completion>>) {
         self.held_since = None;
-        mem::take(&mut self.held)
+        batch.append(&mut self.held);
     }
 }
 
@@ -370,6 +378,7 @@ fn lower_priority(priority: BlockingPriority) {
 /// under the pool's lock, so `submit` always sees whether a thread is left to take its job.
 fn worker(shared: &Arc<PoolShared>) {
     let probe = Arc::new(Probe::of_current_thread());
+    let mut batch = Vec::new();
     let mut state = shared.lock();
     // Started by `submit`, so counted as on its way until here.
     state.coming = state.coming.saturating_sub(1);
@@ -385,11 +394,11 @@ fn worker(shared: &Arc<PoolShared>) {
             if let Some(index) = state.busy.iter().position(|p| Arc::ptr_eq(p, &probe)) {
                 state.busy.swap_remove(index);
             }
-            let (release, action) = state.finished(completion);
-            if !release.is_empty() || action != Action::Nothing {
+            let action = state.finished(completion, &mut batch);
+            if !batch.is_empty() || action != Action::Nothing {
                 drop(state);
                 act(shared, action);
-                completion::wake_all(release);
+                completion::wake_all(&mut batch);
                 state = shared.lock();
             }
             continue;
@@ -422,6 +431,7 @@ fn worker(shared: &Arc<PoolShared>) {
 /// It also hands over results held longer than [`HOLD`], when the job after them is slow.
 fn monitor(shared: &Arc<PoolShared>) {
     let config = shared.config;
+    let mut batch = Vec::new();
     let mut state = shared.lock();
     loop {
         if state.closed && state.held.is_empty() {
@@ -448,10 +458,12 @@ fn monitor(shared: &Arc<PoolShared>) {
         let probes = shared.lock().busy.clone();
         let computing = probes.iter().filter(|probe| probe.computing()).count();
         state = shared.lock();
-        let release = match state.held_since {
-            Some(since) if since.elapsed() >= HOLD => state.release(),
-            _ => Vec::new(),
-        };
+        if state
+            .held_since
+            .is_some_and(|since| since.elapsed() >= HOLD)
+        {
+            state.release(&mut batch);
+        }
         let mut actions = Vec::new();
         for _ in computing..config.computing {
             if !state.backlogged() {
@@ -462,9 +474,9 @@ fn monitor(shared: &Arc<PoolShared>) {
                 action => actions.push(action),
             }
         }
-        if !actions.is_empty() || !release.is_empty() {
+        if !actions.is_empty() || !batch.is_empty() {
             drop(state);
-            completion::wake_all(release);
+            completion::wake_all(&mut batch);
             for action in actions {
                 act(shared, action);
             }

@@ -69,34 +69,28 @@ impl Completion {
 }
 
 /// Wakes the tasks of `finished` jobs, whose outcomes are stored, with one cross-thread wake:
-/// the first waiting task is woken and given the others' wakers.
-pub(crate) fn wake_all(finished: Vec<Arc<Completion>>) {
-    let mut wakers: Vec<Waker> = Vec::with_capacity(finished.len());
-    let mut leader = None;
-    for completion in &finished {
-        let mut slot = completion.slot();
-        let Some(waker) = slot.waker.take() else {
-            // Not polled yet, or gone: it finds its outcome when (if) it is polled.
-            continue;
-        };
-        drop(slot);
-        if leader.is_none() {
-            leader = Some((completion, waker));
-        } else {
-            wakers.push(waker);
-        }
-    }
-    let Some((completion, waker)) = leader else {
+/// the first waiting task is woken and given the others' wakers. Leaves `finished` empty.
+pub(crate) fn wake_all(finished: &mut Vec<Arc<Completion>>) {
+    let mut drained = finished.drain(..);
+    // The leader: the first task that waits. The others have not polled yet, or are gone;
+    // they find their outcome when (if) they are polled.
+    let Some((leader, waker)) = drained.by_ref().find_map(|completion| {
+        let waker = completion.slot().waker.take();
+        waker.map(|waker| (completion, waker))
+    }) else {
         return;
     };
-    if !wakers.is_empty() {
-        let mut slot = completion.slot();
+    let relay: Vec<Waker> = drained
+        .filter_map(|completion| completion.slot().waker.take())
+        .collect();
+    if !relay.is_empty() {
+        let mut slot = leader.slot();
         if slot.closed {
             // The leader left meanwhile: wake the others from here.
             drop(slot);
-            wakers.into_iter().for_each(Waker::wake);
+            relay.into_iter().for_each(Waker::wake);
         } else {
-            slot.relay = wakers;
+            slot.relay = relay;
         }
     }
     waker.wake();
@@ -192,7 +186,7 @@ mod tests {
         for (completion, _, _) in &tasks {
             completion.finish(ok());
         }
-        wake_all(tasks.iter().map(|(c, _, _)| Arc::clone(c)).collect());
+        wake_all(&mut tasks.iter().map(|(c, _, _)| Arc::clone(c)).collect());
         let counts = |tasks: &[(_, _, Arc<CountingWaker>)]| {
             tasks.iter().map(|(_, _, c)| c.count()).collect::<Vec<_>>()
         };
@@ -211,7 +205,7 @@ mod tests {
         for (completion, _, _) in &tasks {
             completion.finish(ok());
         }
-        wake_all(tasks.iter().map(|(c, _, _)| Arc::clone(c)).collect());
+        wake_all(&mut tasks.iter().map(|(c, _, _)| Arc::clone(c)).collect());
         let (_, leader, _) = tasks.remove(0);
         drop(leader);
         assert!(tasks.iter().all(|(_, _, counter)| counter.count() == 1));
@@ -227,7 +221,7 @@ mod tests {
         drop(wait);
         let mut finished = vec![gone];
         finished.extend(tasks.iter().map(|(c, _, _)| Arc::clone(c)));
-        wake_all(finished);
+        wake_all(&mut finished);
         assert_eq!(tasks[0].2.count(), 1, "the first task still waiting leads");
         assert_eq!(tasks[1].2.count(), 0);
         assert!(poll(&mut tasks[0].1).is_ready());
@@ -238,7 +232,7 @@ mod tests {
     fn an_outcome_stored_before_the_first_poll_is_ready_at_once() {
         let completion = Arc::new(Completion::default());
         completion.finish(ok());
-        wake_all(vec![Arc::clone(&completion)]);
+        wake_all(&mut vec![Arc::clone(&completion)]);
         let mut wait = Box::pin(completion.wait());
         assert!(poll(&mut wait).is_ready());
     }
