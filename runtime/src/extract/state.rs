@@ -2,6 +2,7 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use http::request::Parts;
@@ -52,7 +53,30 @@ impl<T: Send + Sync + 'static> FromRequestParts for State<T> {
 #[derive(Debug, Default)]
 pub(crate) struct StateMap {
     // Each entry is an `Arc<T>` under `T`'s id, so handlers clone an `Arc`, not the state.
-    states: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    states: HashMap<TypeId, Box<dyn Any + Send + Sync>, BuildHasherDefault<TypeIdHasher>>,
+}
+
+/// Hashes a [`TypeId`], which is already a hash: its bits are used as they are. Every
+/// `State<T>` parameter looks its state up per request, and SipHash would cost more than
+/// the rest of the lookup.
+#[derive(Debug, Default)]
+struct TypeIdHasher(u64);
+
+impl Hasher for TypeIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 ^= id;
+    }
+
+    /// `TypeId` writes integers today; any other input is folded in, slower but correct.
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
 }
 
 impl StateMap {
