@@ -132,14 +132,11 @@ impl Problem {
     /// Renders the problem as a response.
     pub fn to_response(&self) -> Response {
         // Serializing these plain fields cannot fail; fall back to a fixed body if it did.
-        let body = serde_json::to_vec(self).map_or_else(
-            |_| {
-                Bytes::from_static(
-                    br#"{"type":"about:blank","title":"Internal Server Error","status":500}"#,
-                )
-            },
-            Bytes::from,
-        );
+        let body = crate::response::json_bytes(self).unwrap_or_else(|_| {
+            Bytes::from_static(
+                br#"{"type":"about:blank","title":"Internal Server Error","status":500}"#,
+            )
+        });
         let mut response = Response::new(Body::full(body));
         *response.status_mut() = self.status();
         response

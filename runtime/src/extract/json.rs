@@ -1,6 +1,5 @@
 //! [`Json<T>`]: a JSON request body, or a JSON response.
 
-use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
 use schemars::JsonSchema;
@@ -43,10 +42,17 @@ impl<T> std::ops::DerefMut for Json<T> {
 /// Whether the request says its body is JSON: `application/json` or `*/*+json`, with any
 /// parameters.
 pub(crate) fn is_json(headers: &HeaderMap) -> bool {
-    let Some(content_type) = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    // What nearly every client sends, decided without taking the value apart.
+    if content_type
+        .as_bytes()
+        .eq_ignore_ascii_case(b"application/json")
+    {
+        return true;
+    }
+    let Ok(content_type) = content_type.to_str() else {
         return false;
     };
     let essence = content_type.split(';').next().unwrap_or("").trim();
@@ -150,10 +156,9 @@ impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
     }
 
     fn into_response(self) -> Response {
-        let mut buffer = Vec::with_capacity(128);
-        match serde_json::to_writer(&mut buffer, &self.0) {
-            Ok(()) => {
-                let mut response = Response::new(Body::full(Bytes::from(buffer)));
+        match crate::response::json_bytes(&self.0) {
+            Ok(body) => {
+                let mut response = Response::new(Body::full(body));
                 response.headers_mut().insert(
                     header::CONTENT_TYPE,
                     HeaderValue::from_static("application/json"),
@@ -187,6 +192,7 @@ mod tests {
     fn json_media_types() {
         for yes in [
             "application/json",
+            "APPLICATION/JSON",
             "application/json; charset=utf-8",
             "Application/JSON",
             "application/problem+json",
@@ -200,6 +206,7 @@ mod tests {
             "application/+json",
             "json",
             "text/json",
+            "application/json-seq",
         ] {
             assert!(!is_json(&headers(no)), "{no}");
         }
