@@ -275,7 +275,11 @@ impl<'a> FormPairs<'a> {
     /// Parses `application/x-www-form-urlencoded` input (a query string is the same format).
     pub(crate) fn parse(input: &'a [u8]) -> Self {
         let mut groups = Groups::new();
-        for (key, value) in form_urlencoded::parse(input) {
+        for pair in input.split(|&byte| byte == b'&') {
+            if pair.is_empty() {
+                continue;
+            }
+            let (key, value) = decode_pair(pair);
             match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, values)) => values.push(value),
                 None => groups.push((key, smallvec::smallvec![value])),
@@ -309,6 +313,19 @@ impl<'a> FormPairs<'a> {
                 .map(|(key, values)| (key.as_ref(), ValuesDeserializer::new(values))),
         )
     }
+}
+
+/// Splits and decodes one `key=value` pair. Most pairs hold no escapes and are UTF-8 already:
+/// they are borrowed as they are. The others are decoded by `form_urlencoded`, as the format
+/// specifies (`+` is a space, `%XX` a byte, invalid UTF-8 replaced).
+fn decode_pair(pair: &[u8]) -> (Cow<'_, str>, Cow<'_, str>) {
+    if !pair.iter().any(|&byte| byte == b'%' || byte == b'+')
+        && let Ok(text) = std::str::from_utf8(pair)
+    {
+        let (key, value) = text.split_once('=').unwrap_or((text, ""));
+        return (Cow::Borrowed(key), Cow::Borrowed(value));
+    }
+    form_urlencoded::parse(pair).next().unwrap_or_default()
 }
 
 /// Deserializes a `T` from the values of one parameter.
@@ -387,6 +404,34 @@ mod tests {
         let pairs = FormPairs::parse(b"");
         let error = pairs.deserialize::<Page>().unwrap_err();
         assert_eq!(error.inner().to_string(), "missing field `limit`");
+    }
+
+    /// The borrowing fast path splits and decodes exactly as `form_urlencoded` does.
+    #[test]
+    fn pairs_decode_as_the_form_format_says() {
+        let inputs: &[&[u8]] = &[
+            b"a=1&b=2",
+            b"a=1&&b=2&",
+            b"&&",
+            b"flag&x=",
+            b"=v&k==v=",
+            b"q=a+b&r=%41%zz%&s=caf%C3%A9",
+            b"name=caf\xc3\xa9",
+            b"bad=\xff\xfe&ok=1",
+            b"a%3Db=c%26d",
+        ];
+        for &input in inputs {
+            let ours: Vec<(String, String)> = input
+                .split(|&byte| byte == b'&')
+                .filter(|pair| !pair.is_empty())
+                .map(decode_pair)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let theirs: Vec<(String, String)> = form_urlencoded::parse(input)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(input));
+        }
     }
 
     #[test]
