@@ -6,6 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -210,12 +211,29 @@ async fn finish<C, E>(
     C: Future<Output = Result<(), E>>,
 {
     let mut connection = std::pin::pin!(connection);
-    tokio::select! {
-        biased;
-        _ = connection.as_mut() => return,
-        _ = draining.changed() => graceful_shutdown(connection.as_mut()),
+    // The connection task is woken for every request. Polling the shutdown future each time
+    // would lock its wait list each time; it is polled once to register this task's waker,
+    // and after that only once the channel says shutdown has begun (an atomic load).
+    let signal = draining.clone();
+    let mut changed = std::pin::pin!(draining.changed());
+    let mut registered = false;
+    let shutting_down = std::future::poll_fn(|cx| {
+        if connection.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(false);
+        }
+        if !registered || signal.has_changed().unwrap_or(true) {
+            registered = true;
+            if changed.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(true);
+            }
+        }
+        Poll::Pending
+    })
+    .await;
+    if shutting_down {
+        graceful_shutdown(connection.as_mut());
+        let _ = connection.await;
     }
-    let _ = connection.await;
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
