@@ -65,6 +65,7 @@ impl Body {
     }
 
     /// The whole body if it is already in memory, without waiting.
+    #[cfg(test)]
     pub(crate) fn as_full(&self) -> Option<Bytes> {
         match &self.inner {
             Inner::Empty => Some(Bytes::new()),

@@ -1,5 +1,7 @@
 //! Reading the body within the route's limit; `Bytes` and `String` extractors.
 
+use std::future::Future;
+
 use bytes::Bytes;
 use bytes::BytesMut;
 use http::header::CONTENT_LENGTH;
@@ -15,29 +17,33 @@ use crate::route::OperationDoc;
 
 /// Reads the whole body, refusing (413) one over `limit` bytes before reading it when its
 /// `Content-Length` says so, and while reading it otherwise.
-pub(crate) async fn read_body(request: Request, limit: usize) -> Result<Bytes, Rejection> {
+///
+/// The request is taken apart now, not when the future is first polled, so the future holds
+/// only the body: it lives inside each handler's future, which is smaller for it.
+pub(crate) fn read_body(
+    request: Request,
+    limit: usize,
+) -> impl Future<Output = Result<Bytes, Rejection>> + Send + 'static {
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(Rejection::BodyTooLarge { limit });
-    }
-    let body = request.into_body();
-    if let Some(bytes) = body.as_full() {
-        return if bytes.len() > limit {
-            Err(Rejection::BodyTooLarge { limit })
-        } else {
-            Ok(bytes)
-        };
-    }
-    collect(body, limit, declared).await
+    let too_large = declared.is_some_and(|length| length > limit as u64);
+    collect(request.into_body(), limit, declared, too_large)
 }
 
 /// Reads every data frame. A body that arrives in one frame (the usual case for small
-/// bodies) is kept as it is, with no copy.
-async fn collect(mut body: Body, limit: usize, declared: Option<u64>) -> Result<Bytes, Rejection> {
+/// bodies, and always for a body built in memory) is kept as it is, with no copy.
+async fn collect(
+    mut body: Body,
+    limit: usize,
+    declared: Option<u64>,
+    too_large: bool,
+) -> Result<Bytes, Rejection> {
+    if too_large {
+        return Err(Rejection::BodyTooLarge { limit });
+    }
     let mut first: Option<Bytes> = None;
     let mut joined: Option<BytesMut> = None;
     let mut length = 0usize;
@@ -81,8 +87,11 @@ impl FromRequest for Bytes {
         op.error(FrameworkError::BodyTooLarge);
     }
 
-    async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
-        read_body(request, ctx.body_limit()).await
+    fn from_request(
+        request: Request,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        read_body(request, ctx.body_limit())
     }
 }
 
@@ -95,13 +104,18 @@ impl FromRequest for String {
         op.error(FrameworkError::BodyTooLarge);
     }
 
-    async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
-        let bytes = read_body(request, ctx.body_limit()).await?;
-        String::from_utf8(bytes.into()).map_err(|error| Rejection::Malformed {
-            detail: format!(
-                "the request body is not valid UTF-8 (invalid byte at offset {})",
-                error.utf8_error().valid_up_to()
-            ),
-        })
+    fn from_request(
+        request: Request,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        let body = read_body(request, ctx.body_limit());
+        async move {
+            String::from_utf8(body.await?.into()).map_err(|error| Rejection::Malformed {
+                detail: format!(
+                    "the request body is not valid UTF-8 (invalid byte at offset {})",
+                    error.utf8_error().valid_up_to()
+                ),
+            })
+        }
     }
 }

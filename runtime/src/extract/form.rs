@@ -1,5 +1,7 @@
 //! [`Form<T>`]: an `application/x-www-form-urlencoded` body.
 
+use std::future::Future;
+
 use http::header;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -42,18 +44,26 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Form<T>
         op.errors(&oxapi_openapi::FrameworkError::PARSED_BODY);
     }
 
-    async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
-        if !is_form(&request) {
-            return Err(Rejection::UnsupportedMediaType { expected: FORM });
+    /// The checks that need the request's head run now; the future holds only the body.
+    fn from_request(
+        request: Request,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        let is_form = is_form(&request);
+        let body = read_body(request, ctx.body_limit());
+        async move {
+            if !is_form {
+                return Err(Rejection::UnsupportedMediaType { expected: FORM });
+            }
+            let bytes = body.await?;
+            let pairs = FormPairs::parse(&bytes);
+            let value: T = pairs
+                .deserialize()
+                .map_err(|error| Rejection::invalid(serde_error_to_field("body", &error)))?;
+            value
+                .validate()
+                .map_err(|errors| Rejection::Invalid(prefixed("body", errors)))?;
+            Ok(Form(value))
         }
-        let bytes = read_body(request, ctx.body_limit()).await?;
-        let pairs = FormPairs::parse(&bytes);
-        let value: T = pairs
-            .deserialize()
-            .map_err(|error| Rejection::invalid(serde_error_to_field("body", &error)))?;
-        value
-            .validate()
-            .map_err(|errors| Rejection::Invalid(prefixed("body", errors)))?;
-        Ok(Form(value))
     }
 }

@@ -1,5 +1,7 @@
 //! [`Json<T>`]: a JSON request body, or a JSON response.
 
+use std::future::Future;
+
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
 use schemars::JsonSchema;
@@ -116,14 +118,21 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Json<T>
         op.errors(&oxapi_openapi::FrameworkError::PARSED_BODY);
     }
 
-    async fn from_request(request: Request, ctx: &RequestContext<'_>) -> Result<Self, Rejection> {
-        if !is_json(request.headers()) {
-            return Err(Rejection::UnsupportedMediaType {
-                expected: "application/json",
-            });
+    /// The checks that need the request's head run now; the future holds only the body.
+    fn from_request(
+        request: Request,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        let is_json = is_json(request.headers());
+        let body = read_body(request, ctx.body_limit());
+        async move {
+            if !is_json {
+                return Err(Rejection::UnsupportedMediaType {
+                    expected: "application/json",
+                });
+            }
+            parse_json(&body.await?).map(Json)
         }
-        let bytes = read_body(request, ctx.body_limit()).await?;
-        parse_json(&bytes).map(Json)
     }
 }
 

@@ -63,16 +63,18 @@ pub(crate) fn path_param<T: DeserializeOwned>(
 ) -> Option<T> {
     let location = || format!("path.{name}");
     let raw = params.raw(parts.uri.path(), index).unwrap_or("");
-    let decoded: Cow<'_, str> = match percent_decode_str(raw).decode_utf8() {
-        Ok(decoded) => decoded,
-        Err(_) => {
-            rejections.push(FieldError::new(
-                location(),
-                "invalid",
-                "is not valid UTF-8 once percent-decoded",
-            ));
-            return None;
-        }
+    // A segment without escapes is its own value: the path is a `str` already.
+    let decoded: Cow<'_, str> = if !raw.contains('%') {
+        Cow::Borrowed(raw)
+    } else if let Ok(decoded) = percent_decode_str(raw).decode_utf8() {
+        decoded
+    } else {
+        rejections.push(FieldError::new(
+            location(),
+            "invalid",
+            "is not valid UTF-8 once percent-decoded",
+        ));
+        return None;
     };
     match from_values::<T>(std::slice::from_ref(&decoded)) {
         Ok(value) => Some(value),

@@ -125,7 +125,8 @@ impl IntoResponse for Rejection {
 #[derive(Debug, Default)]
 pub struct Rejections {
     fields: Vec<FieldError>,
-    other: Option<Response>,
+    /// Boxed: every handler's future holds a `Rejections`, and a response is large.
+    other: Option<Box<Response>>,
 }
 
 impl Rejections {
@@ -159,14 +160,14 @@ impl Rejections {
         // A failure that is not about a value's content (415, 413, 400, a custom
         // extractor's response) stands alone: the first one is sent.
         if self.other.is_none() {
-            self.other = Some(response);
+            self.other = Some(Box::new(response));
         }
     }
 
     /// The response for everything collected.
     pub fn into_response(self) -> Response {
         match self.other {
-            Some(response) => response,
+            Some(response) => *response,
             None => validation_problem(self.fields).to_response(),
         }
     }
