@@ -11,5 +11,6 @@ mod external;
 mod extract;
 mod hello;
 mod openapi;
+mod pool;
 mod process;
 mod responses;
