@@ -7,11 +7,10 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use super::body::read_body;
-use super::query::serde_error_to_field;
-use super::value::FormPairs;
+use super::query::parse_pairs;
 use super::{FromRequest, Rejection, Request, RequestContext};
 use crate::route::OperationDoc;
-use crate::validate::{Validate, prefixed};
+use crate::validate::Validate;
 
 /// A URL-encoded form body (`application/x-www-form-urlencoded`), deserialized into `T` and
 /// validated. Failures are 415, 413 or 422 as for [`Json`](crate::Json).
@@ -55,15 +54,7 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Form<T>
             if !is_form {
                 return Err(Rejection::UnsupportedMediaType { expected: FORM });
             }
-            let bytes = body.await?;
-            let pairs = FormPairs::parse(&bytes);
-            let value: T = pairs
-                .deserialize()
-                .map_err(|error| Rejection::invalid(serde_error_to_field("body", &error)))?;
-            value
-                .validate()
-                .map_err(|errors| Rejection::Invalid(prefixed("body", errors)))?;
-            Ok(Form(value))
+            parse_pairs(&body.await?, "body").map(Form)
         }
     }
 }

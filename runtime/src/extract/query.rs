@@ -61,13 +61,22 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequestParts for Op
 }
 
 fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Rejection> {
-    let pairs = FormPairs::parse(query.as_bytes());
+    parse_pairs(query.as_bytes(), "query")
+}
+
+/// Parses and validates urlencoded pairs (a query string or a form body) as a `T`; failures
+/// are located under `source` (`query.limit`, `body.name`).
+pub(crate) fn parse_pairs<T: DeserializeOwned + Validate>(
+    input: &[u8],
+    source: &str,
+) -> Result<T, Rejection> {
+    let pairs = FormPairs::parse(input);
     let value: T = pairs
         .deserialize()
-        .map_err(|error| Rejection::invalid(serde_error_to_field("query", &error)))?;
+        .map_err(|error| Rejection::invalid(serde_error_to_field(source, &error)))?;
     value
         .validate()
-        .map_err(|errors| Rejection::Invalid(prefixed("query", errors)))?;
+        .map_err(|errors| Rejection::Invalid(prefixed(source, errors)))?;
     Ok(value)
 }
 
