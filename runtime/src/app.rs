@@ -1,4 +1,4 @@
-//! [`App`]: routes, state and settings, checked and built into the shared [`AppInner`].
+//! [`App`]: routes, state and settings, checked and built into the shared `AppInner`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use oxapi_openapi::{ApiInfo, ContactInfo, DocumentBuilder, LicenseInfo};
 
+use crate::build_error::{BuildError, BuildErrors};
+use crate::context::{Resources, RouteContext, StateMap};
 use crate::docs::{Docs, DocsConfig};
-use crate::extract::state::StateMap;
 use crate::pool::{BlockingPool, BlockingPriority, PoolConfig};
 use crate::route::RouteDef;
-use crate::router::Router;
+use crate::router::{Endpoint, Router};
 
 /// The default largest request body: 2 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -211,13 +212,19 @@ impl App {
         &self.routes
     }
 
-    /// Checks the app and builds what serves it.
+    /// Checks the app as [`App::run`] would before serving: every route, operation id and
+    /// state.
     ///
     /// # Errors
     ///
     /// Every problem found at once: routes that conflict, operation ids used twice, state a
     /// route needs but the app was not given.
-    pub fn build(self) -> Result<Shared, BuildErrors> {
+    pub fn check(self) -> Result<(), BuildErrors> {
+        self.build().map(drop)
+    }
+
+    /// Checks the app and builds what serves it.
+    pub(crate) fn build(self) -> Result<Shared, BuildErrors> {
         let (built, _) = self.build_with_document()?;
         Ok(built)
     }
@@ -226,7 +233,7 @@ impl App {
     ///
     /// # Errors
     ///
-    /// As [`App::build`].
+    /// As [`App::check`].
     pub fn openapi(self) -> Result<serde_json::Value, BuildErrors> {
         let (_, document) = self.build_with_document()?;
         Ok(document)
@@ -236,7 +243,6 @@ impl App {
         let mut errors = Vec::new();
         let mut routes = self.routes;
         routes.extend(crate::docs::routes(&self.docs));
-        let router = Router::new(&routes, &mut errors);
 
         let mut document = DocumentBuilder::new(self.info.clone());
         let mut seen_ids: Vec<&RouteDef> = Vec::new();
@@ -274,126 +280,47 @@ impl App {
                 serde_json::Value::Null
             }
         };
+
+        let mut states = self.states;
+        states.insert(Docs::new(&self.info.title, &document, &self.docs));
+        let resources = Arc::new(Resources {
+            states,
+            pool: BlockingPool::new(self.pool),
+        });
+        let endpoints = routes.into_iter().map(|route| {
+            let body_limit = route
+                .meta
+                .body_limit
+                .and_then(|limit| usize::try_from(limit).ok())
+                .unwrap_or(self.body_limit);
+            Endpoint {
+                template: route.path.into(),
+                context: Arc::new(RouteContext::new(
+                    Arc::clone(&resources),
+                    body_limit,
+                    route.path,
+                )),
+                route,
+            }
+        });
+        let router = Router::new(endpoints, &mut errors);
         if !errors.is_empty() {
             return Err(BuildErrors(errors));
         }
-        let docs = Docs::new(&self.info.title, &document, &self.docs);
         let built = Arc::new(AppInner {
             router,
-            states: self.states,
-            body_limit: self.body_limit,
-            pool: BlockingPool::new(self.pool),
             shutdown_grace: self.shutdown_grace,
-            docs,
         });
         Ok((built, document))
     }
 }
 
 /// A built app, shared by every connection and request.
-pub type Shared = Arc<AppInner>;
+pub(crate) type Shared = Arc<AppInner>;
 
-/// The built app. Cheap to share; made by [`App::build`].
+/// The built app: the route table, each route with its context, and the server's settings.
 #[derive(Debug)]
-pub struct AppInner {
+pub(crate) struct AppInner {
     pub(crate) router: Router,
-    pub(crate) states: StateMap,
-    pub(crate) body_limit: usize,
-    pub(crate) pool: BlockingPool,
     pub(crate) shutdown_grace: Duration,
-    pub(crate) docs: Docs,
 }
-
-/// One reason an app cannot be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// Two routes have the same method and path.
-    DuplicateRoute {
-        /// The route added first.
-        first: String,
-        /// The route added second.
-        second: String,
-    },
-    /// Two path templates match the same paths ambiguously.
-    PathConflict {
-        /// The route that could not be added.
-        route: String,
-        /// The route or template it conflicts with.
-        with: String,
-    },
-    /// Two operations have the same `operationId`.
-    DuplicateOperationId {
-        /// The id.
-        operation_id: &'static str,
-        /// The route that has it first.
-        first: String,
-        /// The route that has it again.
-        second: String,
-    },
-    /// A route takes `State<T>` but the app has no `T`.
-    MissingState {
-        /// The route.
-        route: String,
-        /// The state's type.
-        type_name: &'static str,
-    },
-    /// `#[route(method = ..)]` named a method that is not valid.
-    InvalidMethod {
-        /// The route.
-        route: String,
-    },
-    /// The OpenAPI document is inconsistent (a bug in an extractor's description).
-    Document(String),
-}
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::DuplicateRoute { first, second } => {
-                write!(
-                    f,
-                    "two routes have the same method and path: {first} and {second}"
-                )
-            }
-            Self::PathConflict { route, with } => {
-                write!(
-                    f,
-                    "route {route} conflicts with {with}: both match the same paths"
-                )
-            }
-            Self::DuplicateOperationId {
-                operation_id,
-                first,
-                second,
-            } => write!(
-                f,
-                "operation id `{operation_id}` is used by {first} and {second}; set `operation_id = ..` on one"
-            ),
-            Self::MissingState { route, type_name } => write!(
-                f,
-                "route {route} takes `State<{type_name}>`, but the app has no such state; add `.state(..)`"
-            ),
-            Self::InvalidMethod { route } => write!(f, "route {route} has an invalid method"),
-            Self::Document(error) => write!(f, "the OpenAPI document is inconsistent: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for BuildError {}
-
-/// Every reason an app cannot be built.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildErrors(pub Vec<BuildError>);
-
-impl fmt::Display for BuildErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the app has {} error(s)", self.0.len())?;
-        for error in &self.0 {
-            write!(f, "\n  - {error}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for BuildErrors {}

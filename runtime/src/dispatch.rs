@@ -5,7 +5,7 @@ use http::StatusCode;
 use http::header::{HeaderValue, RETRY_AFTER};
 use std::future::Future;
 
-use crate::extract::RequestContext;
+use crate::context::RequestContext;
 use crate::pool::{BlockingPool, Job};
 use crate::problem::{Problem, kinds};
 use crate::response::Response;
@@ -21,7 +21,7 @@ pub(crate) fn run_blocking<'a, F>(
 where
     F: FnOnce() -> Response + Send + 'static,
 {
-    run_job(&ctx.app().pool, Box::new(call))
+    run_job(ctx.pool(), Box::new(call))
 }
 
 async fn run_job(pool: &BlockingPool, job: Job) -> Response {

@@ -9,11 +9,15 @@ use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderValue};
 
-use crate::app::Shared;
+use std::sync::Arc;
+
+use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta};
+
 use crate::body::Body;
-use crate::extract::{PathParams, Request};
+use crate::context::RouteContext;
+use crate::handler::{HandlerFn, HandlerFuture, PathParams, Request};
 use crate::response::Response;
-use crate::route::{Dispatch, HandlerFuture, OperationDoc, OperationMeta, RouteDef, RouteMeta};
+use crate::route::{RouteDef, RouteMeta};
 
 /// Where the document and the docs pages are served; `None` turns one off.
 #[derive(Debug, Clone)]
@@ -33,7 +37,8 @@ impl Default for DocsConfig {
     }
 }
 
-/// What the docs routes serve, prepared at build.
+/// What the docs routes serve, prepared at build. The app keeps it among its states, where
+/// no user type can name it.
 #[derive(Debug, Default)]
 pub(crate) struct Docs {
     openapi_json: Bytes,
@@ -74,7 +79,12 @@ impl Docs {
 }
 
 /// A docs route's handler.
-type Handler = fn(Request, PathParams, &Shared) -> HandlerFuture;
+type Handler = HandlerFn;
+
+/// The prepared docs of the app serving `route`.
+fn docs(route: &RouteContext) -> Option<&Docs> {
+    route.resources().states.get::<Docs>().map(|docs| &**docs)
+}
 
 /// The routes serving the document and pages, hidden from the document itself.
 pub(crate) fn routes(config: &DocsConfig) -> Vec<RouteDef> {
@@ -172,8 +182,10 @@ fn not_found() -> Response {
         .to_response()
 }
 
-fn openapi_json(request: Request, _: PathParams, app: &Shared) -> HandlerFuture {
-    let docs = &app.docs;
+fn openapi_json(request: Request, _: PathParams, route: &Arc<RouteContext>) -> HandlerFuture {
+    let Some(docs) = docs(route) else {
+        return ready(not_found());
+    };
     let etag = docs.etag.as_ref();
     let fresh = etag.is_some_and(|etag| {
         request
@@ -196,18 +208,18 @@ fn openapi_json(request: Request, _: PathParams, app: &Shared) -> HandlerFuture 
     ready(response)
 }
 
-fn swagger_ui_page(_: Request, _: PathParams, app: &Shared) -> HandlerFuture {
-    ready(with_type(
-        app.docs.swagger_html.clone(),
-        "text/html; charset=utf-8",
-    ))
+fn html(html: Option<Bytes>) -> HandlerFuture {
+    ready(html.map_or_else(not_found, |html| {
+        with_type(html, "text/html; charset=utf-8")
+    }))
 }
 
-fn scalar_page(_: Request, _: PathParams, app: &Shared) -> HandlerFuture {
-    ready(with_type(
-        app.docs.scalar_html.clone(),
-        "text/html; charset=utf-8",
-    ))
+fn swagger_ui_page(_: Request, _: PathParams, route: &Arc<RouteContext>) -> HandlerFuture {
+    html(docs(route).map(|docs| docs.swagger_html.clone()))
+}
+
+fn scalar_page(_: Request, _: PathParams, route: &Arc<RouteContext>) -> HandlerFuture {
+    html(docs(route).map(|docs| docs.scalar_html.clone()))
 }
 
 fn asset_response(asset: Option<oxapi_openapi::Asset>) -> Response {
@@ -236,12 +248,12 @@ fn file_name(request: &Request, params: &PathParams) -> String {
         .to_owned()
 }
 
-fn swagger_ui_file(request: Request, params: PathParams, _: &Shared) -> HandlerFuture {
+fn swagger_ui_file(request: Request, params: PathParams, _: &Arc<RouteContext>) -> HandlerFuture {
     let file = file_name(&request, &params);
     ready(asset_response(oxapi_openapi::swagger_ui_asset(&file)))
 }
 
-fn scalar_file(request: Request, params: PathParams, _: &Shared) -> HandlerFuture {
+fn scalar_file(request: Request, params: PathParams, _: &Arc<RouteContext>) -> HandlerFuture {
     let file = file_name(&request, &params);
     ready(asset_response(oxapi_openapi::scalar_asset(&file)))
 }

@@ -7,7 +7,7 @@ use http::StatusCode;
 use crate::body::BoxError;
 use crate::problem::{Problem, kinds};
 use crate::response::{IntoResponse, Response};
-use crate::route::OperationDoc;
+use oxapi_openapi::OperationDoc;
 
 /// An error type a handler can return (as the `E` of `Result<T, E>`): it knows its status and
 /// renders as problem details.

@@ -38,12 +38,16 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings), allow(dead_code))))]
 
+// The layers, lowest first; each module uses only those above it in this list.
 mod app;
 mod body;
+mod build_error;
+mod context;
 mod dispatch;
 mod docs;
 mod error;
 mod extract;
+mod handler;
 mod pool;
 mod problem;
 mod response;
@@ -55,19 +59,19 @@ mod service;
 mod test_client;
 mod validate;
 
-pub use app::{App, AppInner, BuildError, BuildErrors, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
+pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
 pub use body::{Body, BoxError};
+pub use build_error::{BuildError, BuildErrors};
+pub use context::{RequestContext, RouteContext};
 pub use error::{ApiError, HttpError};
-pub use extract::{
-    Form, FromRequest, FromRequestParts, Json, Query, Rejection, Request, RequestContext, State,
-};
-pub use oxapi_openapi::{ContactInfo, FrameworkError, LicenseInfo};
+pub use extract::{Form, FromRequest, FromRequestParts, Json, Query, Rejection, State};
+pub use handler::Request;
+pub use oxapi_openapi::{ContactInfo, FrameworkError, LicenseInfo, OperationDoc, ParamLocation};
 pub use pool::BlockingPriority;
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
-pub use route::{Dispatch, OperationDoc, OperationMeta, ParamLocation, RouteDef, RouteMeta};
+pub use route::RouteDef;
 pub use run::{DEFAULT_BIND, ServeError};
-pub use service::ResponseFuture;
 pub use test_client::{TestClient, TestRequest, TestResponse};
 pub use validate::{Validate, ValidationErrors};
 

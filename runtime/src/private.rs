@@ -1,14 +1,11 @@
 //! What generated code uses. Not public API: names here change without notice.
 
-pub use crate::app::Shared;
-pub use crate::extract::{
-    FromRequest, FromRequestParts, PathParams, Rejections, Request, RequestContext,
-};
-pub use crate::route::{
-    DescribeFn, Dispatch, HandlerFn, HandlerFuture, OperationDoc, OperationMeta, ParamLocation,
-    Route, RouteDef, RouteMeta,
-};
+pub use crate::context::{RequestContext, RouteContext};
+pub use crate::extract::{FromRequest, FromRequestParts, Rejections};
+pub use crate::handler::{HandlerFn, HandlerFuture, PathParams, Request};
+pub use crate::route::{DescribeFn, Route, RouteDef, RouteMeta};
 pub use crate::validate::{Validate, ValidationErrors};
+pub use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta, ParamLocation};
 pub use {http, schemars, serde, serde_json, validator};
 
 use serde::de::DeserializeOwned;
@@ -28,9 +25,13 @@ where
 
 use std::future::Future;
 
-/// The context extractors get.
-pub fn request_context(app: &Shared, route_body_limit: Option<u64>) -> RequestContext<'_> {
-    RequestContext::new(app, route_body_limit)
+/// What a generated handler receives and clones into its future: its route's context.
+pub type Shared = std::sync::Arc<RouteContext>;
+
+/// The context extractors get. The route's `body_limit = ..` was applied when the app was
+/// built; the argument is what older expansions pass.
+pub fn request_context(route: &RouteContext, _route_body_limit: Option<u64>) -> RequestContext<'_> {
+    route.request()
 }
 
 /// Parses a path parameter.

@@ -1,19 +1,8 @@
 //! What a route attribute generates: a [`RouteDef`] with the handler and its description.
 
-use std::future::Future;
-use std::pin::Pin;
+use oxapi_openapi::{OperationDoc, OperationMeta};
 
-pub use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta, ParamLocation};
-
-use crate::app::Shared;
-use crate::extract::{PathParams, Request};
-use crate::response::Response;
-
-/// The future of a generated handler: the one allocation a request's dispatch makes.
-pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
-
-/// A generated handler: extracts parameters and calls the user's function.
-pub type HandlerFn = fn(Request, PathParams, &Shared) -> HandlerFuture;
+use crate::handler::HandlerFn;
 
 /// Describes the operation; called once, at startup.
 pub type DescribeFn = fn(&mut OperationDoc<'_>);

@@ -1,10 +1,32 @@
 //! The route table: a matchit tree from path to the methods served there.
 
+use std::sync::Arc;
+
 use http::{HeaderValue, Method};
 
-use crate::app::BuildError;
-use crate::extract::PathParams;
+use crate::build_error::BuildError;
+use crate::context::RouteContext;
+use crate::handler::PathParams;
 use crate::route::RouteDef;
+
+/// What serves one method at one path: the route and its context.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    /// The full path template, with any router prefix.
+    pub(crate) template: Box<str>,
+    pub(crate) route: RouteDef,
+    pub(crate) context: Arc<RouteContext>,
+}
+
+impl Endpoint {
+    /// `GET /v1/items/{id} (module::read_item)`, for messages.
+    pub(crate) fn display_name(&self) -> String {
+        format!(
+            "{} {} ({}::{})",
+            self.route.method, self.template, self.route.meta.module_path, self.route.meta.fn_name
+        )
+    }
+}
 
 /// Every route, found by path, then by method.
 #[derive(Debug)]
@@ -16,8 +38,8 @@ pub(crate) struct Router {
 /// The routes sharing one path template.
 #[derive(Debug)]
 struct PathEntry {
-    template: &'static str,
-    methods: Vec<(Method, RouteDef)>,
+    template: Box<str>,
+    methods: Vec<(Method, Endpoint)>,
     /// The `Allow` header for a 405 here, computed once.
     allow: HeaderValue,
 }
@@ -26,7 +48,7 @@ struct PathEntry {
 pub(crate) enum Lookup<'r> {
     /// A route serves this method and path.
     Found {
-        route: &'r RouteDef,
+        endpoint: &'r Endpoint,
         params: PathParams,
         /// A `HEAD` request served by the `GET` route: the body must be dropped.
         head: bool,
@@ -39,23 +61,29 @@ pub(crate) enum Lookup<'r> {
 
 impl Router {
     /// Builds the table, reporting every conflict.
-    pub(crate) fn new(routes: &[RouteDef], errors: &mut Vec<BuildError>) -> Self {
+    pub(crate) fn new(
+        endpoints: impl IntoIterator<Item = Endpoint>,
+        errors: &mut Vec<BuildError>,
+    ) -> Self {
         let mut paths: Vec<PathEntry> = Vec::new();
-        for route in routes {
-            let method = match Method::from_bytes(route.method.as_bytes()) {
+        for endpoint in endpoints {
+            let method = match Method::from_bytes(endpoint.route.method.as_bytes()) {
                 Ok(method) => method,
                 Err(_) => {
                     errors.push(BuildError::InvalidMethod {
-                        route: route.display_name(),
+                        route: endpoint.display_name(),
                     });
                     continue;
                 }
             };
-            let entry = match paths.iter_mut().find(|entry| entry.template == route.path) {
+            let entry = match paths
+                .iter_mut()
+                .find(|entry| entry.template == endpoint.template)
+            {
                 Some(entry) => entry,
                 None => {
                     paths.push(PathEntry {
-                        template: route.path,
+                        template: endpoint.template.clone(),
                         methods: Vec::new(),
                         allow: HeaderValue::from_static(""),
                     });
@@ -68,24 +96,24 @@ impl Router {
             if let Some((_, existing)) = entry.methods.iter().find(|(m, _)| *m == method) {
                 errors.push(BuildError::DuplicateRoute {
                     first: existing.display_name(),
-                    second: route.display_name(),
+                    second: endpoint.display_name(),
                 });
                 continue;
             }
-            entry.methods.push((method, *route));
+            entry.methods.push((method, endpoint));
         }
 
         let mut tree = matchit::Router::new();
         let mut kept: Vec<PathEntry> = Vec::with_capacity(paths.len());
         for mut entry in paths {
             entry.allow = allow_header(&entry.methods);
-            if let Err(error) = tree.insert(entry.template, kept.len()) {
+            if let Err(error) = tree.insert(&*entry.template, kept.len()) {
                 let conflict = match &error {
                     matchit::InsertError::Conflict { with } => kept
                         .iter()
-                        .find(|other| other.template == with.as_str())
+                        .find(|other| &*other.template == with.as_str())
                         .and_then(|other| other.methods.first())
-                        .map(|(_, route)| route.display_name())
+                        .map(|(_, endpoint)| endpoint.display_name())
                         .unwrap_or_else(|| with.clone()),
                     _ => error.to_string(),
                 };
@@ -130,7 +158,7 @@ impl Router {
             }
         };
         Lookup::Found {
-            route: &found.1,
+            endpoint: &found.1,
             params: PathParams::from_match(path, &matched.params),
             head,
         }
@@ -138,7 +166,7 @@ impl Router {
 }
 
 /// `GET, HEAD, POST`: every method served, with `HEAD` wherever `GET` is.
-fn allow_header(methods: &[(Method, RouteDef)]) -> HeaderValue {
+fn allow_header(methods: &[(Method, Endpoint)]) -> HeaderValue {
     let mut names: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
     if names.contains(&"GET") && !names.contains(&"HEAD") {
         names.push("HEAD");
@@ -150,10 +178,20 @@ fn allow_header(methods: &[(Method, RouteDef)]) -> HeaderValue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::route::{Dispatch, HandlerFuture, OperationDoc, OperationMeta, RouteMeta};
+    use crate::handler::{HandlerFuture, Request};
+    use crate::route::RouteMeta;
+    use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta};
 
-    fn handler(_: crate::extract::Request, _: PathParams, _: &crate::app::Shared) -> HandlerFuture {
+    fn handler(_: Request, _: PathParams, _: &Arc<RouteContext>) -> HandlerFuture {
         Box::pin(async { crate::response::Response::default() })
+    }
+
+    fn endpoint(route: RouteDef) -> Endpoint {
+        Endpoint {
+            template: route.path.into(),
+            route,
+            context: Arc::new(RouteContext::detached()),
+        }
     }
 
     fn describe(_: &mut OperationDoc<'_>) {}
@@ -196,7 +234,7 @@ mod tests {
             route("GET", "/ping", "ping"),
         ];
         let mut errors = Vec::new();
-        let router = Router::new(&routes, &mut errors);
+        let router = Router::new(routes.map(endpoint), &mut errors);
         assert!(errors.is_empty(), "{errors:?}");
         router
     }
@@ -213,10 +251,10 @@ mod tests {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         match router.lookup(&method, path) {
             Lookup::Found {
-                route,
+                endpoint,
                 params,
                 head,
-            } => Outcome::Route(route.meta.fn_name, params.values(path), head),
+            } => Outcome::Route(endpoint.route.meta.fn_name, params.values(path), head),
             Lookup::MethodNotAllowed { allow } => {
                 Outcome::NotAllowed(allow.to_str().unwrap().to_owned())
             }
@@ -272,7 +310,7 @@ mod tests {
             route("GET", "/items/{name}", "by_name"),
         ];
         let mut errors = Vec::new();
-        let _ = Router::new(&routes, &mut errors);
+        let _ = Router::new(routes.map(endpoint), &mut errors);
         assert_eq!(errors.len(), 2, "{errors:?}");
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert!(

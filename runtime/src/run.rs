@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::net::TcpListener;
 
-use crate::app::{App, BuildErrors};
+use crate::app::App;
+use crate::build_error::BuildErrors;
 use crate::server;
 
 /// The address `App::run` listens on when neither `--bind` nor `OXAPI_BIND` says otherwise.

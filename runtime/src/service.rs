@@ -13,10 +13,9 @@ use http::header::ALLOW;
 
 use crate::app::Shared;
 use crate::body::Body;
-use crate::extract::Request;
+use crate::handler::{HandlerFuture, Request};
 use crate::problem::{Problem, kinds};
 use crate::response::Response;
-use crate::route::HandlerFuture;
 use crate::router::Lookup;
 
 /// Routes `request` and starts its handler.
@@ -24,12 +23,12 @@ pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
     let lookup = app.router.lookup(request.method(), request.uri().path());
     match lookup {
         Lookup::Found {
-            route,
+            endpoint,
             params,
             head,
         } => ResponseFuture {
             state: State::Running {
-                future: (route.handler)(request, params, app),
+                future: (endpoint.route.handler)(request, params, &endpoint.context),
                 head,
             },
         },
@@ -68,7 +67,7 @@ pub(crate) fn panic_response(panic: &(dyn Any + Send)) -> Response {
 }
 
 /// The response to one request.
-pub struct ResponseFuture {
+pub(crate) struct ResponseFuture {
     state: State,
 }
 

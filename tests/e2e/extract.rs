@@ -417,7 +417,7 @@ fn missing_state_and_conflicts_fail_at_build_with_every_error() {
     let errors = App::new()
         .routes(routes![me, purge, purge, files])
         .routes(routes![files])
-        .build()
+        .check()
         .unwrap_err();
     let text = errors.to_string();
     assert!(text.contains("takes `State<"), "{text}");

@@ -338,7 +338,7 @@ fn duplicate_operation_ids_fail_the_build_naming_both_routes() {
     async fn second() {}
     let errors = App::new()
         .routes(routes![first, second])
-        .build()
+        .check()
         .unwrap_err()
         .to_string();
     assert!(errors.contains("operation id `same`"), "{errors}");

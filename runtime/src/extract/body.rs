@@ -13,7 +13,7 @@ use oxapi_openapi::FrameworkError;
 use serde_json::json;
 
 use super::{FromRequest, Rejection, Request, RequestContext};
-use crate::route::OperationDoc;
+use oxapi_openapi::OperationDoc;
 
 /// Reads the whole body, refusing (413) one over `limit` bytes before reading it when its
 /// `Content-Length` says so, and while reading it otherwise.

@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use super::body::read_body;
 use super::query::parse_pairs;
 use super::{FromRequest, Rejection, Request, RequestContext};
-use crate::route::OperationDoc;
 use crate::validate::Validate;
+use oxapi_openapi::OperationDoc;
 
 /// A URL-encoded form body (`application/x-www-form-urlencoded`), deserialized into `T` and
 /// validated. Failures are 415, 413 or 422 as for [`Json`](crate::Json).

@@ -14,8 +14,8 @@ use super::{FromRequest, Rejection, Request, RequestContext};
 use crate::body::Body;
 use crate::problem::{Problem, kinds};
 use crate::response::{IntoResponse, Response};
-use crate::route::OperationDoc;
 use crate::validate::{Validate, prefixed};
+use oxapi_openapi::OperationDoc;
 
 /// JSON in either direction.
 ///

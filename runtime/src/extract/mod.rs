@@ -11,7 +11,7 @@ mod json;
 mod path;
 mod query;
 mod rejection;
-pub(crate) mod state;
+mod state;
 mod value;
 
 use std::future::Future;
@@ -25,47 +25,14 @@ pub use rejection::Rejection;
 pub use state::State;
 
 pub(crate) use header::{cookie_param, header_param};
-pub use path::PathParams;
 pub(crate) use path::path_param;
 pub(crate) use query::query_param;
 pub use rejection::Rejections;
 
-use crate::app::AppInner;
+use crate::context::RequestContext;
+use crate::handler::Request;
 use crate::response::IntoResponse;
-use crate::route::OperationDoc;
-
-/// An HTTP request with oxapi's [`Body`](crate::Body).
-pub type Request = http::Request<crate::Body>;
-
-/// What an extractor may know besides the request: the app's state and the route's limits.
-#[derive(Debug)]
-pub struct RequestContext<'a> {
-    app: &'a AppInner,
-    body_limit: usize,
-}
-
-impl<'a> RequestContext<'a> {
-    pub(crate) fn new(app: &'a AppInner, route_body_limit: Option<u64>) -> Self {
-        let body_limit = route_body_limit
-            .and_then(|limit| usize::try_from(limit).ok())
-            .unwrap_or(app.body_limit);
-        Self { app, body_limit }
-    }
-
-    /// The state of type `T` registered with [`App::state`](crate::App::state).
-    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&std::sync::Arc<T>> {
-        self.app.states.get::<T>()
-    }
-
-    /// The largest request body this route accepts, in bytes.
-    pub fn body_limit(&self) -> usize {
-        self.body_limit
-    }
-
-    pub(crate) fn app(&self) -> &AppInner {
-        self.app
-    }
-}
+use oxapi_openapi::OperationDoc;
 
 /// A handler parameter taken from the request head: path, query, headers, app state.
 ///

@@ -10,8 +10,8 @@ use smallvec::SmallVec;
 use super::value::{FormPairs, from_values};
 use super::{FromRequestParts, Rejection, RequestContext};
 use crate::problem::FieldError;
-use crate::route::OperationDoc;
 use crate::validate::{Validate, prefixed};
+use oxapi_openapi::OperationDoc;
 
 /// The query string, deserialized into `T` and validated.
 ///

@@ -11,7 +11,7 @@ use serde_json::json;
 use super::Response;
 use crate::body::Body;
 use crate::problem::{Problem, kinds};
-use crate::route::OperationDoc;
+use oxapi_openapi::OperationDoc;
 
 /// A value a handler can return.
 ///

@@ -10,7 +10,7 @@ use super::{IntoResponse, Response};
 use crate::body::Body;
 use crate::extract::Json;
 use crate::problem::{Problem, kinds};
-use crate::route::OperationDoc;
+use oxapi_openapi::OperationDoc;
 
 /// An HTML response (`text/html; charset=utf-8`).
 #[derive(Debug, Clone, Copy, Default)]

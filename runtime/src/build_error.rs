@@ -1,0 +1,97 @@
+//! Why an app cannot be built: every problem found at startup, reported together.
+
+use std::fmt;
+
+/// One reason an app cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Two routes have the same method and path.
+    DuplicateRoute {
+        /// The route added first.
+        first: String,
+        /// The route added second.
+        second: String,
+    },
+    /// Two path templates match the same paths ambiguously.
+    PathConflict {
+        /// The route that could not be added.
+        route: String,
+        /// The route or template it conflicts with.
+        with: String,
+    },
+    /// Two operations have the same `operationId`.
+    DuplicateOperationId {
+        /// The id.
+        operation_id: &'static str,
+        /// The route that has it first.
+        first: String,
+        /// The route that has it again.
+        second: String,
+    },
+    /// A route takes `State<T>` but the app has no `T`.
+    MissingState {
+        /// The route.
+        route: String,
+        /// The state's type.
+        type_name: &'static str,
+    },
+    /// `#[route(method = ..)]` named a method that is not valid.
+    InvalidMethod {
+        /// The route.
+        route: String,
+    },
+    /// The OpenAPI document is inconsistent (a bug in an extractor's description).
+    Document(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DuplicateRoute { first, second } => {
+                write!(
+                    f,
+                    "two routes have the same method and path: {first} and {second}"
+                )
+            }
+            Self::PathConflict { route, with } => {
+                write!(
+                    f,
+                    "route {route} conflicts with {with}: both match the same paths"
+                )
+            }
+            Self::DuplicateOperationId {
+                operation_id,
+                first,
+                second,
+            } => write!(
+                f,
+                "operation id `{operation_id}` is used by {first} and {second}; set `operation_id = ..` on one"
+            ),
+            Self::MissingState { route, type_name } => write!(
+                f,
+                "route {route} takes `State<{type_name}>`, but the app has no such state; add `.state(..)`"
+            ),
+            Self::InvalidMethod { route } => write!(f, "route {route} has an invalid method"),
+            Self::Document(error) => write!(f, "the OpenAPI document is inconsistent: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Every reason an app cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildErrors(pub Vec<BuildError>);
+
+impl fmt::Display for BuildErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the app has {} error(s)", self.0.len())?;
+        for error in &self.0 {
+            write!(f, "\n  - {error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildErrors {}

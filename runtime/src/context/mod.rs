@@ -1,0 +1,126 @@
+//! What a handler and its extractors may know besides the request: the app's state, the
+//! blocking pool, and the route's own limits — and nothing else of the app.
+//!
+//! A [`RouteContext`] is made once per route when the app is built; each request's handler
+//! holds it by `Arc` and lends its extractors a [`RequestContext`]. Because neither names the
+//! app, an extractor can be unit-tested with [`RouteContext::detached`].
+
+mod states;
+
+use std::sync::Arc;
+
+pub(crate) use states::StateMap;
+
+use crate::pool::{BlockingPool, PoolConfig};
+
+/// What every route of one built app shares.
+#[derive(Debug)]
+pub(crate) struct Resources {
+    pub(crate) states: StateMap,
+    pub(crate) pool: BlockingPool,
+}
+
+/// One route's context: the app's state and blocking pool, and the route's settings.
+///
+/// Made by the app for each route; outside an app, [`RouteContext::detached`] makes one for
+/// unit tests of extractors.
+///
+/// ```
+/// use oxapi::{FromRequestParts, RouteContext, State};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let route = RouteContext::detached().with_state(7_u32);
+/// let (mut parts, ()) = oxapi::http::Request::new(()).into_parts();
+/// let State(value) = State::<u32>::from_request_parts(&mut parts, &route.request()).await.unwrap();
+/// assert_eq!(*value, 7);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct RouteContext {
+    resources: Arc<Resources>,
+    body_limit: usize,
+    matched_path: Box<str>,
+}
+
+impl RouteContext {
+    pub(crate) fn new(resources: Arc<Resources>, body_limit: usize, matched_path: &str) -> Self {
+        Self {
+            resources,
+            body_limit,
+            matched_path: matched_path.into(),
+        }
+    }
+
+    /// A context outside any app, for unit tests of extractors: no state, the default body
+    /// limit, the matched path `/`, and a blocking pool of its own (its threads start only
+    /// if a job is run).
+    pub fn detached() -> Self {
+        let resources = Resources {
+            states: StateMap::default(),
+            pool: BlockingPool::new(PoolConfig::default()),
+        };
+        Self::new(Arc::new(resources), crate::DEFAULT_BODY_LIMIT, "/")
+    }
+
+    /// Adds a state value, as [`App::state`](crate::App::state) does.
+    #[must_use]
+    pub fn with_state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        // A detached context is the only one a user holds by value, and nothing else shares
+        // its resources, so the `Arc` is unique here.
+        if let Some(resources) = Arc::get_mut(&mut self.resources) {
+            resources.states.insert(value);
+        }
+        self
+    }
+
+    /// Sets the largest request body, in bytes.
+    #[must_use]
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Sets the route template reported by [`RequestContext::matched_path`].
+    #[must_use]
+    pub fn with_matched_path(mut self, template: &str) -> Self {
+        self.matched_path = template.into();
+        self
+    }
+
+    /// The context one request's extractors see.
+    pub fn request(&self) -> RequestContext<'_> {
+        RequestContext { route: self }
+    }
+
+    pub(crate) fn resources(&self) -> &Resources {
+        &self.resources
+    }
+}
+
+/// What an extractor may know besides the request: the app's state and the route's limits.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestContext<'a> {
+    route: &'a RouteContext,
+}
+
+impl<'a> RequestContext<'a> {
+    /// The state of type `T` registered with [`App::state`](crate::App::state).
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&'a Arc<T>> {
+        self.route.resources.states.get::<T>()
+    }
+
+    /// The largest request body this route accepts, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.route.body_limit
+    }
+
+    /// The template of the route serving this request, with any router prefix:
+    /// `/v1/items/{id}`.
+    pub fn matched_path(&self) -> &'a str {
+        &self.route.matched_path
+    }
+
+    pub(crate) fn pool(&self) -> &'a BlockingPool {
+        &self.route.resources.pool
+    }
+}

@@ -1,0 +1,69 @@
+//! The handler ABI: what generated code targets. It names no app type, so the router, the
+//! app and the server can change without touching generated code, and a handler can be
+//! called with nothing but a request and a [`RouteContext`].
+//!
+//! Every item here is reachable from generated code through `oxapi::__private`; changing a
+//! signature here changes what the route macros must emit (see ARCHITECTURE.md).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+use crate::body::Body;
+use crate::context::RouteContext;
+use crate::response::Response;
+
+/// An HTTP request with oxapi's [`Body`].
+pub type Request = http::Request<Body>;
+
+/// The future of a generated handler: the one allocation a request's dispatch makes.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// A generated handler: extracts parameters and calls the user's function.
+///
+/// It takes the request, where the router found the path parameters, and the route's
+/// context, which it clones into its future.
+pub type HandlerFn = fn(Request, PathParams, &Arc<RouteContext>) -> HandlerFuture;
+
+/// Where each placeholder's value lies in the request path, as byte ranges.
+///
+/// Ranges, not `&str`s, so the request can move into the handler's future while the values
+/// are still found without copying.
+#[derive(Debug, Default, Clone)]
+pub struct PathParams {
+    ranges: SmallVec<[(u32, u32); 4]>,
+}
+
+impl PathParams {
+    /// Records the values matched in `path`, in template order.
+    pub(crate) fn from_match(path: &str, params: &matchit::Params<'_, '_>) -> Self {
+        let base = path.as_ptr() as usize;
+        let ranges = params
+            .iter()
+            .map(|(_, value)| {
+                // matchit's values are slices of `path`: their offset is the pointer distance.
+                let start = (value.as_ptr() as usize).saturating_sub(base);
+                (start as u32, (start + value.len()) as u32)
+            })
+            .collect();
+        Self { ranges }
+    }
+
+    /// The raw (still percent-encoded) value of the `index`-th placeholder.
+    pub(crate) fn raw<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
+        let (start, end) = *self.ranges.get(index)?;
+        path.get(start as usize..end as usize)
+    }
+}
+
+#[cfg(test)]
+impl PathParams {
+    /// Every raw value, in template order.
+    pub(crate) fn values<'p>(&self, path: &'p str) -> Vec<&'p str> {
+        (0..self.ranges.len())
+            .filter_map(|i| self.raw(path, i))
+            .collect()
+    }
+}
