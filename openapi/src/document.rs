@@ -460,6 +460,13 @@ impl OperationDoc<'_> {
         );
     }
 
+    /// Adds a tag, unless the operation has it already (a router's tag beside the route's).
+    pub fn tag(&mut self, name: &str) {
+        if !self.operation.tags.iter().any(|tag| tag == name) {
+            self.operation.tags.push(name.to_owned());
+        }
+    }
+
     /// Records that the operation needs the app state `T`, checked when the app is built.
     pub fn require_state<T: 'static>(&mut self) {
         self.states

@@ -46,15 +46,25 @@ impl Body {
         }
     }
 
-    /// Wraps any body whose data is [`Bytes`].
+    /// Wraps any body whose data is [`Bytes`]. A [`Body`] is returned as it is, not boxed
+    /// again: bodies pass through middleware and back many times.
     pub fn new<B>(body: B) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
         use http_body_util::BodyExt;
-        Self {
-            inner: Inner::Boxed(body.map_err(Into::into).boxed_unsync()),
+        let mut body = Some(body);
+        if let Some(already) = (&mut body as &mut dyn std::any::Any).downcast_mut::<Option<Self>>()
+            && let Some(already) = already.take()
+        {
+            return already;
+        }
+        match body {
+            Some(body) => Self {
+                inner: Inner::Boxed(body.map_err(Into::into).boxed_unsync()),
+            },
+            None => Self::empty(),
         }
     }
 

@@ -41,6 +41,13 @@ pub enum BuildError {
         /// The route.
         route: String,
     },
+    /// A router's prefix is not a valid one.
+    InvalidPrefix {
+        /// The prefix.
+        prefix: String,
+        /// Why it is not valid.
+        reason: &'static str,
+    },
     /// The OpenAPI document is inconsistent (a bug in an extractor's description).
     Document(String),
 }
@@ -73,6 +80,9 @@ impl fmt::Display for BuildError {
                 "route {route} takes `State<{type_name}>`, but the app has no such state; add `.state(..)`"
             ),
             Self::InvalidMethod { route } => write!(f, "route {route} has an invalid method"),
+            Self::InvalidPrefix { prefix, reason } => {
+                write!(f, "router prefix `{prefix}` is not valid: {reason}")
+            }
             Self::Document(error) => write!(f, "the OpenAPI document is inconsistent: {error}"),
         }
     }

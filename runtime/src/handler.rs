@@ -31,9 +31,13 @@ pub type HandlerFn = fn(Request, PathParams, &Arc<RouteContext>) -> HandlerFutur
 ///
 /// Ranges, not `&str`s, so the request can move into the handler's future while the values
 /// are still found without copying.
+///
+/// A request that passes through middleware first keeps a copy of the path it was routed by,
+/// since a layer may rewrite the URI before the handler reads its parameters.
 #[derive(Debug, Default, Clone)]
 pub struct PathParams {
     ranges: SmallVec<[(u32, u32); 4]>,
+    routed: Option<Box<str>>,
 }
 
 impl PathParams {
@@ -48,13 +52,26 @@ impl PathParams {
                 (start as u32, (start + value.len()) as u32)
             })
             .collect();
-        Self { ranges }
+        Self {
+            ranges,
+            routed: None,
+        }
+    }
+
+    /// Keeps a copy of `path`, the one these ranges index, for a request that goes through
+    /// middleware before its handler.
+    pub(crate) fn detach(mut self, path: &str) -> Self {
+        self.routed = Some(path.into());
+        self
     }
 
     /// The raw (still percent-encoded) value of the `index`-th placeholder.
-    pub(crate) fn raw<'p>(&self, path: &'p str, index: usize) -> Option<&'p str> {
+    pub(crate) fn raw<'p>(&'p self, path: &'p str, index: usize) -> Option<&'p str> {
         let (start, end) = *self.ranges.get(index)?;
-        path.get(start as usize..end as usize)
+        self.routed
+            .as_deref()
+            .unwrap_or(path)
+            .get(start as usize..end as usize)
     }
 }
 
@@ -62,8 +79,9 @@ impl PathParams {
 impl PathParams {
     /// Every raw value, in template order.
     pub(crate) fn values<'p>(&self, path: &'p str) -> Vec<&'p str> {
-        (0..self.ranges.len())
-            .filter_map(|i| self.raw(path, i))
+        self.ranges
+            .iter()
+            .filter_map(|&(start, end)| path.get(start as usize..end as usize))
             .collect()
     }
 }

@@ -43,16 +43,18 @@ mod app;
 mod body;
 mod build_error;
 mod context;
+mod dependency;
 mod dispatch;
 mod docs;
 mod error;
 mod extract;
 mod handler;
+pub mod middleware;
 mod pool;
 mod problem;
 mod response;
 mod route;
-mod router;
+mod routing;
 mod run;
 mod server;
 mod service;
@@ -63,14 +65,18 @@ pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
 pub use body::{Body, BoxError};
 pub use build_error::{BuildError, BuildErrors};
 pub use context::{RequestContext, RouteContext};
+pub use dependency::{Depends, Outcome, Teardown};
 pub use error::{ApiError, HttpError};
-pub use extract::{Form, FromRequest, FromRequestParts, Json, Query, Rejection, State};
+pub use extract::{
+    Extension, Form, FromRequest, FromRequestParts, Json, MatchedPath, Query, Rejection, State,
+};
 pub use handler::Request;
 pub use oxapi_openapi::{ContactInfo, FrameworkError, LicenseInfo, OperationDoc, ParamLocation};
 pub use pool::BlockingPriority;
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
 pub use route::RouteDef;
+pub use routing::Router;
 pub use run::{DEFAULT_BIND, ServeError};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 pub use validate::{Validate, ValidationErrors};
@@ -174,9 +180,9 @@ macro_rules! routes {
 /// Everything a service usually needs: `use oxapi::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ApiError, App, Bytes, Created, Form, HeaderMap, Html, HttpError, IntoResponse, Json,
-        NoContent, Problem, Query, Redirect, State, StatusCode, delete, get, head, model, options,
-        patch, post, put, route, routes,
+        ApiError, App, Bytes, Created, Depends, Extension, Form, HeaderMap, Html, HttpError,
+        IntoResponse, Json, NoContent, Problem, Query, Redirect, Router, State, StatusCode, delete,
+        get, head, model, options, patch, post, put, route, routes,
     };
 }
 

@@ -11,26 +11,89 @@ use std::task::{Context, Poll};
 use http::StatusCode;
 use http::header::ALLOW;
 
+use std::sync::Arc;
+
 use crate::app::Shared;
 use crate::body::Body;
+use crate::extract::MatchedPath;
 use crate::handler::{HandlerFuture, Request};
+use crate::middleware::call_once;
 use crate::problem::{Problem, kinds};
 use crate::response::Response;
-use crate::router::Lookup;
+use crate::routing::table::{Lookup, Router, Target};
+
+/// Serves one request: through the app's layers if it has any, else straight to routing.
+pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
+    match &app.layered {
+        None => route(&app.routing, request),
+        Some(service) => {
+            let service = service.clone();
+            ResponseFuture::running(
+                Box::pin(async move { call_once(&service, request).await }),
+                false,
+            )
+        }
+    }
+}
+
+/// The route table and what routing does when nothing matches.
+#[derive(Debug)]
+pub(crate) struct Routing {
+    pub(crate) table: Router,
+    /// Answer a path that only matches with (or without) a trailing slash with a 307 there.
+    pub(crate) redirect_trailing_slash: bool,
+}
+
+/// Routing as the innermost service of the app's layers.
+#[derive(Debug, Clone)]
+pub(crate) struct RoutingService(pub(crate) Arc<Routing>);
+
+impl tower_service::Service<Request> for RoutingService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> ResponseFuture {
+        route(&self.0, request)
+    }
+}
 
 /// Routes `request` and starts its handler.
-pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
-    let lookup = app.router.lookup(request.method(), request.uri().path());
+pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
+    let lookup = routing.table.lookup(request.method(), request.uri().path());
     match lookup {
         Lookup::Found {
             endpoint,
             params,
             head,
-        } => ResponseFuture {
-            state: State::Running {
-                future: (endpoint.route.handler)(request, params, &endpoint.context),
-                head,
-            },
+        } => match &endpoint.target {
+            Target::Handler { handler, context } => {
+                ResponseFuture::running(handler(request, params, context), head)
+            }
+            Target::Service { service, template } => {
+                let params = params.detach(request.uri().path());
+                let extensions = request.extensions_mut();
+                extensions.insert(params);
+                extensions.insert(MatchedPath(Arc::clone(template)));
+                let service = service.clone();
+                ResponseFuture::running(
+                    Box::pin(async move { call_once(&service, request).await }),
+                    head,
+                )
+            }
+            Target::Mount { service, prefix } => {
+                strip_prefix(&mut request, prefix);
+                let service = service.clone();
+                // The mounted service answers HEAD itself.
+                ResponseFuture::running(
+                    Box::pin(async move { call_once(&service, request).await }),
+                    false,
+                )
+            }
         },
         Lookup::MethodNotAllowed { allow } => {
             let mut response = Problem::new(StatusCode::METHOD_NOT_ALLOWED)
@@ -44,12 +107,57 @@ pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
             response.headers_mut().insert(ALLOW, allow.clone());
             ResponseFuture::ready(response)
         }
-        Lookup::NotFound => ResponseFuture::ready(
-            Problem::new(StatusCode::NOT_FOUND)
-                .with_type(kinds::NOT_FOUND)
-                .with_detail(format!("no route matches {}", request.uri().path()))
-                .to_response(),
-        ),
+        Lookup::NotFound => {
+            if routing.redirect_trailing_slash
+                && let Some(redirect) = slash_redirect(&routing.table, &request)
+            {
+                return ResponseFuture::ready(redirect);
+            }
+            ResponseFuture::ready(
+                Problem::new(StatusCode::NOT_FOUND)
+                    .with_type(kinds::NOT_FOUND)
+                    .with_detail(format!("no route matches {}", request.uri().path()))
+                    .to_response(),
+            )
+        }
+    }
+}
+
+/// The `307` to the same path with a trailing slash added or removed, if that path exists.
+fn slash_redirect(table: &Router, request: &Request) -> Option<Response> {
+    let path = request.uri().path();
+    let other = match path.strip_suffix('/') {
+        Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
+        Some(_) => return None,
+        None => format!("{path}/"),
+    };
+    if matches!(table.lookup(request.method(), &other), Lookup::NotFound) {
+        return None;
+    }
+    let location = match request.uri().query() {
+        Some(query) => format!("{other}?{query}"),
+        None => other,
+    };
+    Some(crate::response::IntoResponse::into_response(
+        crate::response::Redirect::temporary(location),
+    ))
+}
+
+/// Removes a mount's prefix from the request's path: `/static/site.css` → `/site.css`.
+fn strip_prefix(request: &mut Request, prefix: &str) {
+    let uri = request.uri();
+    let rest = uri.path().get(prefix.len()..).unwrap_or("");
+    let rest = if rest.is_empty() { "/" } else { rest };
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    let mut parts = uri.clone().into_parts();
+    if let Ok(path_and_query) = path_and_query.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(stripped) = http::Uri::from_parts(parts) {
+            *request.uri_mut() = stripped;
+        }
     }
 }
 
@@ -86,6 +194,13 @@ impl ResponseFuture {
     fn ready(response: Response) -> Self {
         Self {
             state: State::Ready(Some(response)),
+        }
+    }
+
+    /// The response of `future`, a handler's; `head` drops its body.
+    pub(crate) fn running(future: HandlerFuture, head: bool) -> Self {
+        Self {
+            state: State::Running { future, head },
         }
     }
 }

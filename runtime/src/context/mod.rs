@@ -5,11 +5,18 @@
 //! holds it by `Arc` and lends its extractors a [`RequestContext`]. Because neither names the
 //! app, an extractor can be unit-tested with [`RouteContext::detached`].
 
+mod overrides;
 mod states;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
+pub(crate) use overrides::{Override, Overrides};
 pub(crate) use states::StateMap;
+
+/// A boxed future that may borrow.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 use crate::pool::{BlockingPool, PoolConfig};
 
@@ -18,6 +25,7 @@ use crate::pool::{BlockingPool, PoolConfig};
 pub(crate) struct Resources {
     pub(crate) states: StateMap,
     pub(crate) pool: BlockingPool,
+    pub(crate) overrides: Overrides,
 }
 
 /// One route's context: the app's state and blocking pool, and the route's settings.
@@ -58,6 +66,7 @@ impl RouteContext {
         let resources = Resources {
             states: StateMap::default(),
             pool: BlockingPool::new(PoolConfig::default()),
+            overrides: Overrides::default(),
         };
         Self::new(Arc::new(resources), crate::DEFAULT_BODY_LIMIT, "/")
     }
@@ -122,5 +131,9 @@ impl<'a> RequestContext<'a> {
 
     pub(crate) fn pool(&self) -> &'a BlockingPool {
         &self.route.resources.pool
+    }
+
+    pub(crate) fn overrides(&self) -> &'a Overrides {
+        &self.route.resources.overrides
     }
 }

@@ -5,6 +5,7 @@
 //! consumes the body, so at most one parameter may; the route macro enforces that.
 
 mod body;
+mod extension;
 mod form;
 mod header;
 mod json;
@@ -18,6 +19,7 @@ use std::future::Future;
 
 use http::request::Parts;
 
+pub use extension::{Extension, MatchedPath};
 pub use form::Form;
 pub use json::Json;
 pub use query::Query;

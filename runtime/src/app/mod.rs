@@ -1,17 +1,21 @@
-//! [`App`]: routes, state and settings, checked and built into the shared `AppInner`.
+//! [`App`]: routes, state and settings. `compose` adds routers, layers and dependencies;
+//! `build` checks everything and builds what serves it.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
-use oxapi_openapi::{ApiInfo, ContactInfo, DocumentBuilder, LicenseInfo};
+use oxapi_openapi::{ApiInfo, ContactInfo, LicenseInfo};
 
-use crate::build_error::{BuildError, BuildErrors};
-use crate::context::{Resources, RouteContext, StateMap};
-use crate::docs::{Docs, DocsConfig};
-use crate::pool::{BlockingPool, BlockingPriority, PoolConfig};
-use crate::route::RouteDef;
-use crate::router::{Endpoint, Router};
+use crate::context::{Overrides, StateMap};
+use crate::docs::DocsConfig;
+use crate::middleware::{LayerErrorHandler, LayerFn, default_layer_error};
+use crate::pool::{BlockingPriority, PoolConfig};
+use crate::routing::Router;
+
+mod build;
+mod compose;
+
+pub(crate) use build::Shared;
 
 /// The default largest request body: 2 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -38,7 +42,14 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub struct App {
     pub(crate) info: ApiInfo,
     docs: DocsConfig,
-    routes: Vec<RouteDef>,
+    /// The app's own routes, routers and mounts, and its app-wide dependencies and route
+    /// layers.
+    root: Router,
+    /// Layers around routing, outermost last.
+    layers: Vec<LayerFn>,
+    layer_error: LayerErrorHandler,
+    overrides: Overrides,
+    redirect_trailing_slash: bool,
     states: StateMap,
     body_limit: usize,
     pool: PoolConfig,
@@ -50,7 +61,8 @@ impl fmt::Debug for App {
         f.debug_struct("App")
             .field("title", &self.info.title)
             .field("version", &self.info.version)
-            .field("routes", &self.routes.len())
+            .field("routes", &self.root)
+            .field("layers", &self.layers.len())
             .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
@@ -68,7 +80,11 @@ impl App {
         Self {
             info: ApiInfo::new("API", "0.1.0"),
             docs: DocsConfig::default(),
-            routes: Vec::new(),
+            root: Router::new(),
+            layers: Vec::new(),
+            layer_error: default_layer_error,
+            overrides: Overrides::default(),
+            redirect_trailing_slash: false,
             states: StateMap::default(),
             body_limit: DEFAULT_BODY_LIMIT,
             pool: PoolConfig::default(),
@@ -149,13 +165,6 @@ impl App {
         self
     }
 
-    /// Adds routes, usually `routes![a, b, c]`.
-    #[must_use]
-    pub fn routes(mut self, routes: impl IntoIterator<Item = RouteDef>) -> Self {
-        self.routes.extend(routes);
-        self
-    }
-
     /// Registers shared state, read by handlers with [`State<T>`](crate::State).
     /// One value per type; a second value of the same type replaces the first.
     #[must_use]
@@ -206,121 +215,4 @@ impl App {
         self.shutdown_grace = grace;
         self
     }
-
-    /// The routes added so far.
-    pub fn route_defs(&self) -> &[RouteDef] {
-        &self.routes
-    }
-
-    /// Checks the app as [`App::run`] would before serving: every route, operation id and
-    /// state.
-    ///
-    /// # Errors
-    ///
-    /// Every problem found at once: routes that conflict, operation ids used twice, state a
-    /// route needs but the app was not given.
-    pub fn check(self) -> Result<(), BuildErrors> {
-        self.build().map(drop)
-    }
-
-    /// Checks the app and builds what serves it.
-    pub(crate) fn build(self) -> Result<Shared, BuildErrors> {
-        let (built, _) = self.build_with_document()?;
-        Ok(built)
-    }
-
-    /// The OpenAPI document of this app, as served at `/openapi.json`.
-    ///
-    /// # Errors
-    ///
-    /// As [`App::check`].
-    pub fn openapi(self) -> Result<serde_json::Value, BuildErrors> {
-        let (_, document) = self.build_with_document()?;
-        Ok(document)
-    }
-
-    fn build_with_document(self) -> Result<(Shared, serde_json::Value), BuildErrors> {
-        let mut errors = Vec::new();
-        let mut routes = self.routes;
-        routes.extend(crate::docs::routes(&self.docs));
-
-        let mut document = DocumentBuilder::new(self.info.clone());
-        let mut seen_ids: Vec<&RouteDef> = Vec::new();
-        for route in &routes {
-            if let Some(first) = seen_ids.iter().find(|other| {
-                other.meta.operation.operation_id == route.meta.operation.operation_id
-            }) {
-                errors.push(BuildError::DuplicateOperationId {
-                    operation_id: route.meta.operation.operation_id,
-                    first: first.display_name(),
-                    second: route.display_name(),
-                });
-            } else {
-                seen_ids.push(route);
-            }
-            let mut op = document.operation(&route.meta.operation);
-            (route.describe)(&mut op);
-            let op = op.finish();
-            for (id, type_name) in op.states() {
-                if !self.states.contains(*id) {
-                    errors.push(BuildError::MissingState {
-                        route: route.display_name(),
-                        type_name,
-                    });
-                }
-            }
-            if !route.meta.hidden {
-                document.insert(route.method, route.path, op);
-            }
-        }
-        let document = match document.finish() {
-            Ok(document) => document,
-            Err(error) => {
-                errors.push(BuildError::Document(error.to_string()));
-                serde_json::Value::Null
-            }
-        };
-
-        let mut states = self.states;
-        states.insert(Docs::new(&self.info.title, &document, &self.docs));
-        let resources = Arc::new(Resources {
-            states,
-            pool: BlockingPool::new(self.pool),
-        });
-        let endpoints = routes.into_iter().map(|route| {
-            let body_limit = route
-                .meta
-                .body_limit
-                .and_then(|limit| usize::try_from(limit).ok())
-                .unwrap_or(self.body_limit);
-            Endpoint {
-                template: route.path.into(),
-                context: Arc::new(RouteContext::new(
-                    Arc::clone(&resources),
-                    body_limit,
-                    route.path,
-                )),
-                route,
-            }
-        });
-        let router = Router::new(endpoints, &mut errors);
-        if !errors.is_empty() {
-            return Err(BuildErrors(errors));
-        }
-        let built = Arc::new(AppInner {
-            router,
-            shutdown_grace: self.shutdown_grace,
-        });
-        Ok((built, document))
-    }
-}
-
-/// A built app, shared by every connection and request.
-pub(crate) type Shared = Arc<AppInner>;
-
-/// The built app: the route table, each route with its context, and the server's settings.
-#[derive(Debug)]
-pub(crate) struct AppInner {
-    pub(crate) router: Router,
-    pub(crate) shutdown_grace: Duration,
 }

@@ -6,25 +6,47 @@ use http::{HeaderValue, Method};
 
 use crate::build_error::BuildError;
 use crate::context::RouteContext;
-use crate::handler::PathParams;
-use crate::route::RouteDef;
+use crate::handler::{HandlerFn, PathParams};
+use crate::middleware::RouteService;
 
-/// What serves one method at one path: the route and its context.
-#[derive(Debug)]
+/// The method a mounted service is registered under: it answers every method.
+pub(crate) const ANY_METHOD: &str = "*";
+
+/// What serves one method at one path.
 pub(crate) struct Endpoint {
+    /// The method, uppercase, or [`ANY_METHOD`].
+    pub(crate) method: &'static str,
     /// The full path template, with any router prefix.
     pub(crate) template: Box<str>,
-    pub(crate) route: RouteDef,
-    pub(crate) context: Arc<RouteContext>,
+    /// `GET /v1/items/{id} (module::read_item)`, for messages.
+    pub(crate) name: String,
+    pub(crate) target: Target,
 }
 
-impl Endpoint {
-    /// `GET /v1/items/{id} (module::read_item)`, for messages.
-    pub(crate) fn display_name(&self) -> String {
-        format!(
-            "{} {} ({}::{})",
-            self.route.method, self.template, self.route.meta.module_path, self.route.meta.fn_name
-        )
+/// How an endpoint answers.
+pub(crate) enum Target {
+    /// The generated handler, called directly: a route without layers or dependencies.
+    Handler {
+        handler: HandlerFn,
+        context: Arc<RouteContext>,
+    },
+    /// A route behind layers or dependencies.
+    Service {
+        service: RouteService,
+        template: Arc<str>,
+    },
+    /// A service mounted at a prefix; it sees the path without the prefix.
+    Mount {
+        service: RouteService,
+        prefix: Arc<str>,
+    },
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,6 +62,8 @@ pub(crate) struct Router {
 struct PathEntry {
     template: Box<str>,
     methods: Vec<(Method, Endpoint)>,
+    /// A mounted service, for every method.
+    any: Option<Endpoint>,
     /// The `Allow` header for a 405 here, computed once.
     allow: HeaderValue,
 }
@@ -67,13 +91,17 @@ impl Router {
     ) -> Self {
         let mut paths: Vec<PathEntry> = Vec::new();
         for endpoint in endpoints {
-            let method = match Method::from_bytes(endpoint.route.method.as_bytes()) {
-                Ok(method) => method,
-                Err(_) => {
-                    errors.push(BuildError::InvalidMethod {
-                        route: endpoint.display_name(),
-                    });
-                    continue;
+            let method = if endpoint.method == ANY_METHOD {
+                None
+            } else {
+                match Method::from_bytes(endpoint.method.as_bytes()) {
+                    Ok(method) => Some(method),
+                    Err(_) => {
+                        errors.push(BuildError::InvalidMethod {
+                            route: endpoint.name,
+                        });
+                        continue;
+                    }
                 }
             };
             let entry = match paths
@@ -85,6 +113,7 @@ impl Router {
                     paths.push(PathEntry {
                         template: endpoint.template.clone(),
                         methods: Vec::new(),
+                        any: None,
                         allow: HeaderValue::from_static(""),
                     });
                     let Some(entry) = paths.last_mut() else {
@@ -93,14 +122,25 @@ impl Router {
                     entry
                 }
             };
-            if let Some((_, existing)) = entry.methods.iter().find(|(m, _)| *m == method) {
+            let existing = match &method {
+                Some(method) => entry
+                    .methods
+                    .iter()
+                    .find(|(m, _)| m == method)
+                    .map(|(_, e)| e),
+                None => entry.any.as_ref(),
+            };
+            if let Some(existing) = existing {
                 errors.push(BuildError::DuplicateRoute {
-                    first: existing.display_name(),
-                    second: endpoint.display_name(),
+                    first: existing.name.clone(),
+                    second: endpoint.name,
                 });
                 continue;
             }
-            entry.methods.push((method, endpoint));
+            match method {
+                Some(method) => entry.methods.push((method, endpoint)),
+                None => entry.any = Some(endpoint),
+            }
         }
 
         let mut tree = matchit::Router::new();
@@ -112,16 +152,15 @@ impl Router {
                     matchit::InsertError::Conflict { with } => kept
                         .iter()
                         .find(|other| &*other.template == with.as_str())
-                        .and_then(|other| other.methods.first())
-                        .map(|(_, endpoint)| endpoint.display_name())
+                        .and_then(|other| other.first())
+                        .map(|endpoint| endpoint.name.clone())
                         .unwrap_or_else(|| with.clone()),
                     _ => error.to_string(),
                 };
                 errors.push(BuildError::PathConflict {
                     route: entry
-                        .methods
                         .first()
-                        .map(|(_, r)| r.display_name())
+                        .map(|endpoint| endpoint.name.clone())
                         .unwrap_or_default(),
                     with: conflict,
                 });
@@ -140,28 +179,42 @@ impl Router {
         let Some(entry) = self.paths.get(*matched.value) else {
             return Lookup::NotFound;
         };
-        let find = |wanted: &Method| entry.methods.iter().find(|(m, _)| m == wanted);
+        let find = |wanted: &Method| {
+            entry
+                .methods
+                .iter()
+                .find(|(m, _)| m == wanted)
+                .map(|(_, e)| e)
+        };
         let (found, head) = match find(method) {
             Some(found) => (found, false),
-            None if method == Method::HEAD => match find(&Method::GET) {
+            None => match (method == Method::HEAD)
+                .then(|| find(&Method::GET))
+                .flatten()
+            {
                 Some(found) => (found, true),
-                None => {
-                    return Lookup::MethodNotAllowed {
-                        allow: &entry.allow,
-                    };
-                }
+                None => match &entry.any {
+                    Some(any) => (any, false),
+                    None => {
+                        return Lookup::MethodNotAllowed {
+                            allow: &entry.allow,
+                        };
+                    }
+                },
             },
-            None => {
-                return Lookup::MethodNotAllowed {
-                    allow: &entry.allow,
-                };
-            }
         };
         Lookup::Found {
-            endpoint: &found.1,
+            endpoint: found,
             params: PathParams::from_match(path, &matched.params),
             head,
         }
+    }
+}
+
+impl PathEntry {
+    /// An endpoint here, to name in a conflict.
+    fn first(&self) -> Option<&Endpoint> {
+        self.methods.first().map(|(_, e)| e).or(self.any.as_ref())
     }
 }
 
@@ -179,7 +232,7 @@ fn allow_header(methods: &[(Method, Endpoint)]) -> HeaderValue {
 mod tests {
     use super::*;
     use crate::handler::{HandlerFuture, Request};
-    use crate::route::RouteMeta;
+    use crate::route::{RouteDef, RouteMeta};
     use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta};
 
     fn handler(_: Request, _: PathParams, _: &Arc<RouteContext>) -> HandlerFuture {
@@ -188,9 +241,13 @@ mod tests {
 
     fn endpoint(route: RouteDef) -> Endpoint {
         Endpoint {
+            method: route.method,
             template: route.path.into(),
-            route,
-            context: Arc::new(RouteContext::detached()),
+            name: route.display_name(),
+            target: Target::Handler {
+                handler: route.handler,
+                context: Arc::new(RouteContext::detached()),
+            },
         }
     }
 
@@ -241,20 +298,29 @@ mod tests {
 
     /// What a lookup found, comparable in a table.
     #[derive(Debug, PartialEq)]
-    enum Outcome {
-        Route(&'static str, Vec<&'static str>, bool),
+    enum Outcome<'a> {
+        Route(&'a str, Vec<&'a str>, bool),
         NotAllowed(String),
         NotFound,
     }
 
-    fn find(router: &Router, method: &str, path: &'static str) -> Outcome {
+    fn find<'a>(router: &'a Router, method: &str, path: &'a str) -> Outcome<'a> {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         match router.lookup(&method, path) {
             Lookup::Found {
                 endpoint,
                 params,
                 head,
-            } => Outcome::Route(endpoint.route.meta.fn_name, params.values(path), head),
+            } => Outcome::Route(
+                endpoint
+                    .name
+                    .rsplit("::")
+                    .next()
+                    .unwrap()
+                    .trim_end_matches(')'),
+                params.values(path),
+                head,
+            ),
             Lookup::MethodNotAllowed { allow } => {
                 Outcome::NotAllowed(allow.to_str().unwrap().to_owned())
             }

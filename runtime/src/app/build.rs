@@ -1,0 +1,180 @@
+//! Building an app: every route checked and documented, then the route table, each route
+//! with its context, behind the app's layers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oxapi_openapi::DocumentBuilder;
+
+use super::App;
+use crate::build_error::{BuildError, BuildErrors};
+use crate::context::{Resources, RouteContext};
+use crate::docs::Docs;
+use crate::middleware::RouteService;
+use crate::pool::BlockingPool;
+use crate::routing::table::Router as Table;
+use crate::routing::{Flat, FlatRoute, Scope, mount_endpoints, route_endpoint};
+use crate::service::{Routing, RoutingService};
+
+/// A built app, shared by every connection and request.
+pub(crate) type Shared = Arc<AppInner>;
+
+/// The built app: routing, the app's layers around it, and the server's settings.
+#[derive(Debug)]
+pub(crate) struct AppInner {
+    pub(crate) routing: Arc<Routing>,
+    /// Routing behind the app's layers; `None` without layers, so requests go straight to
+    /// routing.
+    pub(crate) layered: Option<RouteService>,
+    pub(crate) shutdown_grace: Duration,
+}
+
+impl App {
+    /// Checks the app as [`App::run`] would before serving: every route, operation id and
+    /// state.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found at once: routes that conflict (in any router), operation ids used
+    /// twice, state a route needs but the app was not given, invalid router prefixes.
+    pub fn check(self) -> Result<(), BuildErrors> {
+        self.build().map(drop)
+    }
+
+    /// Checks the app and builds what serves it.
+    pub(crate) fn build(self) -> Result<Shared, BuildErrors> {
+        let (built, _) = self.build_with_document()?;
+        Ok(built)
+    }
+
+    /// The OpenAPI document of this app, as served at `/openapi.json`.
+    ///
+    /// # Errors
+    ///
+    /// As [`App::check`].
+    pub fn openapi(self) -> Result<serde_json::Value, BuildErrors> {
+        let (_, document) = self.build_with_document()?;
+        Ok(document)
+    }
+
+    fn build_with_document(self) -> Result<(Shared, serde_json::Value), BuildErrors> {
+        let mut errors = Vec::new();
+        let mut flat = Flat::default();
+        self.root.flatten(&Scope::default(), &mut flat);
+        for (prefix, reason) in flat.bad_prefixes.drain(..) {
+            errors.push(BuildError::InvalidPrefix { prefix, reason });
+        }
+        // The docs routes get no dependency or route layer: an API key check must not lock
+        // the docs pages.
+        flat.routes.extend(
+            crate::docs::routes(&self.docs)
+                .into_iter()
+                .map(|route| FlatRoute {
+                    path: route.path.to_owned(),
+                    route,
+                    scope: Scope::default(),
+                }),
+        );
+
+        let mut document = DocumentBuilder::new(self.info.clone());
+        let mut seen_ids: Vec<&FlatRoute> = Vec::new();
+        for flat_route in &flat.routes {
+            let FlatRoute { path, route, scope } = flat_route;
+            let display = || format!("{} {path} ({})", route.method, route.display_name());
+            let operation_id = route.meta.operation.operation_id;
+            if let Some(first) = seen_ids
+                .iter()
+                .find(|other| other.route.meta.operation.operation_id == operation_id)
+            {
+                errors.push(BuildError::DuplicateOperationId {
+                    operation_id,
+                    first: format!("{} {}", first.path, first.route.display_name()),
+                    second: format!("{path} {}", route.display_name()),
+                });
+            } else {
+                seen_ids.push(flat_route);
+            }
+            let mut op = document.operation(&route.meta.operation);
+            (route.describe)(&mut op);
+            for dependency in &scope.dependencies {
+                (dependency.describe)(&mut op);
+            }
+            for tag in &scope.tags {
+                op.tag(tag);
+            }
+            for (status, description) in &scope.responses {
+                op.problem_response(*status, description);
+            }
+            let op = op.finish();
+            for (id, type_name) in op.states() {
+                if !self.states.contains(*id) {
+                    errors.push(BuildError::MissingState {
+                        route: display(),
+                        type_name,
+                    });
+                }
+            }
+            if !route.meta.hidden {
+                document.insert(route.method, path, op);
+            }
+        }
+        let document = match document.finish() {
+            Ok(document) => document,
+            Err(error) => {
+                errors.push(BuildError::Document(error.to_string()));
+                serde_json::Value::Null
+            }
+        };
+
+        let mut states = self.states;
+        states.insert(Docs::new(&self.info.title, &document, &self.docs));
+        let resources = Arc::new(Resources {
+            states,
+            pool: BlockingPool::new(self.pool),
+            overrides: self.overrides,
+        });
+        let on_error = self.layer_error;
+        let body_limit = self.body_limit;
+        let mut endpoints: Vec<_> = flat
+            .routes
+            .iter()
+            .map(|flat_route| {
+                let limit = flat_route
+                    .route
+                    .meta
+                    .body_limit
+                    .and_then(|limit| usize::try_from(limit).ok())
+                    .unwrap_or(body_limit);
+                let context = Arc::new(RouteContext::new(
+                    Arc::clone(&resources),
+                    limit,
+                    &flat_route.path,
+                ));
+                route_endpoint(flat_route, context, on_error)
+            })
+            .collect();
+        for mount in flat.mounts {
+            endpoints.extend(mount_endpoints(mount, on_error));
+        }
+        let table = Table::new(endpoints, &mut errors);
+        if !errors.is_empty() {
+            return Err(BuildErrors(errors));
+        }
+        let routing = Arc::new(Routing {
+            table,
+            redirect_trailing_slash: self.redirect_trailing_slash,
+        });
+        let layered = (!self.layers.is_empty()).then(|| {
+            let inner = RouteService::new(RoutingService(Arc::clone(&routing)));
+            self.layers
+                .iter()
+                .fold(inner, |service, layer| layer(service, on_error))
+        });
+        let built = Arc::new(AppInner {
+            routing,
+            layered,
+            shutdown_grace: self.shutdown_grace,
+        });
+        Ok((built, document))
+    }
+}
