@@ -14,8 +14,10 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::openapi::{Contact, Info, License, OpenApi, Paths, Server, Tag};
 
+use crate::catalogue::{FrameworkError, PROBLEM_JSON, field_error_schema, problem_schema};
+
 /// Where the type schemas live in the document.
-const SCHEMAS_PATH: &str = "/components/schemas/";
+pub(crate) const SCHEMAS_PATH: &str = "/components/schemas/";
 
 /// The document's description of the API as a whole.
 #[derive(Debug, Clone)]
@@ -138,82 +140,6 @@ pub enum Dispatch {
     EventLoop,
     /// A plain `fn`, called on the blocking pool.
     BlockingPool,
-}
-
-/// An error response the framework itself sends, documented once under
-/// `#/components/responses` and referenced by every operation that can produce it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FrameworkError {
-    /// 400: the body is malformed (JSON syntax, invalid UTF-8) or could not be read.
-    Malformed,
-    /// 413: the body is over the route's limit.
-    BodyTooLarge,
-    /// 415: the body's media type is not the one the operation reads.
-    UnsupportedMediaType,
-    /// 422: parameters or body have the wrong type, are missing, or fail validation.
-    Validation,
-    /// 500: the handler failed or panicked.
-    Internal,
-    /// 503: the blocking pool's queue is full.
-    Overloaded,
-}
-
-impl FrameworkError {
-    /// What a body parsed into a type (`Json<T>`, `Form<T>`) can cause.
-    pub const PARSED_BODY: [Self; 4] = [
-        Self::Malformed,
-        Self::BodyTooLarge,
-        Self::UnsupportedMediaType,
-        Self::Validation,
-    ];
-
-    const ALL: [Self; 6] = [
-        Self::Malformed,
-        Self::BodyTooLarge,
-        Self::UnsupportedMediaType,
-        Self::Validation,
-        Self::Internal,
-        Self::Overloaded,
-    ];
-
-    fn status(self) -> u16 {
-        match self {
-            Self::Malformed => 400,
-            Self::BodyTooLarge => 413,
-            Self::UnsupportedMediaType => 415,
-            Self::Validation => 422,
-            Self::Internal => 500,
-            Self::Overloaded => 503,
-        }
-    }
-
-    fn component(self) -> &'static str {
-        match self {
-            Self::Malformed => "MalformedRequest",
-            Self::BodyTooLarge => "BodyTooLarge",
-            Self::UnsupportedMediaType => "UnsupportedMediaType",
-            Self::Validation => "ValidationFailed",
-            Self::Internal => "InternalError",
-            Self::Overloaded => "Overloaded",
-        }
-    }
-
-    fn description(self) -> &'static str {
-        match self {
-            Self::Malformed => {
-                "The request body is malformed (JSON syntax, invalid UTF-8) or could not be read."
-            }
-            Self::BodyTooLarge => "The request body is larger than this operation accepts.",
-            Self::UnsupportedMediaType => {
-                "The request body's media type is not one this operation reads."
-            }
-            Self::Validation => {
-                "Parameters or body have the wrong type, are missing, or fail validation; `errors` lists each with its location."
-            }
-            Self::Internal => "The server failed to handle the request.",
-            Self::Overloaded => "The blocking pool is full; retry after the `Retry-After` delay.",
-        }
-    }
 }
 
 /// One operation, as its route and extractors describe it.
@@ -454,10 +380,9 @@ impl OperationDoc<'_> {
 
     /// Declares that the framework may answer with `error`.
     pub fn error(&mut self, error: FrameworkError) {
-        self.operation.responses.insert(
-            error.status().to_string(),
-            json!({ "$ref": format!("#/components/responses/{}", error.component()) }),
-        );
+        self.operation
+            .responses
+            .insert(error.spec().status.to_string(), error.reference());
     }
 
     /// Records that the operation needs the app state `T`, checked when the app is built.
@@ -500,9 +425,6 @@ impl DescribedOperation {
         &self.states
     }
 }
-
-/// The media type of problem details.
-const PROBLEM_JSON: &str = "application/problem+json";
 
 fn reason(status: u16) -> &'static str {
     match status {
@@ -649,17 +571,12 @@ impl DocumentBuilder {
             schemas.insert("Problem".into(), problem_schema());
             schemas.insert("FieldError".into(), field_error_schema());
         }
+        // Every framework error has its component, including those no operation references
+        // (404, 405, 431: sent for requests that match no operation), so the document lists
+        // every problem `type` the server can send.
         let responses: Map<String, Value> = FrameworkError::ALL
             .iter()
-            .map(|error| {
-                (
-                    error.component().to_owned(),
-                    json!({
-                        "description": error.description(),
-                        "content": { PROBLEM_JSON: { "schema": { "$ref": format!("#{SCHEMAS_PATH}Problem") } } },
-                    }),
-                )
-            })
+            .map(|error| (error.spec().component.to_owned(), error.response()))
             .collect();
         object.insert(
             "components".into(),
@@ -731,40 +648,6 @@ fn check_refs(document: &Value) -> Result<(), DocumentError> {
         }
     }
     walk(document, document)
-}
-
-/// The schema of RFC 9457 problem details as oxapi sends them.
-fn problem_schema() -> Value {
-    json!({
-        "type": "object",
-        "description": "RFC 9457 problem details.",
-        "required": ["type", "title", "status"],
-        "properties": {
-            "type": { "type": "string", "description": "A URI reference that identifies the kind of problem." },
-            "title": { "type": "string", "description": "A short summary of the kind of problem." },
-            "status": { "type": "integer", "minimum": 100, "maximum": 599, "description": "The HTTP status." },
-            "detail": { "type": "string", "description": "What went wrong in this occurrence." },
-            "instance": { "type": "string", "description": "A URI reference that identifies this occurrence." },
-            "errors": {
-                "type": "array",
-                "description": "Each invalid input, with its location.",
-                "items": { "$ref": format!("#{SCHEMAS_PATH}FieldError") },
-            },
-        },
-    })
-}
-
-fn field_error_schema() -> Value {
-    json!({
-        "type": "object",
-        "description": "One invalid input.",
-        "required": ["location", "message", "code"],
-        "properties": {
-            "location": { "type": "string", "description": "Where the input is: `path.id`, `query.limit`, `body.items[2].price`.", "examples": ["body.price"] },
-            "message": { "type": "string", "description": "What is wrong with it." },
-            "code": { "type": "string", "description": "A stable code: `invalid`, `missing`, `length`, `range`, ..." },
-        },
-    })
 }
 
 #[cfg(test)]

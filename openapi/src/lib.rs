@@ -5,11 +5,21 @@
 //! utoipa's `openapi` model, keeping type schemas as schemars wrote them (JSON Schema
 //! 2020-12 under `#/components/schemas`). The docs pages (Swagger UI, Scalar) are served from
 //! assets shipped inside crates, so they work with no network.
+//!
+//! # Framework errors
+//!
+//! The errors oxapi itself sends are declared once, in [`FrameworkError`]'s catalogue: the
+//! runtime renders them from it and the document describes them from it. Each has a
+//! component under `#/components/responses` whose schema states its problem `type` as a
+//! `const`. An operation references the ones it can produce; 404, 405 and 431 answer requests
+//! that match no operation, so they are components only, not repeated on every operation.
 #![deny(missing_docs)]
 
+mod catalogue;
 mod document;
 mod pages;
 
+pub use catalogue::*;
 pub use document::*;
 pub use pages::*;
 

@@ -61,9 +61,9 @@ pub use error::{ApiError, HttpError};
 pub use extract::{
     Form, FromRequest, FromRequestParts, Json, Query, Rejection, Request, RequestContext, State,
 };
-pub use oxapi_openapi::{ContactInfo, FrameworkError, LicenseInfo};
+pub use oxapi_openapi::{ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, PROBLEM_JSON};
 pub use pool::BlockingPriority;
-pub use problem::{FieldError, PROBLEM_JSON, Problem};
+pub use problem::{FieldError, Problem};
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
 pub use route::{Dispatch, OperationDoc, OperationMeta, ParamLocation, RouteDef, RouteMeta};
 pub use run::{DEFAULT_BIND, ServeError};

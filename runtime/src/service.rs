@@ -8,13 +8,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::StatusCode;
 use http::header::ALLOW;
+use oxapi_openapi::FrameworkError;
 
 use crate::app::Shared;
 use crate::body::Body;
 use crate::extract::Request;
-use crate::problem::{Problem, kinds};
+use crate::problem::Problem;
 use crate::response::Response;
 use crate::route::HandlerFuture;
 use crate::router::Lookup;
@@ -34,8 +34,7 @@ pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
             },
         },
         Lookup::MethodNotAllowed { allow } => {
-            let mut response = Problem::new(StatusCode::METHOD_NOT_ALLOWED)
-                .with_type(kinds::METHOD)
+            let mut response = Problem::from(FrameworkError::MethodNotAllowed)
                 .with_detail(format!(
                     "{} is not allowed here; allowed: {}",
                     request.method(),
@@ -46,8 +45,7 @@ pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
             ResponseFuture::ready(response)
         }
         Lookup::NotFound => ResponseFuture::ready(
-            Problem::new(StatusCode::NOT_FOUND)
-                .with_type(kinds::NOT_FOUND)
+            Problem::from(FrameworkError::NotFound)
                 .with_detail(format!("no route matches {}", request.uri().path()))
                 .to_response(),
         ),
@@ -62,9 +60,7 @@ pub(crate) fn panic_response(panic: &(dyn Any + Send)) -> Response {
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("(no message)");
     tracing::error!(panic = message, "handler panicked");
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-        .with_type(kinds::INTERNAL)
-        .to_response()
+    Problem::from(FrameworkError::Internal).to_response()
 }
 
 /// The response to one request.

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use http::Method;
+use oxapi::FrameworkError;
 use oxapi::prelude::*;
 use oxapi_tests::{Client, Server, Version};
 use serde_json::{Value, json};
@@ -250,6 +251,57 @@ fn operations_are_complete() {
     );
     assert!(doc["paths"].get("/openapi.json").is_none());
     assert!(doc["paths"].get("/docs").is_none());
+}
+
+/// What the server sends for each framework error is what the document's component says:
+/// the problem `type`, title and status are `const`s of its schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn framework_errors_are_sent_as_their_components_document_them() {
+    let doc = shop().openapi().unwrap();
+    let server = Server::start(shop()).await;
+    let client = Client::new(&server, Version::Http1);
+    let replies = [
+        (FrameworkError::NotFound, client.get("/nowhere").await),
+        (
+            FrameworkError::MethodNotAllowed,
+            client.send(Method::PATCH, "/products", &[], "").await,
+        ),
+        (
+            FrameworkError::Validation,
+            client.post_json("/products", "{}").await,
+        ),
+        (
+            FrameworkError::Malformed,
+            client.post_json("/products", "{").await,
+        ),
+        (
+            FrameworkError::UnsupportedMediaType,
+            client
+                .send(
+                    Method::POST,
+                    "/products",
+                    &[("content-type", "text/plain")],
+                    "x",
+                )
+                .await,
+        ),
+    ];
+    for (error, reply) in replies {
+        let spec = error.spec();
+        let component = &doc["components"]["responses"][spec.component];
+        let schema = &component["content"]["application/problem+json"]["schema"];
+        let problem = reply.problem(spec.status);
+        for member in ["type", "title", "status"] {
+            assert_eq!(
+                problem[member], schema["properties"][member]["const"],
+                "{error:?} {member}"
+            );
+        }
+        for header in component["headers"].as_object().into_iter().flatten() {
+            assert!(reply.header(header.0).is_some(), "{error:?} {}", header.0);
+        }
+    }
+    server.stop().await;
 }
 
 #[test]
