@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use utoipa::openapi::{Contact, Info, License, OpenApi, Paths, Server, Tag};
 
 use crate::catalogue::{FrameworkError, PROBLEM_JSON, field_error_schema, problem_schema};
+use crate::responses::Responses;
 
 /// Where the type schemas live in the document.
 pub(crate) const SCHEMAS_PATH: &str = "/components/schemas/";
@@ -150,6 +151,7 @@ pub enum Dispatch {
 pub struct OperationDoc<'g> {
     generator: &'g mut SchemaGenerator,
     operation: Operation,
+    responses: Responses,
     success_status: u16,
     states: Vec<(TypeId, &'static str)>,
 }
@@ -169,7 +171,7 @@ struct Operation {
     parameters: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     request_body: Option<Value>,
-    responses: BTreeMap<String, Value>,
+    responses: BTreeMap<u16, Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deprecated: bool,
     #[serde(rename = "x-oxapi-dispatch")]
@@ -320,30 +322,20 @@ impl OperationDoc<'_> {
 
     /// Declares a response with `status`, `media_type` and an explicit schema.
     pub fn response_schema(&mut self, status: u16, media_type: &str, schema: Value) {
-        let entry = self
-            .operation
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| json!({ "description": reason(status) }));
-        if let Some(object) = entry.as_object_mut() {
-            let content = object
-                .entry("content")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(content) = content.as_object_mut() {
-                content.insert(media_type.to_owned(), json!({ "schema": schema }));
-            }
+        let response = self.responses.own(status, None);
+        let content = response
+            .entry("content")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(content) = content.as_object_mut() {
+            content.insert(media_type.to_owned(), json!({ "schema": schema }));
         }
     }
 
     /// Declares a response with `status` and no body, with an optional header it sets.
     pub fn response_empty(&mut self, status: u16, header: Option<(&str, &str)>) {
-        let entry = self
-            .operation
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| json!({ "description": reason(status) }));
-        if let (Some((name, description)), Some(object)) = (header, entry.as_object_mut()) {
-            let headers = object
+        let response = self.responses.own(status, None);
+        if let Some((name, description)) = header {
+            let headers = response
                 .entry("headers")
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Some(headers) = headers.as_object_mut() {
@@ -357,18 +349,15 @@ impl OperationDoc<'_> {
 
     /// Declares an error response with problem details, for a status the handler's error
     /// type or `responses(..)` names.
+    ///
+    /// If the framework can send an error with the same status, the document shows one
+    /// response with this description and both bodies (see the [crate docs](crate)); the first
+    /// description given for a status is kept.
     pub fn problem_response(&mut self, status: u16, description: &str) {
-        let entry = self
-            .operation
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| json!({ "description": description }));
-        if let Some(object) = entry.as_object_mut() {
-            object.insert(
-                "content".into(),
-                json!({ PROBLEM_JSON: { "schema": { "$ref": format!("#{SCHEMAS_PATH}Problem") } } }),
-            );
-        }
+        self.responses.own(status, Some(description)).insert(
+            "content".into(),
+            json!({ PROBLEM_JSON: { "schema": { "$ref": format!("#{SCHEMAS_PATH}Problem") } } }),
+        );
     }
 
     /// Declares that the framework may answer with each of `errors`.
@@ -380,9 +369,7 @@ impl OperationDoc<'_> {
 
     /// Declares that the framework may answer with `error`.
     pub fn error(&mut self, error: FrameworkError) {
-        self.operation
-            .responses
-            .insert(error.spec().status.to_string(), error.reference());
+        self.responses.framework(error);
     }
 
     /// Records that the operation needs the app state `T`, checked when the app is built.
@@ -402,10 +389,15 @@ impl OperationDoc<'_> {
     }
 
     /// Ends the description, releasing the builder.
-    pub fn finish(self) -> DescribedOperation {
+    pub fn finish(mut self) -> DescribedOperation {
+        // Every operation documents a success: an operation whose return type said nothing
+        // of one still answers with its route's status.
+        if !self.responses.has_own_success() {
+            self.responses.own(self.success_status, None);
+        }
+        self.operation.responses = self.responses.render();
         DescribedOperation {
             operation: self.operation,
-            success_status: self.success_status,
             states: self.states,
         }
     }
@@ -415,7 +407,6 @@ impl OperationDoc<'_> {
 #[derive(Debug)]
 pub struct DescribedOperation {
     operation: Operation,
-    success_status: u16,
     states: Vec<(TypeId, &'static str)>,
 }
 
@@ -423,32 +414,6 @@ impl DescribedOperation {
     /// The app states the operation needs.
     pub fn states(&self) -> &[(TypeId, &'static str)] {
         &self.states
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        410 => "Gone",
-        429 => "Too Many Requests",
-        _ if status < 300 => "Success",
-        _ if status < 400 => "Redirect",
-        _ if status < 500 => "Client error",
-        _ => "Server error",
     }
 }
 
@@ -516,6 +481,7 @@ impl DocumentBuilder {
                 },
                 ..Operation::default()
             },
+            responses: Responses::default(),
             success_status: meta.status.unwrap_or(200),
             states: Vec::new(),
         };
@@ -533,18 +499,7 @@ impl DocumentBuilder {
 
     /// Adds a described operation at `method` and `path`.
     pub fn insert(&mut self, method: &str, path: &str, op: DescribedOperation) {
-        let mut operation = op.operation;
-        if !operation
-            .responses
-            .keys()
-            .any(|status| status.starts_with('2') || status.starts_with('3'))
-        {
-            let status = op.success_status;
-            operation
-                .responses
-                .insert(status.to_string(), json!({ "description": reason(status) }));
-        }
-        let value = serde_json::to_value(&operation).unwrap_or(Value::Null);
+        let value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
         self.paths
             .entry(path.to_owned())
             .or_default()

@@ -131,6 +131,29 @@ async fn remove(code: String) -> NoContent {
     NoContent
 }
 
+/// An error whose type documents a status the framework also uses.
+#[derive(Debug)]
+enum StockError {
+    Discontinued,
+}
+
+impl HttpError for StockError {
+    fn status(&self) -> StatusCode {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+
+    fn describe(op: &mut oxapi::OperationDoc<'_>) {
+        op.problem_response(422, "The product is discontinued.");
+    }
+}
+
+/// Restock a product.
+#[put("/products/{code}/stock", tags = ["products"], responses(500 = "The warehouse is unreachable."))]
+async fn restock(code: String, stock: Json<u32>) -> Result<NoContent, StockError> {
+    let _ = (code, stock);
+    Err(StockError::Discontinued)
+}
+
 /// An internal probe.
 #[get("/internal/probe", hidden)]
 async fn probe() -> &'static str {
@@ -154,7 +177,7 @@ fn shop() -> App {
             url: None,
             identifier: Some("MIT".into()),
         })
-        .routes(routes![read_product, search, add, remove, probe])
+        .routes(routes![read_product, search, add, remove, restock, probe])
 }
 
 #[test]
@@ -251,6 +274,42 @@ fn operations_are_complete() {
     );
     assert!(doc["paths"].get("/openapi.json").is_none());
     assert!(doc["paths"].get("/docs").is_none());
+}
+
+/// A status both the operation and the framework document is one response: the operation's
+/// description, and `anyOf` both problem schemas, since either body can be sent.
+#[test]
+fn the_operations_own_description_of_a_framework_status_is_kept_and_merged() {
+    let doc = shop().openapi().unwrap();
+    let restock = &doc["paths"]["/products/{code}/stock"]["put"];
+    for (status, description, error) in [
+        (
+            "500",
+            "The warehouse is unreachable.",
+            FrameworkError::Internal,
+        ),
+        (
+            "422",
+            "The product is discontinued.",
+            FrameworkError::Validation,
+        ),
+    ] {
+        let response = &restock["responses"][status];
+        assert_eq!(response["description"], description, "{status}");
+        assert_eq!(
+            response["content"]["application/problem+json"]["schema"]["anyOf"],
+            json!([
+                {"$ref": "#/components/schemas/Problem"},
+                error.schema(),
+            ]),
+            "{status}"
+        );
+    }
+    // Statuses only the framework documents stay references.
+    assert_eq!(
+        restock["responses"]["415"]["$ref"],
+        "#/components/responses/UnsupportedMediaType"
+    );
 }
 
 /// What the server sends for each framework error is what the document's component says:
