@@ -14,8 +14,11 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::openapi::{Contact, Info, License, OpenApi, Paths, Server, Tag};
 
+use crate::catalogue::{FrameworkError, PROBLEM_JSON, field_error_schema, problem_schema};
+use crate::responses::Responses;
+
 /// Where the type schemas live in the document.
-const SCHEMAS_PATH: &str = "/components/schemas/";
+pub(crate) const SCHEMAS_PATH: &str = "/components/schemas/";
 
 /// The document's description of the API as a whole.
 #[derive(Debug, Clone)]
@@ -140,82 +143,6 @@ pub enum Dispatch {
     BlockingPool,
 }
 
-/// An error response the framework itself sends, documented once under
-/// `#/components/responses` and referenced by every operation that can produce it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FrameworkError {
-    /// 400: the body is malformed (JSON syntax, invalid UTF-8) or could not be read.
-    Malformed,
-    /// 413: the body is over the route's limit.
-    BodyTooLarge,
-    /// 415: the body's media type is not the one the operation reads.
-    UnsupportedMediaType,
-    /// 422: parameters or body have the wrong type, are missing, or fail validation.
-    Validation,
-    /// 500: the handler failed or panicked.
-    Internal,
-    /// 503: the blocking pool's queue is full.
-    Overloaded,
-}
-
-impl FrameworkError {
-    /// What a body parsed into a type (`Json<T>`, `Form<T>`) can cause.
-    pub const PARSED_BODY: [Self; 4] = [
-        Self::Malformed,
-        Self::BodyTooLarge,
-        Self::UnsupportedMediaType,
-        Self::Validation,
-    ];
-
-    const ALL: [Self; 6] = [
-        Self::Malformed,
-        Self::BodyTooLarge,
-        Self::UnsupportedMediaType,
-        Self::Validation,
-        Self::Internal,
-        Self::Overloaded,
-    ];
-
-    fn status(self) -> u16 {
-        match self {
-            Self::Malformed => 400,
-            Self::BodyTooLarge => 413,
-            Self::UnsupportedMediaType => 415,
-            Self::Validation => 422,
-            Self::Internal => 500,
-            Self::Overloaded => 503,
-        }
-    }
-
-    fn component(self) -> &'static str {
-        match self {
-            Self::Malformed => "MalformedRequest",
-            Self::BodyTooLarge => "BodyTooLarge",
-            Self::UnsupportedMediaType => "UnsupportedMediaType",
-            Self::Validation => "ValidationFailed",
-            Self::Internal => "InternalError",
-            Self::Overloaded => "Overloaded",
-        }
-    }
-
-    fn description(self) -> &'static str {
-        match self {
-            Self::Malformed => {
-                "The request body is malformed (JSON syntax, invalid UTF-8) or could not be read."
-            }
-            Self::BodyTooLarge => "The request body is larger than this operation accepts.",
-            Self::UnsupportedMediaType => {
-                "The request body's media type is not one this operation reads."
-            }
-            Self::Validation => {
-                "Parameters or body have the wrong type, are missing, or fail validation; `errors` lists each with its location."
-            }
-            Self::Internal => "The server failed to handle the request.",
-            Self::Overloaded => "The blocking pool is full; retry after the `Retry-After` delay.",
-        }
-    }
-}
-
 /// One operation, as its route and extractors describe it.
 ///
 /// Made by [`DocumentBuilder::operation`]; the route's generated code and each extractor's
@@ -224,6 +151,7 @@ impl FrameworkError {
 pub struct OperationDoc<'g> {
     generator: &'g mut SchemaGenerator,
     operation: Operation,
+    responses: Responses,
     success_status: u16,
     states: Vec<(TypeId, &'static str)>,
 }
@@ -243,7 +171,7 @@ struct Operation {
     parameters: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     request_body: Option<Value>,
-    responses: BTreeMap<String, Value>,
+    responses: BTreeMap<u16, Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deprecated: bool,
     #[serde(rename = "x-oxapi-dispatch")]
@@ -394,30 +322,20 @@ impl OperationDoc<'_> {
 
     /// Declares a response with `status`, `media_type` and an explicit schema.
     pub fn response_schema(&mut self, status: u16, media_type: &str, schema: Value) {
-        let entry = self
-            .operation
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| json!({ "description": reason(status) }));
-        if let Some(object) = entry.as_object_mut() {
-            let content = object
-                .entry("content")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(content) = content.as_object_mut() {
-                content.insert(media_type.to_owned(), json!({ "schema": schema }));
-            }
+        let response = self.responses.own(status, None);
+        let content = response
+            .entry("content")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(content) = content.as_object_mut() {
+            content.insert(media_type.to_owned(), json!({ "schema": schema }));
         }
     }
 
     /// Declares a response with `status` and no body, with an optional header it sets.
     pub fn response_empty(&mut self, status: u16, header: Option<(&str, &str)>) {
-        let entry = self
-            .operation
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| json!({ "description": reason(status) }));
-        if let (Some((name, description)), Some(object)) = (header, entry.as_object_mut()) {
-            let headers = object
+        let response = self.responses.own(status, None);
+        if let Some((name, description)) = header {
+            let headers = response
                 .entry("headers")
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Some(headers) = headers.as_object_mut() {
@@ -431,18 +349,15 @@ impl OperationDoc<'_> {
 
     /// Declares an error response with problem details, for a status the handler's error
     /// type or `responses(..)` names.
+    ///
+    /// If the framework can send an error with the same status, the document shows one
+    /// response with this description and both bodies (see the [crate docs](crate)); the first
+    /// description given for a status is kept.
     pub fn problem_response(&mut self, status: u16, description: &str) {
-        let entry = self
-            .operation
-            .responses
-            .entry(status.to_string())
-            .or_insert_with(|| json!({ "description": description }));
-        if let Some(object) = entry.as_object_mut() {
-            object.insert(
-                "content".into(),
-                json!({ PROBLEM_JSON: { "schema": { "$ref": format!("#{SCHEMAS_PATH}Problem") } } }),
-            );
-        }
+        self.responses.own(status, Some(description)).insert(
+            "content".into(),
+            json!({ PROBLEM_JSON: { "schema": { "$ref": format!("#{SCHEMAS_PATH}Problem") } } }),
+        );
     }
 
     /// Declares that the framework may answer with each of `errors`.
@@ -454,10 +369,7 @@ impl OperationDoc<'_> {
 
     /// Declares that the framework may answer with `error`.
     pub fn error(&mut self, error: FrameworkError) {
-        self.operation.responses.insert(
-            error.status().to_string(),
-            json!({ "$ref": format!("#/components/responses/{}", error.component()) }),
-        );
+        self.responses.framework(error);
     }
 
     /// Adds a tag, unless the operation has it already (a router's tag beside the route's).
@@ -484,10 +396,15 @@ impl OperationDoc<'_> {
     }
 
     /// Ends the description, releasing the builder.
-    pub fn finish(self) -> DescribedOperation {
+    pub fn finish(mut self) -> DescribedOperation {
+        // Every operation documents a success: an operation whose return type said nothing
+        // of one still answers with its route's status.
+        if !self.responses.has_own_success() {
+            self.responses.own(self.success_status, None);
+        }
+        self.operation.responses = self.responses.render();
         DescribedOperation {
             operation: self.operation,
-            success_status: self.success_status,
             states: self.states,
         }
     }
@@ -497,7 +414,6 @@ impl OperationDoc<'_> {
 #[derive(Debug)]
 pub struct DescribedOperation {
     operation: Operation,
-    success_status: u16,
     states: Vec<(TypeId, &'static str)>,
 }
 
@@ -505,35 +421,6 @@ impl DescribedOperation {
     /// The app states the operation needs.
     pub fn states(&self) -> &[(TypeId, &'static str)] {
         &self.states
-    }
-}
-
-/// The media type of problem details.
-const PROBLEM_JSON: &str = "application/problem+json";
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        410 => "Gone",
-        429 => "Too Many Requests",
-        _ if status < 300 => "Success",
-        _ if status < 400 => "Redirect",
-        _ if status < 500 => "Client error",
-        _ => "Server error",
     }
 }
 
@@ -601,6 +488,7 @@ impl DocumentBuilder {
                 },
                 ..Operation::default()
             },
+            responses: Responses::default(),
             success_status: meta.status.unwrap_or(200),
             states: Vec::new(),
         };
@@ -618,18 +506,7 @@ impl DocumentBuilder {
 
     /// Adds a described operation at `method` and `path`.
     pub fn insert(&mut self, method: &str, path: &str, op: DescribedOperation) {
-        let mut operation = op.operation;
-        if !operation
-            .responses
-            .keys()
-            .any(|status| status.starts_with('2') || status.starts_with('3'))
-        {
-            let status = op.success_status;
-            operation
-                .responses
-                .insert(status.to_string(), json!({ "description": reason(status) }));
-        }
-        let value = serde_json::to_value(&operation).unwrap_or(Value::Null);
+        let value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
         self.paths
             .entry(path.to_owned())
             .or_default()
@@ -656,17 +533,12 @@ impl DocumentBuilder {
             schemas.insert("Problem".into(), problem_schema());
             schemas.insert("FieldError".into(), field_error_schema());
         }
+        // Every framework error has its component, including those no operation references
+        // (404, 405, 431: sent for requests that match no operation), so the document lists
+        // every problem `type` the server can send.
         let responses: Map<String, Value> = FrameworkError::ALL
             .iter()
-            .map(|error| {
-                (
-                    error.component().to_owned(),
-                    json!({
-                        "description": error.description(),
-                        "content": { PROBLEM_JSON: { "schema": { "$ref": format!("#{SCHEMAS_PATH}Problem") } } },
-                    }),
-                )
-            })
+            .map(|error| (error.spec().component.to_owned(), error.response()))
             .collect();
         object.insert(
             "components".into(),
@@ -738,40 +610,6 @@ fn check_refs(document: &Value) -> Result<(), DocumentError> {
         }
     }
     walk(document, document)
-}
-
-/// The schema of RFC 9457 problem details as oxapi sends them.
-fn problem_schema() -> Value {
-    json!({
-        "type": "object",
-        "description": "RFC 9457 problem details.",
-        "required": ["type", "title", "status"],
-        "properties": {
-            "type": { "type": "string", "description": "A URI reference that identifies the kind of problem." },
-            "title": { "type": "string", "description": "A short summary of the kind of problem." },
-            "status": { "type": "integer", "minimum": 100, "maximum": 599, "description": "The HTTP status." },
-            "detail": { "type": "string", "description": "What went wrong in this occurrence." },
-            "instance": { "type": "string", "description": "A URI reference that identifies this occurrence." },
-            "errors": {
-                "type": "array",
-                "description": "Each invalid input, with its location.",
-                "items": { "$ref": format!("#{SCHEMAS_PATH}FieldError") },
-            },
-        },
-    })
-}
-
-fn field_error_schema() -> Value {
-    json!({
-        "type": "object",
-        "description": "One invalid input.",
-        "required": ["location", "message", "code"],
-        "properties": {
-            "location": { "type": "string", "description": "Where the input is: `path.id`, `query.limit`, `body.items[2].price`.", "examples": ["body.price"] },
-            "message": { "type": "string", "description": "What is wrong with it." },
-            "code": { "type": "string", "description": "A stable code: `invalid`, `missing`, `length`, `range`, ..." },
-        },
-    })
 }
 
 #[cfg(test)]

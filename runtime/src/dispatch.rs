@@ -1,13 +1,13 @@
 //! Dispatch of plain-`fn` handlers: the call goes to the blocking pool (see [`crate::pool`])
 //! and the event loop awaits its response without blocking.
 
-use http::StatusCode;
 use http::header::{HeaderValue, RETRY_AFTER};
+use oxapi_openapi::FrameworkError;
 use std::future::Future;
 
 use crate::context::RequestContext;
 use crate::pool::{BlockingPool, Job};
-use crate::problem::{Problem, kinds};
+use crate::problem::Problem;
 use crate::response::Response;
 
 /// Runs `call` on the blocking pool and waits for its response without blocking the event loop.
@@ -27,8 +27,7 @@ where
 async fn run_job(pool: &BlockingPool, job: Job) -> Response {
     let Ok(outcome) = pool.submit(job) else {
         tracing::warn!("blocking pool queue is full; refusing a request with 503");
-        let mut response = Problem::new(StatusCode::SERVICE_UNAVAILABLE)
-            .with_type(kinds::OVERLOADED)
+        let mut response = Problem::from(FrameworkError::Overloaded)
             .with_detail("the server is busy; retry shortly")
             .to_response();
         response

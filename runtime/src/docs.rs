@@ -177,9 +177,7 @@ fn with_type(body: Bytes, content_type: &'static str) -> Response {
 }
 
 fn not_found() -> Response {
-    crate::problem::Problem::new(StatusCode::NOT_FOUND)
-        .with_type(crate::problem::kinds::NOT_FOUND)
-        .to_response()
+    crate::problem::Problem::from(oxapi_openapi::FrameworkError::NotFound).to_response()
 }
 
 fn openapi_json(request: Request, _: PathParams, route: &Arc<RouteContext>) -> HandlerFuture {

@@ -5,7 +5,9 @@ use std::fmt;
 use http::StatusCode;
 
 use crate::body::BoxError;
-use crate::problem::{Problem, kinds};
+use oxapi_openapi::FrameworkError;
+
+use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 use oxapi_openapi::OperationDoc;
 
@@ -134,7 +136,7 @@ impl ApiError {
     /// `500 Internal Server Error` caused by `source`, which is logged but not sent.
     pub fn internal(source: impl Into<BoxError>) -> Self {
         Self {
-            problem: Problem::new(StatusCode::INTERNAL_SERVER_ERROR).with_type(kinds::INTERNAL),
+            problem: Problem::from(FrameworkError::Internal),
             source: Some(source.into()),
         }
     }

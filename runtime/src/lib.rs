@@ -71,9 +71,11 @@ pub use extract::{
     Extension, Form, FromRequest, FromRequestParts, Json, MatchedPath, Query, Rejection, State,
 };
 pub use handler::Request;
-pub use oxapi_openapi::{ContactInfo, FrameworkError, LicenseInfo, OperationDoc, ParamLocation};
+pub use oxapi_openapi::{
+    ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, PROBLEM_JSON, ParamLocation,
+};
 pub use pool::BlockingPriority;
-pub use problem::{FieldError, PROBLEM_JSON, Problem};
+pub use problem::{FieldError, Problem};
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
 pub use route::RouteDef;
 pub use routing::Router;

@@ -4,13 +4,11 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
+use oxapi_openapi::{FrameworkError, PROBLEM_JSON};
 use serde::Serialize;
 
 use crate::body::Body;
 use crate::response::Response;
-
-/// The media type of problem details.
-pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// An RFC 9457 problem details object, sent as `application/problem+json`.
 ///
@@ -29,8 +27,11 @@ pub struct Problem {
     detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     instance: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    errors: Vec<FieldError>,
+    /// `None` leaves the member out; a framework error that always lists its inputs starts
+    /// with an empty list, so its body has `errors` even when the list is empty, as its
+    /// schema requires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<FieldError>>,
 }
 
 /// One failing input: where it is (`body.items[2].price`, `query.limit`, `path.id`) and what
@@ -70,7 +71,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             instance: None,
-            errors: Vec::new(),
+            errors: None,
         }
     }
 
@@ -105,7 +106,7 @@ impl Problem {
     /// Adds failing inputs, listed under `errors`.
     #[must_use]
     pub fn with_errors(mut self, errors: impl IntoIterator<Item = FieldError>) -> Self {
-        self.errors.extend(errors);
+        self.errors.get_or_insert_with(Vec::new).extend(errors);
         self
     }
 
@@ -121,7 +122,7 @@ impl Problem {
 
     /// The failing inputs.
     pub fn errors(&self) -> &[FieldError] {
-        &self.errors
+        self.errors.as_deref().unwrap_or_default()
     }
 
     /// The `type` URI.
@@ -131,11 +132,14 @@ impl Problem {
 
     /// Renders the problem as a response.
     pub fn to_response(&self) -> Response {
-        // Serializing these plain fields cannot fail; fall back to a fixed body if it did.
+        // Serializing these plain fields cannot fail; fall back to a bare internal error if
+        // it did.
         let body = crate::response::json_bytes(self).unwrap_or_else(|_| {
-            Bytes::from_static(
-                br#"{"type":"about:blank","title":"Internal Server Error","status":500}"#,
-            )
+            let internal = FrameworkError::Internal.spec();
+            Bytes::from(format!(
+                r#"{{"type":"{}","title":"{}","status":{}}}"#,
+                internal.type_uri, internal.title, internal.status
+            ))
         });
         let mut response = Response::new(Body::full(body));
         *response.status_mut() = self.status();
@@ -146,26 +150,39 @@ impl Problem {
     }
 }
 
-/// `type` URIs of the problems oxapi itself reports.
-pub(crate) mod kinds {
-    pub(crate) const VALIDATION: &str = "urn:oxapi:problem:validation";
-    pub(crate) const MALFORMED: &str = "urn:oxapi:problem:malformed-body";
-    pub(crate) const MEDIA_TYPE: &str = "urn:oxapi:problem:unsupported-media-type";
-    pub(crate) const TOO_LARGE: &str = "urn:oxapi:problem:body-too-large";
-    pub(crate) const NOT_FOUND: &str = "urn:oxapi:problem:not-found";
-    pub(crate) const METHOD: &str = "urn:oxapi:problem:method-not-allowed";
-    pub(crate) const OVERLOADED: &str = "urn:oxapi:problem:overloaded";
-    pub(crate) const INTERNAL: &str = "urn:oxapi:problem:internal";
+/// The problem of a framework error, as its catalogue entry declares it: status, `type`, title,
+/// and an empty `errors` list if it always lists the failing inputs.
+///
+/// ```
+/// use oxapi::{FrameworkError, Problem, StatusCode};
+/// let problem = Problem::from(FrameworkError::NotFound).with_detail("no route matches /nowhere");
+/// assert_eq!(problem.status(), StatusCode::NOT_FOUND);
+/// assert_eq!(problem.kind(), "urn:oxapi:problem:not-found");
+/// ```
+impl From<FrameworkError> for Problem {
+    fn from(error: FrameworkError) -> Self {
+        let spec = error.spec();
+        Self {
+            kind: Cow::Borrowed(spec.type_uri),
+            title: Cow::Borrowed(spec.title),
+            status: spec.status,
+            detail: None,
+            instance: None,
+            errors: spec.field_errors.then(Vec::new),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use oxapi_openapi::{ApiInfo, DocumentBuilder};
+    use serde_json::Value;
+
     use super::*;
 
     #[test]
     fn renders_rfc9457_members() {
-        let problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY)
-            .with_type(kinds::VALIDATION)
+        let problem = Problem::from(FrameworkError::Validation)
             .with_detail("1 invalid input")
             .with_errors([FieldError::new(
                 "query.limit",
@@ -177,7 +194,7 @@ mod tests {
             json,
             serde_json::json!({
                 "type": "urn:oxapi:problem:validation",
-                "title": "Unprocessable Entity",
+                "title": "Validation failed",
                 "status": 422,
                 "detail": "1 invalid input",
                 "errors": [{"location": "query.limit", "message": "must be at most 100", "code": "range"}],
@@ -190,5 +207,45 @@ mod tests {
         let response = Problem::new(StatusCode::NOT_FOUND).to_response();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+    }
+
+    /// The table test of the catalogue: every framework error, rendered as the runtime sends
+    /// it, is what the document's component for it says.
+    #[test]
+    fn every_framework_error_renders_as_its_component_documents_it() {
+        let document = DocumentBuilder::new(ApiInfo::new("T", "1"))
+            .finish()
+            .unwrap();
+        let components = document["components"]["responses"].as_object().unwrap();
+        assert_eq!(components.len(), FrameworkError::ALL.len());
+        for &error in FrameworkError::ALL {
+            let spec = error.spec();
+            let response = Problem::from(error).to_response();
+            let component = &components[spec.component];
+            let content = component["content"].as_object().unwrap();
+            let media_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+            assert_eq!(
+                content.keys().collect::<Vec<_>>(),
+                [media_type],
+                "{error:?}"
+            );
+            let schema = &content[media_type]["schema"];
+            let body: Value = serde_json::from_slice(&response.body().as_full().unwrap()).unwrap();
+            assert_eq!(response.status().as_u16(), spec.status, "{error:?}");
+            for member in ["type", "title", "status"] {
+                assert_eq!(
+                    schema["properties"][member]["const"], body[member],
+                    "{error:?} {member}"
+                );
+            }
+            assert_eq!(body["type"], spec.type_uri);
+            assert_eq!(body["status"], response.status().as_u16());
+            // What the schema requires, the body has.
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let member = required.as_str().unwrap();
+                assert!(body.get(member).is_some(), "{error:?} lacks {member}");
+            }
+            assert_eq!(component["description"], spec.description);
+        }
     }
 }

@@ -8,8 +8,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::StatusCode;
 use http::header::ALLOW;
+use oxapi_openapi::FrameworkError;
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::body::Body;
 use crate::extract::MatchedPath;
 use crate::handler::{HandlerFuture, Request};
 use crate::middleware::call_once;
-use crate::problem::{Problem, kinds};
+use crate::problem::Problem;
 use crate::response::Response;
 use crate::routing::table::{Lookup, Router, Target};
 
@@ -96,8 +96,7 @@ pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
             }
         },
         Lookup::MethodNotAllowed { allow } => {
-            let mut response = Problem::new(StatusCode::METHOD_NOT_ALLOWED)
-                .with_type(kinds::METHOD)
+            let mut response = Problem::from(FrameworkError::MethodNotAllowed)
                 .with_detail(format!(
                     "{} is not allowed here; allowed: {}",
                     request.method(),
@@ -114,8 +113,7 @@ pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
                 return ResponseFuture::ready(redirect);
             }
             ResponseFuture::ready(
-                Problem::new(StatusCode::NOT_FOUND)
-                    .with_type(kinds::NOT_FOUND)
+                Problem::from(FrameworkError::NotFound)
                     .with_detail(format!("no route matches {}", request.uri().path()))
                     .to_response(),
             )
@@ -169,9 +167,7 @@ pub(crate) fn panic_response(panic: &(dyn Any + Send)) -> Response {
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("(no message)");
     tracing::error!(panic = message, "handler panicked");
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-        .with_type(kinds::INTERNAL)
-        .to_response()
+    Problem::from(FrameworkError::Internal).to_response()
 }
 
 /// The response to one request.

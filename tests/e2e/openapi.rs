@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use http::Method;
+use oxapi::FrameworkError;
 use oxapi::prelude::*;
 use oxapi_tests::{Client, Server, Version};
 use serde_json::{Value, json};
@@ -130,6 +131,29 @@ async fn remove(code: String) -> NoContent {
     NoContent
 }
 
+/// An error whose type documents a status the framework also uses.
+#[derive(Debug)]
+enum StockError {
+    Discontinued,
+}
+
+impl HttpError for StockError {
+    fn status(&self) -> StatusCode {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+
+    fn describe(op: &mut oxapi::OperationDoc<'_>) {
+        op.problem_response(422, "The product is discontinued.");
+    }
+}
+
+/// Restock a product.
+#[put("/products/{code}/stock", tags = ["products"], responses(500 = "The warehouse is unreachable."))]
+async fn restock(code: String, stock: Json<u32>) -> Result<NoContent, StockError> {
+    let _ = (code, stock);
+    Err(StockError::Discontinued)
+}
+
 /// An internal probe.
 #[get("/internal/probe", hidden)]
 async fn probe() -> &'static str {
@@ -153,7 +177,7 @@ fn shop() -> App {
             url: None,
             identifier: Some("MIT".into()),
         })
-        .routes(routes![read_product, search, add, remove, probe])
+        .routes(routes![read_product, search, add, remove, restock, probe])
 }
 
 #[test]
@@ -250,6 +274,93 @@ fn operations_are_complete() {
     );
     assert!(doc["paths"].get("/openapi.json").is_none());
     assert!(doc["paths"].get("/docs").is_none());
+}
+
+/// A status both the operation and the framework document is one response: the operation's
+/// description, and `anyOf` both problem schemas, since either body can be sent.
+#[test]
+fn the_operations_own_description_of_a_framework_status_is_kept_and_merged() {
+    let doc = shop().openapi().unwrap();
+    let restock = &doc["paths"]["/products/{code}/stock"]["put"];
+    for (status, description, error) in [
+        (
+            "500",
+            "The warehouse is unreachable.",
+            FrameworkError::Internal,
+        ),
+        (
+            "422",
+            "The product is discontinued.",
+            FrameworkError::Validation,
+        ),
+    ] {
+        let response = &restock["responses"][status];
+        assert_eq!(response["description"], description, "{status}");
+        assert_eq!(
+            response["content"]["application/problem+json"]["schema"]["anyOf"],
+            json!([
+                {"$ref": "#/components/schemas/Problem"},
+                error.schema(),
+            ]),
+            "{status}"
+        );
+    }
+    // Statuses only the framework documents stay references.
+    assert_eq!(
+        restock["responses"]["415"]["$ref"],
+        "#/components/responses/UnsupportedMediaType"
+    );
+}
+
+/// What the server sends for each framework error is what the document's component says:
+/// the problem `type`, title and status are `const`s of its schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn framework_errors_are_sent_as_their_components_document_them() {
+    let doc = shop().openapi().unwrap();
+    let server = Server::start(shop()).await;
+    let client = Client::new(&server, Version::Http1);
+    let replies = [
+        (FrameworkError::NotFound, client.get("/nowhere").await),
+        (
+            FrameworkError::MethodNotAllowed,
+            client.send(Method::PATCH, "/products", &[], "").await,
+        ),
+        (
+            FrameworkError::Validation,
+            client.post_json("/products", "{}").await,
+        ),
+        (
+            FrameworkError::Malformed,
+            client.post_json("/products", "{").await,
+        ),
+        (
+            FrameworkError::UnsupportedMediaType,
+            client
+                .send(
+                    Method::POST,
+                    "/products",
+                    &[("content-type", "text/plain")],
+                    "x",
+                )
+                .await,
+        ),
+    ];
+    for (error, reply) in replies {
+        let spec = error.spec();
+        let component = &doc["components"]["responses"][spec.component];
+        let schema = &component["content"]["application/problem+json"]["schema"];
+        let problem = reply.problem(spec.status);
+        for member in ["type", "title", "status"] {
+            assert_eq!(
+                problem[member], schema["properties"][member]["const"],
+                "{error:?} {member}"
+            );
+        }
+        for header in component["headers"].as_object().into_iter().flatten() {
+            assert!(reply.header(header.0).is_some(), "{error:?} {}", header.0);
+        }
+    }
+    server.stop().await;
 }
 
 #[test]

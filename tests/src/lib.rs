@@ -122,7 +122,7 @@ impl Reply {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
         assert_eq!(
             self.header("content-type"),
-            Some("application/problem+json"),
+            Some(oxapi::PROBLEM_JSON),
             "body: {}",
             self.text()
         );

@@ -1,8 +1,8 @@
 //! Values middleware hands to handlers ([`Extension`]) and the route template that matched
 //! ([`MatchedPath`]).
 
-use http::StatusCode;
 use http::request::Parts;
+use oxapi_openapi::FrameworkError;
 
 use super::{FromRequestParts, RequestContext};
 use crate::problem::Problem;
@@ -38,7 +38,7 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for Extension<T> {
                     path = parts.uri.path(),
                     "a handler takes `Extension<T>`, but no layer added a `T` to the request"
                 );
-                Err(Problem::new(StatusCode::INTERNAL_SERVER_ERROR).to_response())
+                Err(Problem::from(FrameworkError::Internal).to_response())
             }
         }
     }

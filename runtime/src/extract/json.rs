@@ -2,8 +2,8 @@
 
 use std::future::Future;
 
-use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
+use oxapi_openapi::FrameworkError;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -12,7 +12,7 @@ use super::body::read_body;
 use super::query::serde_error_to_field;
 use super::{FromRequest, Rejection, Request, RequestContext};
 use crate::body::Body;
-use crate::problem::{Problem, kinds};
+use crate::problem::Problem;
 use crate::response::{IntoResponse, Response};
 use crate::validate::{Validate, prefixed};
 use oxapi_openapi::OperationDoc;
@@ -176,9 +176,7 @@ impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
             }
             Err(error) => {
                 tracing::error!(%error, "response could not be serialized to JSON");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-                    .with_type(kinds::INTERNAL)
-                    .to_response()
+                Problem::from(FrameworkError::Internal).to_response()
             }
         }
     }

@@ -3,8 +3,9 @@
 use std::fmt;
 
 use http::StatusCode;
+use oxapi_openapi::FrameworkError;
 
-use crate::problem::{FieldError, Problem, kinds};
+use crate::problem::{FieldError, Problem};
 use crate::response::{IntoResponse, Response};
 
 /// Why one of oxapi's extractors rejected a request.
@@ -45,12 +46,17 @@ struct FieldErrors(Vec<FieldError>);
 impl Rejection {
     /// The response status.
     pub fn status(&self) -> StatusCode {
+        Problem::from(self.error()).status()
+    }
+
+    /// The framework error this rejection is, in the catalogue.
+    pub fn error(&self) -> FrameworkError {
         match self {
-            Self::Malformed { .. } | Self::BodyRead => StatusCode::BAD_REQUEST,
-            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::MissingState { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Malformed { .. } | Self::BodyRead => FrameworkError::Malformed,
+            Self::UnsupportedMediaType { .. } => FrameworkError::UnsupportedMediaType,
+            Self::BodyTooLarge { .. } => FrameworkError::BodyTooLarge,
+            Self::Invalid(_) => FrameworkError::Validation,
+            Self::MissingState { .. } => FrameworkError::Internal,
         }
     }
 
@@ -61,22 +67,18 @@ impl Rejection {
 
     /// The problem details sent for this rejection.
     pub fn problem(&self) -> Problem {
-        let problem = Problem::new(self.status());
+        let problem = Problem::from(self.error());
         match self {
-            Self::Malformed { detail } => problem
-                .with_type(kinds::MALFORMED)
-                .with_detail(detail.clone()),
-            Self::UnsupportedMediaType { expected } => problem
-                .with_type(kinds::MEDIA_TYPE)
-                .with_detail(format!("expected a request body of type `{expected}`")),
-            Self::BodyTooLarge { limit } => problem
-                .with_type(kinds::TOO_LARGE)
-                .with_detail(format!("the request body is larger than {limit} bytes")),
-            Self::BodyRead => problem
-                .with_type(kinds::MALFORMED)
-                .with_detail("the request body could not be read"),
+            Self::Malformed { detail } => problem.with_detail(detail.clone()),
+            Self::UnsupportedMediaType { expected } => {
+                problem.with_detail(format!("expected a request body of type `{expected}`"))
+            }
+            Self::BodyTooLarge { limit } => {
+                problem.with_detail(format!("the request body is larger than {limit} bytes"))
+            }
+            Self::BodyRead => problem.with_detail("the request body could not be read"),
             Self::Invalid(errors) => validation_problem(errors.clone()),
-            Self::MissingState { .. } => problem.with_type(kinds::INTERNAL),
+            Self::MissingState { .. } => problem,
         }
     }
 }
@@ -86,8 +88,7 @@ fn validation_problem(errors: Vec<FieldError>) -> Problem {
         1 => "1 input is invalid".to_owned(),
         n => format!("{n} inputs are invalid"),
     };
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY)
-        .with_type(kinds::VALIDATION)
+    Problem::from(FrameworkError::Validation)
         .with_detail(detail)
         .with_errors(errors)
 }
@@ -151,7 +152,7 @@ impl Rejections {
     }
 
     fn reject(&mut self, mut response: Response) {
-        if response.status() == StatusCode::UNPROCESSABLE_ENTITY
+        if response.status().as_u16() == FrameworkError::Validation.spec().status
             && let Some(FieldErrors(errors)) = response.extensions_mut().remove::<FieldErrors>()
         {
             self.fields.extend(errors);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::StatusCode;
+use oxapi_openapi::FrameworkError;
 use tower::ServiceExt as _;
 use tower::util::BoxCloneSyncService;
 use tower_layer::Layer;
@@ -72,12 +72,12 @@ pub type LayerErrorHandler = fn(BoxError) -> Response;
 /// `504 Gateway Timeout`; any other error is logged and answered `500`.
 pub fn default_layer_error(error: BoxError) -> Response {
     if error.is::<tower::timeout::error::Elapsed>() {
-        return Problem::new(StatusCode::GATEWAY_TIMEOUT)
+        return Problem::from(FrameworkError::Timeout)
             .with_detail("the request took longer than the server allows")
             .to_response();
     }
     tracing::error!(%error, "a middleware layer failed");
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR).to_response()
+    Problem::from(FrameworkError::Internal).to_response()
 }
 
 /// A layer, type-erased: wraps a service, turning the layer's errors into responses.
@@ -195,7 +195,7 @@ where
             }),
             AnsweringProjection::Failed { response } => Poll::Ready(Ok(response
                 .take()
-                .unwrap_or_else(|| Problem::new(StatusCode::INTERNAL_SERVER_ERROR).to_response()))),
+                .unwrap_or_else(|| Problem::from(FrameworkError::Internal).to_response()))),
         }
     }
 }

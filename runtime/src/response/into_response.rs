@@ -10,8 +10,9 @@ use serde_json::json;
 
 use super::Response;
 use crate::body::Body;
-use crate::problem::{Problem, kinds};
-use oxapi_openapi::OperationDoc;
+use oxapi_openapi::{FrameworkError, OperationDoc};
+
+use crate::problem::Problem;
 
 /// A value a handler can return.
 ///
@@ -226,9 +227,7 @@ where
                 }
                 _ => {
                     tracing::error!("handler returned an invalid response header name or value");
-                    *response = Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-                        .with_type(kinds::INTERNAL)
-                        .to_response();
+                    *response = Problem::from(FrameworkError::Internal).to_response();
                     return;
                 }
             }

@@ -2,6 +2,7 @@
 
 use http::StatusCode;
 use http::header::{self, HeaderValue};
+use oxapi_openapi::FrameworkError;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
@@ -9,7 +10,7 @@ use serde_json::json;
 use super::{IntoResponse, Response};
 use crate::body::Body;
 use crate::extract::Json;
-use crate::problem::{Problem, kinds};
+use crate::problem::Problem;
 use oxapi_openapi::OperationDoc;
 
 /// An HTML response (`text/html; charset=utf-8`).
@@ -109,9 +110,7 @@ impl IntoResponse for Redirect {
             }
             Err(_) => {
                 tracing::error!("redirect location is not a valid header value");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR)
-                    .with_type(kinds::INTERNAL)
-                    .to_response()
+                Problem::from(FrameworkError::Internal).to_response()
             }
         }
     }
