@@ -181,11 +181,13 @@ impl App {
             let app = self.build().map_err(ServeError::Build)?;
             let listener =
                 server::bind(addr).map_err(|source| ServeError::Bind { addr, source })?;
+            // Signal handlers first: a client that reads the line below may signal at once.
+            let shutdown = server::shutdown_signal();
             let local = listener.local_addr().unwrap_or(addr);
             println!("oxapi: {title} {version} listening on http://{local}");
             let _ = std::io::stdout().flush();
             let grace = app.shutdown_grace;
-            server::serve(app, listener, server::shutdown_signal(), grace).await;
+            server::serve(app, listener, shutdown, grace).await;
             Ok::<(), ServeError>(())
         });
         match result {
