@@ -162,16 +162,25 @@ async fn me(caller: Caller, counter: State<Counter>) -> String {
 #[derive(Default)]
 struct Counter(std::sync::atomic::AtomicU64);
 
-/// Waits until `/release` is called: proves an awaiting handler leaves the event loop free.
+/// A gate a handler waits at, and word that it has begun waiting.
+#[derive(Default)]
+struct Gate {
+    entered: oxapi::tokio::sync::Notify,
+    open: oxapi::tokio::sync::Notify,
+}
+
+/// Says it is in, then awaits `/release`.
 #[get("/wait")]
-async fn wait(gate: State<Arc<oxapi::tokio::sync::Notify>>) -> &'static str {
-    gate.notified().await;
+async fn wait(gate: State<Arc<Gate>>) -> &'static str {
+    gate.entered.notify_one();
+    gate.open.notified().await;
     "released"
 }
 
+/// Opens the gate `/wait` awaits.
 #[post("/release")]
-async fn release(gate: State<Arc<oxapi::tokio::sync::Notify>>) -> NoContent {
-    gate.notify_one();
+async fn release(gate: State<Arc<Gate>>) -> NoContent {
+    gate.open.notify_one();
     NoContent
 }
 
@@ -184,9 +193,8 @@ fn app() -> App {
     App::new()
         .state(Tokens(vec![("t0k3n", "ada")]))
         .state(Counter::default())
-        .state(Arc::new(oxapi::tokio::sync::Notify::new()))
         .routes(routes![
-            typed, files, search, headers, login, order, text, maybe, me, wait, release, purge
+            typed, files, search, headers, login, order, text, maybe, me, purge
         ])
 }
 
@@ -377,26 +385,40 @@ async fn user_defined_extractors_and_state() {
     server.stop().await;
 }
 
+/// The server runs on one event-loop thread, so `/release` can be served while `/wait` is
+/// pending only if `/wait` truly awaits: were its waiting to block the thread, `/release`
+/// would never be read and `/wait` never released.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_awaiting_handler_leaves_the_event_loop_free() {
-    let server = Server::start(app()).await;
-    let client = Client::new(&server, oxapi_tests::Version::Http1);
-    let waiting = {
-        let client = client.clone();
-        tokio::spawn(async move { client.get("/wait").await })
-    };
-    // `/wait` completes only after `/release` is served; if waiting blocked the server, this
-    // test would hang (and fail on the client's timeout).
-    loop {
-        let reply = client.send(Method::POST, "/release", &[], "").await;
-        assert_eq!(reply.status, 204);
-        if waiting.is_finished() {
-            break;
-        }
-        oxapi::tokio::task::yield_now().await;
-        oxapi::tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let gate = Arc::new(Gate::default());
+    let app = App::new()
+        .state(Arc::clone(&gate))
+        .routes(routes![wait, release]);
+    let server = Server::start_on_one_thread(app).await;
+    for version in VERSIONS {
+        let client = Client::new(&server, version);
+        let both = async {
+            let waiting = {
+                let client = client.clone();
+                tokio::spawn(async move { client.get("/wait").await })
+            };
+            // `/wait` is inside its handler, waiting, before `/release` is sent.
+            gate.entered.notified().await;
+            let reply = client.send(Method::POST, "/release", &[], "").await;
+            assert_eq!(reply.status, 204);
+            let reply = waiting.await.unwrap();
+            assert_eq!(reply.status, 200);
+            assert_eq!(reply.text(), "released");
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(15), both)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{version:?}: /release was not served while /wait waited: \
+                     the waiting handler held the event loop"
+                )
+            });
     }
-    assert_eq!(waiting.await.unwrap().text(), "released");
     server.stop().await;
 }
 

@@ -49,6 +49,51 @@ impl Server {
         }
     }
 
+    /// Serves `app` on a fresh port of 127.0.0.1 from an event loop of its own: one
+    /// current-thread runtime on one dedicated thread.
+    ///
+    /// Every request's handler then shares that single thread, so a request can be served
+    /// while another's handler is pending only if that handler truly awaits. The test's own
+    /// runtime (its clients and timeouts) runs elsewhere: a handler that blocks the server's
+    /// thread makes the test fail on a timeout instead of hanging it.
+    pub async fn start_on_one_thread(app: App) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let addr = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (finished, done) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("test-event-loop".to_owned())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("current-thread runtime");
+                runtime.block_on(async move {
+                    let listener =
+                        tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                    let shutdown = async {
+                        let _ = stopped.await;
+                    };
+                    if let Err(error) = app.serve_with_shutdown(listener, shutdown).await {
+                        panic!("server failed: {error}");
+                    }
+                });
+                let _ = finished.send(());
+            })
+            .expect("spawn the server thread");
+        let task = tokio::spawn(async move {
+            done.await.expect("the server thread panicked");
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
     /// The address served.
     pub fn addr(&self) -> SocketAddr {
         self.addr
