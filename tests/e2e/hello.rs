@@ -1,6 +1,11 @@
 //! Every behaviour of `examples/hello`, over HTTP/1.1 and HTTP/2.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use http::Method;
+use oxapi::prelude::*;
+use oxapi::tokio::sync::Barrier;
 use oxapi_tests::{Client, Server, VERSIONS};
 use serde_json::json;
 
@@ -124,34 +129,58 @@ async fn create_item_validates_and_answers_201() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_answers_ok_under_concurrency() {
-    each_version(async |client| {
-        let replies = futures_join(client, 20).await;
-        for reply in replies {
-            assert_eq!(reply.status, 200);
-            assert_eq!(
-                reply.header("content-type"),
-                Some("text/plain; charset=utf-8")
-            );
-            assert_eq!(reply.text(), "ok");
-        }
-    })
-    .await;
+/// How many requests `slow_answers_ok_under_concurrency` keeps in flight at once.
+const IN_FLIGHT: usize = 20;
+
+/// Like `/slow`, an answer that awaits before it comes; its wait ends only once `IN_FLIGHT`
+/// requests are inside it at once.
+#[get("/slow/together")]
+async fn slow_together(all_in: State<Arc<Barrier>>) -> &'static str {
+    all_in.wait().await;
+    "ok"
 }
 
-async fn futures_join(client: &Client, n: usize) -> Vec<oxapi_tests::Reply> {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
+/// `IN_FLIGHT` awaiting requests are served side by side: served one at a time, the first
+/// would wait for the others forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_answers_ok_under_concurrency() {
+    let app = hello::app()
+        .state(Arc::new(Barrier::new(IN_FLIGHT)))
+        .routes(routes![slow_together]);
+    let server = Server::start(app).await;
+    for version in VERSIONS {
+        let client = Client::new(&server, version);
+        let slow = client.get("/slow").await;
+        assert_eq!(slow.status, 200);
+        assert_eq!(
+            slow.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(slow.text(), "ok");
+
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..IN_FLIGHT {
             let client = client.clone();
-            tokio::spawn(async move { client.get("/slow").await })
-        })
-        .collect();
-    let mut replies = Vec::new();
-    for task in tasks {
-        replies.push(task.await.unwrap());
+            tasks.spawn(async move { client.get("/slow/together").await });
+        }
+        let all = async {
+            while let Some(reply) = tasks.join_next().await {
+                let reply = reply.unwrap();
+                assert_eq!(reply.status, 200, "{}", reply.text());
+                assert_eq!(reply.header("content-type"), slow.header("content-type"));
+                assert_eq!(reply.text(), "ok");
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(15), all)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{version:?}: the {IN_FLIGHT} requests were never all in flight at once: \
+                     served one at a time?"
+                )
+            });
     }
-    replies
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
