@@ -1,7 +1,9 @@
 //! Helpers for oxapi's end-to-end tests: a server on a real socket, HTTP/1.1 and HTTP/2
 //! clients, and raw-byte requests for input no client library would send.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -247,6 +249,52 @@ impl Client {
             json.to_owned(),
         )
         .await
+    }
+}
+
+/// How many times a test app's handlers ran: shared with the app as state, so a test can
+/// check that a refused request never reached its handler.
+#[derive(Debug, Default)]
+pub struct Calls(AtomicUsize);
+
+impl Calls {
+    /// Counts a call: the first thing a counting handler does.
+    pub fn add(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The calls so far.
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Awaits `request`, which must be refused without running a handler, and returns its
+    /// reply.
+    pub async fn refused(&self, request: impl Future<Output = Reply>) -> Reply {
+        let before = self.count();
+        let reply = request.await;
+        assert_eq!(
+            self.count(),
+            before,
+            "a handler ran for a request answered {}: {}",
+            reply.status,
+            reply.text()
+        );
+        reply
+    }
+
+    /// Awaits `request`, which must run its handler once, and returns its reply.
+    pub async fn served(&self, request: impl Future<Output = Reply>) -> Reply {
+        let before = self.count();
+        let reply = request.await;
+        assert_eq!(
+            self.count(),
+            before + 1,
+            "the handler did not run once for a request answered {}: {}",
+            reply.status,
+            reply.text()
+        );
+        reply
     }
 }
 
