@@ -331,11 +331,11 @@ async fn a_panicking_handler_is_a_500_and_the_server_lives_on() {
     server.stop().await;
 }
 
-/// Holds a blocking thread until released.
+/// Holds a blocking thread until released (or until the test ends and drops the sender).
 #[get("/sync/hold")]
 fn hold(gate: State<std::sync::Mutex<std::sync::mpsc::Receiver<()>>>) -> &'static str {
     let receiver = gate.lock().unwrap();
-    let _ = receiver.recv_timeout(Duration::from_secs(10));
+    let _ = receiver.recv();
     "released"
 }
 
@@ -355,25 +355,31 @@ async fn a_full_blocking_queue_answers_503_at_once() {
         let client = client.clone();
         tasks.spawn(async move { client.get("/sync/hold").await });
     }
-    // Refusals answer while the holder still holds; release it only after the first one.
+    // Refusals answer while the holder still holds: it is released only after the first
+    // one, so a refusal that waited for room would never come.
     let mut refused = None;
     let mut ok = 0;
-    while let Some(reply) = tasks.join_next().await {
-        let reply = reply.unwrap();
-        match reply.status.as_u16() {
-            200 => ok += 1,
-            503 => {
-                assert_eq!(reply.header("retry-after"), Some("1"));
-                if refused.is_none() {
-                    for _ in 0..6 {
-                        let _ = release.send(());
+    let all = async {
+        while let Some(reply) = tasks.join_next().await {
+            let reply = reply.unwrap();
+            match reply.status.as_u16() {
+                200 => ok += 1,
+                503 => {
+                    assert_eq!(reply.header("retry-after"), Some("1"));
+                    if refused.is_none() {
+                        for _ in 0..6 {
+                            let _ = release.send(());
+                        }
                     }
+                    refused = Some(reply.problem(503));
                 }
-                refused = Some(reply.problem(503));
+                other => panic!("unexpected {other}: {}", reply.text()),
             }
-            other => panic!("unexpected {other}: {}", reply.text()),
         }
-    }
+    };
+    tokio::time::timeout(Duration::from_secs(15), all)
+        .await
+        .unwrap_or_else(|_| panic!("no 503 came while the pool was full: refusals waited"));
     assert!(ok >= 1);
     let problem = refused.expect("some requests were refused with 503");
     assert_eq!(problem["type"], "urn:oxapi:problem:overloaded");
