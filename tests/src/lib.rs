@@ -299,13 +299,21 @@ impl Calls {
 }
 
 /// Writes `request` as raw bytes and returns everything the server sends until it closes the
-/// connection (or 10 s pass).
+/// connection. A server that has not closed it within 10 s fails the test: every raw request
+/// either asks for `connection: close` or is one the server must give up on.
 pub async fn raw(addr: SocketAddr, request: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request).await.expect("write");
     let mut response = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
-    String::from_utf8_lossy(&response).into_owned()
+    // A reset after the response (the server closing with bytes unread) ends the read too.
+    let read =
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    assert!(
+        read.is_ok(),
+        "the server kept the connection open for 10 s after sending {response:?}"
+    );
+    response
 }
 
 /// The status code of the first response in a raw HTTP/1.1 answer.
