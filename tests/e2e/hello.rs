@@ -106,6 +106,7 @@ async fn create_item_validates_and_answers_201() {
             .post_json("/items", &format!(r#"{{"name":"{name}","price":0}}"#))
             .await;
         assert_eq!(reply.status, 201, "50 characters and price 0 are allowed");
+        let id = reply.json()["id"].as_u64().unwrap();
 
         // Every failing field is listed.
         let problem = client
@@ -125,6 +126,8 @@ async fn create_item_validates_and_answers_201() {
             )
             .await;
         assert_eq!(reply.status, 201);
+        // Ids count create_item's calls: the refused body did not reach it.
+        assert_eq!(reply.json()["id"], id + 1);
     })
     .await;
 }
