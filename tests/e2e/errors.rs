@@ -1,10 +1,34 @@
 //! Bad input always gets problem details with the right status: never a panic, a hang or a 500.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::Method;
 use oxapi::prelude::*;
-use oxapi_tests::{Client, Server, VERSIONS, raw, raw_status};
+use oxapi_tests::{Calls, Client, Server, VERSIONS, raw, raw_status};
+
+/// hello's `GET /hello/{name}`, counting its calls.
+#[get("/hello/{name}")]
+async fn counted_hello(calls: State<Arc<Calls>>, name: String) -> String {
+    calls.add();
+    format!("Hello, {name}!")
+}
+
+/// hello's `POST /items`, counting its calls.
+#[post("/items", status = 201)]
+async fn counted_create(calls: State<Arc<Calls>>, body: Json<hello::NewItem>) -> String {
+    calls.add();
+    body.0.name
+}
+
+/// An app with `counted_hello` and `counted_create`, and the counter of their calls.
+fn counted_app() -> (App, Arc<Calls>) {
+    let calls = Arc::new(Calls::default());
+    let app = App::new()
+        .state(Arc::clone(&calls))
+        .routes(routes![counted_hello, counted_create]);
+    (app, calls)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_path_is_404_and_wrong_method_is_405_with_allow() {
@@ -28,9 +52,11 @@ async fn unknown_path_is_404_and_wrong_method_is_405_with_allow() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_json_is_400_with_the_position() {
-    let server = Server::start(hello::app()).await;
+    let (app, calls) = counted_app();
+    let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
+        let before = calls.count();
         for body in [
             r#"{"name": "pen", "price": }"#,
             "{",
@@ -38,7 +64,9 @@ async fn malformed_json_is_400_with_the_position() {
             r#"{"name": "pen","#,
             r#"{"name":"a","price":1} x"#,
         ] {
-            let problem = client.post_json("/items", body).await.problem(400);
+            let reply = client.post_json("/items", body).await;
+            assert_eq!(calls.count(), before, "the handler ran for {body:?}");
+            let problem = reply.problem(400);
             assert_eq!(
                 problem["type"], "urn:oxapi:problem:malformed-body",
                 "{body}"
@@ -51,34 +79,59 @@ async fn malformed_json_is_400_with_the_position() {
                 "{body}"
             );
         }
+        let reply = client
+            .post_json("/items", r#"{"name":"pen","price":1}"#)
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        assert_eq!(
+            calls.count(),
+            before + 1,
+            "the handler ran for the valid body"
+        );
     }
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_types_and_missing_fields_are_422_with_locations() {
-    let server = Server::start(hello::app()).await;
+    let (app, calls) = counted_app();
+    let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
+        let before = calls.count();
         let cases = [
             (r#"{"name": 5, "price": 1}"#, "body.name"),
             (r#"{"name": "pen"}"#, "body.price"),
             (r#"{"price": 1}"#, "body.name"),
             (r#"{"name": "pen", "price": "cheap"}"#, "body.price"),
             (r#"[]"#, "body"),
+            // Well-typed, but against the validation rules.
+            (r#"{"name": "pen", "price": -1}"#, "body.price"),
         ];
         for (body, location) in cases {
-            let problem = client.post_json("/items", body).await.problem(422);
+            let reply = client.post_json("/items", body).await;
+            assert_eq!(calls.count(), before, "the handler ran for {body}");
+            let problem = reply.problem(422);
             assert_eq!(problem["errors"][0]["location"], location, "{body}");
             assert!(problem["errors"][0]["message"].is_string());
         }
+        let reply = client
+            .post_json("/items", r#"{"name":"pen","price":1}"#)
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        assert_eq!(
+            calls.count(),
+            before + 1,
+            "the handler ran for the valid body"
+        );
     }
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn content_type_is_checked_415() {
-    let server = Server::start(hello::app()).await;
+    let (app, calls) = counted_app();
+    let server = Server::start(app).await;
     let body = r#"{"name":"pen","price":1}"#;
     for version in VERSIONS {
         let client = Client::new(&server, version);
@@ -89,11 +142,14 @@ async fn content_type_is_checked_415() {
             "application/merge-patch+json",
             "application/vnd.shop+json; version=2",
         ] {
+            let before = calls.count();
             let reply = client
                 .send(Method::POST, "/items", &[("content-type", accepted)], body)
                 .await;
             assert_eq!(reply.status, 201, "{accepted}: {}", reply.text());
+            assert_eq!(calls.count(), before + 1, "the handler ran for {accepted}");
         }
+        let before = calls.count();
         for refused in [
             "text/plain",
             "application/x-www-form-urlencoded",
@@ -102,43 +158,56 @@ async fn content_type_is_checked_415() {
             let reply = client
                 .send(Method::POST, "/items", &[("content-type", refused)], body)
                 .await;
+            assert_eq!(calls.count(), before, "the handler ran for {refused}");
             let problem = reply.problem(415);
             assert_eq!(problem["type"], "urn:oxapi:problem:unsupported-media-type");
         }
-        client
-            .send(Method::POST, "/items", &[], body)
-            .await
-            .problem(415);
+        let reply = client.send(Method::POST, "/items", &[], body).await;
+        assert_eq!(
+            calls.count(),
+            before,
+            "the handler ran without a content type"
+        );
+        reply.problem(415);
     }
     server.stop().await;
 }
 
 /// Echoes the length of a body, with a per-route limit of 16 bytes.
 #[post("/small", body_limit = 16)]
-async fn small(body: Bytes) -> String {
+async fn small(calls: State<Arc<Calls>>, body: Bytes) -> String {
+    calls.add();
     body.len().to_string()
 }
 
 /// Echoes the length of a body, under the app's limit.
 #[post("/big")]
-async fn big(body: Bytes) -> String {
+async fn big(calls: State<Arc<Calls>>, body: Bytes) -> String {
+    calls.add();
     body.len().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_over_the_limit_are_413() {
-    let app = App::new().body_limit(1024).routes(routes![small, big]);
+    let calls = Arc::new(Calls::default());
+    let app = App::new()
+        .body_limit(1024)
+        .state(Arc::clone(&calls))
+        .routes(routes![small, big]);
     let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
+        let before = calls.count();
         let ok = client
             .send(Method::POST, "/small", &[], "x".repeat(16))
             .await;
         assert_eq!(ok.text(), "16");
-        let problem = client
+        assert_eq!(calls.count(), before + 1);
+        let reply = client
             .send(Method::POST, "/small", &[], "x".repeat(17))
-            .await
-            .problem(413);
+            .await;
+        assert_eq!(calls.count(), before + 1, "the handler ran for 17 bytes");
+        let problem = reply.problem(413);
         assert_eq!(problem["type"], "urn:oxapi:problem:body-too-large");
         assert_eq!(
             client
@@ -147,24 +216,34 @@ async fn bodies_over_the_limit_are_413() {
                 .text(),
             "1024"
         );
-        client
+        assert_eq!(calls.count(), before + 2);
+        let reply = client
             .send(Method::POST, "/big", &[], "x".repeat(1025))
-            .await
-            .problem(413);
+            .await;
+        assert_eq!(calls.count(), before + 2, "the handler ran for 1025 bytes");
+        reply.problem(413);
     }
+    let before = calls.count();
     // Without Content-Length (chunked), the limit holds while reading.
     let chunked = raw(
         server.addr(),
         b"POST /small HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n",
     )
     .await;
+    assert_eq!(
+        calls.count(),
+        before,
+        "the handler ran for 32 chunked bytes"
+    );
     assert_eq!(raw_status(&chunked), 413, "{chunked}");
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_default_limit_is_2_mib() {
-    let server = Server::start(App::new().routes(routes![big])).await;
+    let calls = Arc::new(Calls::default());
+    let app = App::new().state(Arc::clone(&calls)).routes(routes![big]);
+    let server = Server::start(app).await;
     let client = Client::new(&server, oxapi_tests::Version::Http1);
     let limit = 2 * 1024 * 1024;
     assert_eq!(
@@ -182,6 +261,7 @@ async fn the_default_limit_is_2_mib() {
         limit + 1
     );
     let response = raw(server.addr(), head.as_bytes()).await;
+    assert_eq!(calls.count(), 1, "the handler ran for 2 MiB + 1");
     assert_eq!(raw_status(&response), 413, "{response}");
     assert!(response.contains("application/problem+json"), "{response}");
     server.stop().await;
@@ -189,7 +269,8 @@ async fn the_default_limit_is_2_mib() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_http_never_reaches_a_handler_or_hangs() {
-    let server = Server::start(hello::app()).await;
+    let (app, calls) = counted_app();
+    let server = Server::start(app).await;
     let cases: [&[u8]; 3] = [
         b"GARBAGE\r\n\r\n",
         b"GET /hello/x HTTP/1.1\r\nhost: x\r\nbad header line\r\n\r\n",
@@ -197,12 +278,10 @@ async fn malformed_http_never_reaches_a_handler_or_hangs() {
     ];
     for case in cases {
         let response = raw(server.addr(), case).await;
+        let case = String::from_utf8_lossy(case);
+        assert_eq!(calls.count(), 0, "a handler ran for {case:?}");
         let status = raw_status(&response);
-        assert!(
-            (400..500).contains(&status),
-            "{:?} -> {response}",
-            String::from_utf8_lossy(case)
-        );
+        assert!((400..500).contains(&status), "{case:?} -> {response}");
     }
     // Invalid UTF-8 after percent-decoding is a 422 on the path parameter.
     let response = raw(
@@ -210,8 +289,17 @@ async fn malformed_http_never_reaches_a_handler_or_hangs() {
         b"GET /hello/%FF HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
     )
     .await;
+    assert_eq!(calls.count(), 0, "the handler ran for /hello/%FF");
     assert_eq!(raw_status(&response), 422, "{response}");
     assert!(response.contains("path.name"));
+    // The same request, well-formed, does reach it.
+    let response = raw(
+        server.addr(),
+        b"GET /hello/x HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(raw_status(&response), 200, "{response}");
+    assert_eq!(calls.count(), 1);
     server.stop().await;
 }
 
@@ -243,11 +331,11 @@ async fn a_panicking_handler_is_a_500_and_the_server_lives_on() {
     server.stop().await;
 }
 
-/// Holds a blocking thread until released.
+/// Holds a blocking thread until released (or until the test ends and drops the sender).
 #[get("/sync/hold")]
 fn hold(gate: State<std::sync::Mutex<std::sync::mpsc::Receiver<()>>>) -> &'static str {
     let receiver = gate.lock().unwrap();
-    let _ = receiver.recv_timeout(Duration::from_secs(10));
+    let _ = receiver.recv();
     "released"
 }
 
@@ -267,25 +355,31 @@ async fn a_full_blocking_queue_answers_503_at_once() {
         let client = client.clone();
         tasks.spawn(async move { client.get("/sync/hold").await });
     }
-    // Refusals answer while the holder still holds; release it only after the first one.
+    // Refusals answer while the holder still holds: it is released only after the first
+    // one, so a refusal that waited for room would never come.
     let mut refused = None;
     let mut ok = 0;
-    while let Some(reply) = tasks.join_next().await {
-        let reply = reply.unwrap();
-        match reply.status.as_u16() {
-            200 => ok += 1,
-            503 => {
-                assert_eq!(reply.header("retry-after"), Some("1"));
-                if refused.is_none() {
-                    for _ in 0..6 {
-                        let _ = release.send(());
+    let all = async {
+        while let Some(reply) = tasks.join_next().await {
+            let reply = reply.unwrap();
+            match reply.status.as_u16() {
+                200 => ok += 1,
+                503 => {
+                    assert_eq!(reply.header("retry-after"), Some("1"));
+                    if refused.is_none() {
+                        for _ in 0..6 {
+                            let _ = release.send(());
+                        }
                     }
+                    refused = Some(reply.problem(503));
                 }
-                refused = Some(reply.problem(503));
+                other => panic!("unexpected {other}: {}", reply.text()),
             }
-            other => panic!("unexpected {other}: {}", reply.text()),
         }
-    }
+    };
+    tokio::time::timeout(Duration::from_secs(15), all)
+        .await
+        .unwrap_or_else(|_| panic!("no 503 came while the pool was full: refusals waited"));
     assert!(ok >= 1);
     let problem = refused.expect("some requests were refused with 503");
     assert_eq!(problem["type"], "urn:oxapi:problem:overloaded");

@@ -6,7 +6,7 @@ use http::Method;
 use http::request::Parts;
 use oxapi::prelude::*;
 use oxapi::{FromRequestParts, RequestContext};
-use oxapi_tests::{Client, Server, VERSIONS};
+use oxapi_tests::{Calls, Client, Server, VERSIONS};
 use serde_json::json;
 
 /// A colour, parsed from its lowercase name.
@@ -52,7 +52,13 @@ struct Line {
 }
 
 #[get("/typed/{id}/{color}/{flag}")]
-async fn typed(id: uuid::Uuid, color: Color, flag: bool) -> Json<serde_json::Value> {
+async fn typed(
+    calls: State<Arc<Calls>>,
+    id: uuid::Uuid,
+    color: Color,
+    flag: bool,
+) -> Json<serde_json::Value> {
+    calls.add();
     Json(json!({"id": id.to_string(), "color": color, "flag": flag}))
 }
 
@@ -63,15 +69,18 @@ async fn files(rest: String) -> String {
 
 #[get("/search")]
 async fn search(
+    calls: State<Arc<Calls>>,
     query: Query<Search>,
     #[query] limit: Option<u32>,
     #[query("page-size")] page_size: Option<u8>,
 ) -> Json<serde_json::Value> {
+    calls.add();
     Json(json!({"q": query.q, "tag": query.tag, "limit": limit, "page_size": page_size}))
 }
 
 #[get("/headers")]
 async fn headers(
+    calls: State<Arc<Calls>>,
     #[header] x_request_id: String,
     #[header("x-count")] count: Option<u8>,
     #[cookie] session: Option<String>,
@@ -79,6 +88,7 @@ async fn headers(
     method: oxapi::Method,
     uri: oxapi::Uri,
 ) -> Json<serde_json::Value> {
+    calls.add();
     Json(json!({
         "request_id": x_request_id,
         "count": count,
@@ -90,12 +100,14 @@ async fn headers(
 }
 
 #[post("/login")]
-async fn login(form: Form<Login>) -> String {
+async fn login(calls: State<Arc<Calls>>, form: Form<Login>) -> String {
+    calls.add();
     format!("{} {:?}", form.user, form.remember)
 }
 
 #[post("/order")]
-fn order(order: Json<Order>) -> String {
+fn order(calls: State<Arc<Calls>>, order: Json<Order>) -> String {
+    calls.add();
     let total: f64 = order
         .items
         .iter()
@@ -105,12 +117,14 @@ fn order(order: Json<Order>) -> String {
 }
 
 #[post("/text")]
-async fn text(body: String) -> String {
+async fn text(calls: State<Arc<Calls>>, body: String) -> String {
+    calls.add();
     body.to_uppercase()
 }
 
 #[post("/maybe")]
-async fn maybe(body: Option<Json<Line>>) -> String {
+async fn maybe(calls: State<Arc<Calls>>, body: Option<Json<Line>>) -> String {
+    calls.add();
     match body {
         Some(line) => format!("line of {}", line.quantity),
         None => "no body".to_owned(),
@@ -162,16 +176,25 @@ async fn me(caller: Caller, counter: State<Counter>) -> String {
 #[derive(Default)]
 struct Counter(std::sync::atomic::AtomicU64);
 
-/// Waits until `/release` is called: proves an awaiting handler leaves the event loop free.
+/// A gate a handler waits at, and word that it has begun waiting.
+#[derive(Default)]
+struct Gate {
+    entered: oxapi::tokio::sync::Notify,
+    open: oxapi::tokio::sync::Notify,
+}
+
+/// Says it is in, then awaits `/release`.
 #[get("/wait")]
-async fn wait(gate: State<Arc<oxapi::tokio::sync::Notify>>) -> &'static str {
-    gate.notified().await;
+async fn wait(gate: State<Arc<Gate>>) -> &'static str {
+    gate.entered.notify_one();
+    gate.open.notified().await;
     "released"
 }
 
+/// Opens the gate `/wait` awaits.
 #[post("/release")]
-async fn release(gate: State<Arc<oxapi::tokio::sync::Notify>>) -> NoContent {
-    gate.notify_one();
+async fn release(gate: State<Arc<Gate>>) -> NoContent {
+    gate.open.notify_one();
     NoContent
 }
 
@@ -180,30 +203,35 @@ async fn purge() -> &'static str {
     "purged"
 }
 
-fn app() -> App {
-    App::new()
+fn app() -> (App, Arc<Calls>) {
+    let calls = Arc::new(Calls::default());
+    let app = App::new()
+        .state(Arc::clone(&calls))
         .state(Tokens(vec![("t0k3n", "ada")]))
         .state(Counter::default())
-        .state(Arc::new(oxapi::tokio::sync::Notify::new()))
         .routes(routes![
-            typed, files, search, headers, login, order, text, maybe, me, wait, release, purge
-        ])
+            typed, files, search, headers, login, order, text, maybe, me, purge
+        ]);
+    (app, calls)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn path_parameters_of_any_deserializable_type() {
-    let server = Server::start(app()).await;
+    let (app, calls) = app();
+    let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
         let id = "67e55044-10b1-426f-9247-bb680e5fe0c8";
-        let reply = client.get(&format!("/typed/{id}/green/true")).await;
+        let reply = calls
+            .served(client.get(&format!("/typed/{id}/green/true")))
+            .await;
         assert_eq!(
             reply.json(),
             json!({"id": id, "color": "green", "flag": true})
         );
         // Every bad segment is reported at once.
-        let problem = client
-            .get("/typed/not-a-uuid/blue/maybe")
+        let problem = calls
+            .refused(client.get("/typed/not-a-uuid/blue/maybe"))
             .await
             .problem(422);
         let locations = oxapi_tests::locations(&problem);
@@ -222,24 +250,25 @@ async fn path_parameters_of_any_deserializable_type() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn query_structs_and_scalars() {
-    let server = Server::start(app()).await;
+    let (app, calls) = app();
+    let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
-        let reply = client
-            .get("/search?q=pen%20s&tag=a&tag=b&limit=5&page-size=9")
+        let reply = calls
+            .served(client.get("/search?q=pen%20s&tag=a&tag=b&limit=5&page-size=9"))
             .await;
         assert_eq!(
             reply.json(),
             json!({"q": "pen s", "tag": ["a", "b"], "limit": 5, "page_size": 9})
         );
-        let reply = client.get("/search?q=x").await;
+        let reply = calls.served(client.get("/search?q=x")).await;
         assert_eq!(
             reply.json(),
             json!({"q": "x", "tag": [], "limit": null, "page_size": null})
         );
         // A missing field, an unparsable scalar and an out-of-range one: all three listed.
-        let problem = client
-            .get("/search?limit=x&page-size=300")
+        let problem = calls
+            .refused(client.get("/search?limit=x&page-size=300"))
             .await
             .problem(422);
         let locations = oxapi_tests::locations(&problem);
@@ -250,11 +279,12 @@ async fn query_structs_and_scalars() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn headers_cookies_method_and_uri() {
-    let server = Server::start(app()).await;
+    let (app, calls) = app();
+    let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
-        let reply = client
-            .send(
+        let reply = calls
+            .served(client.send(
                 Method::GET,
                 "/headers?x=1",
                 &[
@@ -263,14 +293,14 @@ async fn headers_cookies_method_and_uri() {
                     ("cookie", "a=b; session=s3"),
                 ],
                 "",
-            )
+            ))
             .await;
         assert_eq!(
             reply.json(),
             json!({"request_id": "r-1", "count": 3, "session": "s3", "user_agent_present": true, "method": "GET", "path": "/headers"})
         );
-        let problem = client
-            .send(Method::GET, "/headers", &[("x-count", "many")], "")
+        let problem = calls
+            .refused(client.send(Method::GET, "/headers", &[("x-count", "many")], ""))
             .await
             .problem(422);
         let locations = oxapi_tests::locations(&problem);
@@ -281,76 +311,79 @@ async fn headers_cookies_method_and_uri() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn form_text_and_optional_bodies() {
-    let server = Server::start(app()).await;
+    let (app, calls) = app();
+    let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
         let form = [("content-type", "application/x-www-form-urlencoded")];
-        let reply = client
-            .send(Method::POST, "/login", &form, "user=ada&remember=true")
+        let reply = calls
+            .served(client.send(Method::POST, "/login", &form, "user=ada&remember=true"))
             .await;
         assert_eq!(reply.text(), "ada Some(true)");
-        let problem = client
-            .send(Method::POST, "/login", &form, "user=al")
+        let problem = calls
+            .refused(client.send(Method::POST, "/login", &form, "user=al"))
             .await
             .problem(422);
         assert_eq!(problem["errors"][0]["location"], "body.user");
-        client
-            .send(
-                Method::POST,
-                "/login",
-                &[("content-type", "application/json")],
-                "{}",
-            )
+        let json = [("content-type", "application/json")];
+        calls
+            .refused(client.send(Method::POST, "/login", &json, "{}"))
             .await
             .problem(415);
 
-        let reply = client.send(Method::POST, "/text", &[], "shout").await;
+        let reply = calls
+            .served(client.send(Method::POST, "/text", &[], "shout"))
+            .await;
         assert_eq!(reply.text(), "SHOUT");
-        let problem = client
-            .send(Method::POST, "/text", &[], vec![0xff, 0xfe])
+        let problem = calls
+            .refused(client.send(Method::POST, "/text", &[], vec![0xff, 0xfe]))
             .await
             .problem(400);
         assert!(problem["detail"].as_str().unwrap().contains("UTF-8"));
 
-        assert_eq!(
-            client.send(Method::POST, "/maybe", &[], "").await.text(),
-            "no body"
-        );
-        let reply = client
-            .post_json("/maybe", r#"{"quantity":2,"price":1}"#)
+        let reply = calls
+            .served(client.send(Method::POST, "/maybe", &[], ""))
+            .await;
+        assert_eq!(reply.text(), "no body");
+        let reply = calls
+            .served(client.post_json("/maybe", r#"{"quantity":2,"price":1}"#))
             .await;
         assert_eq!(reply.text(), "line of 2");
-        client.post_json("/maybe", "{").await.problem(400);
+        calls
+            .refused(client.post_json("/maybe", "{"))
+            .await
+            .problem(400);
     }
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nested_validation_names_the_element() {
-    let server = Server::start(app()).await;
+    let (app, calls) = app();
+    let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
-        let reply = client
-            .post_json(
+        let reply = calls
+            .served(client.post_json(
                 "/order",
                 r#"{"items":[{"quantity":2,"price":1.5},{"quantity":1,"price":2}]}"#,
-            )
+            ))
             .await;
         assert_eq!(reply.text(), "5");
-        let problem = client
-            .post_json(
+        let problem = calls
+            .refused(client.post_json(
                 "/order",
                 r#"{"items":[{"quantity":1,"price":1},{"quantity":0,"price":1},{"quantity":1,"price":-2}]}"#,
-            )
+            ))
             .await
             .problem(422);
         let locations = oxapi_tests::locations(&problem);
         assert_eq!(locations, ["body.items[1].quantity", "body.items[2].price"]);
-        let problem = client
-            .post_json(
+        let problem = calls
+            .refused(client.post_json(
                 "/order",
                 r#"{"items":[{"quantity":1,"price":1},{"quantity":1,"price":"x"}]}"#,
-            )
+            ))
             .await
             .problem(422);
         assert_eq!(problem["errors"][0]["location"], "body.items[1].price");
@@ -360,49 +393,71 @@ async fn nested_validation_names_the_element() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_defined_extractors_and_state() {
-    let server = Server::start(app()).await;
+    let (app, _) = app();
+    let server = Server::start(app).await;
+    let token = [("authorization", "Bearer t0k3n")];
+    let mut calls = 0;
     for version in VERSIONS {
         let client = Client::new(&server, version);
-        let reply = client
-            .send(Method::GET, "/me", &[("authorization", "Bearer t0k3n")], "")
-            .await;
-        assert!(reply.text().starts_with("ada #"), "{}", reply.text());
+        let reply = client.send(Method::GET, "/me", &token, "").await;
+        // `me` numbers its calls: the first is #0.
+        assert_eq!(reply.text(), format!("ada #{calls}"));
+        calls += 1;
         let problem = client.get("/me").await.problem(401);
         assert_eq!(problem["detail"], "missing bearer token");
         client
             .send(Method::GET, "/me", &[("authorization", "Bearer nope")], "")
             .await
             .problem(403);
+        // The refused requests did not reach `me`.
+        let reply = client.send(Method::GET, "/me", &token, "").await;
+        assert_eq!(reply.text(), format!("ada #{calls}"));
+        calls += 1;
     }
     server.stop().await;
 }
 
+/// The server runs on one event-loop thread, so `/release` can be served while `/wait` is
+/// pending only if `/wait` truly awaits: were its waiting to block the thread, `/release`
+/// would never be read and `/wait` never released.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_awaiting_handler_leaves_the_event_loop_free() {
-    let server = Server::start(app()).await;
-    let client = Client::new(&server, oxapi_tests::Version::Http1);
-    let waiting = {
-        let client = client.clone();
-        tokio::spawn(async move { client.get("/wait").await })
-    };
-    // `/wait` completes only after `/release` is served; if waiting blocked the server, this
-    // test would hang (and fail on the client's timeout).
-    loop {
-        let reply = client.send(Method::POST, "/release", &[], "").await;
-        assert_eq!(reply.status, 204);
-        if waiting.is_finished() {
-            break;
-        }
-        oxapi::tokio::task::yield_now().await;
-        oxapi::tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let gate = Arc::new(Gate::default());
+    let app = App::new()
+        .state(Arc::clone(&gate))
+        .routes(routes![wait, release]);
+    let server = Server::start_on_one_thread(app).await;
+    for version in VERSIONS {
+        let client = Client::new(&server, version);
+        let both = async {
+            let waiting = {
+                let client = client.clone();
+                tokio::spawn(async move { client.get("/wait").await })
+            };
+            // `/wait` is inside its handler, waiting, before `/release` is sent.
+            gate.entered.notified().await;
+            let reply = client.send(Method::POST, "/release", &[], "").await;
+            assert_eq!(reply.status, 204);
+            let reply = waiting.await.unwrap();
+            assert_eq!(reply.status, 200);
+            assert_eq!(reply.text(), "released");
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(15), both)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{version:?}: /release was not served while /wait waited: \
+                     the waiting handler held the event loop"
+                )
+            });
     }
-    assert_eq!(waiting.await.unwrap().text(), "released");
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custom_methods_route() {
-    let server = Server::start(app()).await;
+    let (app, _) = app();
+    let server = Server::start(app).await;
     let client = Client::new(&server, oxapi_tests::Version::Http1);
     let purge = Method::from_bytes(b"PURGE").unwrap();
     assert_eq!(client.send(purge, "/cache", &[], "").await.text(), "purged");

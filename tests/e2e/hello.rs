@@ -1,6 +1,11 @@
 //! Every behaviour of `examples/hello`, over HTTP/1.1 and HTTP/2.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use http::Method;
+use oxapi::prelude::*;
+use oxapi::tokio::sync::Barrier;
 use oxapi_tests::{Client, Server, VERSIONS};
 use serde_json::json;
 
@@ -101,6 +106,7 @@ async fn create_item_validates_and_answers_201() {
             .post_json("/items", &format!(r#"{{"name":"{name}","price":0}}"#))
             .await;
         assert_eq!(reply.status, 201, "50 characters and price 0 are allowed");
+        let id = reply.json()["id"].as_u64().unwrap();
 
         // Every failing field is listed.
         let problem = client
@@ -120,52 +126,113 @@ async fn create_item_validates_and_answers_201() {
             )
             .await;
         assert_eq!(reply.status, 201);
+        // Ids count create_item's calls: the refused body did not reach it.
+        assert_eq!(reply.json()["id"], id + 1);
     })
     .await;
 }
 
+/// How many requests `slow_answers_ok_under_concurrency` keeps in flight at once.
+const IN_FLIGHT: usize = 20;
+
+/// Like `/slow`, an answer that awaits before it comes; its wait ends only once `IN_FLIGHT`
+/// requests are inside it at once.
+#[get("/slow/together")]
+async fn slow_together(all_in: State<Arc<Barrier>>) -> &'static str {
+    all_in.wait().await;
+    "ok"
+}
+
+/// `IN_FLIGHT` awaiting requests are served side by side: served one at a time, the first
+/// would wait for the others forever.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_answers_ok_under_concurrency() {
-    each_version(async |client| {
-        let replies = futures_join(client, 20).await;
-        for reply in replies {
-            assert_eq!(reply.status, 200);
-            assert_eq!(
-                reply.header("content-type"),
-                Some("text/plain; charset=utf-8")
-            );
-            assert_eq!(reply.text(), "ok");
+    let app = hello::app()
+        .state(Arc::new(Barrier::new(IN_FLIGHT)))
+        .routes(routes![slow_together]);
+    let server = Server::start(app).await;
+    for version in VERSIONS {
+        let client = Client::new(&server, version);
+        let slow = client.get("/slow").await;
+        assert_eq!(slow.status, 200);
+        assert_eq!(
+            slow.header("content-type"),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(slow.text(), "ok");
+
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..IN_FLIGHT {
+            let client = client.clone();
+            tasks.spawn(async move { client.get("/slow/together").await });
         }
-    })
-    .await;
+        let all = async {
+            while let Some(reply) = tasks.join_next().await {
+                let reply = reply.unwrap();
+                assert_eq!(reply.status, 200, "{}", reply.text());
+                assert_eq!(reply.header("content-type"), slow.header("content-type"));
+                assert_eq!(reply.text(), "ok");
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(15), all)
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{version:?}: the {IN_FLIGHT} requests were never all in flight at once: \
+                     served one at a time?"
+                )
+            });
+    }
+    server.stop().await;
 }
 
-async fn futures_join(client: &Client, n: usize) -> Vec<oxapi_tests::Reply> {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.get("/slow").await })
+/// `path` with each parameter filled with `7`: a fine name and a fine id.
+fn filled(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "7"
+            } else {
+                segment
+            }
         })
-        .collect();
-    let mut replies = Vec::new();
-    for task in tasks {
-        replies.push(task.await.unwrap());
-    }
-    replies
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn head_answers_every_get_route_without_a_body() {
-    each_version(async |client| {
-        let get = client.get("/hello/Ada").await;
-        let head = client.send(Method::HEAD, "/hello/Ada", &[], "").await;
-        assert_eq!(head.status, 200);
-        assert!(head.body.is_empty());
-        assert_eq!(head.header("content-type"), get.header("content-type"));
-        assert_eq!(
-            head.header("content-length"),
-            Some(get.body.len().to_string().as_str())
-        );
-    })
-    .await;
+    let app = hello::app();
+    let mut paths: Vec<String> = app
+        .route_defs()
+        .iter()
+        .filter(|route| route.method == "GET")
+        .map(|route| filled(route.path))
+        .collect();
+    assert!(paths.contains(&"/hello/7".to_owned()), "{paths:?}");
+    // The document and the docs pages the app serves besides its own routes.
+    paths.extend(["/openapi.json", "/docs", "/scalar"].map(str::to_owned));
+    let server = Server::start(app).await;
+    for version in VERSIONS {
+        let client = Client::new(&server, version);
+        for path in &paths {
+            let get = client.get(path).await;
+            assert_eq!(get.status, 200, "{version:?} GET {path}: {}", get.text());
+            assert!(!get.body.is_empty(), "{version:?} GET {path}");
+            let head = client.send(Method::HEAD, path, &[], "").await;
+            assert_eq!(head.status, 200, "{version:?} HEAD {path}");
+            assert!(head.body.is_empty(), "{version:?} HEAD {path}");
+            assert_eq!(
+                head.header("content-type"),
+                get.header("content-type"),
+                "{version:?} HEAD {path}"
+            );
+            assert_eq!(
+                head.header("content-length"),
+                Some(get.body.len().to_string().as_str()),
+                "{version:?} HEAD {path}"
+            );
+        }
+    }
+    server.stop().await;
 }

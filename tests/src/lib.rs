@@ -1,7 +1,9 @@
 //! Helpers for oxapi's end-to-end tests: a server on a real socket, HTTP/1.1 and HTTP/2
 //! clients, and raw-byte requests for input no client library would send.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -41,6 +43,51 @@ impl Server {
             if let Err(error) = app.serve_with_shutdown(listener, shutdown).await {
                 panic!("server failed: {error}");
             }
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Serves `app` on a fresh port of 127.0.0.1 from an event loop of its own: one
+    /// current-thread runtime on one dedicated thread.
+    ///
+    /// Every request's handler then shares that single thread, so a request can be served
+    /// while another's handler is pending only if that handler truly awaits. The test's own
+    /// runtime (its clients and timeouts) runs elsewhere: a handler that blocks the server's
+    /// thread makes the test fail on a timeout instead of hanging it.
+    pub async fn start_on_one_thread(app: App) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let addr = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let (finished, done) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("test-event-loop".to_owned())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("current-thread runtime");
+                runtime.block_on(async move {
+                    let listener =
+                        tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                    let shutdown = async {
+                        let _ = stopped.await;
+                    };
+                    if let Err(error) = app.serve_with_shutdown(listener, shutdown).await {
+                        panic!("server failed: {error}");
+                    }
+                });
+                let _ = finished.send(());
+            })
+            .expect("spawn the server thread");
+        let task = tokio::spawn(async move {
+            done.await.expect("the server thread panicked");
         });
         Self {
             addr,
@@ -205,14 +252,68 @@ impl Client {
     }
 }
 
+/// How many times a test app's handlers ran: shared with the app as state, so a test can
+/// check that a refused request never reached its handler.
+#[derive(Debug, Default)]
+pub struct Calls(AtomicUsize);
+
+impl Calls {
+    /// Counts a call: the first thing a counting handler does.
+    pub fn add(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The calls so far.
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Awaits `request`, which must be refused without running a handler, and returns its
+    /// reply.
+    pub async fn refused(&self, request: impl Future<Output = Reply>) -> Reply {
+        let before = self.count();
+        let reply = request.await;
+        assert_eq!(
+            self.count(),
+            before,
+            "a handler ran for a request answered {}: {}",
+            reply.status,
+            reply.text()
+        );
+        reply
+    }
+
+    /// Awaits `request`, which must run its handler once, and returns its reply.
+    pub async fn served(&self, request: impl Future<Output = Reply>) -> Reply {
+        let before = self.count();
+        let reply = request.await;
+        assert_eq!(
+            self.count(),
+            before + 1,
+            "the handler did not run once for a request answered {}: {}",
+            reply.status,
+            reply.text()
+        );
+        reply
+    }
+}
+
 /// Writes `request` as raw bytes and returns everything the server sends until it closes the
-/// connection (or 10 s pass).
+/// connection. A server that has not closed it within 10 s fails the test: every raw request
+/// either asks for `connection: close` or is one the server must give up on.
 pub async fn raw(addr: SocketAddr, request: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request).await.expect("write");
     let mut response = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
-    String::from_utf8_lossy(&response).into_owned()
+    // A reset after the response (the server closing with bytes unread) ends the read too.
+    let read =
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    let response = String::from_utf8_lossy(&response).into_owned();
+    assert!(
+        read.is_ok(),
+        "the server kept the connection open for 10 s after sending {response:?}"
+    );
+    response
 }
 
 /// The status code of the first response in a raw HTTP/1.1 answer.
