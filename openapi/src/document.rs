@@ -233,6 +233,24 @@ impl OperationDoc<'_> {
                 .and_then(|object| object.remove("description"))
                 .and_then(|d| d.as_str().map(str::to_owned))
         });
+        // A parameter read twice (by a router's dependency and by the handler, say) is one
+        // parameter: OpenAPI requires `name` + `in` to be unique. Header names ignore case.
+        let same = |param: &Value| {
+            param["in"] == json!(location)
+                && param["name"].as_str().is_some_and(|existing| {
+                    if location == ParamLocation::Header {
+                        existing.eq_ignore_ascii_case(name)
+                    } else {
+                        existing == name
+                    }
+                })
+        };
+        if let Some(existing) = self.operation.parameters.iter_mut().find(|p| same(p)) {
+            if required && let Some(object) = existing.as_object_mut() {
+                object.insert("required".into(), Value::Bool(true));
+            }
+            return;
+        }
         let mut param = json!({
             "name": name,
             "in": location,

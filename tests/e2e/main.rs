@@ -15,3 +15,4 @@ mod openapi;
 mod pool;
 mod process;
 mod responses;
+mod routers;
