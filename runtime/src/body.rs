@@ -7,6 +7,9 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
 
+/// An HTTP response with oxapi's [`Body`].
+pub type Response = http::Response<Body>;
+
 /// An error from a body: the connection failed, or a stream produced an error.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

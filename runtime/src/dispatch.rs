@@ -37,6 +37,6 @@ async fn run_job(pool: &BlockingPool, job: Job) -> Response {
     };
     match outcome.await {
         Ok(response) => response,
-        Err(panic) => crate::service::panic_response(panic.as_ref()),
+        Err(panic) => crate::problem::panic_response(panic.as_ref()),
     }
 }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use smallvec::SmallVec;
 
 use crate::body::Body;
+use crate::body::Response;
 use crate::context::RouteContext;
-use crate::response::Response;
 
 /// An HTTP request with oxapi's [`Body`].
 pub type Request = http::Request<Body>;

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 
 pub(crate) use completion::Wait;
 
-use crate::response::Response;
+use crate::body::Response;
 use completion::Completion;
 use probe::Probe;
 

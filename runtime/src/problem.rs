@@ -8,7 +8,7 @@ use oxapi_openapi::{FrameworkError, PROBLEM_JSON};
 use serde::Serialize;
 
 use crate::body::Body;
-use crate::response::Response;
+use crate::body::Response;
 
 /// An RFC 9457 problem details object, sent as `application/problem+json`.
 ///
@@ -171,6 +171,17 @@ impl From<FrameworkError> for Problem {
             errors: spec.field_errors.then(Vec::new),
         }
     }
+}
+
+/// The response to a handler that panicked: a 500 whose body says nothing of the panic.
+pub(crate) fn panic_response(panic: &(dyn std::any::Any + Send)) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "handler panicked");
+    Problem::from(FrameworkError::Internal).to_response()
 }
 
 #[cfg(test)]

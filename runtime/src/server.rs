@@ -18,7 +18,8 @@ use tokio::sync::watch;
 
 use crate::app::Shared;
 use crate::body::Body;
-use crate::service::{self, ResponseFuture};
+use crate::routing::ResponseFuture;
+use crate::service;
 
 /// The listen backlog. tokio's default (128) overflows when a few hundred clients connect at
 /// once, which clients see as one-second stalls; the kernel caps it at `somaxconn`.

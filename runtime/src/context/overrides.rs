@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use http::request::Parts;
 
 use super::{BoxFuture, RequestContext};
-use crate::response::Response;
+use crate::body::Response;
 
 /// A test's replacement for a dependency `T`.
 pub(crate) enum Override<T> {

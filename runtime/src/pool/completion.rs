@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use crate::response::Response;
+use crate::body::Response;
 
 /// What a job produced: its response, or the panic it raised.
 pub(crate) type Outcome = std::thread::Result<Response>;

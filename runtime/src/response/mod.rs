@@ -9,10 +9,7 @@ pub use types::{Created, Html, NoContent, Redirect};
 
 pub(crate) use json_bytes::json_bytes;
 
-use crate::body::Body;
-
-/// An HTTP response with oxapi's [`Body`].
-pub type Response = http::Response<Body>;
+pub use crate::body::Response;
 
 /// Converts a handler's return value, applying the route's `status = ..` to a plain success.
 pub(crate) fn finish<T: IntoResponse>(value: T, status: Option<u16>) -> Response {

@@ -2,6 +2,7 @@
 //! [`table`], and the services a request goes through when a route has layers or
 //! dependencies.
 
+mod future;
 mod router;
 pub(crate) mod table;
 
@@ -11,6 +12,7 @@ use std::task::{Context, Poll};
 
 use tower_service::Service;
 
+pub(crate) use future::ResponseFuture;
 pub use router::Router;
 pub(crate) use router::{Flat, FlatMount, FlatRoute, Scope};
 
@@ -19,7 +21,6 @@ use crate::dependency::DependencyService;
 use crate::handler::{HandlerFn, PathParams, Request};
 use crate::middleware::{LayerErrorHandler, RouteService};
 use crate::response::Response;
-use crate::service::ResponseFuture;
 use table::{ANY_METHOD, Endpoint, Target};
 
 /// A generated handler as a tower service, for a route behind layers or dependencies. The

@@ -1,0 +1,82 @@
+//! The response future of one routed request: a ready response (404, 405, redirects) or a
+//! running handler, whose panic becomes a 500 and whose body a `HEAD` request drops.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::body::{Body, Response};
+use crate::handler::HandlerFuture;
+use crate::problem::panic_response;
+
+/// The response to one request.
+pub(crate) struct ResponseFuture {
+    state: State,
+}
+
+enum State {
+    Ready(Option<Response>),
+    Running { future: HandlerFuture, head: bool },
+}
+
+impl std::fmt::Debug for ResponseFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+impl ResponseFuture {
+    pub(crate) fn ready(response: Response) -> Self {
+        Self {
+            state: State::Ready(Some(response)),
+        }
+    }
+
+    /// The response of `future`, a handler's; `head` drops its body.
+    pub(crate) fn running(future: HandlerFuture, head: bool) -> Self {
+        Self {
+            state: State::Running { future, head },
+        }
+    }
+}
+
+impl Future for ResponseFuture {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().state {
+            State::Ready(response) => Poll::Ready(Ok(response
+                .take()
+                .unwrap_or_else(|| panic_response(&"response future polled after completion")))),
+            State::Running { future, head } => {
+                // A panicking handler answers 500 instead of dropping the connection.
+                let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
+                let response = match polled {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(response)) => response,
+                    Err(panic) => panic_response(panic.as_ref()),
+                };
+                Poll::Ready(Ok(if *head {
+                    strip_body(response)
+                } else {
+                    response
+                }))
+            }
+        }
+    }
+}
+
+/// A `HEAD` response: the `GET` response's headers, without its body.
+fn strip_body(response: Response) -> Response {
+    use http_body::Body as _;
+    let (mut parts, body) = response.into_parts();
+    if let Some(length) = body.size_hint().exact() {
+        parts
+            .headers
+            .entry(http::header::CONTENT_LENGTH)
+            .or_insert_with(|| http::HeaderValue::from(length));
+    }
+    Response::from_parts(parts, Body::empty())
+}
