@@ -31,6 +31,25 @@ pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
     }
 }
 
+/// A built app as a tower service: to mount it in another app, or to serve it from your own
+/// hyper or tower stack.
+#[derive(Debug, Clone)]
+pub(crate) struct AppService(pub(crate) Shared);
+
+impl tower_service::Service<Request> for AppService {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ResponseFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> ResponseFuture {
+        call(&self.0, request)
+    }
+}
+
 /// The route table and what routing does when nothing matches.
 #[derive(Debug)]
 pub(crate) struct Routing {

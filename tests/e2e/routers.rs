@@ -444,3 +444,22 @@ async fn app_dependencies_leave_the_docs_pages_open() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_app_mounts_as_a_sub_application() {
+    let app = || {
+        let admin = App::new().routes(routes![health]).into_service().unwrap();
+        App::new()
+            .routes(routes![list_users])
+            .mount("/admin", admin)
+    };
+    each_version(app, async |client| {
+        assert_eq!(client.get("/admin/health").await.text(), "ok");
+        // The sub-application's own 404 and document.
+        client.get("/admin/missing").await.problem(404);
+        let document = client.get("/admin/openapi.json").await.json();
+        assert!(document["paths"]["/health"].is_object());
+        assert_eq!(client.get("/").await.text(), "everyone");
+    })
+    .await;
+}

@@ -41,6 +41,45 @@ impl App {
         self.build().map(drop)
     }
 
+    /// Builds the app into a tower service: to mount it in another app as a sub-application
+    /// (`App::mount("/admin", admin.into_service()?)`), or to serve it from your own server.
+    /// Its own document and docs pages come with it; lifespan hooks are the caller's to run.
+    ///
+    /// ```
+    /// use oxapi::prelude::*;
+    ///
+    /// #[get("/stats")]
+    /// async fn stats() -> &'static str {
+    ///     "all good"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let admin = App::new().routes(routes![stats]).into_service().unwrap();
+    /// let client = App::new().mount("/admin", admin).test_client();
+    /// assert_eq!(client.get("/admin/stats").send().await.text(), "all good");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`App::check`].
+    pub fn into_service(
+        self,
+    ) -> Result<
+        impl tower_service::Service<
+            crate::Request,
+            Response = crate::Response,
+            Error = std::convert::Infallible,
+            Future = impl Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+        BuildErrors,
+    > {
+        self.build().map(crate::service::AppService)
+    }
+
     /// Checks the app and builds what serves it.
     pub(crate) fn build(self) -> Result<Shared, BuildErrors> {
         let (built, _) = self.build_with_document()?;
