@@ -49,6 +49,7 @@ mod docs;
 mod error;
 mod extract;
 mod handler;
+mod lifespan;
 pub mod middleware;
 mod pool;
 mod problem;
@@ -71,6 +72,7 @@ pub use extract::{
     Extension, Form, FromRequest, FromRequestParts, Json, MatchedPath, Query, Rejection, State,
 };
 pub use handler::Request;
+pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
 pub use oxapi_openapi::{
     ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, PROBLEM_JSON, ParamLocation,
 };

@@ -1,6 +1,7 @@
 //! Starting an app: [`App::serve`] on the caller's runtime, [`App::run`] as a whole program
 //! with its own runtime and a tiny command line.
 
+use std::error::Error as _;
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
@@ -12,6 +13,7 @@ use tokio::net::TcpListener;
 
 use crate::app::App;
 use crate::build_error::BuildErrors;
+use crate::lifespan::{Startup, StartupError};
 use crate::server;
 
 /// The address `App::run` listens on when neither `--bind` nor `OXAPI_BIND` says otherwise.
@@ -30,6 +32,9 @@ pub enum ServeError {
         /// Why.
         source: std::io::Error,
     },
+    /// A startup hook failed, so nothing was served. `Display` names the hook; `source` is the
+    /// hook's own error.
+    Startup(StartupError),
 }
 
 impl fmt::Display for ServeError {
@@ -37,6 +42,7 @@ impl fmt::Display for ServeError {
         match self {
             Self::Build(errors) => errors.fmt(f),
             Self::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
+            Self::Startup(error) => error.fmt(f),
         }
     }
 }
@@ -46,6 +52,8 @@ impl std::error::Error for ServeError {
         match self {
             Self::Build(errors) => Some(errors),
             Self::Bind { source, .. } => Some(source),
+            // The wrapper adds nothing to say: its cause is the hook's error.
+            Self::Startup(error) => error.source(),
         }
     }
 }
@@ -53,6 +61,9 @@ impl std::error::Error for ServeError {
 impl App {
     /// Serves on `addr` until SIGINT or SIGTERM, then finishes in-flight requests (up to the
     /// shutdown grace period) and returns. Needs a tokio runtime; [`App::run`] makes one.
+    ///
+    /// The address is bound first, then the startup hooks run, then connections are accepted;
+    /// after the drain, the shutdown hooks run (see [`App::on_startup`], [`App::on_shutdown`]).
     ///
     /// ```no_run
     /// # async fn serve() -> Result<(), oxapi::ServeError> {
@@ -62,7 +73,7 @@ impl App {
     ///
     /// # Errors
     ///
-    /// If the app has errors or the address cannot be bound.
+    /// If the app has errors, the address cannot be bound, or a startup hook fails.
     pub async fn serve(self, addr: SocketAddr) -> Result<(), ServeError> {
         let listener = server::bind(addr).map_err(|source| ServeError::Bind { addr, source })?;
         self.serve_with_shutdown(listener, server::shutdown_signal())
@@ -72,22 +83,64 @@ impl App {
     /// Serves on `listener` until `shutdown` completes, then finishes in-flight requests
     /// (up to the shutdown grace period) and returns.
     ///
+    /// The startup hooks run before the first connection is accepted, and the shutdown hooks
+    /// after the drain. If `shutdown` completes during startup, the hook running is dropped,
+    /// the hooks that had finished are undone, and this returns `Ok`.
+    ///
     /// # Errors
     ///
-    /// If the app has errors.
+    /// If the app has errors, or a startup hook fails: then it returns without having accepted
+    /// a connection, and drops `listener`.
     pub async fn serve_with_shutdown(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), ServeError> {
-        let app = self.build().map_err(ServeError::Build)?;
+        self.serve_listener(listener, shutdown, |_| {}).await
+    }
+
+    /// Builds the app, runs its startup hooks, calls `ready`, serves `listener` until
+    /// `shutdown`, drains, and runs the shutdown hooks.
+    async fn serve_listener(
+        mut self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+        ready: impl FnOnce(&TcpListener),
+    ) -> Result<(), ServeError> {
+        let mut lifecycle = self.take_lifecycle();
+        let app = match self.build() {
+            Ok(app) => app,
+            Err(errors) => {
+                lifecycle.stop().await;
+                return Err(ServeError::Build(errors));
+            }
+        };
+        let mut shutdown = std::pin::pin!(shutdown);
+        // The listener is not polled until every hook has succeeded, so a connection that
+        // arrives meanwhile waits in the backlog, and is reset if startup fails.
+        match lifecycle.start_unless(shutdown.as_mut()).await {
+            Startup::Ready => {}
+            Startup::Cancelled => return Ok(()),
+            Startup::Failed(error) => return Err(ServeError::Startup(error)),
+        }
+        ready(&listener);
+        let handle = lifecycle.handle().clone();
         let grace = app.shutdown_grace;
-        server::serve(app, listener, shutdown, grace).await;
+        // `Draining` begins as the accept loop stops, so streams awaiting the shutdown signal
+        // end while the connections drain.
+        let draining = async move {
+            shutdown.await;
+            handle.begin_draining(grace);
+        };
+        server::serve(app, listener, draining, grace).await;
+        lifecycle.stop().await;
         Ok(())
     }
 
     /// Runs the app as a program: reads the command line, builds a multi-threaded runtime
-    /// (threads `oxapi-worker-N`), serves until SIGINT or SIGTERM, and exits 0.
+    /// (threads `oxapi-worker-N`), runs the startup hooks, serves until SIGINT or SIGTERM,
+    /// drains, runs the shutdown hooks, and exits 0. If the app has errors, the address cannot
+    /// be bound or a startup hook fails, it prints why and exits 1.
     ///
     /// ```text
     /// SERVICE [--bind ADDR]      serve (default 127.0.0.1:8000, or $OXAPI_BIND)
@@ -178,24 +231,32 @@ impl App {
         let title = self.info.title.clone();
         let version = self.info.version.clone();
         let result = runtime.block_on(async move {
-            let app = self.build().map_err(ServeError::Build)?;
+            // Bound before the startup hooks run, so a port in use fails before any hook has
+            // side effects (a migration, a registration).
             let listener =
                 server::bind(addr).map_err(|source| ServeError::Bind { addr, source })?;
-            // Signal handlers first: a client that reads the line below may signal at once.
+            // Signal handlers first, before the hooks run and the line below is printed: a
+            // client that reads it, or a supervisor during startup, may signal at once.
             let shutdown = server::shutdown_signal();
-            let local = listener.local_addr().unwrap_or(addr);
-            println!("oxapi: {title} {version} listening on http://{local}");
-            let _ = std::io::stdout().flush();
-            let grace = app.shutdown_grace;
-            server::serve(app, listener, shutdown, grace).await;
-            Ok::<(), ServeError>(())
+            // Printed once the app is ready: the line means requests are served.
+            let ready = |listener: &TcpListener| {
+                let local = listener.local_addr().unwrap_or(addr);
+                println!("oxapi: {title} {version} listening on http://{local}");
+                let _ = std::io::stdout().flush();
+            };
+            self.serve_listener(listener, shutdown, ready).await
         });
         match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("error: {error}");
-                if let ServeError::Bind { source, .. } = &error {
-                    eprintln!("  caused by: {source}");
+                // The build errors are listed in full already; other errors have causes.
+                if !matches!(error, ServeError::Build(_)) {
+                    let mut cause = error.source();
+                    while let Some(source) = cause {
+                        eprintln!("  caused by: {source}");
+                        cause = source.source();
+                    }
                 }
                 ExitCode::FAILURE
             }

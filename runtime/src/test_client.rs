@@ -1,31 +1,65 @@
 //! An in-process client for tests: requests go straight to the app, with no socket.
 
+use std::sync::{Arc, OnceLock};
+
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::{Mutex, watch};
 
 use crate::app::{App, Shared};
 use crate::body::Body;
+use crate::lifespan::{Lifecycle, LifespanHandle, LifespanState, StartupError};
 use crate::service;
 
-/// Sends requests to an app in-process. Made by [`App::test_client`].
+/// Sends requests to an app in-process. Made by [`App::test_client`]; clones share the app
+/// and its lifespan.
+///
+/// The app's startup hooks run on the first request, or on [`TestClient::start`]; its
+/// shutdown hooks on [`TestClient::shutdown`]. Dropping the client runs no hooks.
 #[derive(Debug, Clone)]
 pub struct TestClient {
     app: Shared,
+    lifespan: Arc<ClientLifespan>,
+}
+
+/// The lifespan of the app behind a test client.
+#[derive(Debug)]
+struct ClientLifespan {
+    lifecycle: Mutex<Lifecycle>,
+    handle: LifespanHandle,
+    /// How startup ended, once it has run.
+    started: OnceLock<Result<(), StartupError>>,
+    /// Each request in flight holds a receiver, so `closed()` completes when none is: the
+    /// test client's drain, as the server counts its connections.
+    in_flight: watch::Sender<()>,
 }
 
 impl App {
     /// A client that sends requests to this app without a socket.
     ///
+    /// Startup hooks run on the first request (or [`TestClient::start`]), shutdown hooks on
+    /// [`TestClient::shutdown`].
+    ///
     /// # Panics
     ///
     /// If the app has errors (conflicting routes, missing state, ...): a test should fail then.
-    pub fn test_client(self) -> TestClient {
+    pub fn test_client(mut self) -> TestClient {
+        let lifecycle = self.take_lifecycle();
+        let handle = lifecycle.handle().clone();
         match self.build() {
-            Ok(app) => TestClient { app },
+            Ok(app) => TestClient {
+                app,
+                lifespan: Arc::new(ClientLifespan {
+                    lifecycle: Mutex::new(lifecycle),
+                    handle,
+                    started: OnceLock::new(),
+                    in_flight: watch::Sender::new(()),
+                }),
+            },
             Err(errors) => panic!("{errors}"),
         }
     }
@@ -43,10 +77,77 @@ macro_rules! method_shortcuts {
 }
 
 impl TestClient {
+    /// Runs the app's startup hooks, unless they have run: the first request does it too,
+    /// but a test of a failing hook calls this to get the error.
+    ///
+    /// ```
+    /// use oxapi::App;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = App::new()
+    ///     .on_startup(|| async { Err::<(), _>("no database") })
+    ///     .test_client();
+    /// let error = client.start().await.unwrap_err();
+    /// assert!(error.to_string().starts_with("startup hook #1"));
+    /// assert_eq!(std::error::Error::source(&error).unwrap().to_string(), "no database");
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first failing hook's error; every later call returns it again.
+    pub async fn start(&self) -> Result<(), StartupError> {
+        if let Some(outcome) = self.lifespan.started.get() {
+            return outcome.clone();
+        }
+        let mut lifecycle = self.lifespan.lifecycle.lock().await;
+        // Another request may have started the app while this one waited for the lock.
+        if let Some(outcome) = self.lifespan.started.get() {
+            return outcome.clone();
+        }
+        let outcome = lifecycle.start().await;
+        self.lifespan.started.get_or_init(|| outcome).clone()
+    }
+
+    /// Shuts the app down as the server would: `Draining`; requests in flight finish (within
+    /// the grace period); background tasks finish; the shutdown hooks run, in reverse order;
+    /// `Stopped`. Runs the hooks once however often it is called. A client that never started
+    /// (no request, no [`TestClient::start`]) has nothing to undo: it just stops.
+    ///
+    /// After this, sending a request panics.
+    pub async fn shutdown(&self) {
+        let mut lifecycle = self.lifespan.lifecycle.lock().await;
+        lifecycle.begin_draining();
+        if let Some(deadline) = self.lifespan.handle.drain_deadline() {
+            let drained = self.lifespan.in_flight.closed();
+            if tokio::time::timeout_at(deadline, drained).await.is_err() {
+                tracing::warn!("shutdown grace period over; test requests still in flight");
+            }
+        }
+        lifecycle.stop().await;
+    }
+
+    /// The handle to the app's lifespan, as [`App::lifespan_handle`] gives.
+    pub fn lifespan_handle(&self) -> LifespanHandle {
+        self.lifespan.handle.clone()
+    }
+
+    /// Starts the app if it has not started, and counts a request in flight until the guard
+    /// is dropped.
+    async fn begin_request(&self) -> watch::Receiver<()> {
+        if let Err(error) = self.start().await {
+            panic!("the app did not start: {error}: {}", source_text(&error));
+        }
+        if self.lifespan.handle.state() == LifespanState::Stopped {
+            panic!("the app was shut down (`TestClient::shutdown`); make a new test client");
+        }
+        self.lifespan.in_flight.subscribe()
+    }
+
     /// A request with any method.
     pub fn request(&self, method: Method, path: &str) -> TestRequest {
         TestRequest {
-            app: self.app.clone(),
+            client: self.clone(),
             method,
             path: path.to_owned(),
             headers: HeaderMap::new(),
@@ -62,7 +163,7 @@ impl TestClient {
 #[derive(Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct TestRequest {
-    app: Shared,
+    client: TestClient,
     method: Method,
     path: String,
     headers: HeaderMap,
@@ -131,16 +232,19 @@ impl TestRequest {
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(value));
     }
 
-    /// Sends the request and reads the whole response.
+    /// Sends the request and reads the whole response. The first request runs the app's
+    /// startup hooks.
     ///
     /// # Panics
     ///
     /// If the request could not be built (an invalid header or path, a value that does not
-    /// serialize): a mistake in the test.
+    /// serialize): a mistake in the test. If a startup hook failed, or the client was shut
+    /// down.
     pub async fn send(self) -> TestResponse {
         if let Some(error) = self.error {
             panic!("test request {} {}: {error}", self.method, self.path);
         }
+        let _in_flight = self.client.begin_request().await;
         let mut builder = http::Request::builder()
             .method(self.method.clone())
             .uri(self.path.as_str());
@@ -154,7 +258,7 @@ impl TestRequest {
             Ok(request) => request,
             Err(error) => panic!("test request {} {}: {error}", self.method, self.path),
         };
-        let response = match service::call(&self.app, request).await {
+        let response = match service::call(&self.client.app, request).await {
             Ok(response) => response,
             Err(never) => match never {},
         };
@@ -169,6 +273,11 @@ impl TestRequest {
             body,
         }
     }
+}
+
+/// The hook's own error, for a panic message that must say everything at once.
+fn source_text(error: &StartupError) -> String {
+    std::error::Error::source(error).map_or_else(String::new, ToString::to_string)
 }
 
 /// A response read whole.

@@ -8,6 +8,7 @@ use oxapi_openapi::{ApiInfo, ContactInfo, LicenseInfo};
 
 use crate::context::{Overrides, StateMap};
 use crate::docs::DocsConfig;
+use crate::lifespan::Hooks;
 use crate::middleware::{LayerErrorHandler, LayerFn, default_layer_error};
 use crate::pool::{BlockingPriority, PoolConfig};
 use crate::routing::Router;
@@ -50,7 +51,9 @@ pub struct App {
     layer_error: LayerErrorHandler,
     overrides: Overrides,
     redirect_trailing_slash: bool,
-    states: StateMap,
+    pub(crate) states: StateMap,
+    /// Startup and shutdown hooks, and the handle to the app's lifespan.
+    pub(crate) lifespan: Hooks,
     body_limit: usize,
     pool: PoolConfig,
     pub(crate) shutdown_grace: Duration,
@@ -77,6 +80,11 @@ impl Default for App {
 impl App {
     /// An app with no routes and default settings.
     pub fn new() -> Self {
+        let lifespan = Hooks::default();
+        // Every app provides its lifespan handle as state, for readiness endpoints and streams
+        // that end on shutdown.
+        let mut states = StateMap::default();
+        states.insert(lifespan.handle().clone());
         Self {
             info: ApiInfo::new("API", "0.1.0"),
             docs: DocsConfig::default(),
@@ -85,7 +93,8 @@ impl App {
             layer_error: default_layer_error,
             overrides: Overrides::default(),
             redirect_trailing_slash: false,
-            states: StateMap::default(),
+            states,
+            lifespan,
             body_limit: DEFAULT_BODY_LIMIT,
             pool: PoolConfig::default(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,

@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub(crate) use overrides::{Override, Overrides};
-pub(crate) use states::StateMap;
+pub(crate) use states::{StateMap, StateSlot};
 
 /// A boxed future that may borrow.
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

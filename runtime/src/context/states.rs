@@ -3,12 +3,17 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// A state a startup hook provides: empty when the app is built, filled once before the first
+/// request is served.
+pub(crate) type StateSlot<T> = Arc<OnceLock<Arc<T>>>;
 
 /// The app's states, one per type.
 #[derive(Debug, Default)]
 pub(crate) struct StateMap {
-    // Each entry is an `Arc<T>` under `T`'s id, so handlers clone an `Arc`, not the state.
+    // Each entry is an `Arc<T>` under `T`'s id, so handlers clone an `Arc`, not the state; or,
+    // for a state a startup hook provides, a `StateSlot<T>` the hook fills.
     states: HashMap<TypeId, Box<dyn Any + Send + Sync>, BuildHasherDefault<TypeIdHasher>>,
 }
 
@@ -41,13 +46,55 @@ impl StateMap {
             .insert(TypeId::of::<T>(), Box::new(Arc::new(value)));
     }
 
+    /// Reserves `T` for a startup hook: the app counts as having a `T` (the build check passes),
+    /// and the hook fills the returned slot. Like [`StateMap::insert`], it replaces an earlier
+    /// value of the same type.
+    pub(crate) fn provide<T: Send + Sync + 'static>(&mut self) -> StateSlot<T> {
+        let slot = StateSlot::<T>::default();
+        self.states
+            .insert(TypeId::of::<T>(), Box::new(Arc::clone(&slot)));
+        slot
+    }
+
     pub(crate) fn contains(&self, id: TypeId) -> bool {
         self.states.contains_key(&id)
     }
 
     pub(crate) fn get<T: Send + Sync + 'static>(&self) -> Option<&Arc<T>> {
-        self.states
-            .get(&TypeId::of::<T>())?
-            .downcast_ref::<Arc<T>>()
+        let entry = self.states.get(&TypeId::of::<T>())?;
+        // A value given to the builder is found by the first downcast, so a slot costs those
+        // states nothing.
+        match entry.downcast_ref::<Arc<T>>() {
+            Some(value) => Some(value),
+            None => entry.downcast_ref::<StateSlot<T>>()?.get(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provided_state_is_present_for_the_check_and_found_once_filled() {
+        let mut states = StateMap::default();
+        let slot = states.provide::<u32>();
+        assert!(states.contains(TypeId::of::<u32>()));
+        assert!(states.get::<u32>().is_none());
+        slot.set(Arc::new(7)).unwrap();
+        assert_eq!(states.get::<u32>().map(|value| **value), Some(7));
+    }
+
+    #[test]
+    fn the_last_registration_of_a_type_wins() {
+        let mut states = StateMap::default();
+        let slot = states.provide::<u32>();
+        states.insert(1_u32);
+        slot.set(Arc::new(2)).unwrap();
+        assert_eq!(states.get::<u32>().map(|value| **value), Some(1));
+
+        let slot = states.provide::<u32>();
+        slot.set(Arc::new(3)).unwrap();
+        assert_eq!(states.get::<u32>().map(|value| **value), Some(3));
     }
 }

@@ -1,0 +1,256 @@
+//! The app's lifespan: startup hooks that build state before the first request, shutdown hooks
+//! after the last, and the state machine between them.
+//!
+//! # States
+//!
+//! An app moves through four [`LifespanState`]s, forward only:
+//!
+//! ```text
+//! Starting ──(every startup hook succeeded)──▶ Ready ──(shutdown begins)──▶ Draining ──▶ Stopped
+//!     └──────────(a startup hook failed, or shutdown began during startup)──────────────────▲
+//! ```
+//!
+//! A [`LifespanHandle`], from [`App::lifespan_handle`](crate::App::lifespan_handle) before
+//! serving or as `State<LifespanHandle>` in a handler, reads the state and waits for changes:
+//! what a readiness endpoint needs (ready only in `Ready`).
+//!
+//! # Startup
+//!
+//! Startup hooks ([`App::on_startup`](crate::App::on_startup), [`Lifespan::startup`]) run one
+//! after the other, in order of registration, before the server accepts a connection. The
+//! listener is bound first, so a port already in use fails before any hook has side effects;
+//! connections that arrive meanwhile wait in the kernel's backlog and are served once every
+//! hook has succeeded. If a hook fails, the listener is closed (waiting connections are reset,
+//! none is ever answered), the shutdown hooks registered before the failing hook run, and
+//! serving returns [`ServeError::Startup`](crate::ServeError::Startup).
+//!
+//! # Shutdown, in order
+//!
+//! 1. **Stop accepting and announce it.** The shutdown trigger fires (SIGINT or SIGTERM, the
+//!    future given to [`App::serve_with_shutdown`](crate::App::serve_with_shutdown), or
+//!    [`TestClient::shutdown`](crate::TestClient::shutdown)): the state becomes `Draining`, the
+//!    listener is closed, and [`LifespanHandle::shutdown_signal`] completes, in one step.
+//! 2. **Long-lived streams and WebSockets close.** They await `shutdown_signal()` and end
+//!    themselves; an open stream is an in-flight request, so the next step waits for it.
+//! 3. **Requests drain.** Each connection finishes its in-flight requests and closes (HTTP/1.1
+//!    after the current response, HTTP/2 with `GOAWAY`), up to the app's
+//!    [`shutdown_grace`](crate::App::shutdown_grace).
+//! 4. **Background tasks drain.** Tasks started with [`LifespanHandle::spawn`] finish, within
+//!    what is left of the grace period.
+//! 5. **Shutdown hooks run**, once each, in reverse order of registration; a failing or
+//!    panicking hook is logged (`tracing`, level error) and the others still run.
+//! 6. **Stopped.**
+//!
+//! Later features join this order at the step that fits them, never by a new state.
+
+mod hooks;
+mod lifecycle;
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+pub(crate) use hooks::Hooks;
+pub use hooks::{HookOutput, Lifespan};
+pub use lifecycle::StartupError;
+pub(crate) use lifecycle::{Lifecycle, Startup};
+
+/// Where an app is in its life. The states are ordered: `Starting < Ready < Draining < Stopped`,
+/// and an app only moves forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LifespanState {
+    /// Built but not serving yet: startup hooks are running, or serving has not begun.
+    Starting,
+    /// Every startup hook succeeded; requests are served.
+    Ready,
+    /// Shutdown began: no new connections; in-flight requests, then background tasks, finish;
+    /// then the shutdown hooks run.
+    Draining,
+    /// Done: the shutdown hooks have run, or startup failed.
+    Stopped,
+}
+
+/// Reads an app's [`LifespanState`] and waits for it to change; cloneable, cheap to hold.
+///
+/// Get one from [`App::lifespan_handle`](crate::App::lifespan_handle) before serving, or take
+/// `State<LifespanHandle>` in a handler: every app provides it.
+///
+/// ```
+/// use oxapi::prelude::*;
+/// use oxapi::{LifespanHandle, LifespanState};
+///
+/// /// Ready for traffic? A load balancer's readiness probe.
+/// #[get("/ready")]
+/// async fn ready(lifespan: State<LifespanHandle>) -> StatusCode {
+///     if lifespan.state() == LifespanState::Ready {
+///         StatusCode::OK
+///     } else {
+///         StatusCode::SERVICE_UNAVAILABLE
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = App::new().routes(routes![ready]);
+/// let lifespan = app.lifespan_handle();
+/// assert_eq!(lifespan.state(), LifespanState::Starting);
+/// let client = app.test_client();
+/// assert_eq!(client.get("/ready").send().await.status(), 200);
+/// client.shutdown().await;
+/// assert_eq!(lifespan.state(), LifespanState::Stopped);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct LifespanHandle {
+    shared: Arc<Shared>,
+    /// The state this handle last reported, for [`LifespanHandle::changed`].
+    seen: watch::Receiver<LifespanState>,
+}
+
+/// What every handle of one app shares.
+#[derive(Debug)]
+struct Shared {
+    state: watch::Sender<LifespanState>,
+    /// Each task from [`LifespanHandle::spawn`] holds a receiver until it ends, so `closed()`
+    /// completes when none is left (the server counts connections the same way).
+    tasks: watch::Sender<()>,
+    /// When `Draining` began plus the grace period: the deadline for requests and tasks.
+    drain_deadline: OnceLock<Instant>,
+}
+
+impl LifespanHandle {
+    pub(crate) fn new() -> Self {
+        let (state, seen) = watch::channel(LifespanState::Starting);
+        let shared = Shared {
+            state,
+            tasks: watch::Sender::new(()),
+            drain_deadline: OnceLock::new(),
+        };
+        Self {
+            shared: Arc::new(shared),
+            seen,
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> LifespanState {
+        *self.shared.state.borrow()
+    }
+
+    /// Waits until the state differs from the one this handle last reported (by `changed`, or
+    /// when the handle was made or cloned), and returns it. States passed through quickly may
+    /// be skipped: from `Ready` this may return `Stopped`. Once `Stopped`, it never completes.
+    pub async fn changed(&mut self) -> LifespanState {
+        if self.seen.changed().await.is_err() {
+            // Every handle holds the sender, so it cannot be gone while `self` exists.
+            std::future::pending::<()>().await;
+        }
+        *self.seen.borrow_and_update()
+    }
+
+    /// Waits until the app has reached `state` (or a later one), and returns the state then.
+    pub async fn wait_for(&self, state: LifespanState) -> LifespanState {
+        let mut receiver = self.shared.state.subscribe();
+        let reached = receiver
+            .wait_for(|current| *current >= state)
+            .await
+            .map(|current| *current);
+        match reached {
+            Ok(current) => current,
+            // As in `changed`: the sender outlives every handle.
+            Err(_) => std::future::pending().await,
+        }
+    }
+
+    /// Completes when shutdown begins (the state reaches `Draining`), at once if it has.
+    ///
+    /// A long-lived response (a stream, server-sent events, a WebSocket) awaits this and ends
+    /// itself, so the server's drain does not wait out the whole grace period for it.
+    ///
+    /// ```
+    /// # async fn events(lifespan: oxapi::LifespanHandle) {
+    /// let mut ticks = oxapi::tokio::time::interval(std::time::Duration::from_secs(1));
+    /// let shutdown = lifespan.shutdown_signal();
+    /// oxapi::tokio::pin!(shutdown);
+    /// loop {
+    ///     oxapi::tokio::select! {
+    ///         _ = ticks.tick() => { /* send an event */ }
+    ///         () = &mut shutdown => break, // say goodbye and end the stream
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn shutdown_signal(&self) -> impl Future<Output = ()> + Send + 'static {
+        let handle = self.clone();
+        async move {
+            handle.wait_for(LifespanState::Draining).await;
+        }
+    }
+
+    /// Spawns `task` on the current tokio runtime, as `tokio::spawn` does, and makes shutdown
+    /// wait for it: after in-flight requests, before the shutdown hooks, within the grace
+    /// period. For work a request starts but need not wait for (sending an email, writing an
+    /// audit log).
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, as `tokio::spawn` does.
+    pub fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let guard = self.shared.tasks.subscribe();
+        tokio::spawn(async move {
+            let output = task.await;
+            drop(guard);
+            output
+        })
+    }
+
+    /// Moves to `state` if it is later than the current one; an app never moves back.
+    pub(crate) fn advance(&self, state: LifespanState) {
+        self.shared.state.send_if_modified(|current| {
+            let later = state > *current;
+            if later {
+                *current = state;
+            }
+            later
+        });
+    }
+
+    /// Begins shutdown: `Draining`, with `grace` from now for requests and tasks to finish.
+    pub(crate) fn begin_draining(&self, grace: Duration) {
+        let _ = self
+            .shared
+            .drain_deadline
+            .get_or_init(|| Instant::now() + grace);
+        self.advance(LifespanState::Draining);
+    }
+
+    /// When requests and tasks must have finished, once draining has begun.
+    pub(crate) fn drain_deadline(&self) -> Option<Instant> {
+        self.shared.drain_deadline.get().copied()
+    }
+
+    /// Waits for the tasks from [`LifespanHandle::spawn`], until the drain deadline. Without
+    /// one (startup failed or was cancelled: nothing was served) it does not wait, since a
+    /// task a startup hook spawned may be meant to run for the app's whole life.
+    pub(crate) async fn drain_tasks(&self) {
+        let Some(deadline) = self.drain_deadline() else {
+            return;
+        };
+        if tokio::time::timeout_at(deadline, self.shared.tasks.closed())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                tasks = self.shared.tasks.receiver_count(),
+                "shutdown grace period over; background tasks still running"
+            );
+        }
+    }
+}
