@@ -10,6 +10,7 @@ mod errors;
 mod external;
 mod extract;
 mod hello;
+mod lifespan;
 mod middleware;
 mod openapi;
 mod pool;
