@@ -1,5 +1,5 @@
-//! The service as a process: its command line, its thread names, its listen backlog and its
-//! graceful shutdown on SIGTERM and SIGINT.
+//! The service as a process: its command line, its thread names, its listen backlog, its
+//! graceful shutdown on SIGTERM and SIGINT, and its startup and shutdown hooks.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -151,6 +151,7 @@ fn the_bind_address_can_come_from_the_environment() {
     assert_ne!(fixture.addr.port(), 0, "the real port is printed");
     assert!(body(&get(fixture.addr, "/thread")).starts_with("oxapi-worker-"));
     fixture.signal("-INT");
+    fixture.wait_for_stderr("shutdown hook ran");
     assert!(fixture.wait().success());
 }
 
@@ -181,6 +182,7 @@ fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let response = in_flight.join().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert_eq!(body(&response), "done");
+    fixture.wait_for_stderr("shutdown hook ran");
     assert!(fixture.wait().success());
     // Stopped: nobody listens any more.
     assert!(std::net::TcpStream::connect(addr).is_err());
@@ -197,4 +199,28 @@ fn the_grace_period_bounds_shutdown() {
     assert!(fixture.wait().success());
     let response = in_flight.join().unwrap();
     assert!(!response.contains("done"), "{response}");
+}
+
+#[test]
+fn a_failing_startup_hook_exits_1_with_its_error_and_never_listens() {
+    let output = Command::new(FIXTURE)
+        .args(["--bind", "127.0.0.1:0"])
+        .env_remove("OXAPI_BIND")
+        .env("FIXTURE_STARTUP_FAIL", "database unreachable")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error: startup hook #1 `fixture::main::{{closure}}` failed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("caused by: database unreachable"),
+        "{stderr}"
+    );
+    // Nothing started, so nothing to undo: the shutdown hook registered after it stays put.
+    assert!(!stderr.contains("shutdown hook ran"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("listening"), "{stdout}");
 }

@@ -1,5 +1,5 @@
-//! A service for tests of process-level behaviour: thread names, the command line, and
-//! graceful shutdown.
+//! A service for tests of process-level behaviour: thread names, the command line, graceful
+//! shutdown, and startup and shutdown hooks.
 
 use std::time::Duration;
 
@@ -37,9 +37,14 @@ fn main() -> std::process::ExitCode {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(Duration::from_secs(30), Duration::from_millis);
+    // Set, the startup hook fails with this message.
+    let startup_failure = std::env::var("FIXTURE_STARTUP_FAIL").ok();
     App::new()
         .title("Fixture")
         .shutdown_grace(grace)
+        .on_startup(move || async move { startup_failure.map_or(Ok(()), Err) })
+        // Tests wait for this line to know the shutdown hooks ran.
+        .on_shutdown(|| async { eprintln!("fixture: shutdown hook ran") })
         .routes(routes![thread, sync_thread, sleep])
         .run()
 }
