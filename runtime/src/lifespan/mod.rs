@@ -1,47 +1,8 @@
 //! The app's lifespan: startup hooks that build state before the first request, shutdown hooks
 //! after the last, and the state machine between them.
 //!
-//! # States
-//!
-//! An app moves through four [`LifespanState`]s, forward only:
-//!
-//! ```text
-//! Starting ──(every startup hook succeeded)──▶ Ready ──(shutdown begins)──▶ Draining ──▶ Stopped
-//!     └──────────(a startup hook failed, or shutdown began during startup)──────────────────▲
-//! ```
-//!
-//! A [`LifespanHandle`], from [`App::lifespan_handle`](crate::App::lifespan_handle) before
-//! serving or as `State<LifespanHandle>` in a handler, reads the state and waits for changes:
-//! what a readiness endpoint needs (ready only in `Ready`).
-//!
-//! # Startup
-//!
-//! Startup hooks ([`App::on_startup`](crate::App::on_startup), [`Lifespan::startup`]) run one
-//! after the other, in order of registration, before the server accepts a connection. The
-//! listener is bound first, so a port already in use fails before any hook has side effects;
-//! connections that arrive meanwhile wait in the kernel's backlog and are served once every
-//! hook has succeeded. If a hook fails, the listener is closed (waiting connections are reset,
-//! none is ever answered), the shutdown hooks registered before the failing hook run, and
-//! serving returns [`ServeError::Startup`](crate::ServeError::Startup).
-//!
-//! # Shutdown, in order
-//!
-//! 1. **Stop accepting and announce it.** The shutdown trigger fires (SIGINT or SIGTERM, the
-//!    future given to [`App::serve_with_shutdown`](crate::App::serve_with_shutdown), or
-//!    [`TestClient::shutdown`](crate::TestClient::shutdown)): the state becomes `Draining`, the
-//!    listener is closed, and [`LifespanHandle::shutdown_signal`] completes, in one step.
-//! 2. **Long-lived streams and WebSockets close.** They await `shutdown_signal()` and end
-//!    themselves; an open stream is an in-flight request, so the next step waits for it.
-//! 3. **Requests drain.** Each connection finishes its in-flight requests and closes (HTTP/1.1
-//!    after the current response, HTTP/2 with `GOAWAY`), up to the app's
-//!    [`shutdown_grace`](crate::App::shutdown_grace).
-//! 4. **Background tasks drain.** Tasks started with [`LifespanHandle::spawn`] finish, within
-//!    what is left of the grace period.
-//! 5. **Shutdown hooks run**, once each, in reverse order of registration; a failing or
-//!    panicking hook is logged (`tracing`, level error) and the others still run.
-//! 6. **Stopped.**
-//!
-//! Later features join this order at the step that fits them, never by a new state.
+//! The states, the startup and the shutdown order are documented on [`LifespanHandle`], where
+//! users read them; later features join that order at the step that fits them.
 
 mod hooks;
 mod lifecycle;
@@ -78,6 +39,50 @@ pub enum LifespanState {
 ///
 /// Get one from [`App::lifespan_handle`](crate::App::lifespan_handle) before serving, or take
 /// `State<LifespanHandle>` in a handler: every app provides it.
+///
+/// # States
+///
+/// An app moves through four [`LifespanState`]s, forward only:
+///
+/// ```text
+/// Starting ──(every startup hook succeeded)──▶ Ready ──(shutdown begins)──▶ Draining ──▶ Stopped
+///     └──────────(a startup hook failed, or shutdown began during startup)──────────────────▲
+/// ```
+///
+/// A readiness endpoint answers 200 only in `Ready` (see the example below).
+///
+/// # Startup
+///
+/// Startup hooks ([`App::on_startup`](crate::App::on_startup), [`Lifespan::startup`]) run one
+/// after the other, in order of registration, before the server accepts a connection. The
+/// listener is bound first, so a port already in use fails before any hook has side effects;
+/// connections that arrive meanwhile wait in the kernel's backlog and are served once every
+/// hook has succeeded. If a hook fails, the listener is closed (waiting connections are reset,
+/// none is ever answered), the shutdown hooks registered before the failing hook run, and
+/// serving returns [`ServeError::Startup`](crate::ServeError::Startup). If shutdown begins
+/// during startup, the hook running is dropped, the same shutdown hooks run, and serving
+/// returns `Ok`.
+///
+/// # Shutdown, in order
+///
+/// 1. **Stop accepting and announce it.** The shutdown trigger fires (SIGINT or SIGTERM, the
+///    future given to [`App::serve_with_shutdown`](crate::App::serve_with_shutdown), or
+///    [`TestClient::shutdown`](crate::TestClient::shutdown)): the state becomes `Draining`, the
+///    listener is closed, and [`LifespanHandle::shutdown_signal`] completes, in one step.
+/// 2. **Long-lived streams and WebSockets close.** They await `shutdown_signal()` and end
+///    themselves; an open stream is an in-flight request, so the next step waits for it.
+/// 3. **Requests drain.** Each connection finishes its in-flight requests and closes (HTTP/1.1
+///    after the current response, HTTP/2 with `GOAWAY`), up to the app's
+///    [`shutdown_grace`](crate::App::shutdown_grace).
+/// 4. **Background tasks drain.** Tasks started with [`LifespanHandle::spawn`] finish, within
+///    what is left of the grace period.
+/// 5. **Shutdown hooks run**, once each, in reverse order of registration; a failing or
+///    panicking hook is logged (`tracing`, level error) and the others still run.
+/// 6. **Stopped.**
+///
+/// Later features join this order at the step that fits them, never by a new state.
+///
+/// # Examples
 ///
 /// ```
 /// use oxapi::prelude::*;
