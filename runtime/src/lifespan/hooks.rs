@@ -226,7 +226,8 @@ impl App {
     /// finished (or the grace period ran out); also on SIGINT and SIGTERM. Shutdown hooks run
     /// in reverse order of registration; an error or panic is logged (`tracing`) and the
     /// others still run. If startup fails, only the shutdown hooks registered before the
-    /// failing startup hook run, as a `defer` would.
+    /// failing startup hook run, as a `defer` would. The grace period does not bound the
+    /// hooks themselves: wrap a slow one in `tokio::time::timeout`.
     ///
     /// The test client runs them on [`TestClient::shutdown`](crate::TestClient::shutdown), not
     /// on drop.
