@@ -15,6 +15,7 @@ use crate::routing::Router;
 
 mod build;
 mod compose;
+mod lifespan;
 
 pub(crate) use build::Shared;
 
@@ -51,9 +52,9 @@ pub struct App {
     layer_error: LayerErrorHandler,
     overrides: Overrides,
     redirect_trailing_slash: bool,
-    pub(crate) states: StateMap,
+    states: StateMap,
     /// Startup and shutdown hooks, and the handle to the app's lifespan.
-    pub(crate) lifespan: Hooks,
+    lifespan: Hooks,
     body_limit: usize,
     pool: PoolConfig,
     pub(crate) shutdown_grace: Duration,

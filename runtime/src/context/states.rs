@@ -48,11 +48,14 @@ impl StateMap {
 
     /// Reserves `T` for a startup hook: the app counts as having a `T` (the build check passes),
     /// and the hook fills the returned slot. Like [`StateMap::insert`], it replaces an earlier
-    /// value of the same type.
+    /// value of the same type. A hook that returns `()` provides no state: its slot is not
+    /// registered.
     pub(crate) fn provide<T: Send + Sync + 'static>(&mut self) -> StateSlot<T> {
         let slot = StateSlot::<T>::default();
-        self.states
-            .insert(TypeId::of::<T>(), Box::new(Arc::clone(&slot)));
+        if TypeId::of::<T>() != TypeId::of::<()>() {
+            self.states
+                .insert(TypeId::of::<T>(), Box::new(Arc::clone(&slot)));
+        }
         slot
     }
 
@@ -83,6 +86,13 @@ mod tests {
         assert!(states.get::<u32>().is_none());
         slot.set(Arc::new(7)).unwrap();
         assert_eq!(states.get::<u32>().map(|value| **value), Some(7));
+    }
+
+    #[test]
+    fn a_unit_value_is_no_state() {
+        let mut states = StateMap::default();
+        let _slot = states.provide::<()>();
+        assert!(!states.contains(TypeId::of::<()>()));
     }
 
     #[test]

@@ -1,13 +1,12 @@
-//! Registering startup and shutdown hooks on an [`App`].
+//! Startup and shutdown hooks, kept in order of registration.
 
-use std::any::{TypeId, type_name};
+use std::any::type_name;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use super::LifespanHandle;
-use crate::app::App;
 use crate::body::BoxError;
 use crate::context::StateSlot;
 
@@ -96,7 +95,7 @@ where
 
 /// A resource with setup and teardown, like FastAPI's `lifespan` context manager: `startup`
 /// runs before the first request and its value becomes app state; `shutdown` gets that value
-/// back after the last request. Register it with [`App::lifespan`].
+/// back after the last request. Register it with [`App::lifespan`](crate::App::lifespan).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -162,51 +161,17 @@ pub trait Lifespan: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
-impl App {
-    /// Runs `hook` before the server accepts its first connection; its `Ok` value becomes app
-    /// state, read with [`State<T>`](crate::State) (a hook returning `()` or `Ok(())` adds none).
-    ///
-    /// Startup hooks run one after another, in order of registration. If one fails, the app
-    /// does not serve: [`App::serve`] returns [`ServeError::Startup`](crate::ServeError::Startup)
-    /// naming the hook, [`App::run`] prints it and exits non-zero. A route may take `State<T>`
-    /// for a `T` a hook provides: the build check counts it. As with [`App::state`], the last
-    /// registration of a type wins. The test client runs startup hooks on its first request, or
-    /// on [`TestClient::start`](crate::TestClient::start).
-    ///
-    /// ```
-    /// use oxapi::prelude::*;
-    ///
-    /// /// Settings loaded at startup.
-    /// struct Config {
-    ///     greeting: String,
-    /// }
-    ///
-    /// async fn load_config() -> Result<Config, std::io::Error> {
-    ///     Ok(Config { greeting: "Hello".into() })
-    /// }
-    ///
-    /// #[get("/hello/{name}")]
-    /// async fn hello(name: String, config: State<Config>) -> String {
-    ///     format!("{}, {name}!", config.greeting)
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = App::new()
-    ///     .on_startup(load_config)
-    ///     .on_startup(|| async { println!("starting") })
-    ///     .routes(routes![hello])
-    ///     .test_client();
-    /// assert_eq!(client.get("/hello/Ada").send().await.text(), "Hello, Ada!");
-    /// # }
-    /// ```
-    #[must_use]
-    pub fn on_startup<F, Fut>(mut self, hook: F) -> Self
-    where
+impl Hooks {
+    /// Adds a startup hook whose value fills `slot`.
+    pub(crate) fn add_startup<F, Fut>(
+        &mut self,
+        hook: F,
+        slot: StateSlot<<Fut::Output as HookOutput>::Value>,
+    ) where
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future + Send + 'static,
         Fut::Output: HookOutput,
     {
-        let slot = self.provide::<<Fut::Output as HookOutput>::Value>();
         let startup: Hook = Box::new(move || {
             Box::pin(async move {
                 let value = hook().await.into_result()?;
@@ -214,63 +179,30 @@ impl App {
                 Ok(())
             })
         });
-        self.lifespan.stages.push(Stage {
+        self.stages.push(Stage {
             name: type_name::<F>(),
             startup: Some(startup),
             shutdown: None,
         });
-        self
     }
 
-    /// Runs `hook` once at shutdown, after the last in-flight request and background task
-    /// finished (or the grace period ran out); also on SIGINT and SIGTERM. Shutdown hooks run
-    /// in reverse order of registration; an error or panic is logged (`tracing`) and the
-    /// others still run. If startup fails, only the shutdown hooks registered before the
-    /// failing startup hook run, as a `defer` would. The grace period does not bound the
-    /// hooks themselves: wrap a slow one in `tokio::time::timeout`.
-    ///
-    /// The test client runs them on [`TestClient::shutdown`](crate::TestClient::shutdown), not
-    /// on drop.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use std::sync::atomic::{AtomicBool, Ordering};
-    ///
-    /// use oxapi::prelude::*;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let flushed = Arc::new(AtomicBool::new(false));
-    /// let flag = Arc::clone(&flushed);
-    /// let client = App::new()
-    ///     .on_shutdown(move || async move { flag.store(true, Ordering::SeqCst) })
-    ///     .test_client();
-    /// client.start().await.unwrap(); // or any request
-    /// client.shutdown().await;
-    /// assert!(flushed.load(Ordering::SeqCst));
-    /// # }
-    /// ```
-    #[must_use]
-    pub fn on_shutdown<F, Fut>(mut self, hook: F) -> Self
+    /// Adds a shutdown hook.
+    pub(crate) fn add_shutdown<F, Fut>(&mut self, hook: F)
     where
         F: FnOnce() -> Fut + Send + 'static,
         Fut: Future + Send + 'static,
         Fut::Output: HookOutput<Value = ()>,
     {
         let shutdown: Hook = Box::new(move || Box::pin(async move { hook().await.into_result() }));
-        self.lifespan.stages.push(Stage {
+        self.stages.push(Stage {
             name: type_name::<F>(),
             startup: None,
             shutdown: Some(shutdown),
         });
-        self
     }
 
-    /// Registers a [`Lifespan`]: its `startup` runs with the startup hooks (its state becomes
-    /// app state), its `shutdown` with the shutdown hooks, receiving that state. In the order
-    /// of hooks it stands where it was registered.
-    #[must_use]
-    pub fn lifespan<L: Lifespan>(mut self, lifespan: L) -> Self {
-        let slot = self.provide::<L::State>();
+    /// Adds a [`Lifespan`]: one stage whose startup fills `slot` and whose shutdown reads it.
+    pub(crate) fn add_lifespan<L: Lifespan>(&mut self, lifespan: L, slot: StateSlot<L::State>) {
         let filled = Arc::clone(&slot);
         let lifespan = Arc::new(lifespan);
         let tear_down = Arc::clone(&lifespan);
@@ -292,27 +224,10 @@ impl App {
                 tear_down.shutdown(state).await.map_err(Into::into)
             })
         });
-        self.lifespan.stages.push(Stage {
+        self.stages.push(Stage {
             name: type_name::<L>(),
             startup: Some(startup),
             shutdown: Some(shutdown),
         });
-        self
-    }
-
-    /// A handle to this app's [`LifespanState`](crate::LifespanState), to watch it start and
-    /// stop from outside (a test, a supervisor). Handlers get the same handle as
-    /// `State<LifespanHandle>`.
-    pub fn lifespan_handle(&self) -> LifespanHandle {
-        self.lifespan.handle.clone()
-    }
-
-    /// The slot a startup hook fills with its `T`, registered as app state unless `T` is `()`.
-    fn provide<T: Send + Sync + 'static>(&mut self) -> StateSlot<T> {
-        if TypeId::of::<T>() == TypeId::of::<()>() {
-            StateSlot::default()
-        } else {
-            self.states.provide::<T>()
-        }
     }
 }

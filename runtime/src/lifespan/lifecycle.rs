@@ -208,13 +208,6 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .unwrap_or("(no message)")
 }
 
-impl crate::app::App {
-    /// Takes the hooks out of the app, to run them around serving what it builds.
-    pub(crate) fn take_lifecycle(&mut self) -> Lifecycle {
-        Lifecycle::new(std::mem::take(&mut self.lifespan), self.shutdown_grace)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
