@@ -48,6 +48,9 @@ pub enum BuildError {
         /// Why it is not valid.
         reason: &'static str,
     },
+    /// [`App::into_service`](crate::App::into_service) was called on an app with lifespan
+    /// hooks, which a service cannot run.
+    HooksInService,
     /// The OpenAPI document is inconsistent (a bug in an extractor's description).
     Document(String),
 }
@@ -83,6 +86,10 @@ impl fmt::Display for BuildError {
             Self::InvalidPrefix { prefix, reason } => {
                 write!(f, "router prefix `{prefix}` is not valid: {reason}")
             }
+            Self::HooksInService => write!(
+                f,
+                "an app with startup or shutdown hooks cannot become a service: register the hooks on the app that serves it"
+            ),
             Self::Document(error) => write!(f, "the OpenAPI document is inconsistent: {error}"),
         }
     }

@@ -463,3 +463,18 @@ async fn an_app_mounts_as_a_sub_application() {
     })
     .await;
 }
+
+#[test]
+fn an_app_with_hooks_cannot_become_a_service() {
+    let Err(errors) = App::new()
+        .routes(routes![health])
+        .on_startup(|| async {})
+        .into_service()
+    else {
+        panic!("an app with a startup hook became a service");
+    };
+    assert!(
+        errors.to_string().contains("startup or shutdown hooks"),
+        "{errors}"
+    );
+}

@@ -43,7 +43,9 @@ impl App {
 
     /// Builds the app into a tower service: to mount it in another app as a sub-application
     /// (`App::mount("/admin", admin.into_service()?)`), or to serve it from your own server.
-    /// Its own document and docs pages come with it; lifespan hooks are the caller's to run.
+    /// Its own document and docs pages come with it. Lifespan hooks do not: a service has no
+    /// start or end of its own, so an app with hooks is refused here; register them on the app
+    /// that serves it.
     ///
     /// ```
     /// use oxapi::prelude::*;
@@ -62,7 +64,7 @@ impl App {
     ///
     /// # Errors
     ///
-    /// As [`App::check`].
+    /// As [`App::check`], and [`BuildError::HooksInService`] if the app has lifespan hooks.
     pub fn into_service(
         self,
     ) -> Result<
@@ -77,7 +79,17 @@ impl App {
         + 'static,
         BuildErrors,
     > {
-        self.build().map(crate::service::AppService)
+        let has_hooks = !self.lifespan.is_empty();
+        match self.build() {
+            Ok(app) if !has_hooks => Ok(crate::service::AppService(app)),
+            Ok(_) => Err(BuildErrors(vec![BuildError::HooksInService])),
+            Err(BuildErrors(mut errors)) => {
+                if has_hooks {
+                    errors.push(BuildError::HooksInService);
+                }
+                Err(BuildErrors(errors))
+            }
+        }
     }
 
     /// Checks the app and builds what serves it.

@@ -53,6 +53,11 @@ impl Hooks {
     pub(crate) fn handle(&self) -> &LifespanHandle {
         &self.handle
     }
+
+    /// Whether any startup or shutdown hook is registered.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stages.is_empty()
+    }
 }
 
 /// What a lifespan hook returns: `()`, or `Result<T, E>` where `E` converts into a boxed error
