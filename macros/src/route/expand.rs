@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::model::{Route, Source, contains_impl_trait};
+use super::check::{Route, Source, contains_impl_trait};
 use super::signature::HandlerFn;
 
 pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {

@@ -1,12 +1,13 @@
 //! The route attributes: `#[get("/path")]`, ..., `#[route(method = .., path = ..)]`.
 //!
-//! Three phases in three modules: [`args`] and [`signature`] parse, [`model`] checks into a
-//! [`model::Route`], [`expand`] generates code from a valid route only.
+//! Three phases: [`args`], [`signature`] and [`template`] parse, [`check`] checks what they
+//! read into a [`check::Route`], [`expand`] generates code from a valid route only.
 
 mod args;
+mod check;
 mod expand;
-mod model;
 mod signature;
+mod template;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -32,8 +33,8 @@ pub(crate) fn expand(method: Option<&str>, attr: TokenStream, item: TokenStream)
             return quote! { #error #item };
         }
     };
-    let param_attrs = model::take_param_attrs(&mut handler, &mut errors);
-    let route = model::Route::check(method, args, &handler, param_attrs, &mut errors);
+    let param_attrs = signature::take_param_attrs(&mut handler, &mut errors);
+    let route = check::Route::check(method, args, &handler, param_attrs, &mut errors);
     match route {
         Some(route) if errors.is_empty() => expand::generate(&route, &handler),
         _ => {
