@@ -1,0 +1,136 @@
+#[deny(unused_must_use)]
+/// Replace one item.
+///
+/// The whole item is replaced.
+pub async fn replace_item(
+    id: u64,
+    dry_run: Option<bool>,
+    request_id: Option<String>,
+    page: Query<Page>,
+    item: Json<Item>,
+) -> Json<Item> {
+    item
+}
+#[doc(hidden)]
+#[allow(
+    non_camel_case_types,
+    dead_code,
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub
+)]
+pub struct replace_item {}
+#[doc(hidden)]
+#[allow(non_snake_case, unused_mut, unused_variables, deprecated, clippy::all)]
+const _: () = {
+    impl ::oxapi::__private::Route for replace_item {
+        const ROUTE: ::oxapi::__private::RouteDef = ::oxapi::__private::RouteDef {
+            method: "PUT",
+            path: "/items/{id}",
+            handler: __oxapi_handler,
+            describe: __oxapi_describe,
+            meta: ::oxapi::__private::RouteMeta {
+                fn_name: "replace_item",
+                module_path: ::core::module_path!(),
+                hidden: false,
+                body_limit: ::core::option::Option::None,
+                operation: ::oxapi::__private::OperationMeta {
+                    operation_id: "replace_item",
+                    summary: ::core::option::Option::Some("Replace one item."),
+                    description: ::core::option::Option::Some(
+                        "The whole item is replaced.",
+                    ),
+                    tags: &[],
+                    deprecated: false,
+                    dispatch: ::oxapi::__private::Dispatch::EventLoop,
+                    status: ::core::option::Option::None,
+                    responses: &[],
+                },
+            },
+        };
+    }
+    fn __oxapi_handler(
+        __oxapi_request: ::oxapi::__private::Request,
+        __oxapi_path: ::oxapi::__private::PathParams,
+        __oxapi_app: &::oxapi::__private::Shared,
+    ) -> ::oxapi::__private::HandlerFuture {
+        let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
+        let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
+        let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+        let __oxapi_arg0 = ::oxapi::__private::path_param::<
+            u64,
+        >(&__oxapi_parts, &__oxapi_path, 0usize, "id", &mut __oxapi_rejections);
+        ::oxapi::__private::boxed_handler_future(async move {
+            let __oxapi_ctx = ::oxapi::__private::request_context(
+                &__oxapi_app,
+                ::core::option::Option::None,
+            );
+            let __oxapi_arg1 = __oxapi_rejections
+                .take(
+                    ::oxapi::__private::query_param::<
+                        Option<bool>,
+                    >(&__oxapi_parts, "dry_run"),
+                );
+            let __oxapi_arg2 = __oxapi_rejections
+                .take(
+                    ::oxapi::__private::header_param::<
+                        Option<String>,
+                    >(&__oxapi_parts, "x-request-id"),
+                );
+            let __oxapi_arg3 = __oxapi_rejections
+                .take(
+                    <Query<
+                        Page,
+                    > as ::oxapi::__private::FromRequestParts>::from_request_parts(
+                            &mut __oxapi_parts,
+                            &__oxapi_ctx,
+                        )
+                        .await,
+                );
+            let __oxapi_arg4 = __oxapi_rejections
+                .take(
+                    <Json<
+                        Item,
+                    > as ::oxapi::__private::FromRequest>::from_request(
+                            ::oxapi::__private::Request::from_parts(
+                                __oxapi_parts,
+                                __oxapi_body,
+                            ),
+                            &__oxapi_ctx,
+                        )
+                        .await,
+                );
+            let (
+                ::core::option::Option::Some(__oxapi_arg0),
+                ::core::option::Option::Some(__oxapi_arg1),
+                ::core::option::Option::Some(__oxapi_arg2),
+                ::core::option::Option::Some(__oxapi_arg3),
+                ::core::option::Option::Some(__oxapi_arg4),
+            ) = (__oxapi_arg0, __oxapi_arg1, __oxapi_arg2, __oxapi_arg3, __oxapi_arg4)
+            else {
+                return __oxapi_rejections.into_response();
+            };
+            let __oxapi_output = replace_item(
+                    __oxapi_arg0,
+                    __oxapi_arg1,
+                    __oxapi_arg2,
+                    __oxapi_arg3,
+                    __oxapi_arg4,
+                )
+                .await;
+            ::oxapi::__private::finish(__oxapi_output, ::core::option::Option::None)
+        })
+    }
+    fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {
+        __oxapi_op.param::<u64>(::oxapi::__private::ParamLocation::Path, "id", true);
+        __oxapi_op
+            .param::<bool>(::oxapi::__private::ParamLocation::Query, "dry_run", false);
+        __oxapi_op
+            .param::<
+                String,
+            >(::oxapi::__private::ParamLocation::Header, "x-request-id", false);
+        <Query<Page> as ::oxapi::__private::FromRequestParts>::describe(__oxapi_op);
+        <Json<Item> as ::oxapi::__private::FromRequest>::describe(__oxapi_op);
+        <Json<Item> as ::oxapi::__private::IntoResponse>::describe(__oxapi_op);
+    }
+};

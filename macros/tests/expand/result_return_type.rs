@@ -1,0 +1,85 @@
+#[deny(unused_must_use)]
+async fn read_item(id: u64, db: State<Db>) -> Result<Json<Item>, ApiError> {
+    db.find(id)
+}
+#[doc(hidden)]
+#[allow(
+    non_camel_case_types,
+    dead_code,
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub
+)]
+struct read_item {}
+#[doc(hidden)]
+#[allow(non_snake_case, unused_mut, unused_variables, deprecated, clippy::all)]
+const _: () = {
+    impl ::oxapi::__private::Route for read_item {
+        const ROUTE: ::oxapi::__private::RouteDef = ::oxapi::__private::RouteDef {
+            method: "GET",
+            path: "/items/{id}",
+            handler: __oxapi_handler,
+            describe: __oxapi_describe,
+            meta: ::oxapi::__private::RouteMeta {
+                fn_name: "read_item",
+                module_path: ::core::module_path!(),
+                hidden: false,
+                body_limit: ::core::option::Option::None,
+                operation: ::oxapi::__private::OperationMeta {
+                    operation_id: "read_item",
+                    summary: ::core::option::Option::None,
+                    description: ::core::option::Option::None,
+                    tags: &[],
+                    deprecated: false,
+                    dispatch: ::oxapi::__private::Dispatch::EventLoop,
+                    status: ::core::option::Option::None,
+                    responses: &[],
+                },
+            },
+        };
+    }
+    fn __oxapi_handler(
+        __oxapi_request: ::oxapi::__private::Request,
+        __oxapi_path: ::oxapi::__private::PathParams,
+        __oxapi_app: &::oxapi::__private::Shared,
+    ) -> ::oxapi::__private::HandlerFuture {
+        let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
+        let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
+        let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+        let __oxapi_arg0 = ::oxapi::__private::path_param::<
+            u64,
+        >(&__oxapi_parts, &__oxapi_path, 0usize, "id", &mut __oxapi_rejections);
+        ::oxapi::__private::boxed_handler_future(async move {
+            let __oxapi_ctx = ::oxapi::__private::request_context(
+                &__oxapi_app,
+                ::core::option::Option::None,
+            );
+            let __oxapi_arg1 = __oxapi_rejections
+                .take(
+                    <State<
+                        Db,
+                    > as ::oxapi::__private::FromRequestParts>::from_request_parts(
+                            &mut __oxapi_parts,
+                            &__oxapi_ctx,
+                        )
+                        .await,
+                );
+            let (
+                ::core::option::Option::Some(__oxapi_arg0),
+                ::core::option::Option::Some(__oxapi_arg1),
+            ) = (__oxapi_arg0, __oxapi_arg1) else {
+                return __oxapi_rejections.into_response();
+            };
+            let __oxapi_output = read_item(__oxapi_arg0, __oxapi_arg1).await;
+            ::oxapi::__private::finish(__oxapi_output, ::core::option::Option::None)
+        })
+    }
+    fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {
+        __oxapi_op.param::<u64>(::oxapi::__private::ParamLocation::Path, "id", true);
+        <State<Db> as ::oxapi::__private::FromRequestParts>::describe(__oxapi_op);
+        <Result<
+            Json<Item>,
+            ApiError,
+        > as ::oxapi::__private::IntoResponse>::describe(__oxapi_op);
+    }
+};
