@@ -154,11 +154,18 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         Some(code) => quote!(::core::option::Option::Some(#code)),
         None => quote!(::core::option::Option::None),
     };
-    let output_span = route
-        .output
-        .as_ref()
-        .map_or_else(|| ident.span(), |output| output.span());
-    let finish = quote_spanned! {output_span=> #ox::finish(__oxapi_output, #status) };
+    // The value is converted through the same trait path that `__oxapi_describe` names, so a
+    // return type that is not a response gets one error, at the type; through `finish`'s own
+    // bound it would get a second one, pointing into `__private`. An `impl Trait` cannot be
+    // named, and rustc checks it against the signature already.
+    let response = match &route.output {
+        Some(output) if contains_impl_trait(output) => quote!(__oxapi_output),
+        Some(output) => quote_spanned! {output.span()=>
+            <#output as #ox::IntoResponse>::into_response(__oxapi_output)
+        },
+        None => quote!(<() as #ox::IntoResponse>::into_response(__oxapi_output)),
+    };
+    let finish = quote!(#ox::finish(#response, #status));
     let call = if route.is_async {
         quote! {
             let __oxapi_output = #ident(#(#args),*).await;

@@ -133,6 +133,20 @@ fn result_return_type() {
 }
 
 #[test]
+fn impl_trait_return_type() {
+    assert_expansion(
+        "impl_trait_return_type",
+        Some("GET"),
+        quote!("/opaque"),
+        quote!(
+            fn opaque() -> impl IntoResponse {
+                "opaque"
+            }
+        ),
+    );
+}
+
+#[test]
 fn renamed_crate() {
     assert_expansion(
         "renamed_crate",

@@ -118,7 +118,12 @@ const _: () = {
                     __oxapi_arg4,
                 )
                 .await;
-            ::oxapi::__private::finish(__oxapi_output, ::core::option::Option::None)
+            ::oxapi::__private::finish(
+                <Json<
+                    Item,
+                > as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
+                ::core::option::Option::None,
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -50,7 +50,10 @@ const _: () = {
                 ::core::option::Option::None,
             );
             let __oxapi_output = clear_cache().await;
-            ::oxapi::__private::finish(__oxapi_output, ::core::option::Option::None)
+            ::oxapi::__private::finish(
+                <() as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
+                ::core::option::Option::None,
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -68,7 +68,9 @@ const _: () = {
             };
             let __oxapi_output = upload(__oxapi_arg0).await;
             ::oxapi::__private::finish(
-                __oxapi_output,
+                <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
+                    __oxapi_output,
+                ),
                 ::core::option::Option::Some(201u16),
             )
         })

@@ -77,7 +77,9 @@ const _: () = {
                     move || {
                         let __oxapi_output = hash(__oxapi_arg0, __oxapi_arg1);
                         ::oxapi::__private::finish(
-                            __oxapi_output,
+                            <String as ::oxapi::__private::IntoResponse>::into_response(
+                                __oxapi_output,
+                            ),
                             ::core::option::Option::None,
                         )
                     },

@@ -52,7 +52,12 @@ const _: () = {
                 ::core::option::Option::None,
             );
             let __oxapi_output = health().await;
-            ::my_oxapi::__private::finish(__oxapi_output, ::core::option::Option::None)
+            ::my_oxapi::__private::finish(
+                <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
+                    __oxapi_output,
+                ),
+                ::core::option::Option::None,
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::my_oxapi::__private::OperationDoc<'_>) {

@@ -71,7 +71,13 @@ const _: () = {
                 return __oxapi_rejections.into_response();
             };
             let __oxapi_output = read_item(__oxapi_arg0, __oxapi_arg1).await;
-            ::oxapi::__private::finish(__oxapi_output, ::core::option::Option::None)
+            ::oxapi::__private::finish(
+                <Result<
+                    Json<Item>,
+                    ApiError,
+                > as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
+                ::core::option::Option::None,
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

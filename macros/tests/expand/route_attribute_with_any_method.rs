@@ -58,7 +58,12 @@ const _: () = {
                 return __oxapi_rejections.into_response();
             };
             let __oxapi_output = purge(__oxapi_arg0).await;
-            ::oxapi::__private::finish(__oxapi_output, ::core::option::Option::None)
+            ::oxapi::__private::finish(
+                <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
+                    __oxapi_output,
+                ),
+                ::core::option::Option::None,
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {
