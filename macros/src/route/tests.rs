@@ -197,3 +197,51 @@ fn every_error_is_reported_at_once() {
         ),
     );
 }
+
+#[test]
+fn every_malformed_option_is_reported() {
+    assert_expansion(
+        "every_malformed_option_is_reported",
+        Some("GET"),
+        quote!("/x", status = "abc", tags = 5, unknown = 1),
+        quote!(
+            async fn x() {}
+        ),
+    );
+}
+
+#[test]
+fn an_unparsable_option_does_not_hide_the_others() {
+    assert_expansion(
+        "an_unparsable_option_does_not_hide_the_others",
+        Some("GET"),
+        quote!("/x", tags = [1], hidden = true, status = 2 0 1, responses(404 = 5), stauts = 1),
+        quote!(
+            async fn x() {}
+        ),
+    );
+}
+
+#[test]
+fn a_missing_comma_is_reported_where_it_is_missing() {
+    assert_expansion(
+        "a_missing_comma_is_reported_where_it_is_missing",
+        Some("GET"),
+        quote!("/x" tags = ["a"], hidden status = 201, status = 202,, body_limit = 1),
+        quote!(
+            async fn x() {}
+        ),
+    );
+}
+
+#[test]
+fn a_method_attribute_needs_a_path_first() {
+    assert_expansion(
+        "a_method_attribute_needs_a_path_first",
+        Some("GET"),
+        quote!(status = 201, tags = 5),
+        quote!(
+            async fn x() {}
+        ),
+    );
+}
