@@ -1,6 +1,7 @@
 //! What generated code uses. Not public API: names here change without notice.
 
 pub use crate::app::Shared;
+pub use crate::extract::kind::{Extractor, Incoming, ViaBody, ViaParts};
 pub use crate::extract::{
     FromRequest, FromRequestParts, PathParams, Rejections, Request, RequestContext,
 };

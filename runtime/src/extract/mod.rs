@@ -8,6 +8,7 @@ mod body;
 mod form;
 mod header;
 mod json;
+pub(crate) mod kind;
 mod path;
 mod query;
 mod rejection;
