@@ -1,5 +1,9 @@
 //! Checks a parsed route into a [`Route`] that cannot hold bad states: every placeholder has
-//! its parameter, at most one parameter reads the body, no parameter is named twice.
+//! its parameter, no parameter is named twice, at most one is marked `#[body]`.
+//!
+//! Whether an unmarked extractor reads the body is for its type's traits to say, and the macro
+//! sees no traits: the generated code asks them, and rejects a second body reader at compile
+//! time (see `expand`).
 
 use syn::{FnArg, Ident, LitStr, Pat, Path, ReturnType, Type};
 
@@ -7,9 +11,6 @@ use super::args::RouteArgs;
 use super::signature::{HandlerFn, ParamAttr, ParamAttrKind, summary_and_description};
 use super::template::parse_template;
 use crate::errors::Errors;
-
-/// Type names that read the request body when used as a parameter.
-const BODY_TYPES: &[&str] = &["Json", "Form", "Bytes", "String", "Body", "Multipart"];
 
 /// A route, checked and ready to generate.
 pub(crate) struct Route {
@@ -33,6 +34,8 @@ pub(crate) struct Route {
 
 /// One handler parameter and where its value comes from.
 pub(crate) struct Param {
+    /// The parameter's name, or `this parameter` for a pattern, for messages.
+    pub(crate) name: String,
     pub(crate) ty: Type,
     pub(crate) source: Source,
 }
@@ -47,9 +50,9 @@ pub(crate) enum Source {
     Header(String),
     /// A single cookie (`#[cookie]`).
     Cookie(String),
-    /// An extractor that reads the request head only.
-    Parts,
-    /// An extractor that consumes the request body.
+    /// An extractor: whether it reads the head or the body, its type's trait decides.
+    Extractor,
+    /// An extractor marked `#[body]`: it reads the body, so its type must be `FromRequest`.
     Body,
 }
 
@@ -247,11 +250,11 @@ impl Route {
                         ParamAttrKind::Body => Source::Body,
                     }
                 }
-                (None, None) if reads_body(&ty) => Source::Body,
-                (None, None) => Source::Parts,
+                (None, None) => Source::Extractor,
             };
+            let name = ident.unwrap_or_else(|| "this parameter".to_owned());
             if matches!(source, Source::Body) {
-                let this = ident.clone().unwrap_or_else(|| "this parameter".to_owned());
+                let this = name.clone();
                 if let Some(first) = &body_param {
                     errors.at(
                         typed,
@@ -264,7 +267,7 @@ impl Route {
                 }
                 body_param = Some(this);
             }
-            params.push(Param { ty, source });
+            params.push(Param { name, ty, source });
         }
 
         if let Some(path) = &args.path {
@@ -351,24 +354,6 @@ fn http_header_name_is_valid(name: &str) -> bool {
     is_method_token(name)
 }
 
-/// Whether `ty` (or `Option<ty>`) names one of the body-reading extractors.
-fn reads_body(ty: &Type) -> bool {
-    let Type::Path(path) = ty else { return false };
-    let Some(last) = path.path.segments.last() else {
-        return false;
-    };
-    let name = last.ident.to_string();
-    if name == "Option" {
-        if let syn::PathArguments::AngleBracketed(args) = &last.arguments
-            && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
-        {
-            return reads_body(inner);
-        }
-        return false;
-    }
-    BODY_TYPES.contains(&name.as_str())
-}
-
 pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     match ty {
         Type::ImplTrait(_) => true,
@@ -382,34 +367,5 @@ pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
         Type::Paren(paren) => contains_impl_trait(&paren.elem),
         Type::Group(group) => contains_impl_trait(&group.elem),
         _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn body_types_are_recognised_by_name() {
-        let body: &[syn::Type] = &[
-            syn::parse_quote!(Json<Item>),
-            syn::parse_quote!(oxapi::Json<Item>),
-            syn::parse_quote!(Option<Json<Item>>),
-            syn::parse_quote!(Bytes),
-            syn::parse_quote!(String),
-            syn::parse_quote!(Form<Login>),
-        ];
-        for ty in body {
-            assert!(reads_body(ty), "{}", quote::quote!(#ty));
-        }
-        let parts: &[syn::Type] = &[
-            syn::parse_quote!(Query<Page>),
-            syn::parse_quote!(State<Db>),
-            syn::parse_quote!(HeaderMap),
-            syn::parse_quote!(Option<Query<Page>>),
-        ];
-        for ty in parts {
-            assert!(!reads_body(ty), "{}", quote::quote!(#ty));
-        }
     }
 }

@@ -56,10 +56,16 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+        let mut __oxapi_incoming = ::oxapi::__private::Incoming::new(__oxapi_request);
         let __oxapi_arg0 = ::oxapi::__private::path_param::<
             u64,
-        >(&__oxapi_parts, &__oxapi_path, 0usize, "id", &mut __oxapi_rejections);
+        >(
+            __oxapi_incoming.parts(),
+            &__oxapi_path,
+            0usize,
+            "id",
+            &mut __oxapi_rejections,
+        );
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::request_context(
                 &__oxapi_app,
@@ -69,37 +75,74 @@ const _: () = {
                 .take(
                     ::oxapi::__private::query_param::<
                         Option<bool>,
-                    >(&__oxapi_parts, "dry_run"),
+                    >(__oxapi_incoming.parts(), "dry_run"),
                 );
             let __oxapi_arg2 = __oxapi_rejections
                 .take(
                     ::oxapi::__private::header_param::<
                         Option<String>,
-                    >(&__oxapi_parts, "x-request-id"),
+                    >(__oxapi_incoming.parts(), "x-request-id"),
                 );
-            let __oxapi_arg3 = __oxapi_rejections
-                .take(
-                    <Query<
-                        Page,
-                    > as ::oxapi::__private::FromRequestParts>::from_request_parts(
-                            &mut __oxapi_parts,
-                            &__oxapi_ctx,
-                        )
-                        .await,
-                );
-            let __oxapi_arg4 = __oxapi_rejections
-                .take(
-                    <Json<
-                        Item,
-                    > as ::oxapi::__private::FromRequest>::from_request(
-                            ::oxapi::__private::Request::from_parts(
-                                __oxapi_parts,
-                                __oxapi_body,
-                            ),
-                            &__oxapi_ctx,
-                        )
-                        .await,
-                );
+            let __oxapi_arg3 = if <Query<
+                Page,
+            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                ::core::option::Option::None
+            } else {
+                __oxapi_rejections
+                    .take(
+                        <Query<
+                            Page,
+                        > as ::oxapi::__private::Extractor<
+                            _,
+                        >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
+                            .await,
+                    )
+            };
+            let __oxapi_arg4 = if <Json<
+                Item,
+            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                ::core::option::Option::None
+            } else {
+                __oxapi_rejections
+                    .take(
+                        <Json<
+                            Item,
+                        > as ::oxapi::__private::Extractor<
+                            _,
+                        >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
+                            .await,
+                    )
+            };
+            let __oxapi_arg3 = if <Query<
+                Page,
+            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_rejections
+                    .take(
+                        <Query<
+                            Page,
+                        > as ::oxapi::__private::Extractor<
+                            _,
+                        >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
+                            .await,
+                    )
+            } else {
+                __oxapi_arg3
+            };
+            let __oxapi_arg4 = if <Json<
+                Item,
+            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_rejections
+                    .take(
+                        <Json<
+                            Item,
+                        > as ::oxapi::__private::Extractor<
+                            _,
+                        >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
+                            .await,
+                    )
+            } else {
+                __oxapi_arg4
+            };
             let (
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
@@ -134,8 +177,17 @@ const _: () = {
             .param::<
                 String,
             >(::oxapi::__private::ParamLocation::Header, "x-request-id", false);
-        <Query<Page> as ::oxapi::__private::FromRequestParts>::describe(__oxapi_op);
-        <Json<Item> as ::oxapi::__private::FromRequest>::describe(__oxapi_op);
+        <Query<Page> as ::oxapi::__private::Extractor<_>>::describe(__oxapi_op);
+        <Json<Item> as ::oxapi::__private::Extractor<_>>::describe(__oxapi_op);
         <Json<Item> as ::oxapi::__private::IntoResponse>::describe(__oxapi_op);
     }
+    const AT_MOST_ONE_PARAMETER_READS_THE_BODY: () = {
+        if <Json<Item> as ::oxapi::__private::Extractor<_>>::READS_BODY {
+            if <Query<Page> as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                ::core::panic!(
+                    "two parameters read the request body (`page` and `item`); a request has one body, so keep one of them"
+                )
+            }
+        }
+    };
 };

@@ -46,7 +46,7 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+        let mut __oxapi_incoming = ::oxapi::__private::Incoming::new(__oxapi_request);
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::request_context(
                 &__oxapi_app,
@@ -54,13 +54,9 @@ const _: () = {
             );
             let __oxapi_arg0 = __oxapi_rejections
                 .take(
-                    <Bytes as ::oxapi::__private::FromRequest>::from_request(
-                            ::oxapi::__private::Request::from_parts(
-                                __oxapi_parts,
-                                __oxapi_body,
-                            ),
-                            &__oxapi_ctx,
-                        )
+                    <Bytes as ::oxapi::__private::Extractor<
+                        _,
+                    >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                         .await,
                 );
             let (::core::option::Option::Some(__oxapi_arg0),) = (__oxapi_arg0,) else {
@@ -76,7 +72,14 @@ const _: () = {
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {
-        <Bytes as ::oxapi::__private::FromRequest>::describe(__oxapi_op);
+        <Bytes as ::oxapi::__private::Extractor<_>>::describe(__oxapi_op);
         <StatusCode as ::oxapi::__private::IntoResponse>::describe(__oxapi_op);
     }
+    const THE_BODY_PARAMETER_READS_THE_BODY: () = if !<Bytes as ::oxapi::__private::Extractor<
+        _,
+    >>::READS_BODY {
+        ::core::panic!(
+            "`data` is marked `#[body]`, but its type reads the request head (it implements `FromRequestParts`, not `FromRequest`); remove `#[body]`"
+        )
+    };
 };

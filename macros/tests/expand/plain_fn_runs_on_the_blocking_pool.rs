@@ -45,7 +45,7 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+        let mut __oxapi_incoming = ::oxapi::__private::Incoming::new(__oxapi_request);
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::request_context(
                 &__oxapi_app,
@@ -53,19 +53,36 @@ const _: () = {
             );
             let __oxapi_arg0 = __oxapi_rejections
                 .take(
-                    ::oxapi::__private::cookie_param::<String>(&__oxapi_parts, "session"),
+                    ::oxapi::__private::cookie_param::<
+                        String,
+                    >(__oxapi_incoming.parts(), "session"),
                 );
-            let __oxapi_arg1 = __oxapi_rejections
-                .take(
-                    <Bytes as ::oxapi::__private::FromRequest>::from_request(
-                            ::oxapi::__private::Request::from_parts(
-                                __oxapi_parts,
-                                __oxapi_body,
-                            ),
-                            &__oxapi_ctx,
-                        )
-                        .await,
-                );
+            let __oxapi_arg1 = if <Bytes as ::oxapi::__private::Extractor<
+                _,
+            >>::READS_BODY {
+                ::core::option::Option::None
+            } else {
+                __oxapi_rejections
+                    .take(
+                        <Bytes as ::oxapi::__private::Extractor<
+                            _,
+                        >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
+                            .await,
+                    )
+            };
+            let __oxapi_arg1 = if <Bytes as ::oxapi::__private::Extractor<
+                _,
+            >>::READS_BODY {
+                __oxapi_rejections
+                    .take(
+                        <Bytes as ::oxapi::__private::Extractor<
+                            _,
+                        >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
+                            .await,
+                    )
+            } else {
+                __oxapi_arg1
+            };
             let (
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
@@ -90,7 +107,7 @@ const _: () = {
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {
         __oxapi_op
             .param::<String>(::oxapi::__private::ParamLocation::Cookie, "session", true);
-        <Bytes as ::oxapi::__private::FromRequest>::describe(__oxapi_op);
+        <Bytes as ::oxapi::__private::Extractor<_>>::describe(__oxapi_op);
         <String as ::oxapi::__private::IntoResponse>::describe(__oxapi_op);
     }
 };

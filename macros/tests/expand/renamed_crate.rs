@@ -45,7 +45,7 @@ const _: () = {
     ) -> ::my_oxapi::__private::HandlerFuture {
         let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
         let mut __oxapi_rejections = ::my_oxapi::__private::Rejections::new();
-        let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+        let mut __oxapi_incoming = ::my_oxapi::__private::Incoming::new(__oxapi_request);
         ::my_oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::my_oxapi::__private::request_context(
                 &__oxapi_app,

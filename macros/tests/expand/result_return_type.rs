@@ -45,25 +45,51 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+        let mut __oxapi_incoming = ::oxapi::__private::Incoming::new(__oxapi_request);
         let __oxapi_arg0 = ::oxapi::__private::path_param::<
             u64,
-        >(&__oxapi_parts, &__oxapi_path, 0usize, "id", &mut __oxapi_rejections);
+        >(
+            __oxapi_incoming.parts(),
+            &__oxapi_path,
+            0usize,
+            "id",
+            &mut __oxapi_rejections,
+        );
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::request_context(
                 &__oxapi_app,
                 ::core::option::Option::None,
             );
-            let __oxapi_arg1 = __oxapi_rejections
-                .take(
-                    <State<
-                        Db,
-                    > as ::oxapi::__private::FromRequestParts>::from_request_parts(
-                            &mut __oxapi_parts,
-                            &__oxapi_ctx,
-                        )
-                        .await,
-                );
+            let __oxapi_arg1 = if <State<
+                Db,
+            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                ::core::option::Option::None
+            } else {
+                __oxapi_rejections
+                    .take(
+                        <State<
+                            Db,
+                        > as ::oxapi::__private::Extractor<
+                            _,
+                        >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
+                            .await,
+                    )
+            };
+            let __oxapi_arg1 = if <State<
+                Db,
+            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_rejections
+                    .take(
+                        <State<
+                            Db,
+                        > as ::oxapi::__private::Extractor<
+                            _,
+                        >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
+                            .await,
+                    )
+            } else {
+                __oxapi_arg1
+            };
             let (
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
@@ -82,7 +108,7 @@ const _: () = {
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {
         __oxapi_op.param::<u64>(::oxapi::__private::ParamLocation::Path, "id", true);
-        <State<Db> as ::oxapi::__private::FromRequestParts>::describe(__oxapi_op);
+        <State<Db> as ::oxapi::__private::Extractor<_>>::describe(__oxapi_op);
         <Result<
             Json<Item>,
             ApiError,

@@ -45,10 +45,16 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+        let mut __oxapi_incoming = ::oxapi::__private::Incoming::new(__oxapi_request);
         let __oxapi_arg0 = ::oxapi::__private::path_param::<
             String,
-        >(&__oxapi_parts, &__oxapi_path, 0usize, "key", &mut __oxapi_rejections);
+        >(
+            __oxapi_incoming.parts(),
+            &__oxapi_path,
+            0usize,
+            "key",
+            &mut __oxapi_rejections,
+        );
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::request_context(
                 &__oxapi_app,
