@@ -134,11 +134,14 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
             Source::Extractor => {
                 let reads_body = reads_body(param, ox);
                 let extract = extract();
+                // One `mut` binding, not a shadowing one: a second binding would keep its own
+                // slot in the future across every later `.await`.
                 head.push(quote_spanned! {span=>
-                    let #arg = if #reads_body { ::core::option::Option::None } else { #extract };
+                    let mut #arg = ::core::option::Option::None;
+                    if !#reads_body { #arg = #extract; }
                 });
                 body.push(quote_spanned! {span=>
-                    let #arg = if #reads_body { #extract } else { #arg };
+                    if #reads_body { #arg = #extract; }
                 });
             }
             // `generate_body_checks` makes sure that it does read the body.

@@ -83,12 +83,9 @@ const _: () = {
                         Option<String>,
                     >(__oxapi_incoming.parts(), "x-request-id"),
                 );
-            let __oxapi_arg3 = if <Query<
-                Page,
-            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
-                ::core::option::Option::None
-            } else {
-                __oxapi_rejections
+            let mut __oxapi_arg3 = ::core::option::Option::None;
+            if !<Query<Page> as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_arg3 = __oxapi_rejections
                     .take(
                         <Query<
                             Page,
@@ -96,14 +93,11 @@ const _: () = {
                             _,
                         >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                             .await,
-                    )
-            };
-            let __oxapi_arg4 = if <Json<
-                Item,
-            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
-                ::core::option::Option::None
-            } else {
-                __oxapi_rejections
+                    );
+            }
+            let mut __oxapi_arg4 = ::core::option::Option::None;
+            if !<Json<Item> as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_arg4 = __oxapi_rejections
                     .take(
                         <Json<
                             Item,
@@ -111,12 +105,10 @@ const _: () = {
                             _,
                         >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                             .await,
-                    )
-            };
-            let __oxapi_arg3 = if <Query<
-                Page,
-            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
-                __oxapi_rejections
+                    );
+            }
+            if <Query<Page> as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_arg3 = __oxapi_rejections
                     .take(
                         <Query<
                             Page,
@@ -124,14 +116,10 @@ const _: () = {
                             _,
                         >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                             .await,
-                    )
-            } else {
-                __oxapi_arg3
-            };
-            let __oxapi_arg4 = if <Json<
-                Item,
-            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
-                __oxapi_rejections
+                    );
+            }
+            if <Json<Item> as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_arg4 = __oxapi_rejections
                     .take(
                         <Json<
                             Item,
@@ -139,10 +127,8 @@ const _: () = {
                             _,
                         >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                             .await,
-                    )
-            } else {
-                __oxapi_arg4
-            };
+                    );
+            }
             let (
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),

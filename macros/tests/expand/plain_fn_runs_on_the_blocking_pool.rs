@@ -57,32 +57,25 @@ const _: () = {
                         String,
                     >(__oxapi_incoming.parts(), "session"),
                 );
-            let __oxapi_arg1 = if <Bytes as ::oxapi::__private::Extractor<
-                _,
-            >>::READS_BODY {
-                ::core::option::Option::None
-            } else {
-                __oxapi_rejections
+            let mut __oxapi_arg1 = ::core::option::Option::None;
+            if !<Bytes as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_arg1 = __oxapi_rejections
                     .take(
                         <Bytes as ::oxapi::__private::Extractor<
                             _,
                         >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                             .await,
-                    )
-            };
-            let __oxapi_arg1 = if <Bytes as ::oxapi::__private::Extractor<
-                _,
-            >>::READS_BODY {
-                __oxapi_rejections
+                    );
+            }
+            if <Bytes as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_arg1 = __oxapi_rejections
                     .take(
                         <Bytes as ::oxapi::__private::Extractor<
                             _,
                         >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                             .await,
-                    )
-            } else {
-                __oxapi_arg1
-            };
+                    );
+            }
             let (
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),

@@ -60,12 +60,9 @@ const _: () = {
                 &__oxapi_app,
                 ::core::option::Option::None,
             );
-            let __oxapi_arg1 = if <State<
-                Db,
-            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
-                ::core::option::Option::None
-            } else {
-                __oxapi_rejections
+            let mut __oxapi_arg1 = ::core::option::Option::None;
+            if !<State<Db> as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_arg1 = __oxapi_rejections
                     .take(
                         <State<
                             Db,
@@ -73,12 +70,10 @@ const _: () = {
                             _,
                         >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                             .await,
-                    )
-            };
-            let __oxapi_arg1 = if <State<
-                Db,
-            > as ::oxapi::__private::Extractor<_>>::READS_BODY {
-                __oxapi_rejections
+                    );
+            }
+            if <State<Db> as ::oxapi::__private::Extractor<_>>::READS_BODY {
+                __oxapi_arg1 = __oxapi_rejections
                     .take(
                         <State<
                             Db,
@@ -86,10 +81,8 @@ const _: () = {
                             _,
                         >>::extract(&mut __oxapi_incoming, &__oxapi_ctx)
                             .await,
-                    )
-            } else {
-                __oxapi_arg1
-            };
+                    );
+            }
             let (
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
