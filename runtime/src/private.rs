@@ -1,6 +1,7 @@
 //! What generated code uses. Not public API: names here change without notice.
 
 pub use crate::context::{RequestContext, RouteContext};
+pub use crate::extract::kind::{Extractor, Incoming, ViaBody, ViaParts};
 pub use crate::extract::{FromRequest, FromRequestParts, Rejections};
 pub use crate::handler::{HandlerFn, HandlerFuture, PathParams, Request};
 pub use crate::route::{DescribeFn, Route, RouteDef, RouteMeta};
@@ -26,13 +27,7 @@ where
 use std::future::Future;
 
 /// What a generated handler receives and clones into its future: its route's context.
-pub type Shared = std::sync::Arc<RouteContext>;
-
-/// The context extractors get. The route's `body_limit = ..` was applied when the app was
-/// built; the argument is what older expansions pass.
-pub fn request_context(route: &RouteContext, _route_body_limit: Option<u64>) -> RequestContext<'_> {
-    route.request()
-}
+pub type RouteHandle = std::sync::Arc<RouteContext>;
 
 /// Parses a path parameter.
 pub fn path_param<T: DeserializeOwned>(

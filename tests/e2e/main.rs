@@ -9,6 +9,7 @@ mod connection;
 mod errors;
 mod external;
 mod extract;
+mod extractor_kind;
 mod hello;
 mod lifespan;
 mod middleware;

@@ -1,10 +1,12 @@
 //! Parses the route attribute's arguments: `"/path", key = value, ...`.
 //!
-//! Every value keeps its span, so later checks can point at the exact token.
+//! Every value keeps its span, so later checks can point at the exact token. Each option is
+//! parsed on its own, so one that does not parse hides neither the others nor their errors.
 
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Ident, LitInt, LitStr, Path, Token, bracketed};
+use syn::{Ident, LitBool, LitInt, LitStr, Path, Token, bracketed};
 
 use crate::errors::{Errors, suggest};
 
@@ -52,6 +54,9 @@ enum OptionValue {
     None,
     Str(LitStr),
     Int(LitInt),
+    /// `true` or `false`, accepted by no option but read so that the error can say which
+    /// value the option takes.
+    Bool(LitBool),
     Ident(Ident),
     Path(Path),
     StrList(Vec<LitStr>),
@@ -67,6 +72,7 @@ impl OptionValue {
             Self::None => key.span(),
             Self::Str(lit) => lit.span(),
             Self::Int(lit) => lit.span(),
+            Self::Bool(lit) => lit.span,
             Self::Ident(ident) => ident.span(),
             Self::Path(path) => path.span(),
             Self::StrList(list) => list.first().map_or_else(|| key.span(), LitStr::span),
@@ -97,21 +103,35 @@ impl Parse for Option_ {
                 ),
             });
         }
-        if !input.peek(Token![=]) {
+        if input.is_empty() {
             return Ok(Self {
                 key,
                 value: OptionValue::None,
             });
+        }
+        if !input.peek(Token![=]) {
+            return Err(input.error(format!("expected `=` or `,` after `{key}`")));
         }
         input.parse::<Token![=]>()?;
         let value = if input.peek(LitStr) {
             OptionValue::Str(input.parse()?)
         } else if input.peek(LitInt) {
             OptionValue::Int(input.parse()?)
+        } else if input.peek(LitBool) {
+            OptionValue::Bool(input.parse()?)
         } else if input.peek(syn::token::Bracket) {
             let content;
             bracketed!(content in input);
-            let items = Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+            // Only `tags` takes a list; its error then reads as the other `tags` errors do.
+            let items =
+                Punctuated::<LitStr, Token![,]>::parse_terminated(&content).map_err(|error| {
+                    let message = if key == "tags" {
+                        "`tags` takes a list of strings: `tags = [\"items\"]`"
+                    } else {
+                        "expected a list of strings: `[\"a\", \"b\"]`"
+                    };
+                    syn::Error::new(error.span(), message)
+                })?;
             OptionValue::StrList(items.into_iter().collect())
         } else if key == "crate" {
             OptionValue::Path(input.parse()?)
@@ -122,6 +142,9 @@ impl Parse for Option_ {
                 input.error("expected a string, an integer, a list `[\"a\", \"b\"]` or a name")
             );
         };
+        if !input.is_empty() {
+            return Err(input.error(format!("expected `,` after the value of `{key}`")));
+        }
         Ok(Self { key, value })
     }
 }
@@ -134,14 +157,15 @@ struct ResponseEntry {
 
 impl Parse for ResponseEntry {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let status: LitInt = input.parse().map_err(|e| {
+        let expected = |error: syn::Error| {
             syn::Error::new(
-                e.span(),
+                error.span(),
                 "expected `STATUS = \"description\"`, like `404 = \"No such item\"`",
             )
-        })?;
-        input.parse::<Token![=]>()?;
-        let description: LitStr = input.parse()?;
+        };
+        let status: LitInt = input.parse().map_err(expected)?;
+        input.parse::<Token![=]>().map_err(expected)?;
+        let description: LitStr = input.parse().map_err(expected)?;
         Ok(Self {
             status,
             description,
@@ -149,73 +173,107 @@ impl Parse for ResponseEntry {
     }
 }
 
+/// The attribute's arguments split at their top-level commas (commas inside `[..]` and
+/// `(..)` stay with their value), each with the span of the comma before it.
+fn split_at_commas(tokens: TokenStream) -> Vec<(TokenStream, Span)> {
+    let mut chunks = vec![(TokenStream::new(), Span::call_site())];
+    for tree in tokens {
+        match tree {
+            TokenTree::Punct(punct) if punct.as_char() == ',' => {
+                chunks.push((TokenStream::new(), punct.span()));
+            }
+            tree => {
+                if let Some((chunk, _)) = chunks.last_mut() {
+                    chunk.extend([tree]);
+                }
+            }
+        }
+    }
+    // A trailing comma (or no argument at all) leaves an empty last chunk.
+    if chunks.last().is_some_and(|(chunk, _)| chunk.is_empty()) {
+        chunks.pop();
+    }
+    chunks
+}
+
+/// The path, first of a method attribute's arguments.
+fn parse_path(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    if !input.peek(LitStr) {
+        return Err(input.error(
+            "expected the route's path as a string literal, for example `\"/items/{id}\"`",
+        ));
+    }
+    let path = input.parse()?;
+    if !input.is_empty() {
+        return Err(input.error("expected `,` after the path"));
+    }
+    Ok(path)
+}
+
+/// The key an option's tokens start with, even if the rest does not parse.
+fn option_key(chunk: &TokenStream) -> Option<Ident> {
+    match chunk.clone().into_iter().next() {
+        Some(TokenTree::Ident(ident)) => Some(ident),
+        _ => None,
+    }
+}
+
 impl RouteArgs {
     /// Parses `tokens`; `method` is `None` for `#[route(...)]`.
     ///
     /// Errors go to `errors`; what could be read is returned regardless.
-    pub(crate) fn parse(
-        method: Option<&str>,
-        tokens: proc_macro2::TokenStream,
-        errors: &mut Errors,
-    ) -> Self {
-        let parser = |input: ParseStream<'_>| -> syn::Result<(Option<LitStr>, Vec<Option_>)> {
-            let mut path = None;
-            if method.is_some() {
-                if input.is_empty() {
-                    return Err(input.error(
-                        "expected the route's path first, for example `#[get(\"/items/{id}\")]`",
-                    ));
-                }
-                if !input.peek(LitStr) {
-                    return Err(input.error(
-                        "expected the route's path as a string literal, for example `\"/items/{id}\"`",
-                    ));
-                }
-                path = Some(input.parse::<LitStr>()?);
-                if !input.is_empty() {
-                    input.parse::<Token![,]>()?;
-                }
-            }
-            let options = Punctuated::<Option_, Token![,]>::parse_terminated(input)?;
-            Ok((path, options.into_iter().collect()))
-        };
+    pub(crate) fn parse(method: Option<&str>, tokens: TokenStream, errors: &mut Errors) -> Self {
         let whole = tokens.clone();
-        let (path, options) = match syn::parse::Parser::parse2(parser, tokens) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                errors.push(error);
-                return Self::default();
+        let mut chunks = split_at_commas(tokens).into_iter();
+        let mut args = Self::default();
+        if method.is_some() {
+            match chunks.next() {
+                None => errors.span(
+                    Span::call_site(),
+                    "expected the route's path first, for example `#[get(\"/items/{id}\")]`",
+                ),
+                Some((chunk, _)) => match syn::parse::Parser::parse2(parse_path, chunk) {
+                    Ok(path) => args.path = Some(path),
+                    Err(error) => errors.push(error),
+                },
             }
-        };
+        }
 
-        let mut args = Self {
-            path,
-            ..Self::default()
-        };
         let mut seen: Vec<String> = Vec::new();
-        for option in options {
-            let key = option.key.to_string();
-            if seen.contains(&key) {
-                errors.at(&option.key, format!("`{key}` is given twice; keep one"));
+        for (chunk, comma) in chunks {
+            if chunk.is_empty() {
+                errors.span(comma, "expected an option after `,`");
                 continue;
             }
-            seen.push(key.clone());
-            args.apply(method.is_none(), option, errors);
+            if let Some(key) = option_key(&chunk) {
+                let name = key.to_string();
+                if seen.contains(&name) {
+                    errors.at(&key, format!("`{name}` is given twice; keep one"));
+                    continue;
+                }
+                seen.push(name);
+            }
+            match syn::parse2::<Option_>(chunk) {
+                Ok(option) => args.apply(method.is_none(), option, errors),
+                Err(error) => errors.push(error),
+            }
         }
         if method.is_none() {
             let at = |errors: &mut Errors, message: &str| {
                 if whole.is_empty() {
-                    errors.span(proc_macro2::Span::call_site(), message);
+                    errors.span(Span::call_site(), message);
                 } else {
                     errors.at(&whole, message);
                 }
             };
-            if args.method.is_none() {
+            // A `method` or `path` that was given but malformed has its own error already.
+            let given = |key: &str| seen.iter().any(|name| name == key);
+            if !given("method") {
                 at(
                     errors,
                     "`#[route]` needs a method and a path: `#[route(method = \"PURGE\", path = \"/cache\")]`",
                 );
-            } else if args.path.is_none() {
+            } else if !given("path") {
                 at(errors, "`#[route]` needs a path: add `path = \"/...\"`");
             }
         }

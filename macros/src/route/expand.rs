@@ -1,11 +1,11 @@
 //! Generates code from a checked [`Route`]: the user's function, unchanged but for oxapi's
 //! parameter attributes, plus a same-named type that carries the route for `routes![..]`.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::model::{Route, Source, contains_impl_trait};
+use super::check::{Param, Route, Source, contains_impl_trait};
 use super::signature::HandlerFn;
 
 pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
@@ -16,6 +16,7 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
 
     let handler_fn = generate_handler(route, &ox);
     let describe_fn = generate_describe(route, &ox);
+    let body_checks = generate_body_checks(route, &ox);
 
     let method = &route.method;
     let path = &route.path;
@@ -84,6 +85,7 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
 
             #handler_fn
             #describe_fn
+            #body_checks
         };
     }
 }
@@ -104,38 +106,48 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         .collect();
 
     let mut path_params = Vec::new();
-    let mut extractions = Vec::new();
-    let mut body = None;
+    let mut head = Vec::new();
+    let mut body = Vec::new();
     for (param, arg) in route.params.iter().zip(&args) {
         let ty = &param.ty;
         let span = ty.span();
+        let extract = || {
+            let (path, end) = trait_item(ty, &quote!(#ox::Extractor<_>), "extract");
+            let call = quote_spanned!(end=> #path(&mut __oxapi_incoming, &__oxapi_ctx).await);
+            quote_spanned!(span=> __oxapi_rejections.take(#call))
+        };
         match &param.source {
             Source::Path { index, name } => path_params.push(quote_spanned! {span=>
-                let #arg = #ox::path_param::<#ty>(&__oxapi_parts, &__oxapi_path, #index, #name, &mut __oxapi_rejections);
+                let #arg = #ox::path_param::<#ty>(__oxapi_incoming.parts(), &__oxapi_path, #index, #name, &mut __oxapi_rejections);
             }),
-            Source::Query(name) => extractions.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::query_param::<#ty>(&__oxapi_parts, #name));
+            Source::Query(name) => head.push(quote_spanned! {span=>
+                let #arg = __oxapi_rejections.take(#ox::query_param::<#ty>(__oxapi_incoming.parts(), #name));
             }),
-            Source::Header(name) => extractions.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::header_param::<#ty>(&__oxapi_parts, #name));
+            Source::Header(name) => head.push(quote_spanned! {span=>
+                let #arg = __oxapi_rejections.take(#ox::header_param::<#ty>(__oxapi_incoming.parts(), #name));
             }),
-            Source::Cookie(name) => extractions.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::cookie_param::<#ty>(&__oxapi_parts, #name));
+            Source::Cookie(name) => head.push(quote_spanned! {span=>
+                let #arg = __oxapi_rejections.take(#ox::cookie_param::<#ty>(__oxapi_incoming.parts(), #name));
             }),
-            Source::Parts => extractions.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(
-                    <#ty as #ox::FromRequestParts>::from_request_parts(&mut __oxapi_parts, &__oxapi_ctx).await
-                );
-            }),
-            Source::Body => {
-                body = Some(quote_spanned! {span=>
-                    let #arg = __oxapi_rejections.take(
-                        <#ty as #ox::FromRequest>::from_request(
-                            #ox::Request::from_parts(__oxapi_parts, __oxapi_body),
-                            &__oxapi_ctx,
-                        ).await
-                    );
+            // The macro cannot tell which phase this extractor belongs to, so it is written
+            // in both, and the constant picks one: the other folds away.
+            Source::Extractor => {
+                let reads_body = reads_body(param, ox);
+                let extract = extract();
+                // One `mut` binding, not a shadowing one: a second binding would keep its own
+                // slot in the future across every later `.await`.
+                head.push(quote_spanned! {span=>
+                    let mut #arg = ::core::option::Option::None;
+                    if !#reads_body { #arg = #extract; }
                 });
+                body.push(quote_spanned! {span=>
+                    if #reads_body { #arg = #extract; }
+                });
+            }
+            // `generate_body_checks` makes sure that it does read the body.
+            Source::Body => {
+                let extract = extract();
+                body.push(quote_spanned! {span=> let #arg = #extract; });
             }
         }
     }
@@ -154,11 +166,19 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         Some(code) => quote!(::core::option::Option::Some(#code)),
         None => quote!(::core::option::Option::None),
     };
-    let output_span = route
-        .output
-        .as_ref()
-        .map_or_else(|| ident.span(), |output| output.span());
-    let finish = quote_spanned! {output_span=> #ox::finish(__oxapi_output, #status) };
+    // The value is converted through the same trait path that `__oxapi_describe` names, so a
+    // return type that is not a response gets one error, at the type; through `finish`'s own
+    // bound it would get a second one, pointing into `__private`. An `impl Trait` cannot be
+    // named, and rustc checks it against the signature already.
+    let response = match &route.output {
+        Some(output) if contains_impl_trait(output) => quote!(__oxapi_output),
+        Some(output) => {
+            let (path, end) = trait_item(output, &quote!(#ox::IntoResponse), "into_response");
+            quote_spanned!(end=> #path(__oxapi_output))
+        }
+        None => quote!(<() as #ox::IntoResponse>::into_response(__oxapi_output)),
+    };
+    let finish = quote!(#ox::finish(#response, #status));
     let call = if route.is_async {
         quote! {
             let __oxapi_output = #ident(#(#args),*).await;
@@ -172,27 +192,27 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
             }).await
         }
     };
-    let body_limit = match route.body_limit {
-        Some(limit) => quote!(::core::option::Option::Some(#limit)),
-        None => quote!(::core::option::Option::None),
-    };
     let boxed = quote_spanned! {ident.span()=> #ox::boxed_handler_future };
 
     quote! {
         fn __oxapi_handler(
             __oxapi_request: #ox::Request,
             __oxapi_path: #ox::PathParams,
-            __oxapi_app: &#ox::Shared,
+            __oxapi_route: &#ox::RouteHandle,
         ) -> #ox::HandlerFuture {
             // The synchronous part runs before the future exists, so the future holds less.
-            let __oxapi_app = ::core::clone::Clone::clone(__oxapi_app);
+            let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
             let mut __oxapi_rejections = #ox::Rejections::new();
-            let (mut __oxapi_parts, __oxapi_body) = __oxapi_request.into_parts();
+            let mut __oxapi_incoming = #ox::Incoming::new(__oxapi_request);
             #(#path_params)*
             #boxed(async move {
-                let __oxapi_ctx = #ox::request_context(&__oxapi_app, #body_limit);
-                #(#extractions)*
-                #body
+                // The route's limits (its `body_limit = ..` included) were settled when the
+                // app was built.
+                let __oxapi_ctx = #ox::RouteContext::request(&__oxapi_route);
+                // What reads the head first, in parameter order (so failures are listed in
+                // that order); then the one extractor of the body, which takes the request.
+                #(#head)*
+                #(#body)*
                 #unpack
                 #call
             })
@@ -222,12 +242,10 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             Source::Query(name) => single(quote!(Query), name),
             Source::Header(name) => single(quote!(Header), name),
             Source::Cookie(name) => single(quote!(Cookie), name),
-            Source::Parts => quote_spanned! {span=>
-                <#ty as #ox::FromRequestParts>::describe(__oxapi_op);
-            },
-            Source::Body => quote_spanned! {span=>
-                <#ty as #ox::FromRequest>::describe(__oxapi_op);
-            },
+            Source::Extractor | Source::Body => {
+                let (path, end) = trait_item(ty, &quote!(#ox::Extractor<_>), "describe");
+                quote_spanned!(end=> #path(__oxapi_op);)
+            }
         });
     }
     // The return type documents the responses; an `impl Trait` cannot be named, so it is
@@ -236,8 +254,8 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
         None => quote!(<() as #ox::IntoResponse>::describe(__oxapi_op);),
         Some(output) if contains_impl_trait(output) => quote!(__oxapi_op.success_empty();),
         Some(output) => {
-            let span = output.span();
-            quote_spanned! {span=> <#output as #ox::IntoResponse>::describe(__oxapi_op); }
+            let (path, end) = trait_item(output, &quote!(#ox::IntoResponse), "describe");
+            quote_spanned!(end=> #path(__oxapi_op);)
         }
     };
     quote! {
@@ -246,6 +264,84 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             #output
         }
     }
+}
+
+/// `<T as Extractor<_>>::READS_BODY` for an extractor parameter: a constant.
+///
+/// `_` lets rustc infer `Via` from the one impl the type has, also for a parameter marked
+/// `#[body]`: naming `ViaBody` there would turn one error for a type that is no extractor
+/// (say `Json<T>` of a `T` without `#[model]`) into one for each bound it misses, twice.
+fn reads_body(param: &Param, ox: &TokenStream) -> TokenStream {
+    trait_item(&param.ty, &quote!(#ox::Extractor<_>), "READS_BODY").0
+}
+
+/// `<ty as trait_>::item`, spanned so that rustc reports an unmet `ty: trait_` once, at `ty`;
+/// also returns the span to give what follows the path (a call's arguments).
+///
+/// rustc points that error at the type where a constant is named, but at the whole call
+/// where a function is called, and shows both, as they differ. On stable a macro cannot make
+/// one span over several tokens; so the path's first token gets the span of the type's first
+/// token, and its last token (and the call's) that of the type's last: the call then covers
+/// exactly the type, and the errors, now alike, are shown once.
+fn trait_item(ty: &syn::Type, trait_: &TokenStream, item: &str) -> (TokenStream, Span) {
+    let mut tokens = ty.to_token_stream().into_iter();
+    let start = tokens
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let end = tokens.last().map_or(start, |token| token.span());
+    let open = quote_spanned!(start=> <);
+    let item = Ident::new(item, end);
+    (quote!(#open #ty as #trait_>::#item), end)
+}
+
+/// Rejects, at compile time, a second parameter that reads the body, and a `#[body]`
+/// parameter that does not: `const`s that panic, written at the parameter to blame, since
+/// rustc reports a panic in a `const` where the panic is written.
+///
+/// The macro itself cannot see either mistake (a user's type may implement `FromRequest`), so
+/// it asks each extractor's `READS_BODY`. One `const` for each kind of mistake: evaluation
+/// stops at the first panic, so a handler gets one error for it. The `const`'s name is what
+/// rustc's error shows ("evaluation of `..::AT_MOST_ONE_PARAMETER_READS_THE_BODY` failed").
+fn generate_body_checks(route: &Route, ox: &TokenStream) -> TokenStream {
+    let readers: Vec<&Param> = route
+        .params
+        .iter()
+        .filter(|param| matches!(param.source, Source::Extractor | Source::Body))
+        .collect();
+    let mut one_body = Vec::new();
+    for (index, later) in readers.iter().enumerate().skip(1) {
+        let later_reads = reads_body(later, ox);
+        let span = later.ty.span();
+        let earlier = readers[..index].iter().map(|earlier| {
+            let reads = reads_body(earlier, ox);
+            let message = format!(
+                "two parameters read the request body (`{}` and `{}`); a request has one body, \
+                 so keep one of them",
+                earlier.name, later.name
+            );
+            quote_spanned!(span=> if #reads { ::core::panic!(#message) })
+        });
+        one_body.push(quote_spanned! {span=> if #later_reads { #(#earlier)* } });
+    }
+    let one_body = (!one_body.is_empty()).then(|| {
+        quote! { const AT_MOST_ONE_PARAMETER_READS_THE_BODY: () = { #(#one_body)* }; }
+    });
+    // The macro allows one `#[body]` parameter at most.
+    let marked = readers
+        .iter()
+        .find(|param| matches!(param.source, Source::Body))
+        .map(|param| {
+            let reads = reads_body(param, ox);
+            let message = format!(
+                "`{}` is marked `#[body]`, but its type reads the request head (it implements \
+                 `FromRequestParts`, not `FromRequest`); remove `#[body]`",
+                param.name
+            );
+            quote_spanned! {param.ty.span()=>
+                const THE_BODY_PARAMETER_READS_THE_BODY: () = if !#reads { ::core::panic!(#message) };
+            }
+        });
+    quote!(#one_body #marked)
 }
 
 /// `T` if `ty` is `Option<T>`.

@@ -1,12 +1,13 @@
 //! The route attributes: `#[get("/path")]`, ..., `#[route(method = .., path = ..)]`.
 //!
-//! Three phases in three modules: [`args`] and [`signature`] parse, [`model`] checks into a
-//! [`model::Route`], [`expand`] generates code from a valid route only.
+//! Three phases: [`args`], [`signature`] and [`template`] parse, [`check`] checks what they
+//! read into a [`check::Route`], [`expand`] generates code from a valid route only.
 
 mod args;
+mod check;
 mod expand;
-mod model;
 mod signature;
+mod template;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -32,8 +33,8 @@ pub(crate) fn expand(method: Option<&str>, attr: TokenStream, item: TokenStream)
             return quote! { #error #item };
         }
     };
-    let param_attrs = model::take_param_attrs(&mut handler, &mut errors);
-    let route = model::Route::check(method, args, &handler, param_attrs, &mut errors);
+    let param_attrs = signature::take_param_attrs(&mut handler, &mut errors);
+    let route = check::Route::check(method, args, &handler, param_attrs, &mut errors);
     match route {
         Some(route) if errors.is_empty() => expand::generate(&route, &handler),
         _ => {
@@ -44,89 +45,4 @@ pub(crate) fn expand(method: Option<&str>, attr: TokenStream, item: TokenStream)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn expand_str(method: Option<&str>, attr: TokenStream, item: TokenStream) -> String {
-        expand(method, attr, item).to_string()
-    }
-
-    #[test]
-    fn keeps_the_function_and_adds_a_route_type() {
-        let out = expand_str(
-            Some("GET"),
-            quote!("/items/{id}"),
-            quote!(
-                async fn read_item(id: u64) -> String {
-                    id.to_string()
-                }
-            ),
-        );
-        assert!(
-            out.contains("async fn read_item (id : u64) -> String"),
-            "{out}"
-        );
-        assert!(out.contains("struct read_item { }"), "{out}");
-        assert!(!out.contains("compile_error"), "{out}");
-    }
-
-    #[test]
-    fn reports_every_error_at_once() {
-        let out = expand_str(
-            Some("GET"),
-            quote!("/items/{id}", stauts = 201),
-            quote!(
-                fn f<T>(a: Json<A>, b: Json<B>) {}
-            ),
-        );
-        assert_eq!(out.matches("compile_error").count(), 4, "{out}");
-        assert!(out.contains("did you mean `status`"), "{out}");
-        assert!(out.contains("cannot be generic"), "{out}");
-        assert!(
-            out.contains("two parameters read the request body"),
-            "{out}"
-        );
-        assert!(
-            out.contains("placeholder `{id}` has no matching parameter"),
-            "{out}"
-        );
-        assert!(
-            out.contains("fn f < T >"),
-            "the function is still emitted: {out}"
-        );
-    }
-
-    #[test]
-    fn strips_parameter_attributes_from_the_emitted_function() {
-        let out = expand_str(
-            Some("GET"),
-            quote!("/search"),
-            quote!(
-                async fn search(#[query] q: String, #[header("x-id")] id: Option<String>) {}
-            ),
-        );
-        assert!(!out.contains("# [query]"), "{out}");
-        assert!(!out.contains("# [header"), "{out}");
-    }
-
-    #[test]
-    fn route_attribute_needs_method_and_path() {
-        let out = expand_str(
-            None,
-            quote!(path = "/x"),
-            quote!(
-                fn f() {}
-            ),
-        );
-        assert!(out.contains("needs a method and a path"), "{out}");
-        let out = expand_str(
-            None,
-            quote!(method = "PURGE", path = "/x"),
-            quote!(
-                fn f() {}
-            ),
-        );
-        assert!(!out.contains("compile_error"), "{out}");
-        assert!(out.contains("\"PURGE\""), "{out}");
-    }
-}
+mod tests;

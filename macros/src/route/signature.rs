@@ -1,10 +1,13 @@
 //! Parses the annotated function: attributes, visibility and signature, with the body kept
-//! as raw tokens so that rustc, not this macro, reports errors inside it.
+//! as raw tokens so that rustc, not this macro, reports errors inside it; and oxapi's
+//! parameter attributes (`#[query]`, `#[header]`, `#[cookie]`, `#[body]`).
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Signature, Visibility};
+use syn::{Attribute, FnArg, Ident, LitStr, Signature, Visibility};
+
+use crate::errors::Errors;
 
 /// A handler function as written by the user.
 pub(crate) struct HandlerFn {
@@ -64,6 +67,93 @@ impl ToTokens for HandlerFn {
         self.sig.to_tokens(tokens);
         self.body.to_tokens(tokens);
     }
+}
+
+/// A parameter attribute (`#[query]`, `#[header("x-id")]`, ...), as found on one parameter.
+pub(crate) struct ParamAttr {
+    pub(crate) kind: ParamAttrKind,
+    /// The name given in `#[header("x-id")]`, if any.
+    pub(crate) name: Option<LitStr>,
+    /// The whole attribute, so errors underline `#[query]`, not just `#`.
+    pub(crate) tokens: TokenStream,
+}
+
+/// Which parameter attribute: where a single value comes from, or `#[body]`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamAttrKind {
+    Query,
+    Header,
+    Cookie,
+    Body,
+}
+
+impl ParamAttrKind {
+    fn from_ident(ident: &Ident) -> Option<Self> {
+        Some(match ident.to_string().as_str() {
+            "query" => Self::Query,
+            "header" => Self::Header,
+            "cookie" => Self::Cookie,
+            "body" => Self::Body,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Query => "query",
+            Self::Header => "header",
+            Self::Cookie => "cookie",
+            Self::Body => "body",
+        }
+    }
+}
+
+/// Removes oxapi's parameter attributes from `handler` (rustc would reject them) and
+/// returns them, one list per parameter.
+pub(crate) fn take_param_attrs(
+    handler: &mut HandlerFn,
+    errors: &mut Errors,
+) -> Vec<Vec<ParamAttr>> {
+    let mut all = Vec::new();
+    for input in &mut handler.sig.inputs {
+        let mut found = Vec::new();
+        if let FnArg::Typed(typed) = input {
+            let mut kept = Vec::new();
+            for attr in typed.attrs.drain(..) {
+                let Some(kind) = attr.path().get_ident().and_then(ParamAttrKind::from_ident) else {
+                    kept.push(attr);
+                    continue;
+                };
+                let name = match &attr.meta {
+                    syn::Meta::Path(_) => None,
+                    syn::Meta::List(_) if kind != ParamAttrKind::Body => match attr
+                        .parse_args::<LitStr>()
+                    {
+                        Ok(name) => Some(name),
+                        Err(_) => {
+                            errors.at(
+                                &attr,
+                                format!("expected `#[{0}]` or `#[{0}(\"name\")]`", kind.as_str()),
+                            );
+                            None
+                        }
+                    },
+                    _ => {
+                        errors.at(&attr, format!("`#[{}]` takes no value", kind.as_str()));
+                        None
+                    }
+                };
+                found.push(ParamAttr {
+                    kind,
+                    name,
+                    tokens: attr.to_token_stream(),
+                });
+            }
+            typed.attrs = kept;
+        }
+        all.push(found);
+    }
+    all
 }
 
 /// Splits a doc comment into the summary (first paragraph) and the description (the rest).

@@ -9,6 +9,7 @@ mod extension;
 mod form;
 mod header;
 mod json;
+pub(crate) mod kind;
 mod path;
 mod query;
 mod rejection;

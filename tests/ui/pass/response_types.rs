@@ -42,6 +42,12 @@ async fn purge_cache() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// An opaque return type cannot be named in the generated code; it is converted all the same.
+#[get("/opaque")]
+fn opaque() -> impl IntoResponse {
+    "opaque"
+}
+
 fn main() {
     let _app = App::new().routes(routes![
         read_item,
@@ -50,5 +56,6 @@ fn main() {
         old_items,
         replace_item,
         purge_cache,
+        opaque,
     ]);
 }

@@ -1,15 +1,16 @@
 //! Checks a parsed route into a [`Route`] that cannot hold bad states: every placeholder has
-//! its parameter, at most one parameter reads the body, no parameter is named twice.
+//! its parameter, no parameter is named twice, at most one is marked `#[body]`.
+//!
+//! Whether an unmarked extractor reads the body is for its type's traits to say, and the macro
+//! sees no traits: the generated code asks them, and rejects a second body reader at compile
+//! time (see `expand`).
 
-use quote::ToTokens;
 use syn::{FnArg, Ident, LitStr, Pat, Path, ReturnType, Type};
 
 use super::args::RouteArgs;
-use super::signature::{HandlerFn, summary_and_description};
+use super::signature::{HandlerFn, ParamAttr, ParamAttrKind, summary_and_description};
+use super::template::parse_template;
 use crate::errors::Errors;
-
-/// Type names that read the request body when used as a parameter.
-const BODY_TYPES: &[&str] = &["Json", "Form", "Bytes", "String", "Body", "Multipart"];
 
 /// A route, checked and ready to generate.
 pub(crate) struct Route {
@@ -33,6 +34,8 @@ pub(crate) struct Route {
 
 /// One handler parameter and where its value comes from.
 pub(crate) struct Param {
+    /// The parameter's name, or `this parameter` for a pattern, for messages.
+    pub(crate) name: String,
     pub(crate) ty: Type,
     pub(crate) source: Source,
 }
@@ -47,81 +50,10 @@ pub(crate) enum Source {
     Header(String),
     /// A single cookie (`#[cookie]`).
     Cookie(String),
-    /// An extractor that reads the request head only.
-    Parts,
-    /// An extractor that consumes the request body.
+    /// An extractor: whether it reads the head or the body, its type's trait decides.
+    Extractor,
+    /// An extractor marked `#[body]`: it reads the body, so its type must be `FromRequest`.
     Body,
-}
-
-/// A `{name}` or `{*name}` in a path template.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Placeholder {
-    pub(crate) name: String,
-    pub(crate) catch_all: bool,
-}
-
-/// Parses a path template into its placeholders, or says what is wrong with it.
-pub(crate) fn parse_template(path: &str) -> Result<Vec<Placeholder>, String> {
-    if !path.starts_with('/') {
-        return Err(format!(
-            "a route path must start with `/`: write \"/{path}\""
-        ));
-    }
-    let segments: Vec<&str> = path[1..].split('/').collect();
-    let mut placeholders: Vec<Placeholder> = Vec::new();
-    for (position, segment) in segments.iter().enumerate() {
-        if !segment.contains(['{', '}']) {
-            continue;
-        }
-        let inner = segment
-            .strip_prefix('{')
-            .and_then(|s| s.strip_suffix('}'))
-            .filter(|inner| !inner.contains(['{', '}']))
-            .ok_or_else(|| {
-                format!(
-                    "malformed path segment `{segment}`: a placeholder is written `{{name}}` and \
-                     fills a whole segment"
-                )
-            })?;
-        let (name, catch_all) = match inner.strip_prefix('*') {
-            Some(name) => (name, true),
-            None => (inner, false),
-        };
-        if name.is_empty() {
-            return Err(format!(
-                "empty placeholder `{segment}`: name it, for example `{{id}}`"
-            ));
-        }
-        if !is_identifier(name) {
-            return Err(format!(
-                "placeholder `{{{name}}}` must be a Rust identifier, because it names a parameter"
-            ));
-        }
-        if catch_all && position + 1 != segments.len() {
-            return Err(format!(
-                "catch-all `{{*{name}}}` must be the last segment of the path"
-            ));
-        }
-        if placeholders.iter().any(|p| p.name == name) {
-            return Err(format!(
-                "placeholder `{{{name}}}` appears twice in the path; each name must be unique"
-            ));
-        }
-        placeholders.push(Placeholder {
-            name: name.to_owned(),
-            catch_all,
-        });
-    }
-    Ok(placeholders)
-}
-
-fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name != "_"
 }
 
 fn is_method_token(method: &str) -> bool {
@@ -129,91 +61,6 @@ fn is_method_token(method: &str) -> bool {
         && method
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-/// A parameter attribute (`#[query]`, `#[header("x-id")]`, ...), as found on one parameter.
-pub(crate) struct ParamAttr {
-    kind: ParamAttrKind,
-    name: Option<LitStr>,
-    /// The whole attribute, so errors underline `#[query]`, not just `#`.
-    tokens: proc_macro2::TokenStream,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ParamAttrKind {
-    Query,
-    Header,
-    Cookie,
-    Body,
-}
-
-impl ParamAttrKind {
-    fn from_ident(ident: &Ident) -> Option<Self> {
-        Some(match ident.to_string().as_str() {
-            "query" => Self::Query,
-            "header" => Self::Header,
-            "cookie" => Self::Cookie,
-            "body" => Self::Body,
-            _ => return None,
-        })
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Query => "query",
-            Self::Header => "header",
-            Self::Cookie => "cookie",
-            Self::Body => "body",
-        }
-    }
-}
-
-/// Removes oxapi's parameter attributes from `handler` (rustc would reject them) and
-/// returns them, one list per parameter.
-pub(crate) fn take_param_attrs(
-    handler: &mut HandlerFn,
-    errors: &mut Errors,
-) -> Vec<Vec<ParamAttr>> {
-    let mut all = Vec::new();
-    for input in &mut handler.sig.inputs {
-        let mut found = Vec::new();
-        if let FnArg::Typed(typed) = input {
-            let mut kept = Vec::new();
-            for attr in typed.attrs.drain(..) {
-                let Some(kind) = attr.path().get_ident().and_then(ParamAttrKind::from_ident) else {
-                    kept.push(attr);
-                    continue;
-                };
-                let name = match &attr.meta {
-                    syn::Meta::Path(_) => None,
-                    syn::Meta::List(_) if kind != ParamAttrKind::Body => match attr
-                        .parse_args::<LitStr>()
-                    {
-                        Ok(name) => Some(name),
-                        Err(_) => {
-                            errors.at(
-                                &attr,
-                                format!("expected `#[{0}]` or `#[{0}(\"name\")]`", kind.as_str()),
-                            );
-                            None
-                        }
-                    },
-                    _ => {
-                        errors.at(&attr, format!("`#[{}]` takes no value", kind.as_str()));
-                        None
-                    }
-                };
-                found.push(ParamAttr {
-                    kind,
-                    name,
-                    tokens: attr.to_token_stream(),
-                });
-            }
-            typed.attrs = kept;
-        }
-        all.push(found);
-    }
-    all
 }
 
 impl Route {
@@ -403,11 +250,11 @@ impl Route {
                         ParamAttrKind::Body => Source::Body,
                     }
                 }
-                (None, None) if reads_body(&ty) => Source::Body,
-                (None, None) => Source::Parts,
+                (None, None) => Source::Extractor,
             };
+            let name = ident.unwrap_or_else(|| "this parameter".to_owned());
             if matches!(source, Source::Body) {
-                let this = ident.clone().unwrap_or_else(|| "this parameter".to_owned());
+                let this = name.clone();
                 if let Some(first) = &body_param {
                     errors.at(
                         typed,
@@ -420,7 +267,7 @@ impl Route {
                 }
                 body_param = Some(this);
             }
-            params.push(Param { ty, source });
+            params.push(Param { name, ty, source });
         }
 
         if let Some(path) = &args.path {
@@ -507,24 +354,6 @@ fn http_header_name_is_valid(name: &str) -> bool {
     is_method_token(name)
 }
 
-/// Whether `ty` (or `Option<ty>`) names one of the body-reading extractors.
-fn reads_body(ty: &Type) -> bool {
-    let Type::Path(path) = ty else { return false };
-    let Some(last) = path.path.segments.last() else {
-        return false;
-    };
-    let name = last.ident.to_string();
-    if name == "Option" {
-        if let syn::PathArguments::AngleBracketed(args) = &last.arguments
-            && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
-        {
-            return reads_body(inner);
-        }
-        return false;
-    }
-    BODY_TYPES.contains(&name.as_str())
-}
-
 pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
     match ty {
         Type::ImplTrait(_) => true,
@@ -538,77 +367,5 @@ pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
         Type::Paren(paren) => contains_impl_trait(&paren.elem),
         Type::Group(group) => contains_impl_trait(&group.elem),
         _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_parse_into_placeholders() {
-        let cases: &[(&str, &[(&str, bool)])] = &[
-            ("/", &[]),
-            ("/items", &[]),
-            ("/items/{id}", &[("id", false)]),
-            ("/a/{x}/b/{y}", &[("x", false), ("y", false)]),
-            ("/static/{*rest}", &[("rest", true)]),
-            ("/{_id}", &[("_id", false)]),
-        ];
-        for (template, expected) in cases {
-            let parsed = parse_template(template).unwrap();
-            let expected: Vec<Placeholder> = expected
-                .iter()
-                .map(|(name, catch_all)| Placeholder {
-                    name: (*name).to_owned(),
-                    catch_all: *catch_all,
-                })
-                .collect();
-            assert_eq!(parsed, expected, "{template}");
-        }
-    }
-
-    #[test]
-    fn malformed_templates_say_why() {
-        let cases: &[(&str, &str)] = &[
-            ("items", "must start with `/`"),
-            ("/items/{id", "malformed path segment"),
-            ("/items/id}", "malformed path segment"),
-            ("/items/x{id}", "fills a whole segment"),
-            ("/items/{}", "empty placeholder"),
-            ("/items/{1d}", "must be a Rust identifier"),
-            ("/items/{a-b}", "must be a Rust identifier"),
-            ("/{*rest}/more", "must be the last segment"),
-            ("/{id}/{id}", "appears twice"),
-            ("/{{id}}", "malformed path segment"),
-        ];
-        for (template, fragment) in cases {
-            let error = parse_template(template).unwrap_err();
-            assert!(error.contains(fragment), "{template}: {error}");
-        }
-    }
-
-    #[test]
-    fn body_types_are_recognised_by_name() {
-        let body: &[syn::Type] = &[
-            syn::parse_quote!(Json<Item>),
-            syn::parse_quote!(oxapi::Json<Item>),
-            syn::parse_quote!(Option<Json<Item>>),
-            syn::parse_quote!(Bytes),
-            syn::parse_quote!(String),
-            syn::parse_quote!(Form<Login>),
-        ];
-        for ty in body {
-            assert!(reads_body(ty), "{}", quote::quote!(#ty));
-        }
-        let parts: &[syn::Type] = &[
-            syn::parse_quote!(Query<Page>),
-            syn::parse_quote!(State<Db>),
-            syn::parse_quote!(HeaderMap),
-            syn::parse_quote!(Option<Query<Page>>),
-        ];
-        for ty in parts {
-            assert!(!reads_body(ty), "{}", quote::quote!(#ty));
-        }
     }
 }

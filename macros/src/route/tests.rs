@@ -1,0 +1,247 @@
+//! Expansion snapshots: each case feeds a route attribute to [`super::expand`] and compares
+//! the pretty-printed output with `macros/tests/expand/<case>.rs`.
+//!
+//! The snapshots pin the generated code as a reviewer reads it. After a deliberate change,
+//! regenerate them and review the diff like code:
+//!
+//! ```sh
+//! OXAPI_SNAPSHOTS=overwrite cargo test -p oxapi-macros
+//! ```
+
+use std::path::PathBuf;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Expands `attr` on `item` and compares the result with the case's snapshot.
+#[track_caller]
+fn assert_expansion(case: &str, method: Option<&str>, attr: TokenStream, item: TokenStream) {
+    let tokens = super::expand(method, attr, item);
+    let file: syn::File = match syn::parse2(tokens.clone()) {
+        Ok(file) => file,
+        Err(error) => panic!("{case}: the expansion does not parse as Rust ({error}):\n{tokens}"),
+    };
+    let actual = prettyplease::unparse(&file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/expand")
+        .join(format!("{case}.rs"));
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if actual == expected {
+        return;
+    }
+    if std::env::var_os("OXAPI_SNAPSHOTS").is_some_and(|mode| mode == "overwrite") {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let diff = similar::TextDiff::from_lines(&expected, &actual)
+        .unified_diff()
+        .context_radius(3)
+        .header("snapshot", "expansion")
+        .to_string();
+    panic!(
+        "the expansion of `{case}` differs from {}:\n{diff}\nif the change is meant, \
+         regenerate with `OXAPI_SNAPSHOTS=overwrite cargo test -p oxapi-macros` and review \
+         the diff",
+        path.display()
+    );
+}
+
+#[test]
+fn async_fn_with_path_query_header_and_body() {
+    assert_expansion(
+        "async_fn_with_path_query_header_and_body",
+        Some("PUT"),
+        quote!("/items/{id}"),
+        quote!(
+            /// Replace one item.
+            ///
+            /// The whole item is replaced.
+            pub async fn replace_item(
+                id: u64,
+                #[query] dry_run: Option<bool>,
+                #[header("x-request-id")] request_id: Option<String>,
+                page: Query<Page>,
+                item: Json<Item>,
+            ) -> Json<Item> {
+                item
+            }
+        ),
+    );
+}
+
+#[test]
+fn plain_fn_runs_on_the_blocking_pool() {
+    assert_expansion(
+        "plain_fn_runs_on_the_blocking_pool",
+        Some("POST"),
+        quote!("/hash"),
+        quote!(
+            fn hash(#[cookie] session: String, body: Bytes) -> String {
+                digest(&session, &body)
+            }
+        ),
+    );
+}
+
+#[test]
+fn options_status_tags_hidden_body_limit() {
+    assert_expansion(
+        "options_status_tags_hidden_body_limit",
+        Some("POST"),
+        quote!(
+            "/uploads",
+            status = 201,
+            tags = ["files", "uploads"],
+            hidden,
+            body_limit = 1_048_576,
+            operation_id = "createUpload",
+            responses(409 = "Already exists")
+        ),
+        quote!(
+            #[deprecated]
+            async fn upload(#[body] data: Bytes) -> StatusCode {
+                StatusCode::CREATED
+            }
+        ),
+    );
+}
+
+#[test]
+fn no_params_and_no_return_type() {
+    assert_expansion(
+        "no_params_and_no_return_type",
+        Some("DELETE"),
+        quote!("/cache"),
+        quote!(
+            async fn clear_cache() {}
+        ),
+    );
+}
+
+#[test]
+fn result_return_type() {
+    assert_expansion(
+        "result_return_type",
+        Some("GET"),
+        quote!("/items/{id}"),
+        quote!(
+            async fn read_item(id: u64, db: State<Db>) -> Result<Json<Item>, ApiError> {
+                db.find(id)
+            }
+        ),
+    );
+}
+
+#[test]
+fn impl_trait_return_type() {
+    assert_expansion(
+        "impl_trait_return_type",
+        Some("GET"),
+        quote!("/opaque"),
+        quote!(
+            fn opaque() -> impl IntoResponse {
+                "opaque"
+            }
+        ),
+    );
+}
+
+#[test]
+fn renamed_crate() {
+    assert_expansion(
+        "renamed_crate",
+        Some("GET"),
+        quote!("/health", crate = ::my_oxapi),
+        quote!(
+            async fn health() -> &'static str {
+                "ok"
+            }
+        ),
+    );
+}
+
+#[test]
+fn route_attribute_with_any_method() {
+    assert_expansion(
+        "route_attribute_with_any_method",
+        None,
+        quote!(method = "PURGE", path = "/cache/{*key}"),
+        quote!(
+            async fn purge(key: String) -> StatusCode {
+                StatusCode::NO_CONTENT
+            }
+        ),
+    );
+}
+
+#[test]
+fn route_attribute_without_method_keeps_the_function() {
+    assert_expansion(
+        "route_attribute_without_method_keeps_the_function",
+        None,
+        quote!(path = "/x"),
+        quote!(
+            fn f() {}
+        ),
+    );
+}
+
+#[test]
+fn every_error_is_reported_at_once() {
+    assert_expansion(
+        "every_error_is_reported_at_once",
+        Some("GET"),
+        quote!("/items/{id}", stauts = 201),
+        quote!(
+            fn f<T>(#[body] a: Json<A>, #[body] b: Json<B>) {}
+        ),
+    );
+}
+
+#[test]
+fn every_malformed_option_is_reported() {
+    assert_expansion(
+        "every_malformed_option_is_reported",
+        Some("GET"),
+        quote!("/x", status = "abc", tags = 5, unknown = 1),
+        quote!(
+            async fn x() {}
+        ),
+    );
+}
+
+#[test]
+fn an_unparsable_option_does_not_hide_the_others() {
+    assert_expansion(
+        "an_unparsable_option_does_not_hide_the_others",
+        Some("GET"),
+        quote!("/x", tags = [1], hidden = true, status = 2 0 1, responses(404 = 5), stauts = 1),
+        quote!(
+            async fn x() {}
+        ),
+    );
+}
+
+#[test]
+fn a_missing_comma_is_reported_where_it_is_missing() {
+    assert_expansion(
+        "a_missing_comma_is_reported_where_it_is_missing",
+        Some("GET"),
+        quote!("/x" tags = ["a"], hidden status = 201, status = 202,, body_limit = 1),
+        quote!(
+            async fn x() {}
+        ),
+    );
+}
+
+#[test]
+fn a_method_attribute_needs_a_path_first() {
+    assert_expansion(
+        "a_method_attribute_needs_a_path_first",
+        Some("GET"),
+        quote!(status = 201, tags = 5),
+        quote!(
+            async fn x() {}
+        ),
+    );
+}

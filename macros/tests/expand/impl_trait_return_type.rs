@@ -1,0 +1,67 @@
+#[deny(unused_must_use)]
+fn opaque() -> impl IntoResponse {
+    "opaque"
+}
+#[doc(hidden)]
+#[allow(
+    non_camel_case_types,
+    dead_code,
+    missing_docs,
+    missing_debug_implementations,
+    unreachable_pub
+)]
+struct opaque {}
+#[doc(hidden)]
+#[allow(non_snake_case, unused_mut, unused_variables, deprecated, clippy::all)]
+const _: () = {
+    impl ::oxapi::__private::Route for opaque {
+        const ROUTE: ::oxapi::__private::RouteDef = ::oxapi::__private::RouteDef {
+            method: "GET",
+            path: "/opaque",
+            handler: __oxapi_handler,
+            describe: __oxapi_describe,
+            meta: ::oxapi::__private::RouteMeta {
+                fn_name: "opaque",
+                module_path: ::core::module_path!(),
+                hidden: false,
+                body_limit: ::core::option::Option::None,
+                operation: ::oxapi::__private::OperationMeta {
+                    operation_id: "opaque",
+                    summary: ::core::option::Option::None,
+                    description: ::core::option::Option::None,
+                    tags: &[],
+                    deprecated: false,
+                    dispatch: ::oxapi::__private::Dispatch::BlockingPool,
+                    status: ::core::option::Option::None,
+                    responses: &[],
+                },
+            },
+        };
+    }
+    fn __oxapi_handler(
+        __oxapi_request: ::oxapi::__private::Request,
+        __oxapi_path: ::oxapi::__private::PathParams,
+        __oxapi_route: &::oxapi::__private::RouteHandle,
+    ) -> ::oxapi::__private::HandlerFuture {
+        let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
+        let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
+        let mut __oxapi_incoming = ::oxapi::__private::Incoming::new(__oxapi_request);
+        ::oxapi::__private::boxed_handler_future(async move {
+            let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
+            ::oxapi::__private::run_blocking(
+                    &__oxapi_ctx,
+                    move || {
+                        let __oxapi_output = opaque();
+                        ::oxapi::__private::finish(
+                            __oxapi_output,
+                            ::core::option::Option::None,
+                        )
+                    },
+                )
+                .await
+        })
+    }
+    fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {
+        __oxapi_op.success_empty();
+    }
+};
