@@ -15,5 +15,6 @@ mod middleware;
 mod openapi;
 mod pool;
 mod process;
+mod redirect;
 mod responses;
 mod routers;
