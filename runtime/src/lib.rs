@@ -69,7 +69,8 @@ pub use context::{RequestContext, RouteContext};
 pub use dependency::{Depends, Outcome, Teardown};
 pub use error::{ApiError, HttpError};
 pub use extract::{
-    Extension, Form, FromRequest, FromRequestParts, Json, MatchedPath, Query, Rejection, State,
+    Extension, Form, FromRequest, FromRequestParts, Json, MatchedPath, PeerAddr, Query, Rejection,
+    State,
 };
 pub use handler::Request;
 pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};

@@ -15,6 +15,7 @@ mod middleware;
 mod openapi;
 mod pool;
 mod process;
+mod proxy;
 mod redirect;
 mod responses;
 mod routers;

@@ -26,6 +26,9 @@ pub(crate) struct AppInner {
     /// Routing behind the app's layers; `None` without layers, so requests go straight to
     /// routing.
     pub(crate) layered: Option<RouteService>,
+    /// Whether a route reads the connection's peer address, so the server attaches it to
+    /// requests; decided here so that apps which don't pay nothing per request.
+    pub(crate) needs_peer: bool,
     pub(crate) shutdown_grace: Duration,
 }
 
@@ -128,6 +131,7 @@ impl App {
         );
 
         let mut document = DocumentBuilder::new(self.info.clone());
+        let mut needs_peer = false;
         let mut seen_ids: Vec<&FlatRoute> = Vec::new();
         for flat_route in &flat.routes {
             let FlatRoute { path, route, scope } = flat_route;
@@ -157,6 +161,7 @@ impl App {
                 op.problem_response(*status, description);
             }
             let op = op.finish();
+            needs_peer |= op.requires_peer_addr();
             for (id, type_name) in op.states() {
                 if !self.states.contains(*id) {
                     errors.push(BuildError::MissingState {
@@ -224,6 +229,7 @@ impl App {
         let built = Arc::new(AppInner {
             routing,
             layered,
+            needs_peer,
             shutdown_grace: self.shutdown_grace,
         });
         Ok((built, document))
