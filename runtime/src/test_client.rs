@@ -180,7 +180,8 @@ pub struct TestRequest {
 }
 
 impl TestRequest {
-    /// Sends the request as if from `peer` ([`PeerAddr`]). Default: [`TestClient::PEER_ADDR`].
+    /// Sends the request as if from `peer` ([`PeerAddr`]), for instance a proxy's address to
+    /// test [`App::forwarded_allow_ips`]. Default: [`TestClient::PEER_ADDR`].
     pub fn peer_addr(mut self, peer: SocketAddr) -> Self {
         self.peer = peer;
         self

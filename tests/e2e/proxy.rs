@@ -1,16 +1,22 @@
-//! Request context over real sockets: the peer address.
+//! Request context over real sockets: the peer address, and the client address and scheme
+//! that trusted proxies report.
 
 use std::net::SocketAddr;
 
 use http::Method;
 use oxapi::middleware::{Next, from_fn};
 use oxapi::prelude::*;
-use oxapi::{PeerAddr, TestClient};
-use oxapi_tests::{Client, Reply, Server, VERSIONS};
+use oxapi::{ClientAddr, ClientScheme, PeerAddr, ProxyHeaders, TestClient};
+use oxapi_tests::{Client, Reply, Server, VERSIONS, raw};
 
 #[get("/peer")]
 async fn peer(PeerAddr(peer): PeerAddr) -> String {
     peer.to_string()
+}
+
+#[get("/client")]
+async fn client(ClientAddr(addr): ClientAddr, ClientScheme(scheme): ClientScheme) -> String {
+    format!("{scheme} {addr}")
 }
 
 #[get("/plain")]
@@ -31,6 +37,19 @@ async fn get(client: &Client, path: &str, headers: &[(&str, &str)]) -> Reply {
     reply
 }
 
+/// Requests `/client` with each case's headers; the answer is the case's, or with `peer`,
+/// the peer's: the client's own socket, over plain HTTP.
+async fn check_client(client: &Client, cases: &[(&[(&str, &str)], &str)]) {
+    for (headers, expected) in cases {
+        let reply = get(client, "/client", headers).await;
+        let expected = match *expected {
+            "peer" => format!("http {}", local(&reply)),
+            other => other.to_owned(),
+        };
+        assert_eq!(reply.text(), expected, "{:?} {headers:?}", client.version());
+    }
+}
+
 #[tokio::test]
 async fn the_peer_is_the_clients_socket_on_both_versions() {
     let server = Server::start(App::new().routes(routes![peer])).await;
@@ -46,11 +65,166 @@ async fn the_peer_is_the_clients_socket_on_both_versions() {
 }
 
 #[tokio::test]
+async fn a_trusted_peer_reports_the_client_and_scheme() {
+    // The test client connects from 127.0.0.1: trusted here, as a local proxy would be.
+    let app = App::new()
+        .forwarded_allow_ips(["10.0.0.0/8", "127.0.0.1"])
+        .routes(routes![client]);
+    let server = Server::start(app).await;
+    for version in VERSIONS {
+        let client = Client::new(&server, version);
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("x-forwarded-for", "203.0.113.7")], "http 203.0.113.7:0"),
+            (
+                &[
+                    ("x-forwarded-for", "198.51.100.1, 203.0.113.7, 10.0.0.2"),
+                    ("x-forwarded-proto", "https"),
+                ],
+                "https 203.0.113.7:0",
+            ),
+            (
+                &[("x-forwarded-for", "[2001:db8::1]:4711")],
+                "http [2001:db8::1]:4711",
+            ),
+            // `Forwarded` is not the kind this app reads.
+            (&[("forwarded", "for=203.0.113.7;proto=https")], "peer"),
+            (&[], "peer"),
+        ];
+        check_client(&client, cases).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_untrusted_peer_is_the_client_whatever_it_claims() {
+    let headers = [
+        ("x-forwarded-for", "203.0.113.7"),
+        ("x-forwarded-proto", "https"),
+        ("forwarded", "for=203.0.113.7;proto=https"),
+    ];
+    for app in [
+        App::new(),
+        App::new().forwarded_allow_ips(["10.0.0.0/8", "::1"]),
+        App::new()
+            .forwarded_allow_ips(["10.0.0.0/8"])
+            .proxy_headers(ProxyHeaders::Forwarded),
+    ] {
+        let server = Server::start(app.routes(routes![client])).await;
+        for version in VERSIONS {
+            let client = Client::new(&server, version);
+            let reply = get(&client, "/client", &headers).await;
+            assert_eq!(
+                reply.text(),
+                format!("http {}", local(&reply)),
+                "{version:?}"
+            );
+        }
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn forwarded_is_read_when_chosen() {
+    let app = App::new()
+        .forwarded_allow_ips(["127.0.0.0/8"])
+        .proxy_headers(ProxyHeaders::Forwarded)
+        .routes(routes![client]);
+    let server = Server::start(app).await;
+    for version in VERSIONS {
+        let client = Client::new(&server, version);
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[("forwarded", r#"for="[2001:db8::1]:4711";proto=https"#)],
+                "https [2001:db8::1]:4711",
+            ),
+            (
+                &[("forwarded", "for=198.51.100.1;proto=https, for=203.0.113.7")],
+                "http 203.0.113.7:0",
+            ),
+            (
+                &[
+                    ("forwarded", r#"for="198.51.100.1"#),
+                    ("forwarded", "for=203.0.113.7;proto=https"),
+                ],
+                "https 203.0.113.7:0",
+            ),
+            (&[("x-forwarded-for", "203.0.113.7")], "peer"),
+        ];
+        check_client(&client, cases).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_forwarding_headers_fall_back_to_the_peer() {
+    for kind in [ProxyHeaders::XForwarded, ProxyHeaders::Forwarded] {
+        let app = App::new()
+            .forwarded_allow_ips(["127.0.0.1"])
+            .proxy_headers(kind)
+            .routes(routes![client]);
+        let server = Server::start(app).await;
+        for version in VERSIONS {
+            let client = Client::new(&server, version);
+            let malformed: &[&[(&str, &str)]] = &[
+                &[("x-forwarded-for", "garbage")],
+                &[("x-forwarded-for", "203.0.113.7, unknown")],
+                &[("x-forwarded-for", "203.0.113.7:99999")],
+                &[("x-forwarded-for", ",,,")],
+                &[("x-forwarded-proto", "gopher")],
+                &[("forwarded", r#"for="203.0.113.7"#)],
+                &[("forwarded", "for=203.0.113.7;for=198.51.100.1")],
+                &[("forwarded", "for=_hidden")],
+                &[("forwarded", "for=203.0.113.7 proto=https")],
+                &[("forwarded", "=;=,\"\\")],
+            ];
+            for headers in malformed {
+                let reply = get(&client, "/client", headers).await;
+                assert_eq!(
+                    reply.text(),
+                    format!("http {}", local(&reply)),
+                    "{kind:?} {version:?} {headers:?}"
+                );
+            }
+        }
+        // Bytes no client library sends: obs-text in the header.
+        let answer = raw(
+            server.addr(),
+            b"GET /client HTTP/1.1\r\nhost: x\r\nx-forwarded-for: \xff\xfe\r\nforwarded: for=\xff\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains("\r\n\r\nhttp 127.0.0.1:"), "{answer}");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn the_test_client_gives_a_fixed_loopback_peer() {
-    let client = App::new().routes(routes![peer]).test_client();
+    let client = App::new()
+        .forwarded_allow_ips(["192.0.2.1"])
+        .routes(routes![peer, client])
+        .test_client();
     assert_eq!(TestClient::PEER_ADDR.to_string(), "127.0.0.1:0");
     assert_eq!(client.get("/peer").send().await.text(), "127.0.0.1:0");
+    assert_eq!(
+        client
+            .get("/client")
+            .header("x-forwarded-for", "203.0.113.7")
+            .send()
+            .await
+            .text(),
+        "http 127.0.0.1:0"
+    );
+    // As if from the trusted proxy.
     let proxy: SocketAddr = "192.0.2.1:443".parse().unwrap();
+    let response = client
+        .get("/client")
+        .peer_addr(proxy)
+        .header("x-forwarded-for", "203.0.113.7")
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await;
+    assert_eq!(response.text(), "https 203.0.113.7:0");
     assert_eq!(
         client.get("/peer").peer_addr(proxy).send().await.text(),
         "192.0.2.1:443"
@@ -84,4 +258,17 @@ async fn only_an_app_that_reads_the_peer_gets_it_attached() {
         }
         server.stop().await;
     }
+}
+
+#[test]
+fn bad_proxy_settings_fail_the_build_together() {
+    let errors = App::new()
+        .forwarded_allow_ips(["10.0.0.1/8", "127.0.0.1", "proxy.local"])
+        .check()
+        .unwrap_err()
+        .to_string();
+    for expected in ["`10.0.0.1/8`", "`proxy.local`"] {
+        assert!(errors.contains(expected), "{expected} in {errors}");
+    }
+    assert!(!errors.contains("`127.0.0.1`"), "{errors}");
 }

@@ -12,6 +12,7 @@ use crate::context::{Resources, RouteContext};
 use crate::docs::Docs;
 use crate::middleware::RouteService;
 use crate::pool::BlockingPool;
+use crate::proxy::{ProxyConfig, TrustedProxies};
 use crate::routing::table::Router as Table;
 use crate::routing::{Flat, FlatRoute, Scope, mount_endpoints, route_endpoint};
 use crate::service::{Routing, RoutingService};
@@ -39,7 +40,8 @@ impl App {
     /// # Errors
     ///
     /// Every problem found at once: routes that conflict (in any router), operation ids used
-    /// twice, state a route needs but the app was not given, invalid router prefixes.
+    /// twice, state a route needs but the app was not given, invalid router prefixes or
+    /// trusted proxies.
     pub fn check(self) -> Result<(), BuildErrors> {
         self.build().map(drop)
     }
@@ -130,6 +132,12 @@ impl App {
                 }),
         );
 
+        let (trusted, bad_entries) =
+            TrustedProxies::parse(self.forwarded_allow_ips.iter().map(String::as_str));
+        for (entry, reason) in bad_entries {
+            errors.push(BuildError::InvalidForwardedAllowIp { entry, reason });
+        }
+
         let mut document = DocumentBuilder::new(self.info.clone());
         let mut needs_peer = false;
         let mut seen_ids: Vec<&FlatRoute> = Vec::new();
@@ -188,6 +196,10 @@ impl App {
             states,
             pool: BlockingPool::new(self.pool),
             overrides: self.overrides,
+            proxies: ProxyConfig {
+                trusted,
+                headers: self.proxy_headers,
+            },
         });
         let on_error = self.layer_error;
         let body_limit = self.body_limit;

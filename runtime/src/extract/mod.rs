@@ -20,7 +20,7 @@ use std::future::Future;
 
 use http::request::Parts;
 
-pub use connect::PeerAddr;
+pub use connect::{ClientAddr, ClientScheme, PeerAddr};
 pub use extension::{Extension, MatchedPath};
 pub use form::Form;
 pub use json::Json;
