@@ -59,6 +59,13 @@ pub enum BuildError {
         /// Why it is not valid.
         reason: &'static str,
     },
+    /// [`App::root_path`](crate::App::root_path) is not a valid path prefix.
+    InvalidRootPath {
+        /// The prefix.
+        root_path: String,
+        /// Why it is not valid.
+        reason: &'static str,
+    },
     /// The OpenAPI document is inconsistent (a bug in an extractor's description).
     Document(String),
 }
@@ -100,6 +107,9 @@ impl fmt::Display for BuildError {
             ),
             Self::InvalidForwardedAllowIp { entry, reason } => {
                 write!(f, "trusted proxy `{entry}` is not valid: {reason}")
+            }
+            Self::InvalidRootPath { root_path, reason } => {
+                write!(f, "root path `{root_path}` is not valid: {reason}")
             }
             Self::Document(error) => write!(f, "the OpenAPI document is inconsistent: {error}"),
         }

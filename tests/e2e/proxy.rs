@@ -1,5 +1,5 @@
-//! Request context over real sockets: the peer address, and the client address and scheme
-//! that trusted proxies report.
+//! Request context over real sockets: the peer address, the client address and scheme that
+//! trusted proxies report, and `root_path` in the document and the docs pages.
 
 use std::net::SocketAddr;
 
@@ -8,6 +8,7 @@ use oxapi::middleware::{Next, from_fn};
 use oxapi::prelude::*;
 use oxapi::{ClientAddr, ClientScheme, PeerAddr, ProxyHeaders, TestClient};
 use oxapi_tests::{Client, Reply, Server, VERSIONS, raw};
+use serde_json::{Value, json};
 
 #[get("/peer")]
 async fn peer(PeerAddr(peer): PeerAddr) -> String {
@@ -260,14 +261,84 @@ async fn only_an_app_that_reads_the_peer_gets_it_attached() {
     }
 }
 
+/// The served document and docs pages of `app`.
+async fn served_docs(app: App) -> (Value, String, String) {
+    let server = Server::start(app).await;
+    let client = Client::new(&server, oxapi_tests::Version::Http1);
+    let document = get(&client, "/openapi.json", &[]).await.json();
+    let swagger = get(&client, "/docs", &[]).await.text();
+    let scalar = get(&client, "/scalar", &[]).await.text();
+    // The assets stay where the proxy forwards them: without the prefix.
+    for asset in ["/docs/swagger-ui-bundle.js", "/scalar/scalar.js"] {
+        get(&client, asset, &[]).await;
+    }
+    server.stop().await;
+    (document, swagger, scalar)
+}
+
+#[tokio::test]
+async fn root_path_is_in_the_document_and_the_docs_pages() {
+    let app = || App::new().title("Behind").routes(routes![plain]);
+    let (plain_document, plain_swagger, _) = served_docs(app()).await;
+    let (document, swagger, scalar) = served_docs(app().root_path("/api/")).await;
+    assert_eq!(document["servers"], json!([{ "url": "/api" }]));
+    // Nothing else changes: the document stays what it was, and as valid.
+    let mut without_servers = document.clone();
+    without_servers.as_object_mut().unwrap().remove("servers");
+    assert_eq!(without_servers, plain_document);
+    assert!(plain_document.get("servers").is_none());
+    assert!(
+        plain_swagger.contains(r#"url: "/openapi.json""#),
+        "{plain_swagger}"
+    );
+
+    assert!(swagger.contains(r#"url: "/api/openapi.json""#), "{swagger}");
+    for asset in [
+        r#"href="/api/docs/swagger-ui.css""#,
+        r#"src="/api/docs/swagger-ui-bundle.js""#,
+        r#"src="/api/docs/swagger-ui-standalone-preset.js""#,
+        r#""/api/docs/" + 'oauth2-redirect.html'"#,
+    ] {
+        assert!(swagger.contains(asset), "{asset} in {swagger}");
+    }
+    assert!(scalar.contains(r#""url":"/api/openapi.json""#), "{scalar}");
+    assert!(
+        scalar.contains(r#"src="/api/scalar/scalar.js""#),
+        "{scalar}"
+    );
+
+    // An explicit server is kept, after the prefix.
+    let (document, _, _) = served_docs(
+        app()
+            .server("https://api.example.com/api", "production")
+            .root_path("/api"),
+    )
+    .await;
+    assert_eq!(
+        document["servers"],
+        json!([
+            { "url": "/api" },
+            { "url": "https://api.example.com/api", "description": "production" },
+        ])
+    );
+    // ... and not repeated.
+    let (document, _, _) =
+        served_docs(app().server("/api", "behind the proxy").root_path("/api")).await;
+    assert_eq!(
+        document["servers"],
+        json!([{ "url": "/api", "description": "behind the proxy" }])
+    );
+}
+
 #[test]
 fn bad_proxy_settings_fail_the_build_together() {
     let errors = App::new()
+        .root_path("api")
         .forwarded_allow_ips(["10.0.0.1/8", "127.0.0.1", "proxy.local"])
         .check()
         .unwrap_err()
         .to_string();
-    for expected in ["`10.0.0.1/8`", "`proxy.local`"] {
+    for expected in ["root path `api`", "`10.0.0.1/8`", "`proxy.local`"] {
         assert!(errors.contains(expected), "{expected} in {errors}");
     }
     assert!(!errors.contains("`127.0.0.1`"), "{errors}");

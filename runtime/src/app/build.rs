@@ -7,6 +7,7 @@ use std::time::Duration;
 use oxapi_openapi::DocumentBuilder;
 
 use super::App;
+use super::proxy::root_prefix;
 use crate::build_error::{BuildError, BuildErrors};
 use crate::context::{Resources, RouteContext};
 use crate::docs::Docs;
@@ -40,8 +41,8 @@ impl App {
     /// # Errors
     ///
     /// Every problem found at once: routes that conflict (in any router), operation ids used
-    /// twice, state a route needs but the app was not given, invalid router prefixes or
-    /// trusted proxies.
+    /// twice, state a route needs but the app was not given, invalid router prefixes, trusted
+    /// proxies or root path.
     pub fn check(self) -> Result<(), BuildErrors> {
         self.build().map(drop)
     }
@@ -137,8 +138,24 @@ impl App {
         for (entry, reason) in bad_entries {
             errors.push(BuildError::InvalidForwardedAllowIp { entry, reason });
         }
+        let root_path = match root_prefix(&self.root_path) {
+            Ok(prefix) => prefix.to_owned(),
+            Err(reason) => {
+                errors.push(BuildError::InvalidRootPath {
+                    root_path: self.root_path.clone(),
+                    reason,
+                });
+                String::new()
+            }
+        };
+        let mut info = self.info.clone();
+        // Clients outside reach the app under the prefix: say so first, unless a server with
+        // that URL is listed already (FastAPI's `root_path_in_servers`).
+        if !root_path.is_empty() && !info.servers.iter().any(|(url, _)| *url == root_path) {
+            info.servers.insert(0, (root_path.clone(), None));
+        }
 
-        let mut document = DocumentBuilder::new(self.info.clone());
+        let mut document = DocumentBuilder::new(info);
         let mut needs_peer = false;
         let mut seen_ids: Vec<&FlatRoute> = Vec::new();
         for flat_route in &flat.routes {
@@ -191,7 +208,12 @@ impl App {
         };
 
         let mut states = self.states;
-        states.insert(Docs::new(&self.info.title, &document, &self.docs));
+        states.insert(Docs::new(
+            &self.info.title,
+            &document,
+            &self.docs,
+            &root_path,
+        ));
         let resources = Arc::new(Resources {
             states,
             pool: BlockingPool::new(self.pool),
@@ -231,6 +253,7 @@ impl App {
         let routing = Arc::new(Routing {
             table,
             redirect_trailing_slash: self.redirect_trailing_slash,
+            root_path: root_path.into(),
         });
         let layered = (!self.layers.is_empty()).then(|| {
             let inner = RouteService::new(RoutingService(Arc::clone(&routing)));

@@ -55,9 +55,11 @@ pub struct App {
     overrides: Overrides,
     redirect_trailing_slash: bool,
     /// Behind a proxy: the trusted proxies as given (parsed when the app is built, so a bad
-    /// entry is reported with the app's other errors), and the headers they write.
+    /// entry is reported with the app's other errors), the headers they write, and the path
+    /// prefix they serve the app under.
     forwarded_allow_ips: Vec<String>,
     proxy_headers: ProxyHeaders,
+    root_path: String,
     states: StateMap,
     /// Startup and shutdown hooks, and the handle to the app's lifespan.
     lifespan: Hooks,
@@ -102,6 +104,7 @@ impl App {
             redirect_trailing_slash: false,
             forwarded_allow_ips: Vec::new(),
             proxy_headers: ProxyHeaders::default(),
+            root_path: String::new(),
             states,
             lifespan,
             body_limit: DEFAULT_BODY_LIMIT,

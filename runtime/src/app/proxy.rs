@@ -1,4 +1,5 @@
-//! Settings for serving behind a reverse proxy: whose forwarding headers to believe.
+//! Settings for serving behind a reverse proxy: whose forwarding headers to believe, and the
+//! path prefix the proxy serves the app under.
 
 use super::App;
 use crate::proxy::ProxyHeaders;
@@ -72,5 +73,73 @@ impl App {
     pub fn proxy_headers(mut self, headers: ProxyHeaders) -> Self {
         self.proxy_headers = headers;
         self
+    }
+
+    /// The path prefix a proxy serves the app under, as uvicorn's `--root-path`: the proxy
+    /// forwards `/api/items` as `/items`, so routes stay as declared, but the document and the
+    /// docs pages must name the prefix for clients outside.
+    ///
+    /// The document's `servers` starts with the prefix (`[{"url": "/api"}]` when no
+    /// [`App::server`] is set; FastAPI does the same), and the docs pages load the document
+    /// from `/api/openapi.json` and their assets from `/api/docs/...`. A trailing-slash
+    /// redirect ([`App::redirect_trailing_slash`]) keeps the prefix too. A trailing `/` is
+    /// ignored; a prefix that does not start with `/` is an error when the app is built.
+    ///
+    /// ```
+    /// use oxapi::prelude::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = App::new().root_path("/api").test_client();
+    /// let document = client.get("/openapi.json").send().await.text();
+    /// assert!(document.contains(r#""servers":[{"url":"/api"}]"#));
+    /// let page = client.get("/docs").send().await.text();
+    /// assert!(page.contains("\"/api/openapi.json\""));
+    /// assert!(page.contains("src=\"/api/docs/swagger-ui-bundle.js\""));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn root_path(mut self, path: impl Into<String>) -> Self {
+        self.root_path = path.into();
+        self
+    }
+}
+
+/// The root path without trailing `/`s (`/` alone is no prefix), or why it is not one.
+pub(super) fn root_prefix(path: &str) -> Result<&str, &'static str> {
+    let path = path.trim_end_matches('/');
+    if path.is_empty() {
+        Ok("")
+    } else if !path.starts_with('/') {
+        Err("it must start with `/`, like `/api`")
+    } else if path.contains(['?', '#']) || path.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        Err("a path prefix has no query, fragment, whitespace or control characters")
+    } else {
+        Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::root_prefix;
+
+    #[test]
+    fn root_paths() {
+        let cases = [
+            ("", Ok("")),
+            ("/", Ok("")),
+            ("/api", Ok("/api")),
+            ("/api/", Ok("/api")),
+            ("/api/v1//", Ok("/api/v1")),
+            ("api", Err(())),
+            ("https://example.com/api", Err(())),
+            ("/api?x=1", Err(())),
+            ("/api#top", Err(())),
+            ("/my api", Err(())),
+            ("/api\n", Err(())),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(root_prefix(path).map_err(drop), expected, "{path:?}");
+        }
     }
 }
