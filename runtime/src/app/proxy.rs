@@ -14,7 +14,8 @@ impl App {
     /// writes: only for an app that nothing but its proxy can reach. An IPv4-mapped IPv6 peer
     /// (`::ffff:10.0.0.1`) is matched as its IPv4 address. Calling this again replaces the
     /// list. An entry that does not parse (`10.0.0.1/8` included: bits past the prefix are
-    /// most likely a typo) is an error when the app is built.
+    /// most likely a typo) is an error when the app is built. `App::run` reads the list from
+    /// `--forwarded-allow-ips` or `$OXAPI_FORWARDED_ALLOW_IPS` (comma-separated) as well.
     ///
     /// ```
     /// use oxapi::prelude::*;
@@ -84,6 +85,8 @@ impl App {
     /// from `/api/openapi.json` and their assets from `/api/docs/...`. A trailing-slash
     /// redirect ([`App::redirect_trailing_slash`]) keeps the prefix too. A trailing `/` is
     /// ignored; a prefix that does not start with `/` is an error when the app is built.
+    /// `App::run` reads it from `--root-path` or `$OXAPI_ROOT_PATH` as well, which win over
+    /// this.
     ///
     /// ```
     /// use oxapi::prelude::*;
