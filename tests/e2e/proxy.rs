@@ -343,3 +343,15 @@ fn bad_proxy_settings_fail_the_build_together() {
     }
     assert!(!errors.contains("`127.0.0.1`"), "{errors}");
 }
+
+#[tokio::test]
+async fn a_mounted_app_gets_the_peer_its_host_attaches() {
+    let inner = App::new().routes(routes![peer]).into_service().unwrap();
+    let host = App::new().routes(routes![peer]).mount("/inner", inner);
+    let server = Server::start(host).await;
+    for version in VERSIONS {
+        let reply = get(&Client::new(&server, version), "/inner/peer", &[]).await;
+        assert_eq!(reply.text(), local(&reply).to_string(), "{version:?}");
+    }
+    server.stop().await;
+}

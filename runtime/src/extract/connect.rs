@@ -24,7 +24,10 @@ use crate::response::Response;
 /// dependencies) taking `PeerAddr`, [`ClientAddr`] or [`ClientScheme`] makes the server hand
 /// it to every request, in the request's extensions, where middleware finds it too. Any other
 /// app pays nothing for it. An extractor of your own that reads it must say so in its
-/// `describe`, by calling `PeerAddr::describe(op)` (or `op.require_peer_addr()`).
+/// `describe`, by calling `PeerAddr::describe(op)` (or `op.require_peer_addr()`). An app
+/// mounted in another ([`App::into_service`](crate::App::into_service)) gets the address
+/// only if the app it is mounted in attaches it, so one of that app's routes must read it
+/// too.
 ///
 /// ```
 /// use oxapi::prelude::*;
