@@ -154,6 +154,7 @@ pub struct OperationDoc<'g> {
     responses: Responses,
     success_status: u16,
     states: Vec<(TypeId, &'static str)>,
+    peer_addr: bool,
 }
 
 /// The serialized form of an operation.
@@ -408,6 +409,13 @@ impl OperationDoc<'_> {
         &self.states
     }
 
+    /// Records that the operation reads the connection's peer address, so the server hands
+    /// it to requests. An app none of whose operations records it attaches no address, and
+    /// its requests carry nothing they do not use.
+    pub fn require_peer_addr(&mut self) {
+        self.peer_addr = true;
+    }
+
     /// The parameters added so far, as JSON.
     pub fn parameters(&self) -> &[Value] {
         &self.operation.parameters
@@ -424,6 +432,7 @@ impl OperationDoc<'_> {
         DescribedOperation {
             operation: self.operation,
             states: self.states,
+            peer_addr: self.peer_addr,
         }
     }
 }
@@ -433,12 +442,19 @@ impl OperationDoc<'_> {
 pub struct DescribedOperation {
     operation: Operation,
     states: Vec<(TypeId, &'static str)>,
+    peer_addr: bool,
 }
 
 impl DescribedOperation {
     /// The app states the operation needs.
     pub fn states(&self) -> &[(TypeId, &'static str)] {
         &self.states
+    }
+
+    /// Whether the operation reads the connection's peer address (see
+    /// [`OperationDoc::require_peer_addr`]).
+    pub fn requires_peer_addr(&self) -> bool {
+        self.peer_addr
     }
 }
 
@@ -509,6 +525,7 @@ impl DocumentBuilder {
             responses: Responses::default(),
             success_status: meta.status.unwrap_or(200),
             states: Vec::new(),
+            peer_addr: false,
         };
         for (status, description) in meta.responses {
             op.problem_response(*status, description);

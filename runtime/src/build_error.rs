@@ -51,6 +51,21 @@ pub enum BuildError {
     /// [`App::into_service`](crate::App::into_service) was called on an app with lifespan
     /// hooks, which a service cannot run.
     HooksInService,
+    /// An entry of [`App::forwarded_allow_ips`](crate::App::forwarded_allow_ips) is no
+    /// address, range or `*`.
+    InvalidForwardedAllowIp {
+        /// The entry.
+        entry: String,
+        /// Why it is not valid.
+        reason: &'static str,
+    },
+    /// [`App::root_path`](crate::App::root_path) is not a valid path prefix.
+    InvalidRootPath {
+        /// The prefix.
+        root_path: String,
+        /// Why it is not valid.
+        reason: &'static str,
+    },
     /// The OpenAPI document is inconsistent (a bug in an extractor's description).
     Document(String),
 }
@@ -90,6 +105,12 @@ impl fmt::Display for BuildError {
                 f,
                 "an app with startup or shutdown hooks cannot become a service: register the hooks on the app that serves it"
             ),
+            Self::InvalidForwardedAllowIp { entry, reason } => {
+                write!(f, "trusted proxy `{entry}` is not valid: {reason}")
+            }
+            Self::InvalidRootPath { root_path, reason } => {
+                write!(f, "root path `{root_path}` is not valid: {reason}")
+            }
             Self::Document(error) => write!(f, "the OpenAPI document is inconsistent: {error}"),
         }
     }

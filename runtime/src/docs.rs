@@ -48,26 +48,36 @@ pub(crate) struct Docs {
 }
 
 impl Docs {
-    pub(crate) fn new(title: &str, document: &serde_json::Value, config: &DocsConfig) -> Self {
+    /// The docs of `document`; the pages name their URLs under `root_path`, the prefix a
+    /// proxy serves the app under (empty for none), since the browser sees the app there.
+    pub(crate) fn new(
+        title: &str,
+        document: &serde_json::Value,
+        config: &DocsConfig,
+        root_path: &str,
+    ) -> Self {
         let openapi_json = Bytes::from(serde_json::to_vec(document).unwrap_or_default());
         let mut hasher = DefaultHasher::new();
         openapi_json.hash(&mut hasher);
         let etag = HeaderValue::from_str(&format!("\"{:016x}\"", hasher.finish())).ok();
-        let openapi_url = config.openapi.as_deref().unwrap_or("/openapi.json");
+        let openapi_url = format!(
+            "{root_path}{}",
+            config.openapi.as_deref().unwrap_or("/openapi.json")
+        );
         let swagger_html = config
             .swagger_ui
             .as_deref()
             .map_or_else(Bytes::new, |path| {
-                let base = format!("{}/", path.trim_end_matches('/'));
-                Bytes::from(oxapi_openapi::swagger_ui_html(title, openapi_url, &base))
+                let base = format!("{root_path}{}/", path.trim_end_matches('/'));
+                Bytes::from(oxapi_openapi::swagger_ui_html(title, &openapi_url, &base))
             });
         let scalar_html = config.scalar.as_deref().map_or_else(Bytes::new, |path| {
             let bundle = format!(
-                "{}/{}",
+                "{root_path}{}/{}",
                 path.trim_end_matches('/'),
                 oxapi_openapi::SCALAR_BUNDLE
             );
-            Bytes::from(oxapi_openapi::scalar_html(title, openapi_url, &bundle))
+            Bytes::from(oxapi_openapi::scalar_html(title, &openapi_url, &bundle))
         });
         Self {
             openapi_json,

@@ -53,6 +53,7 @@ mod lifespan;
 pub mod middleware;
 mod pool;
 mod problem;
+mod proxy;
 mod response;
 mod route;
 mod routing;
@@ -69,7 +70,8 @@ pub use context::{RequestContext, RouteContext};
 pub use dependency::{Depends, Outcome, Teardown};
 pub use error::{ApiError, HttpError};
 pub use extract::{
-    Extension, Form, FromRequest, FromRequestParts, Json, MatchedPath, Query, Rejection, State,
+    ClientAddr, ClientScheme, Extension, Form, FromRequest, FromRequestParts, Json, MatchedPath,
+    PeerAddr, Query, Rejection, State,
 };
 pub use handler::Request;
 pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
@@ -78,6 +80,7 @@ pub use oxapi_openapi::{
 };
 pub use pool::BlockingPriority;
 pub use problem::{FieldError, Problem};
+pub use proxy::ProxyHeaders;
 pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Redirect, Response};
 pub use route::RouteDef;
 pub use routing::Router;

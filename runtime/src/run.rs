@@ -147,6 +147,10 @@ impl App {
     /// SERVICE openapi [--yaml]   print the OpenAPI document and exit
     /// SERVICE --help             print usage
     /// ```
+    ///
+    /// Behind a proxy, `--root-path PATH` (or `$OXAPI_ROOT_PATH`) sets [`App::root_path`],
+    /// for `openapi` too, and `--forwarded-allow-ips LIST` (or `$OXAPI_FORWARDED_ALLOW_IPS`,
+    /// comma-separated) sets [`App::forwarded_allow_ips`]; either wins over the code's value.
     pub fn run(self) -> ExitCode {
         self.run_with_args(std::env::args().skip(1))
     }
@@ -161,7 +165,12 @@ impl App {
                     .map(|name| name.to_string_lossy().into_owned())
             })
             .unwrap_or_else(|| "service".to_owned());
-        let command = match Command::parse(args, std::env::var("OXAPI_BIND").ok()) {
+        let env = Env {
+            bind: std::env::var("OXAPI_BIND").ok(),
+            root_path: std::env::var("OXAPI_ROOT_PATH").ok(),
+            forwarded_allow_ips: std::env::var("OXAPI_FORWARDED_ALLOW_IPS").ok(),
+        };
+        let command = match Command::parse(args, env) {
             Ok(command) => command,
             Err(message) => {
                 eprintln!("error: {message}\n\n{}", usage(&program, &self.info.title));
@@ -173,9 +182,20 @@ impl App {
                 println!("{}", usage(&program, &self.info.title));
                 ExitCode::SUCCESS
             }
-            Command::Serve { bind } => self.run_server(&bind),
-            Command::OpenApi { yaml } => self.print_openapi(yaml),
+            Command::Serve { bind, deployment } => self.deployed(deployment).run_server(&bind),
+            Command::OpenApi { yaml, deployment } => self.deployed(deployment).print_openapi(yaml),
         }
+    }
+
+    /// The app with the settings the command line or environment gave.
+    fn deployed(mut self, deployment: Deployment) -> Self {
+        if let Some(root_path) = deployment.root_path {
+            self = self.root_path(root_path);
+        }
+        if let Some(list) = deployment.forwarded_allow_ips {
+            self = self.forwarded_allow_ips(list.split(','));
+        }
+        self
     }
 
     /// Prints the document without binding anything.
@@ -286,56 +306,115 @@ fn resolve(bind: &str) -> Result<SocketAddr, String> {
 /// What the command line asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
-    Serve { bind: String },
-    OpenApi { yaml: bool },
+    Serve {
+        bind: String,
+        deployment: Deployment,
+    },
+    OpenApi {
+        yaml: bool,
+        deployment: Deployment,
+    },
     Help,
 }
 
+/// Settings a deployment gives the app on the command line or in the environment.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Deployment {
+    root_path: Option<String>,
+    forwarded_allow_ips: Option<String>,
+}
+
+/// The environment variables the command line falls back to.
+#[derive(Debug, Default)]
+struct Env {
+    bind: Option<String>,
+    root_path: Option<String>,
+    forwarded_allow_ips: Option<String>,
+}
+
+/// An empty variable counts as unset.
+fn set(value: Option<String>) -> Option<String> {
+    value.filter(|value| !value.is_empty())
+}
+
+/// The value of the option `name` in `arg` (`--name=value`) or in the next argument.
+fn option_value(
+    arg: &str,
+    name: &str,
+    what: &str,
+    args: &mut impl Iterator<Item = String>,
+) -> Option<Result<String, String>> {
+    let inline = arg.strip_prefix(name)?;
+    if inline.is_empty() {
+        return Some(args.next().ok_or_else(|| format!("`{name}` needs {what}")));
+    }
+    inline.strip_prefix('=').map(|value| Ok(value.to_owned()))
+}
+
+const ROOT_PATH_HINT: &str = "a path prefix, like /api";
+
 impl Command {
-    fn parse(
-        args: impl IntoIterator<Item = String>,
-        env_bind: Option<String>,
-    ) -> Result<Self, String> {
+    fn parse(args: impl IntoIterator<Item = String>, env: Env) -> Result<Self, String> {
         let mut bind = None;
+        let mut deployment = Deployment::default();
         let mut args = args.into_iter().peekable();
         if args.peek().map(String::as_str) == Some("openapi") {
             args.next();
             let mut yaml = false;
-            for arg in args {
+            while let Some(arg) = args.next() {
                 match arg.as_str() {
                     "--yaml" => yaml = true,
                     "--json" => yaml = false,
                     "-h" | "--help" => return Ok(Self::Help),
-                    other => return Err(format!("unexpected argument `{other}` for `openapi`")),
+                    other => match option_value(other, "--root-path", ROOT_PATH_HINT, &mut args) {
+                        Some(value) => deployment.root_path = Some(value?),
+                        None => {
+                            return Err(format!("unexpected argument `{other}` for `openapi`"));
+                        }
+                    },
                 }
             }
-            return Ok(Self::OpenApi { yaml });
+            deployment.root_path = deployment.root_path.or(set(env.root_path));
+            deployment.forwarded_allow_ips = set(env.forwarded_allow_ips);
+            return Ok(Self::OpenApi { yaml, deployment });
         }
         while let Some(arg) = args.next() {
-            match arg.as_str() {
-                "-h" | "--help" | "help" => return Ok(Self::Help),
-                "--bind" => {
-                    bind = Some(
-                        args.next()
-                            .ok_or("`--bind` needs an address, like 127.0.0.1:8000")?,
-                    );
-                }
-                other => match other.strip_prefix("--bind=") {
-                    Some(addr) => bind = Some(addr.to_owned()),
-                    None => return Err(format!("unexpected argument `{other}`")),
-                },
+            let arg = arg.as_str();
+            if matches!(arg, "-h" | "--help" | "help") {
+                return Ok(Self::Help);
+            }
+            if let Some(value) =
+                option_value(arg, "--bind", "an address, like 127.0.0.1:8000", &mut args)
+            {
+                bind = Some(value?);
+            } else if let Some(value) = option_value(arg, "--root-path", ROOT_PATH_HINT, &mut args)
+            {
+                deployment.root_path = Some(value?);
+            } else if let Some(value) = option_value(
+                arg,
+                "--forwarded-allow-ips",
+                "a comma-separated list of addresses and CIDR ranges",
+                &mut args,
+            ) {
+                deployment.forwarded_allow_ips = Some(value?);
+            } else {
+                return Err(format!("unexpected argument `{arg}`"));
             }
         }
         let bind = bind
-            .or(env_bind.filter(|value| !value.is_empty()))
+            .or(set(env.bind))
             .unwrap_or_else(|| DEFAULT_BIND.to_owned());
-        Ok(Self::Serve { bind })
+        deployment.root_path = deployment.root_path.or(set(env.root_path));
+        deployment.forwarded_allow_ips = deployment
+            .forwarded_allow_ips
+            .or(set(env.forwarded_allow_ips));
+        Ok(Self::Serve { bind, deployment })
     }
 }
 
 fn usage(program: &str, title: &str) -> String {
     format!(
-        "{title}\n\nUsage:\n  {program} [--bind ADDR]      serve HTTP/1.1 and HTTP/2 on ADDR\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR   address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n\nStops on SIGINT or SIGTERM after finishing in-flight requests."
+        "{title}\n\nUsage:\n  {program} [--bind ADDR]      serve HTTP/1.1 and HTTP/2 on ADDR\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n\nStops on SIGINT or SIGTERM after finishing in-flight requests."
     )
 }
 
@@ -344,7 +423,11 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str], env: Option<&str>) -> Result<Command, String> {
-        Command::parse(args.iter().map(|s| (*s).to_owned()), env.map(str::to_owned))
+        let env = Env {
+            bind: env.map(str::to_owned),
+            ..Env::default()
+        };
+        Command::parse(args.iter().map(|s| (*s).to_owned()), env)
     }
 
     #[test]
@@ -352,6 +435,7 @@ mod tests {
         let serve = |bind: &str| {
             Ok(Command::Serve {
                 bind: bind.to_owned(),
+                deployment: Deployment::default(),
             })
         };
         assert_eq!(parse(&[], None), serve(DEFAULT_BIND));
@@ -367,13 +451,79 @@ mod tests {
     fn openapi_subcommand() {
         assert_eq!(
             parse(&["openapi"], None),
-            Ok(Command::OpenApi { yaml: false })
+            Ok(Command::OpenApi {
+                yaml: false,
+                deployment: Deployment::default()
+            })
         );
         assert_eq!(
             parse(&["openapi", "--yaml"], None),
-            Ok(Command::OpenApi { yaml: true })
+            Ok(Command::OpenApi {
+                yaml: true,
+                deployment: Deployment::default()
+            })
         );
         assert!(parse(&["openapi", "--xml"], None).is_err());
+    }
+
+    #[test]
+    fn proxy_settings_come_from_flags_then_env() {
+        let env = |root: &str, ips: &str| Env {
+            bind: None,
+            root_path: Some(root.to_owned()),
+            forwarded_allow_ips: Some(ips.to_owned()),
+        };
+        let parse_env =
+            |args: &[&str], env: Env| Command::parse(args.iter().map(|s| (*s).to_owned()), env);
+        let deployment = |root: Option<&str>, ips: Option<&str>| Deployment {
+            root_path: root.map(str::to_owned),
+            forwarded_allow_ips: ips.map(str::to_owned),
+        };
+        let serve = |deployment| {
+            Ok(Command::Serve {
+                bind: DEFAULT_BIND.to_owned(),
+                deployment,
+            })
+        };
+        assert_eq!(
+            parse_env(&[], env("/env", "10.0.0.0/8")),
+            serve(deployment(Some("/env"), Some("10.0.0.0/8")))
+        );
+        assert_eq!(
+            parse_env(
+                &["--root-path", "/api", "--forwarded-allow-ips=127.0.0.1,::1"],
+                env("/env", "10.0.0.0/8")
+            ),
+            serve(deployment(Some("/api"), Some("127.0.0.1,::1")))
+        );
+        assert_eq!(
+            parse_env(&["--root-path=/api"], env("", "")),
+            serve(deployment(Some("/api"), None))
+        );
+        assert_eq!(
+            parse_env(&["openapi", "--root-path", "/api"], Env::default()),
+            Ok(Command::OpenApi {
+                yaml: false,
+                deployment: deployment(Some("/api"), None)
+            })
+        );
+        assert_eq!(
+            parse_env(&["openapi"], env("/env", "")),
+            Ok(Command::OpenApi {
+                yaml: false,
+                deployment: deployment(Some("/env"), None)
+            })
+        );
+        assert!(
+            parse(&["--root-path"], None)
+                .unwrap_err()
+                .contains("needs a path prefix")
+        );
+        assert!(
+            parse(&["--root-pathx"], None)
+                .unwrap_err()
+                .contains("unexpected argument `--root-pathx`")
+        );
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub(crate) struct Routing {
     pub(crate) table: Router,
     /// Answer a path that only matches with (or without) a trailing slash with a 307 there.
     pub(crate) redirect_trailing_slash: bool,
+    /// The prefix a proxy serves the app under: the redirect's `Location` is seen through it.
+    pub(crate) root_path: Box<str>,
 }
 
 /// Routing as the innermost service of the app's layers.
@@ -122,7 +124,7 @@ pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
         }
         Lookup::NotFound => {
             if routing.redirect_trailing_slash
-                && let Some(redirect) = slash_redirect(&routing.table, &request)
+                && let Some(redirect) = slash_redirect(routing, &request)
             {
                 return ResponseFuture::ready(redirect);
             }
@@ -136,19 +138,23 @@ pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
 }
 
 /// The `307` to the same path with a trailing slash added or removed, if that path exists.
-fn slash_redirect(table: &Router, request: &Request) -> Option<Response> {
+fn slash_redirect(routing: &Routing, request: &Request) -> Option<Response> {
     let path = request.uri().path();
     let other = match path.strip_suffix('/') {
         Some(stripped) if !stripped.is_empty() => stripped.to_owned(),
         Some(_) => return None,
         None => format!("{path}/"),
     };
-    if matches!(table.lookup(request.method(), &other), Lookup::NotFound) {
+    if matches!(
+        routing.table.lookup(request.method(), &other),
+        Lookup::NotFound
+    ) {
         return None;
     }
+    let root = &routing.root_path;
     let location = match request.uri().query() {
-        Some(query) => format!("{other}?{query}"),
-        None => other,
+        Some(query) => format!("{root}{other}?{query}"),
+        None => format!("{root}{other}"),
     };
     Some(crate::response::IntoResponse::into_response(
         crate::response::Redirect::temporary(location),

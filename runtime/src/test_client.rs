@@ -1,5 +1,6 @@
 //! An in-process client for tests: requests go straight to the app, with no socket.
 
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -12,6 +13,7 @@ use tokio::sync::{Mutex, watch};
 
 use crate::app::{App, Shared};
 use crate::body::Body;
+use crate::extract::PeerAddr;
 use crate::lifespan::{Lifecycle, LifespanHandle, LifespanState, StartupError};
 use crate::service;
 
@@ -77,6 +79,10 @@ macro_rules! method_shortcuts {
 }
 
 impl TestClient {
+    /// The peer address requests come from unless [`TestRequest::peer_addr`] says otherwise:
+    /// `127.0.0.1:0`, a loopback client on no real port.
+    pub const PEER_ADDR: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
+
     /// Runs the app's startup hooks, unless they have run: the first request does it too,
     /// but a test of a failing hook calls this to get the error.
     ///
@@ -152,6 +158,7 @@ impl TestClient {
             path: path.to_owned(),
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            peer: Self::PEER_ADDR,
             error: None,
         }
     }
@@ -168,10 +175,18 @@ pub struct TestRequest {
     path: String,
     headers: HeaderMap,
     body: Bytes,
+    peer: SocketAddr,
     error: Option<String>,
 }
 
 impl TestRequest {
+    /// Sends the request as if from `peer` ([`PeerAddr`]), for instance a proxy's address to
+    /// test [`App::forwarded_allow_ips`]. Default: [`TestClient::PEER_ADDR`].
+    pub fn peer_addr(mut self, peer: SocketAddr) -> Self {
+        self.peer = peer;
+        self
+    }
+
     /// Appends `query`, serialized as a query string.
     pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> Self {
         match serde_html_form::to_string(query) {
@@ -254,10 +269,15 @@ impl TestRequest {
                 headers.insert(header::CONTENT_LENGTH, HeaderValue::from(self.body.len()));
             }
         }
-        let request = match builder.body(Body::full(self.body)) {
+        let mut request = match builder.body(Body::full(self.body)) {
             Ok(request) => request,
             Err(error) => panic!("test request {} {}: {error}", self.method, self.path),
         };
+        // As the server does: only for an app that reads it, so a test fails as production
+        // would when an extractor reads the peer without declaring it.
+        if self.client.app.needs_peer {
+            request.extensions_mut().insert(PeerAddr(self.peer));
+        }
         let response = match service::call(&self.client.app, request).await {
             Ok(response) => response,
             Err(never) => match never {},

@@ -16,5 +16,7 @@ mod middleware;
 mod openapi;
 mod pool;
 mod process;
+mod proxy;
+mod redirect;
 mod responses;
 mod routers;

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::{HttpConnector, HttpInfo};
 use hyper_util::rt::TokioExecutor;
 use oxapi::App;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -145,6 +145,8 @@ pub struct Reply {
     pub body: Bytes,
     /// The HTTP version the server answered with.
     pub version: http::Version,
+    /// The client's end of the connection the response came on.
+    pub local_addr: Option<SocketAddr>,
 }
 
 impl Reply {
@@ -220,6 +222,11 @@ impl Client {
             .expect("response within 20 s")
             .expect("request succeeds");
         let version = response.version();
+        // The connector records both ends of the connection in the response's extensions.
+        let local_addr = response
+            .extensions()
+            .get::<HttpInfo>()
+            .map(HttpInfo::local_addr);
         let (parts, body) = response.into_parts();
         let body = body.collect().await.expect("body").to_bytes();
         let expected = match self.version {
@@ -232,6 +239,7 @@ impl Client {
             headers: parts.headers,
             body,
             version,
+            local_addr,
         }
     }
 

@@ -7,11 +7,13 @@ use std::time::Duration;
 use oxapi_openapi::DocumentBuilder;
 
 use super::App;
+use super::proxy::root_prefix;
 use crate::build_error::{BuildError, BuildErrors};
 use crate::context::{Resources, RouteContext};
 use crate::docs::Docs;
 use crate::middleware::RouteService;
 use crate::pool::BlockingPool;
+use crate::proxy::{ProxyConfig, TrustedProxies};
 use crate::routing::table::Router as Table;
 use crate::routing::{Flat, FlatRoute, Scope, mount_endpoints, route_endpoint};
 use crate::service::{Routing, RoutingService};
@@ -26,6 +28,9 @@ pub(crate) struct AppInner {
     /// Routing behind the app's layers; `None` without layers, so requests go straight to
     /// routing.
     pub(crate) layered: Option<RouteService>,
+    /// Whether a route reads the connection's peer address, so the server attaches it to
+    /// requests; decided here so that apps which don't pay nothing per request.
+    pub(crate) needs_peer: bool,
     pub(crate) shutdown_grace: Duration,
 }
 
@@ -36,7 +41,8 @@ impl App {
     /// # Errors
     ///
     /// Every problem found at once: routes that conflict (in any router), operation ids used
-    /// twice, state a route needs but the app was not given, invalid router prefixes.
+    /// twice, state a route needs but the app was not given, invalid router prefixes, trusted
+    /// proxies or root path.
     pub fn check(self) -> Result<(), BuildErrors> {
         self.build().map(drop)
     }
@@ -127,7 +133,30 @@ impl App {
                 }),
         );
 
-        let mut document = DocumentBuilder::new(self.info.clone());
+        let (trusted, bad_entries) =
+            TrustedProxies::parse(self.forwarded_allow_ips.iter().map(String::as_str));
+        for (entry, reason) in bad_entries {
+            errors.push(BuildError::InvalidForwardedAllowIp { entry, reason });
+        }
+        let root_path = match root_prefix(&self.root_path) {
+            Ok(prefix) => prefix.to_owned(),
+            Err(reason) => {
+                errors.push(BuildError::InvalidRootPath {
+                    root_path: self.root_path.clone(),
+                    reason,
+                });
+                String::new()
+            }
+        };
+        let mut info = self.info.clone();
+        // Clients outside reach the app under the prefix: say so first, unless a server with
+        // that URL is listed already (FastAPI's `root_path_in_servers`).
+        if !root_path.is_empty() && !info.servers.iter().any(|(url, _)| *url == root_path) {
+            info.servers.insert(0, (root_path.clone(), None));
+        }
+
+        let mut document = DocumentBuilder::new(info);
+        let mut needs_peer = false;
         let mut seen_ids: Vec<&FlatRoute> = Vec::new();
         for flat_route in &flat.routes {
             let FlatRoute { path, route, scope } = flat_route;
@@ -157,6 +186,7 @@ impl App {
                 op.problem_response(*status, description);
             }
             let op = op.finish();
+            needs_peer |= op.requires_peer_addr();
             for (id, type_name) in op.states() {
                 if !self.states.contains(*id) {
                     errors.push(BuildError::MissingState {
@@ -178,11 +208,20 @@ impl App {
         };
 
         let mut states = self.states;
-        states.insert(Docs::new(&self.info.title, &document, &self.docs));
+        states.insert(Docs::new(
+            &self.info.title,
+            &document,
+            &self.docs,
+            &root_path,
+        ));
         let resources = Arc::new(Resources {
             states,
             pool: BlockingPool::new(self.pool),
             overrides: self.overrides,
+            proxies: ProxyConfig {
+                trusted,
+                headers: self.proxy_headers,
+            },
         });
         let on_error = self.layer_error;
         let body_limit = self.body_limit;
@@ -214,6 +253,7 @@ impl App {
         let routing = Arc::new(Routing {
             table,
             redirect_trailing_slash: self.redirect_trailing_slash,
+            root_path: root_path.into(),
         });
         let layered = (!self.layers.is_empty()).then(|| {
             let inner = RouteService::new(RoutingService(Arc::clone(&routing)));
@@ -224,6 +264,7 @@ impl App {
         let built = Arc::new(AppInner {
             routing,
             layered,
+            needs_peer,
             shutdown_grace: self.shutdown_grace,
         });
         Ok((built, document))

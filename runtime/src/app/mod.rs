@@ -11,11 +11,13 @@ use crate::docs::DocsConfig;
 use crate::lifespan::Hooks;
 use crate::middleware::{LayerErrorHandler, LayerFn, default_layer_error};
 use crate::pool::{BlockingPriority, PoolConfig};
+use crate::proxy::ProxyHeaders;
 use crate::routing::Router;
 
 mod build;
 mod compose;
 mod lifespan;
+mod proxy;
 
 pub(crate) use build::Shared;
 
@@ -52,6 +54,12 @@ pub struct App {
     layer_error: LayerErrorHandler,
     overrides: Overrides,
     redirect_trailing_slash: bool,
+    /// Behind a proxy: the trusted proxies as given (parsed when the app is built, so a bad
+    /// entry is reported with the app's other errors), the headers they write, and the path
+    /// prefix they serve the app under.
+    forwarded_allow_ips: Vec<String>,
+    proxy_headers: ProxyHeaders,
+    root_path: String,
     states: StateMap,
     /// Startup and shutdown hooks, and the handle to the app's lifespan.
     lifespan: Hooks,
@@ -94,6 +102,9 @@ impl App {
             layer_error: default_layer_error,
             overrides: Overrides::default(),
             redirect_trailing_slash: false,
+            forwarded_allow_ips: Vec::new(),
+            proxy_headers: ProxyHeaders::default(),
+            root_path: String::new(),
             states,
             lifespan,
             body_limit: DEFAULT_BODY_LIMIT,

@@ -19,6 +19,7 @@ pub(crate) use states::{StateMap, StateSlot};
 pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 use crate::pool::{BlockingPool, PoolConfig};
+use crate::proxy::ProxyConfig;
 
 /// What every route of one built app shares.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ pub(crate) struct Resources {
     pub(crate) states: StateMap,
     pub(crate) pool: BlockingPool,
     pub(crate) overrides: Overrides,
+    pub(crate) proxies: ProxyConfig,
 }
 
 /// One route's context: the app's state and blocking pool, and the route's settings.
@@ -60,13 +62,14 @@ impl RouteContext {
     }
 
     /// A context outside any app, for unit tests of extractors: no state, the default body
-    /// limit, the matched path `/`, and a blocking pool of its own (its threads start only
-    /// if a job is run).
+    /// limit, the matched path `/`, no trusted proxy, and a blocking pool of its own (its
+    /// threads start only if a job is run).
     pub fn detached() -> Self {
         let resources = Resources {
             states: StateMap::default(),
             pool: BlockingPool::new(PoolConfig::default()),
             overrides: Overrides::default(),
+            proxies: ProxyConfig::default(),
         };
         Self::new(Arc::new(resources), crate::DEFAULT_BODY_LIMIT, "/")
     }
@@ -135,5 +138,9 @@ impl<'a> RequestContext<'a> {
 
     pub(crate) fn overrides(&self) -> &'a Overrides {
         &self.route.resources.overrides
+    }
+
+    pub(crate) fn proxies(&self) -> &'a ProxyConfig {
+        &self.route.resources.proxies
     }
 }

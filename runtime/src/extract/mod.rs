@@ -5,6 +5,7 @@
 //! consumes the body, so at most one parameter may; the route macro enforces that.
 
 mod body;
+mod connect;
 mod extension;
 mod form;
 mod header;
@@ -20,6 +21,7 @@ use std::future::Future;
 
 use http::request::Parts;
 
+pub use connect::{ClientAddr, ClientScheme, PeerAddr};
 pub use extension::{Extension, MatchedPath};
 pub use form::Form;
 pub use json::Json;
