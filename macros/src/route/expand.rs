@@ -105,6 +105,17 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         .map(|i| format_ident!("__oxapi_arg{}", i))
         .collect();
 
+    // A route whose parameters all come from the head (path, `#[query]`, `#[header]`,
+    // `#[cookie]`) keeps only the head: its future then holds no body it would never read.
+    let has_extractors = route
+        .params
+        .iter()
+        .any(|param| matches!(param.source, Source::Extractor | Source::Body));
+    let head_of = if has_extractors {
+        quote!(__oxapi_incoming.parts())
+    } else {
+        quote!(&__oxapi_head)
+    };
     let mut path_params = Vec::new();
     let mut head = Vec::new();
     let mut body = Vec::new();
@@ -118,16 +129,16 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         };
         match &param.source {
             Source::Path { index, name } => path_params.push(quote_spanned! {span=>
-                let #arg = #ox::path_param::<#ty>(__oxapi_incoming.parts(), &__oxapi_path, #index, #name, &mut __oxapi_rejections);
+                let #arg = #ox::path_param::<#ty>(#head_of, &__oxapi_path, #index, #name, &mut __oxapi_rejections);
             }),
             Source::Query(name) => head.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::query_param::<#ty>(__oxapi_incoming.parts(), #name));
+                let #arg = __oxapi_rejections.take(#ox::query_param::<#ty>(#head_of, #name));
             }),
             Source::Header(name) => head.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::header_param::<#ty>(__oxapi_incoming.parts(), #name));
+                let #arg = __oxapi_rejections.take(#ox::header_param::<#ty>(#head_of, #name));
             }),
             Source::Cookie(name) => head.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::cookie_param::<#ty>(__oxapi_incoming.parts(), #name));
+                let #arg = __oxapi_rejections.take(#ox::cookie_param::<#ty>(#head_of, #name));
             }),
             // The macro cannot tell which phase this extractor belongs to, so it is written
             // in both, and the constant picks one: the other folds away.
@@ -192,6 +203,11 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
             }).await
         }
     };
+    let split = if has_extractors {
+        quote!(let mut __oxapi_incoming = #ox::Incoming::new(__oxapi_request);)
+    } else {
+        quote!(let (__oxapi_head, _) = __oxapi_request.into_parts();)
+    };
     let boxed = quote_spanned! {ident.span()=> #ox::boxed_handler_future };
 
     quote! {
@@ -203,7 +219,7 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
             // The synchronous part runs before the future exists, so the future holds less.
             let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
             let mut __oxapi_rejections = #ox::Rejections::new();
-            let mut __oxapi_incoming = #ox::Incoming::new(__oxapi_request);
+            #split
             #(#path_params)*
             #boxed(async move {
                 // The route's limits (its `body_limit = ..` included) were settled when the

@@ -43,7 +43,7 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let mut __oxapi_incoming = ::oxapi::__private::Incoming::new(__oxapi_request);
+        let (__oxapi_head, _) = __oxapi_request.into_parts();
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
             let __oxapi_output = clear_cache().await;

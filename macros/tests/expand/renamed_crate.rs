@@ -45,7 +45,7 @@ const _: () = {
     ) -> ::my_oxapi::__private::HandlerFuture {
         let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
         let mut __oxapi_rejections = ::my_oxapi::__private::Rejections::new();
-        let mut __oxapi_incoming = ::my_oxapi::__private::Incoming::new(__oxapi_request);
+        let (__oxapi_head, _) = __oxapi_request.into_parts();
         ::my_oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::my_oxapi::__private::RouteContext::request(
                 &__oxapi_route,

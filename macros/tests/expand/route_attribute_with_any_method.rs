@@ -45,16 +45,10 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let mut __oxapi_incoming = ::oxapi::__private::Incoming::new(__oxapi_request);
+        let (__oxapi_head, _) = __oxapi_request.into_parts();
         let __oxapi_arg0 = ::oxapi::__private::path_param::<
             String,
-        >(
-            __oxapi_incoming.parts(),
-            &__oxapi_path,
-            0usize,
-            "key",
-            &mut __oxapi_rejections,
-        );
+        >(&__oxapi_head, &__oxapi_path, 0usize, "key", &mut __oxapi_rejections);
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
             let (::core::option::Option::Some(__oxapi_arg0),) = (__oxapi_arg0,) else {

@@ -36,7 +36,9 @@ pub enum ViaBody {}
 /// express by moving a value: it does not know which parameter reads the body.
 #[derive(Debug)]
 pub struct Incoming {
-    parts: Parts,
+    /// `None` once the body extractor took the request. Taking leaves nothing to build or to
+    /// drop, where leaving an empty head behind cost both on every request with a body.
+    parts: Option<Parts>,
     body: Body,
 }
 
@@ -44,24 +46,29 @@ impl Incoming {
     /// Splits `request` for extraction.
     pub fn new(request: Request) -> Self {
         let (parts, body) = request.into_parts();
-        Self { parts, body }
+        Self {
+            parts: Some(parts),
+            body,
+        }
     }
 
     /// The request head, for path, query, header and cookie parameters.
-    pub fn parts(&self) -> &Parts {
-        &self.parts
+    pub fn parts(&mut self) -> &mut Parts {
+        // The body extractor runs last, so the head is always here when this is called; an
+        // empty head stands in otherwise, rather than a panic.
+        self.parts.get_or_insert_with(empty_parts)
     }
 
-    /// Takes the request for the body extractor, leaving an empty one behind.
-    ///
-    /// The empty head allocates nothing (an empty `HeaderMap` and `Extensions` hold no
-    /// buffer, the default `Uri` is static), and nothing reads it: the body extractor runs
-    /// last.
+    /// Takes the request for the body extractor.
     fn take_request(&mut self) -> Request {
-        let empty = http::Request::new(()).into_parts().0;
-        let parts = mem::replace(&mut self.parts, empty);
+        let parts = self.parts.take().unwrap_or_else(empty_parts);
         Request::from_parts(parts, mem::take(&mut self.body))
     }
+}
+
+/// A request head with nothing in it.
+fn empty_parts() -> Parts {
+    http::Request::new(()).into_parts().0
 }
 
 /// A type a handler parameter can be extracted as: a [`FromRequestParts`] or a
@@ -99,7 +106,7 @@ impl<T: FromRequestParts> Extractor<ViaParts> for T {
         incoming: &mut Incoming,
         ctx: &RequestContext<'_>,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
-        T::from_request_parts(&mut incoming.parts, ctx)
+        T::from_request_parts(incoming.parts(), ctx)
     }
 
     fn describe(op: &mut OperationDoc<'_>) {
@@ -141,7 +148,7 @@ mod tests {
         assert_eq!(taken.uri(), "/items?x=1");
         assert_eq!(taken.headers()["content-type"], "text/plain");
         assert_eq!(taken.body().as_full().as_deref(), Some(&b"hello"[..]));
-        assert!(incoming.parts().headers.is_empty());
+        assert!(incoming.parts().headers.is_empty(), "an empty head stands in");
     }
 
     // Checked when the test binary compiles, as the generated handlers' are.
