@@ -148,7 +148,10 @@ mod tests {
         assert_eq!(taken.uri(), "/items?x=1");
         assert_eq!(taken.headers()["content-type"], "text/plain");
         assert_eq!(taken.body().as_full().as_deref(), Some(&b"hello"[..]));
-        assert!(incoming.parts().headers.is_empty(), "an empty head stands in");
+        assert!(
+            incoming.parts().headers.is_empty(),
+            "an empty head stands in"
+        );
     }
 
     // Checked when the test binary compiles, as the generated handlers' are.
