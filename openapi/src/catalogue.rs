@@ -220,18 +220,24 @@ impl FrameworkError {
         schema
     }
 
-    /// This error's response object, as it stands under `#/components/responses`.
+    /// This error's response object, as it stands under `#/components/responses` when the app
+    /// sends it as problem details.
     pub fn response(self) -> Value {
+        self.response_with(crate::framework::problem_content(self))
+    }
+
+    /// This error's response object with `content`: the catalogue's description and headers
+    /// with whatever body is sent; no `content` member if `content` is empty.
+    pub(crate) fn response_with(self, content: Map<String, Value>) -> Value {
         let spec = self.spec();
         let mut response = Map::new();
         response.insert("description".into(), spec.description.into());
         if !spec.headers.is_empty() {
             response.insert("headers".into(), self.headers());
         }
-        response.insert(
-            "content".into(),
-            json!({ PROBLEM_JSON: { "schema": self.schema() } }),
-        );
+        if !content.is_empty() {
+            response.insert("content".into(), Value::Object(content));
+        }
         Value::Object(response)
     }
 

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use utoipa::openapi::{Contact, Info, License, OpenApi, Paths, Server, Tag};
 
 use crate::catalogue::{FrameworkError, PROBLEM_JSON, field_error_schema, problem_schema};
+use crate::framework::FrameworkDocs;
 use crate::responses::Responses;
 
 /// Where the type schemas live in the document.
@@ -150,11 +151,13 @@ pub enum Dispatch {
 #[derive(Debug)]
 pub struct OperationDoc<'g> {
     generator: &'g mut SchemaGenerator,
+    framework: &'g FrameworkDocs,
     operation: Operation,
     responses: Responses,
     success_status: u16,
     states: Vec<(TypeId, &'static str)>,
     peer_addr: bool,
+    app_errors: bool,
 }
 
 /// The serialized form of an operation.
@@ -391,6 +394,27 @@ impl OperationDoc<'_> {
         self.responses.framework(error);
     }
 
+    /// Declares that the operation may answer with the errors the app maps to responses
+    /// itself (a handler returning `oxapi::Error`); the app then documents each mapping on
+    /// this operation. See [`has_app_errors`](Self::has_app_errors).
+    pub fn app_errors(&mut self) {
+        self.app_errors = true;
+    }
+
+    /// Whether [`app_errors`](Self::app_errors) was declared.
+    pub fn has_app_errors(&self) -> bool {
+        self.app_errors
+    }
+
+    /// Runs `describe` with `status` as the status of a plain success, so that what a type
+    /// documents as its success (`Json<T>::describe`) is documented at `status`: for the
+    /// response an error is mapped to.
+    pub fn at_status(&mut self, status: u16, describe: impl FnOnce(&mut Self)) {
+        let success = std::mem::replace(&mut self.success_status, status);
+        describe(self);
+        self.success_status = success;
+    }
+
     /// Adds a tag, unless the operation has it already (a router's tag beside the route's).
     pub fn tag(&mut self, name: &str) {
         if !self.operation.tags.iter().any(|tag| tag == name) {
@@ -428,7 +452,7 @@ impl OperationDoc<'_> {
         if !self.responses.has_own_success() {
             self.responses.own(self.success_status, None);
         }
-        self.operation.responses = self.responses.render();
+        self.operation.responses = self.responses.render(self.framework);
         DescribedOperation {
             operation: self.operation,
             states: self.states,
@@ -463,6 +487,7 @@ impl DescribedOperation {
 pub struct DocumentBuilder {
     info: ApiInfo,
     generator: SchemaGenerator,
+    framework: FrameworkDocs,
     paths: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
@@ -501,8 +526,45 @@ impl DocumentBuilder {
         Self {
             info,
             generator: settings.into_generator(),
+            framework: FrameworkDocs::default(),
             paths: BTreeMap::new(),
         }
+    }
+
+    /// Documents the framework error `error` as the app renders it instead of problem
+    /// details: with the content `describe` documents for a plain success (usually a return
+    /// type's `IntoResponse::describe`), at the error's status. The catalogue's description
+    /// and headers are kept; a `describe` that documents no content leaves the response
+    /// without `content`. Call it before describing operations, which merge the error's
+    /// content where they document its status too.
+    pub fn framework_error_response(
+        &mut self,
+        error: FrameworkError,
+        describe: impl FnOnce(&mut OperationDoc<'_>),
+    ) {
+        let status = error.spec().status;
+        let empty = FrameworkDocs::default();
+        let mut op = OperationDoc {
+            generator: &mut self.generator,
+            framework: &empty,
+            operation: Operation::default(),
+            responses: Responses::default(),
+            success_status: status,
+            states: Vec::new(),
+            peer_addr: false,
+            app_errors: false,
+        };
+        describe(&mut op);
+        let content = op
+            .responses
+            .take_own(status)
+            .and_then(|mut own| own.remove("content"))
+            .and_then(|content| match content {
+                Value::Object(content) => Some(content),
+                _ => None,
+            })
+            .unwrap_or_default();
+        self.framework.set(error, content);
     }
 
     /// Starts describing the operation `meta`; the returned description borrows the builder's
@@ -510,6 +572,7 @@ impl DocumentBuilder {
     pub fn operation(&mut self, meta: &OperationMeta<'_>) -> OperationDoc<'_> {
         let mut op = OperationDoc {
             generator: &mut self.generator,
+            framework: &self.framework,
             operation: Operation {
                 tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
                 summary: meta.summary.map(str::to_owned),
@@ -526,6 +589,7 @@ impl DocumentBuilder {
             success_status: meta.status.unwrap_or(200),
             states: Vec::new(),
             peer_addr: false,
+            app_errors: false,
         };
         for (status, description) in meta.responses {
             op.problem_response(*status, description);
@@ -573,7 +637,12 @@ impl DocumentBuilder {
         // every problem `type` the server can send.
         let responses: Map<String, Value> = FrameworkError::ALL
             .iter()
-            .map(|error| (error.spec().component.to_owned(), error.response()))
+            .map(|error| {
+                (
+                    error.spec().component.to_owned(),
+                    self.framework.response(*error),
+                )
+            })
             .collect();
         object.insert(
             "components".into(),
@@ -746,6 +815,79 @@ mod tests {
         assert_eq!(params[1]["schema"]["minimum"], -128);
         assert_eq!(params[1]["schema"]["maximum"], 127);
         assert_eq!(params[2]["schema"]["maximum"], u32::MAX);
+    }
+
+    /// What an app's FastAPI-style validation renderer sends.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Detail {
+        detail: Vec<String>,
+    }
+
+    #[test]
+    fn a_framework_error_the_app_renders_is_documented_with_its_content() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        builder.framework_error_response(FrameworkError::Validation, |op| {
+            op.success::<Detail>("application/json");
+        });
+        builder.framework_error_response(FrameworkError::NotFound, |op| {
+            op.success_schema("text/plain", json!({ "type": "string" }));
+        });
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        op.param::<u64>(ParamLocation::Path, "id", true);
+        // The operation's own 422 merges with the app's rendering, not with problem details.
+        op.problem_response(422, "Rejected by a custom extractor.");
+        let op = op.finish();
+        builder.insert("GET", "/{id}", op);
+        let document = builder.finish().unwrap();
+
+        let responses = &document["components"]["responses"];
+        assert_eq!(
+            responses["ValidationFailed"]["content"],
+            json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Detail" } } })
+        );
+        assert_eq!(
+            responses["ValidationFailed"]["description"],
+            FrameworkError::Validation.spec().description
+        );
+        assert_eq!(
+            responses["NotFound"]["content"]["text/plain"]["schema"]["type"],
+            "string"
+        );
+        assert_eq!(
+            responses["InternalError"],
+            FrameworkError::Internal.response()
+        );
+        assert!(document["components"]["schemas"]["Detail"].is_object());
+
+        let merged = &document["paths"]["/{id}"]["get"]["responses"]["422"];
+        assert_eq!(merged["description"], "Rejected by a custom extractor.");
+        assert_eq!(
+            merged["content"][PROBLEM_JSON]["schema"]["$ref"],
+            "#/components/schemas/Problem"
+        );
+        assert_eq!(
+            merged["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Detail"
+        );
+    }
+
+    #[test]
+    fn at_status_documents_a_success_at_another_status() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        op.success_empty();
+        assert!(!op.has_app_errors());
+        op.app_errors();
+        assert!(op.has_app_errors());
+        op.at_status(409, |op| op.success::<Detail>("application/json"));
+        let op = op.finish();
+        builder.insert("GET", "/x", op);
+        let document = builder.finish().unwrap();
+        let responses = &document["paths"]["/x"]["get"]["responses"];
+        assert_eq!(responses["409"]["description"], "Conflict");
+        assert!(responses["409"]["content"]["application/json"].is_object());
+        assert_eq!(responses["201"], json!({ "description": "Created" }));
     }
 
     #[test]

@@ -18,10 +18,15 @@
 //! an error type's `describe`), the document shows one response with the operation's
 //! description, and a problem schema that is `anyOf` the operation's and the framework's:
 //! both can be sent, and the operation's author knows best how to describe it.
+//!
+//! An app that renders a framework error itself (a FastAPI-shaped 422, a plain-text 404)
+//! declares what it sends with [`DocumentBuilder::framework_error_response`]; the component
+//! and every merged response then show that content instead of problem details.
 #![deny(missing_docs)]
 
 mod catalogue;
 mod document;
+mod framework;
 mod pages;
 mod responses;
 

@@ -9,12 +9,16 @@
 //! wrote `responses(500 = "..")` or `HttpError::describe` knows the operation better than the
 //! framework's generic text, so their description is the one shown. A status only the
 //! framework documents stays a `$ref` to its component, so the document does not repeat it.
+//!
+//! A framework error the app renders itself brings the app's content instead of problem
+//! details (see [`FrameworkDocs`]); the merge is the same, media type by media type.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::catalogue::{FrameworkError, PROBLEM_JSON};
+use crate::catalogue::FrameworkError;
+use crate::framework::FrameworkDocs;
 
 /// The responses of one operation, by status.
 #[derive(Debug, Default)]
@@ -65,17 +69,23 @@ impl Responses {
             .any(|(status, slot)| (200..400).contains(status) && slot.own.is_some())
     }
 
-    /// The `responses` object: one response per status, merged by the rule above.
-    pub(crate) fn render(self) -> BTreeMap<u16, Value> {
+    /// Removes the operation's own response for `status`, if it has one.
+    pub(crate) fn take_own(&mut self, status: u16) -> Option<Map<String, Value>> {
+        self.0.get_mut(&status).and_then(|slot| slot.own.take())
+    }
+
+    /// The `responses` object: one response per status, merged by the rule above, with each
+    /// framework error's content as `framework` documents it.
+    pub(crate) fn render(self, framework: &FrameworkDocs) -> BTreeMap<u16, Value> {
         self.0
             .into_iter()
-            .map(|(status, slot)| (status, slot.render()))
+            .map(|(status, slot)| (status, slot.render(framework)))
             .collect()
     }
 }
 
 impl Slot {
-    fn render(self) -> Value {
+    fn render(self, framework: &FrameworkDocs) -> Value {
         match (self.own, self.framework.as_slice()) {
             (None, [error]) => error.reference(),
             (Some(own), []) => Value::Object(own),
@@ -89,15 +99,20 @@ impl Slot {
                     object.insert("description".into(), descriptions.join(" ").into());
                     object
                 });
-                Value::Object(merge(own, errors))
+                Value::Object(merge(own, errors, framework))
             }
         }
     }
 }
 
 /// Adds the framework `errors`' bodies and headers to the operation's own response, keeping
-/// its description and whatever it says of a header or media type.
-fn merge(mut own: Map<String, Value>, errors: &[FrameworkError]) -> Map<String, Value> {
+/// its description and whatever it says of a header; where both have a schema for one media
+/// type, the schema is `anyOf` both.
+fn merge(
+    mut own: Map<String, Value>,
+    errors: &[FrameworkError],
+    framework: &FrameworkDocs,
+) -> Map<String, Value> {
     for error in errors {
         if let Value::Object(headers) = error.headers() {
             let own_headers = own
@@ -117,21 +132,46 @@ fn merge(mut own: Map<String, Value>, errors: &[FrameworkError]) -> Map<String, 
     {
         own.remove("headers");
     }
+    // Media type by media type: the operation's own schema first, then each error's.
+    let mut added: Vec<(String, Vec<Value>)> = Vec::new();
+    for error in errors {
+        for (media_type, media) in framework.content(*error) {
+            let index = match added.iter().position(|(known, _)| *known == media_type) {
+                Some(index) => index,
+                None => {
+                    added.push((media_type, Vec::new()));
+                    added.len() - 1
+                }
+            };
+            if let Some(schema) = media.get("schema") {
+                added[index].1.push(schema.clone());
+            }
+        }
+    }
+    if added.is_empty() {
+        return own;
+    }
     let content = own
         .entry("content")
         .or_insert_with(|| Value::Object(Map::new()));
     if let Some(content) = content.as_object_mut() {
-        let media = content
-            .entry(PROBLEM_JSON)
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(media) = media.as_object_mut() {
-            let mut schemas: Vec<Value> = media.remove("schema").into_iter().collect();
-            schemas.extend(errors.iter().map(|error| error.schema()));
-            let schema = match <[Value; 1]>::try_from(schemas) {
-                Ok([schema]) => schema,
-                Err(schemas) => json!({ "anyOf": schemas }),
-            };
-            media.insert("schema".into(), schema);
+        for (media_type, schemas) in added {
+            let media = content
+                .entry(media_type)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(media) = media.as_object_mut() {
+                let mut all: Vec<Value> = media.remove("schema").into_iter().collect();
+                all.extend(schemas);
+                match <[Value; 1]>::try_from(all) {
+                    Ok([schema]) => {
+                        media.insert("schema".into(), schema);
+                    }
+                    Err(all) if all.is_empty() => {}
+                    Err(all) => {
+                        media.insert("schema".into(), json!({ "anyOf": all }));
+                    }
+                }
+            }
         }
     }
     own
@@ -167,6 +207,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::PROBLEM_JSON;
 
     fn problem_ref() -> Value {
         json!({ "$ref": "#/components/schemas/Problem" })
@@ -185,7 +226,7 @@ mod tests {
         let mut responses = Responses::default();
         responses.framework(FrameworkError::Internal);
         assert_eq!(
-            responses.render()[&500],
+            responses.render(&FrameworkDocs::default())[&500],
             json!({ "$ref": "#/components/responses/InternalError" })
         );
     }
@@ -204,7 +245,7 @@ mod tests {
                 own_problem(&mut responses, 500, "The database is down.");
             }
             assert_eq!(
-                responses.render()[&500],
+                responses.render(&FrameworkDocs::default())[&500],
                 json!({
                     "description": "The database is down.",
                     "content": { PROBLEM_JSON: { "schema": { "anyOf": [
@@ -222,7 +263,7 @@ mod tests {
         let mut responses = Responses::default();
         own_problem(&mut responses, 503, "Maintenance.");
         responses.framework(FrameworkError::Overloaded);
-        let rendered = &responses.render()[&503];
+        let rendered = &responses.render(&FrameworkDocs::default())[&503];
         assert_eq!(rendered["description"], "Maintenance.");
         assert_eq!(
             rendered["headers"]["Retry-After"],
@@ -238,7 +279,7 @@ mod tests {
             json!({ "text/plain": { "schema": { "type": "string" } } }),
         );
         responses.framework(FrameworkError::Internal);
-        let rendered = &responses.render()[&500];
+        let rendered = &responses.render(&FrameworkDocs::default())[&500];
         assert_eq!(
             rendered["content"]["text/plain"]["schema"]["type"],
             "string"
@@ -256,7 +297,7 @@ mod tests {
             own: None,
             framework: vec![FrameworkError::Malformed, FrameworkError::Validation],
         };
-        let rendered = slot.render();
+        let rendered = slot.render(&FrameworkDocs::default());
         assert_eq!(
             rendered["description"],
             format!(
@@ -279,7 +320,10 @@ mod tests {
         let mut responses = Responses::default();
         own_problem(&mut responses, 404, "From the route.");
         own_problem(&mut responses, 404, "From the error type.");
-        assert_eq!(responses.render()[&404]["description"], "From the route.");
+        assert_eq!(
+            responses.render(&FrameworkDocs::default())[&404]["description"],
+            "From the route."
+        );
     }
 
     #[test]
@@ -290,7 +334,7 @@ mod tests {
         responses.own(201, None);
         assert!(responses.has_own_success());
         assert_eq!(
-            responses.render()[&201],
+            responses.render(&FrameworkDocs::default())[&201],
             json!({ "description": "Created" })
         );
     }
