@@ -8,7 +8,7 @@ use std::future::Future;
 use crate::context::RequestContext;
 use crate::pool::{BlockingPool, Job};
 use crate::problem::Problem;
-use crate::response::Response;
+use crate::response::{IntoResponse, Response};
 
 /// Runs `call` on the blocking pool and waits for its response without blocking the event loop.
 ///
@@ -29,7 +29,7 @@ async fn run_job(pool: &BlockingPool, job: Job) -> Response {
         tracing::warn!("blocking pool queue is full; refusing a request with 503");
         let mut response = Problem::from(FrameworkError::Overloaded)
             .with_detail("the server is busy; retry shortly")
-            .to_response();
+            .into_response();
         response
             .headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from_static("1"));

@@ -70,7 +70,7 @@ impl<E: HttpError> IntoResponse for E {
         if status.is_server_error() {
             tracing::error!(error = ?self, status = status.as_u16(), "handler failed");
         }
-        self.problem().to_response()
+        self.problem().into_response()
     }
 }
 

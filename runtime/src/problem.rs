@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::body::Body;
 use crate::body::Response;
+use crate::report::FrameworkErrorReport;
 
 /// An RFC 9457 problem details object, sent as `application/problem+json`.
 ///
@@ -32,6 +33,10 @@ pub struct Problem {
     /// schema requires.
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<Vec<FieldError>>,
+    /// The catalogue entry this problem was made from, if any: its response then carries a
+    /// [`FrameworkErrorReport`], so that the app's renderer for it can take over.
+    #[serde(skip)]
+    framework: Option<FrameworkError>,
 }
 
 /// One failing input: where it is (`body.items[2].price`, `query.limit`, `path.id`) and what
@@ -72,13 +77,18 @@ impl Problem {
             detail: None,
             instance: None,
             errors: None,
+            framework: None,
         }
     }
 
     /// Sets the `type` URI that identifies this kind of problem.
+    ///
+    /// A framework error given another `type` is no longer that framework error: the app's
+    /// renderer for it leaves it alone.
     #[must_use]
     pub fn with_type(mut self, kind: impl Into<Cow<'static, str>>) -> Self {
         self.kind = kind.into();
+        self.framework = None;
         self
     }
 
@@ -130,8 +140,38 @@ impl Problem {
         &self.kind
     }
 
+    /// The framework error this problem is, if it was made from one and kept its `type`.
+    pub fn framework_error(&self) -> Option<FrameworkError> {
+        self.framework
+    }
+
     /// Renders the problem as a response.
+    ///
+    /// The response of a framework error carries a [`FrameworkErrorReport`] in its
+    /// extensions, read by the app's
+    /// [`framework_error_handler`](crate::App::framework_error_handler) if it has one.
     pub fn to_response(&self) -> Response {
+        match self.framework {
+            Some(_) => self.clone().render(),
+            None => self.body_response(),
+        }
+    }
+
+    /// As [`to_response`](Self::to_response), moving the problem into the report instead of
+    /// copying it: what `IntoResponse` for `Problem` does.
+    pub(crate) fn render(self) -> Response {
+        let mut response = self.body_response();
+        if let Some(kind) = self.framework {
+            // Only error responses pay for this: one extension, the problem moved into it.
+            response
+                .extensions_mut()
+                .insert(FrameworkErrorReport::new(kind, self));
+        }
+        response
+    }
+
+    /// The response without its report: status, media type and body.
+    fn body_response(&self) -> Response {
         // Serializing these plain fields cannot fail; fall back to a bare internal error if
         // it did.
         let body = crate::response::json_bytes(self).unwrap_or_else(|_| {
@@ -169,6 +209,7 @@ impl From<FrameworkError> for Problem {
             detail: None,
             instance: None,
             errors: spec.field_errors.then(Vec::new),
+            framework: Some(error),
         }
     }
 }
@@ -181,7 +222,7 @@ pub(crate) fn panic_response(panic: &(dyn std::any::Any + Send)) -> Response {
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("(no message)");
     tracing::error!(panic = message, "handler panicked");
-    Problem::from(FrameworkError::Internal).to_response()
+    Problem::from(FrameworkError::Internal).render()
 }
 
 #[cfg(test)]

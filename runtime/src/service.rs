@@ -10,10 +10,12 @@ use oxapi_openapi::FrameworkError;
 
 use crate::app::Shared;
 use crate::body::Response;
+use crate::error_handlers::SharedHandlers;
 use crate::extract::MatchedPath;
 use crate::handler::Request;
 use crate::middleware::call_once;
 use crate::problem::Problem;
+use crate::response::IntoResponse;
 use crate::routing::ResponseFuture;
 use crate::routing::table::{Lookup, Router, Target};
 
@@ -27,6 +29,7 @@ pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
                 Box::pin(async move { call_once(&service, request).await }),
                 false,
             )
+            .handled_by(&app.routing.handlers)
         }
     }
 }
@@ -58,6 +61,8 @@ pub(crate) struct Routing {
     pub(crate) redirect_trailing_slash: bool,
     /// The prefix a proxy serves the app under: the redirect's `Location` is seen through it.
     pub(crate) root_path: Box<str>,
+    /// The app's error handlers, for the responses routing makes or passes on.
+    pub(crate) handlers: SharedHandlers,
 }
 
 /// Routing as the innermost service of the app's layers.
@@ -79,7 +84,12 @@ impl tower_service::Service<Request> for RoutingService {
 }
 
 /// Routes `request` and starts its handler.
-pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
+pub(crate) fn route(routing: &Routing, request: Request) -> ResponseFuture {
+    lookup(routing, request).handled_by(&routing.handlers)
+}
+
+/// The response future of `request`'s route, or routing's own answer.
+fn lookup(routing: &Routing, mut request: Request) -> ResponseFuture {
     let lookup = routing.table.lookup(request.method(), request.uri().path());
     match lookup {
         Lookup::Found {
@@ -118,7 +128,7 @@ pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
                     request.method(),
                     allow.to_str().unwrap_or("")
                 ))
-                .to_response();
+                .into_response();
             response.headers_mut().insert(ALLOW, allow.clone());
             ResponseFuture::ready(response)
         }
@@ -131,7 +141,7 @@ pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
             ResponseFuture::ready(
                 Problem::from(FrameworkError::NotFound)
                     .with_detail(format!("no route matches {}", request.uri().path()))
-                    .to_response(),
+                    .into_response(),
             )
         }
     }

@@ -11,7 +11,8 @@ use super::proxy::root_prefix;
 use crate::build_error::{BuildError, BuildErrors};
 use crate::context::{Resources, RouteContext};
 use crate::docs::Docs;
-use crate::middleware::RouteService;
+use crate::error_handlers::SharedHandlers;
+use crate::middleware::{OnError, RouteService};
 use crate::pool::BlockingPool;
 use crate::proxy::{ProxyConfig, TrustedProxies};
 use crate::routing::table::Router as Table;
@@ -156,6 +157,10 @@ impl App {
         }
 
         let mut document = DocumentBuilder::new(info);
+        // Before any operation, which merges these errors' content where it documents them.
+        for (error, describe) in self.errors.framework_docs() {
+            document.framework_error_response(error, describe);
+        }
         let mut needs_peer = false;
         let mut seen_ids: Vec<&FlatRoute> = Vec::new();
         for flat_route in &flat.routes {
@@ -223,7 +228,11 @@ impl App {
                 headers: self.proxy_headers,
             },
         });
-        let on_error = self.layer_error;
+        let handlers: SharedHandlers = (!self.errors.is_empty()).then(|| Arc::new(self.errors));
+        let on_error = OnError {
+            layer: self.layer_error,
+            handlers: handlers.clone(),
+        };
         let body_limit = self.body_limit;
         let mut endpoints: Vec<_> = flat
             .routes
@@ -240,11 +249,11 @@ impl App {
                     limit,
                     &flat_route.path,
                 ));
-                route_endpoint(flat_route, context, on_error)
+                route_endpoint(flat_route, context, &on_error)
             })
             .collect();
         for mount in flat.mounts {
-            endpoints.extend(mount_endpoints(mount, on_error));
+            endpoints.extend(mount_endpoints(mount, &on_error));
         }
         let table = Table::new(endpoints, &mut errors);
         if !errors.is_empty() {
@@ -254,12 +263,13 @@ impl App {
             table,
             redirect_trailing_slash: self.redirect_trailing_slash,
             root_path: root_path.into(),
+            handlers,
         });
         let layered = (!self.layers.is_empty()).then(|| {
             let inner = RouteService::new(RoutingService(Arc::clone(&routing)));
             self.layers
                 .iter()
-                .fold(inner, |service, layer| layer(service, on_error))
+                .fold(inner, |service, layer| layer(service, &on_error))
         });
         let built = Arc::new(AppInner {
             routing,

@@ -8,6 +8,7 @@ use oxapi_openapi::{ApiInfo, ContactInfo, LicenseInfo};
 
 use crate::context::{Overrides, StateMap};
 use crate::docs::DocsConfig;
+use crate::error_handlers::ErrorHandlers;
 use crate::lifespan::Hooks;
 use crate::middleware::{LayerErrorHandler, LayerFn, default_layer_error};
 use crate::pool::{BlockingPriority, PoolConfig};
@@ -16,6 +17,7 @@ use crate::routing::Router;
 
 mod build;
 mod compose;
+mod errors;
 mod lifespan;
 mod proxy;
 
@@ -52,6 +54,8 @@ pub struct App {
     /// Layers around routing, outermost last.
     layers: Vec<LayerFn>,
     layer_error: LayerErrorHandler,
+    /// How the app answers errors its own way.
+    errors: ErrorHandlers,
     overrides: Overrides,
     redirect_trailing_slash: bool,
     /// Behind a proxy: the trusted proxies as given (parsed when the app is built, so a bad
@@ -100,6 +104,7 @@ impl App {
             root: Router::new(),
             layers: Vec::new(),
             layer_error: default_layer_error,
+            errors: ErrorHandlers::default(),
             overrides: Overrides::default(),
             redirect_trailing_slash: false,
             forwarded_allow_ips: Vec::new(),

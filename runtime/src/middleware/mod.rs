@@ -21,9 +21,10 @@ use tower_service::Service;
 pub use from_fn::{FromFn, FromFnLayer, Next, from_fn};
 
 use crate::body::{Body, BoxError};
+use crate::error_handlers::{SharedHandlers, handle};
 use crate::handler::Request;
 use crate::problem::Problem;
-use crate::response::Response;
+use crate::response::{IntoResponse, Response};
 
 /// A type-erased service from oxapi's request to its response: a layered route, the
 /// routing behind the app's layers, or a mounted service.
@@ -74,15 +75,38 @@ pub fn default_layer_error(error: BoxError) -> Response {
     if error.is::<tower::timeout::error::Elapsed>() {
         return Problem::from(FrameworkError::Timeout)
             .with_detail("the request took longer than the server allows")
-            .to_response();
+            .into_response();
     }
     tracing::error!(%error, "a middleware layer failed");
-    Problem::from(FrameworkError::Internal).to_response()
+    Problem::from(FrameworkError::Internal).into_response()
+}
+
+/// How a layer's error becomes a response: the app's [`LayerErrorHandler`], whose response
+/// then goes through the app's error handlers like any other.
+#[derive(Clone)]
+pub(crate) struct OnError {
+    pub(crate) layer: LayerErrorHandler,
+    pub(crate) handlers: SharedHandlers,
+}
+
+impl Default for OnError {
+    fn default() -> Self {
+        Self {
+            layer: default_layer_error,
+            handlers: None,
+        }
+    }
+}
+
+impl OnError {
+    /// The response to `error`.
+    fn answer(&self, error: BoxError) -> Response {
+        handle(self.handlers.as_deref(), (self.layer)(error))
+    }
 }
 
 /// A layer, type-erased: wraps a service, turning the layer's errors into responses.
-pub(crate) type LayerFn =
-    Arc<dyn Fn(RouteService, LayerErrorHandler) -> RouteService + Send + Sync>;
+pub(crate) type LayerFn = Arc<dyn Fn(RouteService, &OnError) -> RouteService + Send + Sync>;
 
 /// Erases `layer`'s type. The bounds are what [`App::layer`](crate::App::layer) documents.
 pub(crate) fn layer_fn<L, B, E>(layer: L) -> LayerFn
@@ -96,7 +120,10 @@ where
     E: Into<BoxError>,
 {
     Arc::new(move |service, on_error| {
-        RouteService::new(Answering::new(layer.layer(Inner { service }), on_error))
+        RouteService::new(Answering::new(
+            layer.layer(Inner { service }),
+            on_error.clone(),
+        ))
     })
 }
 
@@ -104,7 +131,7 @@ where
 /// with `on_error`'s response, so the service never fails.
 pub(crate) struct Answering<S> {
     inner: S,
-    on_error: LayerErrorHandler,
+    on_error: OnError,
     /// An error from `poll_ready`, answered by the next call.
     unready: Option<BoxError>,
 }
@@ -113,14 +140,14 @@ impl<S: Clone> Clone for Answering<S> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
-            on_error: self.on_error,
+            on_error: self.on_error.clone(),
             unready: None,
         }
     }
 }
 
 impl<S> Answering<S> {
-    pub(crate) fn new(inner: S, on_error: LayerErrorHandler) -> Self {
+    pub(crate) fn new(inner: S, on_error: OnError) -> Self {
         Self {
             inner,
             on_error,
@@ -157,11 +184,11 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         match self.unready.take() {
             Some(error) => AnsweringFuture::Failed {
-                response: Some((self.on_error)(error)),
+                response: Some(self.on_error.answer(error)),
             },
             None => AnsweringFuture::Calling {
                 future: self.inner.call(request),
-                on_error: self.on_error,
+                on_error: self.on_error.clone(),
             },
         }
     }
@@ -171,7 +198,7 @@ pin_project_lite::pin_project! {
     /// The future of [`Answering`].
     #[project = AnsweringProjection]
     pub(crate) enum AnsweringFuture<F> {
-        Calling { #[pin] future: F, on_error: LayerErrorHandler },
+        Calling { #[pin] future: F, on_error: OnError },
         Failed { response: Option<Response> },
     }
 }
@@ -190,12 +217,12 @@ where
             AnsweringProjection::Calling { future, on_error } => future.poll(cx).map(|result| {
                 Ok(match result {
                     Ok(response) => response.map(Body::new),
-                    Err(error) => on_error(error.into()),
+                    Err(error) => on_error.answer(error.into()),
                 })
             }),
             AnsweringProjection::Failed { response } => Poll::Ready(Ok(response
                 .take()
-                .unwrap_or_else(|| Problem::from(FrameworkError::Internal).to_response()))),
+                .unwrap_or_else(|| Problem::from(FrameworkError::Internal).into_response()))),
         }
     }
 }

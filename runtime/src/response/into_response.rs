@@ -141,9 +141,10 @@ impl IntoResponse for Vec<u8> {
     }
 }
 
+/// As [`Problem::to_response`], moving the problem into its report instead of copying it.
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        self.to_response()
+        self.render()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The response future of one routed request: a ready response (404, 405, redirects) or a
-//! running handler, whose panic becomes a 500 and whose body a `HEAD` request drops.
+//! running handler, whose panic becomes a 500 and whose body a `HEAD` request drops. The
+//! response goes through the app's error handlers, if it has any, when it is ready.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -8,12 +9,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::body::{Body, Response};
+use crate::error_handlers::{SharedHandlers, handle};
 use crate::handler::HandlerFuture;
 use crate::problem::panic_response;
 
 /// The response to one request.
 pub(crate) struct ResponseFuture {
     state: State,
+    /// The app's error handlers, which the response goes through when it is ready.
+    handlers: SharedHandlers,
 }
 
 enum State {
@@ -31,6 +35,7 @@ impl ResponseFuture {
     pub(crate) fn ready(response: Response) -> Self {
         Self {
             state: State::Ready(Some(response)),
+            handlers: None,
         }
     }
 
@@ -38,7 +43,15 @@ impl ResponseFuture {
     pub(crate) fn running(future: HandlerFuture, head: bool) -> Self {
         Self {
             state: State::Running { future, head },
+            handlers: None,
         }
+    }
+
+    /// Passes the response through the app's error `handlers`. Without any (`None`), this
+    /// copies a null pointer.
+    pub(crate) fn handled_by(mut self, handlers: &SharedHandlers) -> Self {
+        self.handlers.clone_from(handlers);
+        self
     }
 }
 
@@ -46,10 +59,14 @@ impl Future for ResponseFuture {
     type Output = Result<Response, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().state {
-            State::Ready(response) => Poll::Ready(Ok(response
-                .take()
-                .unwrap_or_else(|| panic_response(&"response future polled after completion")))),
+        let this = self.get_mut();
+        let (response, head) = match &mut this.state {
+            State::Ready(response) => (
+                response
+                    .take()
+                    .unwrap_or_else(|| panic_response(&"response future polled after completion")),
+                false,
+            ),
             State::Running { future, head } => {
                 // A panicking handler answers 500 instead of dropping the connection.
                 let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
@@ -58,13 +75,12 @@ impl Future for ResponseFuture {
                     Ok(Poll::Ready(response)) => response,
                     Err(panic) => panic_response(panic.as_ref()),
                 };
-                Poll::Ready(Ok(if *head {
-                    strip_body(response)
-                } else {
-                    response
-                }))
+                (response, *head)
             }
-        }
+        };
+        // A success is compared with 400 and nothing more.
+        let response = handle(this.handlers.as_deref(), response);
+        Poll::Ready(Ok(if head { strip_body(response) } else { response }))
     }
 }
 

@@ -18,8 +18,9 @@ pub(crate) use router::{Flat, FlatMount, FlatRoute, Scope};
 
 use crate::context::RouteContext;
 use crate::dependency::DependencyService;
+use crate::error_handlers::SharedHandlers;
 use crate::handler::{HandlerFn, PathParams, Request};
-use crate::middleware::{LayerErrorHandler, RouteService};
+use crate::middleware::{OnError, RouteService};
 use crate::response::Response;
 use table::{ANY_METHOD, Endpoint, Target};
 
@@ -29,6 +30,7 @@ use table::{ANY_METHOD, Endpoint, Target};
 struct HandlerService {
     handler: HandlerFn,
     context: Arc<RouteContext>,
+    handlers: SharedHandlers,
 }
 
 impl Service<Request> for HandlerService {
@@ -46,8 +48,9 @@ impl Service<Request> for HandlerService {
             .remove::<PathParams>()
             .unwrap_or_default();
         // A panic becomes a 500 here, inside the layers and dependencies, so that their
-        // teardowns see it.
+        // teardowns see it; the app's error handlers render errors here for the same reason.
         ResponseFuture::running((self.handler)(request, params, &self.context), false)
+            .handled_by(&self.handlers)
     }
 }
 
@@ -56,7 +59,7 @@ impl Service<Request> for HandlerService {
 pub(crate) fn route_endpoint(
     route: &FlatRoute,
     context: Arc<RouteContext>,
-    on_error: LayerErrorHandler,
+    on_error: &OnError,
 ) -> Endpoint {
     let FlatRoute { path, route, scope } = route;
     let name = format!(
@@ -72,6 +75,7 @@ pub(crate) fn route_endpoint(
         let mut service = RouteService::new(HandlerService {
             handler: route.handler,
             context: Arc::clone(&context),
+            handlers: on_error.handlers.clone(),
         });
         if !scope.dependencies.is_empty() {
             service = RouteService::new(DependencyService {
@@ -97,7 +101,7 @@ pub(crate) fn route_endpoint(
 }
 
 /// The two endpoints of a mounted service: the prefix itself and everything below it.
-pub(crate) fn mount_endpoints(mount: FlatMount, on_error: LayerErrorHandler) -> [Endpoint; 2] {
+pub(crate) fn mount_endpoints(mount: FlatMount, on_error: &OnError) -> [Endpoint; 2] {
     let FlatMount {
         prefix,
         mut service,

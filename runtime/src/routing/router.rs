@@ -11,7 +11,7 @@ use crate::body::BoxError;
 use crate::dependency::{Dependency, Teardown};
 use crate::extract::FromRequestParts;
 use crate::handler::Request;
-use crate::middleware::{Answering, Inner, LayerFn, RouteService, default_layer_error, layer_fn};
+use crate::middleware::{Answering, Inner, LayerFn, OnError, RouteService, layer_fn};
 use crate::route::RouteDef;
 
 /// A group of routes sharing a path prefix, tags, dependencies, responses and layers.
@@ -167,7 +167,9 @@ impl Router {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let service = Answering::new(service, default_layer_error);
+        // The app's error handlers are not known yet: routing applies them to what the
+        // mounted service answers.
+        let service = Answering::new(service, OnError::default());
         self.mounts
             .push((prefix.into(), RouteService::new(service)));
         self
