@@ -66,12 +66,17 @@ impl<E: HttpError> IntoResponse for E {
     }
 
     fn into_response(self) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::error!(error = ?self, status = status.as_u16(), "handler failed");
-        }
-        self.problem().into_response()
+        http_error_response(&self)
     }
+}
+
+/// The response to an [`HttpError`]: its problem details, logged if it is a server error.
+pub(crate) fn http_error_response<E: HttpError + ?Sized>(error: &E) -> Response {
+    let status = error.status();
+    if status.is_server_error() {
+        tracing::error!(error = ?error, status = status.as_u16(), "handler failed");
+    }
+    error.problem().into_response()
 }
 
 /// A handler error with a status and problem details.

@@ -1,5 +1,5 @@
 //! The app's error handlers: framework errors rendered the app's way instead of as problem
-//! details.
+//! details, and handler errors ([`Error`](crate::Error)) answered as the app maps their type.
 //!
 //! A framework error is made in many places (extractors, the router, the blocking pool,
 //! the panic guard, layers), none of which knows the app. So each makes its problem response
@@ -8,14 +8,20 @@
 //! (before route layers and dependency teardowns see the response), routing (404, 405) and
 //! the layers' error answer. An app without handlers has none to look up: [`handle`] then
 //! returns at once, having compared the status and nothing else.
+//!
+//! A handler's [`Error`](crate::Error) travels the same way: its response is a bare `500`
+//! carrying the error ([`Unhandled`]), which the generated handler passes to [`handle`] with
+//! its route, so that an error no mapping takes is logged with it.
 
+use std::any::TypeId;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
 use http::{HeaderMap, HeaderName, StatusCode, header};
-use oxapi_openapi::FrameworkError;
+use oxapi_openapi::{FrameworkError, OperationDoc};
 
+use crate::any_error::Unhandled;
 use crate::report::FrameworkErrorReport;
 use crate::response::Response;
 use crate::route::DescribeFn;
@@ -31,18 +37,46 @@ pub(crate) struct FrameworkHook {
     pub(crate) describe: DescribeFn,
 }
 
+/// An error, as a type mapping is given it.
+pub(crate) type AnyError = dyn std::error::Error + Send + Sync + 'static;
+
+/// Answers an error of one type; `None` for an error of another.
+pub(crate) type MapFn = Arc<dyn Fn(&AnyError) -> Option<Response> + Send + Sync>;
+
+/// The app's answer to errors of one type.
+#[derive(Clone)]
+pub(crate) struct TypeHook {
+    pub(crate) type_id: TypeId,
+    pub(crate) type_name: &'static str,
+    pub(crate) map: MapFn,
+    /// The status the answer is documented at, if `describe` documents a plain success.
+    pub(crate) status: Option<u16>,
+    pub(crate) describe: DescribeFn,
+}
+
 /// Everything the app registered to answer errors its own way.
 #[derive(Clone, Default)]
 pub(crate) struct ErrorHandlers {
     framework: BTreeMap<FrameworkError, FrameworkHook>,
+    /// In the order registered; one per type.
+    types: Vec<TypeHook>,
 }
 
 impl fmt::Debug for ErrorHandlers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let types: Vec<&str> = self.types.iter().map(|hook| hook.type_name).collect();
         f.debug_struct("ErrorHandlers")
             .field("framework", &self.framework.keys().collect::<Vec<_>>())
+            .field("types", &types)
             .finish()
     }
+}
+
+/// The route a response comes from, for the log of an error no mapping takes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route<'a> {
+    pub(crate) method: &'static str,
+    pub(crate) path: &'a str,
 }
 
 impl ErrorHandlers {
@@ -53,9 +87,36 @@ impl ErrorHandlers {
         }
     }
 
+    /// Answers errors of `hook`'s type with it, replacing an earlier answer to that type.
+    pub(crate) fn set_type(&mut self, hook: TypeHook) {
+        match self
+            .types
+            .iter_mut()
+            .find(|known| known.type_id == hook.type_id)
+        {
+            Some(known) => *known = hook,
+            None => self.types.push(hook),
+        }
+    }
+
     /// Whether the app registered nothing, so that requests need not look.
     pub(crate) fn is_empty(&self) -> bool {
-        self.framework.is_empty()
+        self.framework.is_empty() && self.types.is_empty()
+    }
+
+    /// Documents, on an operation that returns [`Error`](crate::Error), each type's answer.
+    pub(crate) fn describe_types(&self, op: &mut OperationDoc<'_>) {
+        for hook in &self.types {
+            match hook.status {
+                Some(status) => op.at_status(status, hook.describe),
+                None => (hook.describe)(op),
+            }
+        }
+    }
+
+    /// The app's answer to `error`, if it maps its type.
+    pub(crate) fn map(&self, error: &AnyError) -> Option<Response> {
+        self.types.iter().find_map(|hook| (hook.map)(error))
     }
 
     /// The framework errors the app renders, with how to document each.
@@ -116,11 +177,34 @@ fn keep_headers(framework: &HeaderMap, rendered: &mut HeaderMap) {
 
 /// Passes a response that is coming back through the app's error handlers, if it has any.
 ///
-/// A success costs one comparison: the extensions are looked at only for an error status,
-/// and only if the app has handlers.
+/// A success costs one comparison: the extensions are looked at only for an error status.
 pub(crate) fn handle(handlers: Option<&ErrorHandlers>, response: Response) -> Response {
-    if response.status().as_u16() < 400 {
+    handle_route(handlers, None, response)
+}
+
+/// As [`handle`], for a response of `route`: an error no mapping takes is logged with it.
+pub(crate) fn handle_route(
+    handlers: Option<&ErrorHandlers>,
+    route: Option<Route<'_>>,
+    mut response: Response,
+) -> Response {
+    let status = response.status();
+    if status.as_u16() < 400 {
         return response;
+    }
+    // Only an `Error`'s bare 500 carries one; whatever answers it, it is answered once.
+    if status == StatusCode::INTERNAL_SERVER_ERROR
+        && let Some(Unhandled(error)) = response.extensions_mut().remove::<Unhandled>()
+    {
+        match handlers.and_then(|handlers| handlers.map(&*error)) {
+            Some(mapped) => response = mapped,
+            None => tracing::error!(
+                method = route.map(|route| route.method),
+                route = route.map(|route| route.path),
+                error = %error,
+                "a handler failed with an error the app does not map; answered 500"
+            ),
+        }
     }
     match handlers {
         Some(handlers) => handlers.render_framework(response),

@@ -39,6 +39,7 @@
 #![doc(test(attr(deny(warnings), allow(dead_code))))]
 
 // The layers, lowest first; each module uses only those above it in this list.
+mod any_error;
 mod app;
 mod body;
 mod build_error;
@@ -65,6 +66,7 @@ mod service;
 mod test_client;
 mod validate;
 
+pub use any_error::Error;
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
 pub use body::{Body, BoxError};
 pub use build_error::{BuildError, BuildErrors};

@@ -69,6 +69,20 @@ pub fn finish<T: IntoResponse>(value: T, status: Option<u16>) -> Response {
     crate::response::finish(value, status)
 }
 
+/// Passes a handler's response through the app's error handlers, with its route for the log
+/// of an error no mapping takes. A success is compared with 400 and returned.
+pub fn respond(ctx: &RequestContext<'_>, method: &'static str, response: Response) -> Response {
+    if response.status().as_u16() < 400 {
+        return response;
+    }
+    let handlers = ctx.state::<crate::error_handlers::ErrorHandlers>();
+    let route = crate::error_handlers::Route {
+        method,
+        path: ctx.matched_path(),
+    };
+    crate::error_handlers::handle_route(handlers.map(|handlers| &**handlers), Some(route), response)
+}
+
 /// Runs a plain-`fn` handler on the blocking pool.
 pub fn run_blocking<'a, F>(
     ctx: &'a RequestContext<'_>,

@@ -101,6 +101,7 @@ fn option_str(value: Option<&str>) -> TokenStream {
 /// then calls the user's function on the event loop or the blocking pool.
 fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     let ident = &route.ident;
+    let method = &route.method;
     let args: Vec<_> = (0..route.params.len())
         .map(|i| format_ident!("__oxapi_arg{}", i))
         .collect();
@@ -168,7 +169,7 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     } else {
         quote! {
             let (#(::core::option::Option::Some(#args),)*) = (#(#args,)*) else {
-                return __oxapi_rejections.into_response();
+                return #ox::respond(&__oxapi_ctx, #method, __oxapi_rejections.into_response());
             };
         }
     };
@@ -190,17 +191,20 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         None => quote!(<() as #ox::IntoResponse>::into_response(__oxapi_output)),
     };
     let finish = quote!(#ox::finish(#response, #status));
+    // The response goes through the app's error handlers here, where the route is known, so
+    // that an error no mapping takes is logged with it.
     let call = if route.is_async {
         quote! {
             let __oxapi_output = #ident(#(#args),*).await;
-            #finish
+            #ox::respond(&__oxapi_ctx, #method, #finish)
         }
     } else {
         quote! {
-            #ox::run_blocking(&__oxapi_ctx, move || {
+            let __oxapi_response = #ox::run_blocking(&__oxapi_ctx, move || {
                 let __oxapi_output = #ident(#(#args),*);
                 #finish
-            }).await
+            }).await;
+            #ox::respond(&__oxapi_ctx, #method, __oxapi_response)
         }
     };
     let split = if has_extractors {

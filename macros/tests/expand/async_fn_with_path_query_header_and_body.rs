@@ -134,7 +134,11 @@ const _: () = {
                 ::core::option::Option::Some(__oxapi_arg4),
             ) = (__oxapi_arg0, __oxapi_arg1, __oxapi_arg2, __oxapi_arg3, __oxapi_arg4)
             else {
-                return __oxapi_rejections.into_response();
+                return ::oxapi::__private::respond(
+                    &__oxapi_ctx,
+                    "PUT",
+                    __oxapi_rejections.into_response(),
+                );
             };
             let __oxapi_output = replace_item(
                     __oxapi_arg0,
@@ -144,11 +148,17 @@ const _: () = {
                     __oxapi_arg4,
                 )
                 .await;
-            ::oxapi::__private::finish(
-                <Json<
-                    Item,
-                > as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
-                ::core::option::Option::None,
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "PUT",
+                ::oxapi::__private::finish(
+                    <Json<
+                        Item,
+                    > as ::oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::None,
+                ),
             )
         })
     }

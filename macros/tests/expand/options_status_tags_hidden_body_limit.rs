@@ -57,14 +57,22 @@ const _: () = {
                         .await,
                 );
             let (::core::option::Option::Some(__oxapi_arg0),) = (__oxapi_arg0,) else {
-                return __oxapi_rejections.into_response();
+                return ::oxapi::__private::respond(
+                    &__oxapi_ctx,
+                    "POST",
+                    __oxapi_rejections.into_response(),
+                );
             };
             let __oxapi_output = upload(__oxapi_arg0).await;
-            ::oxapi::__private::finish(
-                <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
-                    __oxapi_output,
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "POST",
+                ::oxapi::__private::finish(
+                    <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::Some(201u16),
                 ),
-                ::core::option::Option::Some(201u16),
             )
         })
     }

@@ -77,9 +77,13 @@ const _: () = {
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
             ) = (__oxapi_arg0, __oxapi_arg1) else {
-                return __oxapi_rejections.into_response();
+                return ::oxapi::__private::respond(
+                    &__oxapi_ctx,
+                    "POST",
+                    __oxapi_rejections.into_response(),
+                );
             };
-            ::oxapi::__private::run_blocking(
+            let __oxapi_response = ::oxapi::__private::run_blocking(
                     &__oxapi_ctx,
                     move || {
                         let __oxapi_output = hash(__oxapi_arg0, __oxapi_arg1);
@@ -91,7 +95,8 @@ const _: () = {
                         )
                     },
                 )
-                .await
+                .await;
+            ::oxapi::__private::respond(&__oxapi_ctx, "POST", __oxapi_response)
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -51,11 +51,15 @@ const _: () = {
                 &__oxapi_route,
             );
             let __oxapi_output = health().await;
-            ::my_oxapi::__private::finish(
-                <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
-                    __oxapi_output,
+            ::my_oxapi::__private::respond(
+                &__oxapi_ctx,
+                "GET",
+                ::my_oxapi::__private::finish(
+                    <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::None,
                 ),
-                ::core::option::Option::None,
             )
         })
     }

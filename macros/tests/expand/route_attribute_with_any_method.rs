@@ -52,14 +52,22 @@ const _: () = {
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
             let (::core::option::Option::Some(__oxapi_arg0),) = (__oxapi_arg0,) else {
-                return __oxapi_rejections.into_response();
+                return ::oxapi::__private::respond(
+                    &__oxapi_ctx,
+                    "PURGE",
+                    __oxapi_rejections.into_response(),
+                );
             };
             let __oxapi_output = purge(__oxapi_arg0).await;
-            ::oxapi::__private::finish(
-                <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
-                    __oxapi_output,
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "PURGE",
+                ::oxapi::__private::finish(
+                    <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::None,
                 ),
-                ::core::option::Option::None,
             )
         })
     }

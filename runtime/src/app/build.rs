@@ -11,7 +11,7 @@ use super::proxy::root_prefix;
 use crate::build_error::{BuildError, BuildErrors};
 use crate::context::{Resources, RouteContext};
 use crate::docs::Docs;
-use crate::error_handlers::SharedHandlers;
+use crate::error_handlers::{ErrorHandlers, SharedHandlers};
 use crate::middleware::{OnError, RouteService};
 use crate::pool::BlockingPool;
 use crate::proxy::{ProxyConfig, TrustedProxies};
@@ -190,6 +190,9 @@ impl App {
             for (status, description) in &scope.responses {
                 op.problem_response(*status, description);
             }
+            if op.has_app_errors() {
+                self.errors.describe_types(&mut op);
+            }
             let op = op.finish();
             needs_peer |= op.requires_peer_addr();
             for (id, type_name) in op.states() {
@@ -219,6 +222,12 @@ impl App {
             &self.docs,
             &root_path,
         ));
+        // A state, so that a generated handler finds them through its context; `None` when
+        // there are none, so that nothing is looked up for them.
+        if !self.errors.is_empty() {
+            states.insert(self.errors);
+        }
+        let handlers: SharedHandlers = states.get::<ErrorHandlers>().cloned();
         let resources = Arc::new(Resources {
             states,
             pool: BlockingPool::new(self.pool),
@@ -228,7 +237,6 @@ impl App {
                 headers: self.proxy_headers,
             },
         });
-        let handlers: SharedHandlers = (!self.errors.is_empty()).then(|| Arc::new(self.errors));
         let on_error = OnError {
             layer: self.layer_error,
             handlers: handlers.clone(),

@@ -81,8 +81,10 @@ pub fn default_layer_error(error: BoxError) -> Response {
     Problem::from(FrameworkError::Internal).into_response()
 }
 
-/// How a layer's error becomes a response: the app's [`LayerErrorHandler`], whose response
-/// then goes through the app's error handlers like any other.
+/// How a layer's error becomes a response: the app's answer to the error's type if it maps
+/// it ([`App::error_handler`](crate::App::error_handler)), else the app's
+/// [`LayerErrorHandler`]; the response then goes through the app's error handlers like any
+/// other.
 #[derive(Clone)]
 pub(crate) struct OnError {
     pub(crate) layer: LayerErrorHandler,
@@ -101,7 +103,12 @@ impl Default for OnError {
 impl OnError {
     /// The response to `error`.
     fn answer(&self, error: BoxError) -> Response {
-        handle(self.handlers.as_deref(), (self.layer)(error))
+        let handlers = self.handlers.as_deref();
+        let response = match handlers.and_then(|handlers| handlers.map(&*error)) {
+            Some(mapped) => mapped,
+            None => (self.layer)(error),
+        };
+        handle(handlers, response)
     }
 }
 
