@@ -70,17 +70,23 @@ pub fn finish<T: IntoResponse>(value: T, status: Option<u16>) -> Response {
 }
 
 /// Passes a handler's response through the app's error handlers, with its route for the log
-/// of an error no mapping takes. A success is compared with 400 and returned.
-pub fn respond(ctx: &RequestContext<'_>, method: &'static str, response: Response) -> Response {
-    if response.status().as_u16() < 400 {
-        return response;
+/// of an error no mapping takes. A success is compared with 400 and left alone.
+// In place and inlined, the error path out of line: a response is large, and a call that took
+// and returned one by value would copy it twice, which the success path must not pay.
+#[inline]
+pub fn respond(ctx: &RequestContext<'_>, method: &'static str, response: &mut Response) {
+    if response.status().as_u16() >= 400 {
+        let handlers = ctx.state::<crate::error_handlers::ErrorHandlers>();
+        let route = crate::error_handlers::Route {
+            method,
+            path: ctx.matched_path(),
+        };
+        crate::error_handlers::handle_in_place(
+            handlers.map(|handlers| &**handlers),
+            Some(route),
+            response,
+        );
     }
-    let handlers = ctx.state::<crate::error_handlers::ErrorHandlers>();
-    let route = crate::error_handlers::Route {
-        method,
-        path: ctx.matched_path(),
-    };
-    crate::error_handlers::handle_route(handlers.map(|handlers| &**handlers), Some(route), response)
 }
 
 /// Runs a plain-`fn` handler on the blocking pool.

@@ -10,7 +10,7 @@ use oxapi_openapi::FrameworkError;
 
 use crate::app::Shared;
 use crate::body::Response;
-use crate::error_handlers::SharedHandlers;
+use crate::error_handlers::{SharedHandlers, handle_in_place};
 use crate::extract::MatchedPath;
 use crate::handler::Request;
 use crate::middleware::call_once;
@@ -28,8 +28,8 @@ pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
             ResponseFuture::running(
                 Box::pin(async move { call_once(&service, request).await }),
                 false,
+                &app.routing.handlers,
             )
-            .handled_by(&app.routing.handlers)
         }
     }
 }
@@ -84,12 +84,8 @@ impl tower_service::Service<Request> for RoutingService {
 }
 
 /// Routes `request` and starts its handler.
-pub(crate) fn route(routing: &Routing, request: Request) -> ResponseFuture {
-    lookup(routing, request).handled_by(&routing.handlers)
-}
-
-/// The response future of `request`'s route, or routing's own answer.
-fn lookup(routing: &Routing, mut request: Request) -> ResponseFuture {
+pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
+    let handlers = &routing.handlers;
     let lookup = routing.table.lookup(request.method(), request.uri().path());
     match lookup {
         Lookup::Found {
@@ -98,7 +94,7 @@ fn lookup(routing: &Routing, mut request: Request) -> ResponseFuture {
             head,
         } => match &endpoint.target {
             Target::Handler { handler, context } => {
-                ResponseFuture::running(handler(request, params, context), head)
+                ResponseFuture::running(handler(request, params, context), head, handlers)
             }
             Target::Service { service, template } => {
                 let params = params.detach(request.uri().path());
@@ -109,6 +105,7 @@ fn lookup(routing: &Routing, mut request: Request) -> ResponseFuture {
                 ResponseFuture::running(
                     Box::pin(async move { call_once(&service, request).await }),
                     head,
+                    handlers,
                 )
             }
             Target::Mount { service, prefix } => {
@@ -118,6 +115,7 @@ fn lookup(routing: &Routing, mut request: Request) -> ResponseFuture {
                 ResponseFuture::running(
                     Box::pin(async move { call_once(&service, request).await }),
                     false,
+                    handlers,
                 )
             }
         },
@@ -130,7 +128,7 @@ fn lookup(routing: &Routing, mut request: Request) -> ResponseFuture {
                 ))
                 .into_response();
             response.headers_mut().insert(ALLOW, allow.clone());
-            ResponseFuture::ready(response)
+            ResponseFuture::ready(handled(handlers, response))
         }
         Lookup::NotFound => {
             if routing.redirect_trailing_slash
@@ -138,13 +136,22 @@ fn lookup(routing: &Routing, mut request: Request) -> ResponseFuture {
             {
                 return ResponseFuture::ready(redirect);
             }
-            ResponseFuture::ready(
+            ResponseFuture::ready(handled(
+                handlers,
                 Problem::from(FrameworkError::NotFound)
                     .with_detail(format!("no route matches {}", request.uri().path()))
                     .into_response(),
-            )
+            ))
         }
     }
+}
+
+/// Routing's own error `response`, through the app's error `handlers` if it has any.
+fn handled(handlers: &SharedHandlers, mut response: Response) -> Response {
+    if let Some(handlers) = handlers {
+        handle_in_place(Some(handlers), None, &mut response);
+    }
+    response
 }
 
 /// The `307` to the same path with a trailing slash added or removed, if that path exists.

@@ -169,7 +169,9 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     } else {
         quote! {
             let (#(::core::option::Option::Some(#args),)*) = (#(#args,)*) else {
-                return #ox::respond(&__oxapi_ctx, #method, __oxapi_rejections.into_response());
+                let mut __oxapi_response = __oxapi_rejections.into_response();
+                #ox::respond(&__oxapi_ctx, #method, &mut __oxapi_response);
+                return __oxapi_response;
             };
         }
     };
@@ -196,15 +198,18 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     let call = if route.is_async {
         quote! {
             let __oxapi_output = #ident(#(#args),*).await;
-            #ox::respond(&__oxapi_ctx, #method, #finish)
+            let mut __oxapi_response = #finish;
+            #ox::respond(&__oxapi_ctx, #method, &mut __oxapi_response);
+            __oxapi_response
         }
     } else {
         quote! {
-            let __oxapi_response = #ox::run_blocking(&__oxapi_ctx, move || {
+            let mut __oxapi_response = #ox::run_blocking(&__oxapi_ctx, move || {
                 let __oxapi_output = #ident(#(#args),*);
                 #finish
             }).await;
-            #ox::respond(&__oxapi_ctx, #method, __oxapi_response)
+            #ox::respond(&__oxapi_ctx, #method, &mut __oxapi_response);
+            __oxapi_response
         }
     };
     let split = if has_extractors {

@@ -48,7 +48,7 @@ const _: () = {
         let (__oxapi_head, _) = __oxapi_request.into_parts();
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
-            let __oxapi_response = ::oxapi::__private::run_blocking(
+            let mut __oxapi_response = ::oxapi::__private::run_blocking(
                     &__oxapi_ctx,
                     move || {
                         let __oxapi_output = opaque();
@@ -59,7 +59,8 @@ const _: () = {
                     },
                 )
                 .await;
-            ::oxapi::__private::respond(&__oxapi_ctx, "GET", __oxapi_response)
+            ::oxapi::__private::respond(&__oxapi_ctx, "GET", &mut __oxapi_response);
+            __oxapi_response
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

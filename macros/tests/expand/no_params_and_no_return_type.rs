@@ -47,16 +47,12 @@ const _: () = {
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
             let __oxapi_output = clear_cache().await;
-            ::oxapi::__private::respond(
-                &__oxapi_ctx,
-                "DELETE",
-                ::oxapi::__private::finish(
-                    <() as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
-                ),
-            )
+            let mut __oxapi_response = ::oxapi::__private::finish(
+                <() as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
+                ::core::option::Option::None,
+            );
+            ::oxapi::__private::respond(&__oxapi_ctx, "DELETE", &mut __oxapi_response);
+            __oxapi_response
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

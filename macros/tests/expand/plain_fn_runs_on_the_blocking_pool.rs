@@ -77,13 +77,11 @@ const _: () = {
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
             ) = (__oxapi_arg0, __oxapi_arg1) else {
-                return ::oxapi::__private::respond(
-                    &__oxapi_ctx,
-                    "POST",
-                    __oxapi_rejections.into_response(),
-                );
+                let mut __oxapi_response = __oxapi_rejections.into_response();
+                ::oxapi::__private::respond(&__oxapi_ctx, "POST", &mut __oxapi_response);
+                return __oxapi_response;
             };
-            let __oxapi_response = ::oxapi::__private::run_blocking(
+            let mut __oxapi_response = ::oxapi::__private::run_blocking(
                     &__oxapi_ctx,
                     move || {
                         let __oxapi_output = hash(__oxapi_arg0, __oxapi_arg1);
@@ -96,7 +94,8 @@ const _: () = {
                     },
                 )
                 .await;
-            ::oxapi::__private::respond(&__oxapi_ctx, "POST", __oxapi_response)
+            ::oxapi::__private::respond(&__oxapi_ctx, "POST", &mut __oxapi_response);
+            __oxapi_response
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -51,16 +51,14 @@ const _: () = {
                 &__oxapi_route,
             );
             let __oxapi_output = health().await;
-            ::my_oxapi::__private::respond(
-                &__oxapi_ctx,
-                "GET",
-                ::my_oxapi::__private::finish(
-                    <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
+            let mut __oxapi_response = ::my_oxapi::__private::finish(
+                <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
+                    __oxapi_output,
                 ),
-            )
+                ::core::option::Option::None,
+            );
+            ::my_oxapi::__private::respond(&__oxapi_ctx, "GET", &mut __oxapi_response);
+            __oxapi_response
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::my_oxapi::__private::OperationDoc<'_>) {

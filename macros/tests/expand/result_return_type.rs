@@ -84,26 +84,20 @@ const _: () = {
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
             ) = (__oxapi_arg0, __oxapi_arg1) else {
-                return ::oxapi::__private::respond(
-                    &__oxapi_ctx,
-                    "GET",
-                    __oxapi_rejections.into_response(),
-                );
+                let mut __oxapi_response = __oxapi_rejections.into_response();
+                ::oxapi::__private::respond(&__oxapi_ctx, "GET", &mut __oxapi_response);
+                return __oxapi_response;
             };
             let __oxapi_output = read_item(__oxapi_arg0, __oxapi_arg1).await;
-            ::oxapi::__private::respond(
-                &__oxapi_ctx,
-                "GET",
-                ::oxapi::__private::finish(
-                    <Result<
-                        Json<Item>,
-                        ApiError,
-                    > as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
-                ),
-            )
+            let mut __oxapi_response = ::oxapi::__private::finish(
+                <Result<
+                    Json<Item>,
+                    ApiError,
+                > as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
+                ::core::option::Option::None,
+            );
+            ::oxapi::__private::respond(&__oxapi_ctx, "GET", &mut __oxapi_response);
+            __oxapi_response
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -52,23 +52,23 @@ const _: () = {
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
             let (::core::option::Option::Some(__oxapi_arg0),) = (__oxapi_arg0,) else {
-                return ::oxapi::__private::respond(
+                let mut __oxapi_response = __oxapi_rejections.into_response();
+                ::oxapi::__private::respond(
                     &__oxapi_ctx,
                     "PURGE",
-                    __oxapi_rejections.into_response(),
+                    &mut __oxapi_response,
                 );
+                return __oxapi_response;
             };
             let __oxapi_output = purge(__oxapi_arg0).await;
-            ::oxapi::__private::respond(
-                &__oxapi_ctx,
-                "PURGE",
-                ::oxapi::__private::finish(
-                    <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
+            let mut __oxapi_response = ::oxapi::__private::finish(
+                <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
+                    __oxapi_output,
                 ),
-            )
+                ::core::option::Option::None,
+            );
+            ::oxapi::__private::respond(&__oxapi_ctx, "PURGE", &mut __oxapi_response);
+            __oxapi_response
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -376,6 +376,27 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread")]
+    async fn a_middlewares_error_is_logged_too_without_a_route() {
+        let logs = Logs::default();
+        let _guard = tracing::subscriber::set_default(logs.clone());
+        let client = App::new()
+            .routes(routes![item])
+            .layer(crate::middleware::from_fn(
+                |_: crate::Request, _: crate::middleware::Next| async {
+                    Err::<String, _>(crate::Error::new(std::io::Error::other("cache down")))
+                },
+            ))
+            .test_client();
+        let response = client.get("/items/1").send().await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!response.text().contains("cache"));
+        let lines = logs.lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("error=cache down"), "{lines:?}");
+        assert!(!lines[0].contains("route="), "{lines:?}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
     async fn an_http_error_type_is_answered_as_it_says() {
         let client = App::new()
             .routes(routes![fails])

@@ -1,28 +1,37 @@
 //! The response future of one routed request: a ready response (404, 405, redirects) or a
-//! running handler, whose panic becomes a 500 and whose body a `HEAD` request drops. The
-//! response goes through the app's error handlers, if it has any, when it is ready.
+//! running handler, whose panic becomes a 500 and whose body a `HEAD` request drops. In an
+//! app with error handlers, the handler's response goes through them when it is ready.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::body::{Body, Response};
-use crate::error_handlers::{SharedHandlers, handle};
+use crate::error_handlers::{ErrorHandlers, SharedHandlers, handle_in_place};
 use crate::handler::HandlerFuture;
 use crate::problem::panic_response;
 
 /// The response to one request.
 pub(crate) struct ResponseFuture {
     state: State,
-    /// The app's error handlers, which the response goes through when it is ready.
-    handlers: SharedHandlers,
 }
 
+// The app's error handlers live in a variant of their own, not in a field: an app without
+// them keeps the future as small, and its drop and poll as short, as before they existed.
 enum State {
     Ready(Option<Response>),
-    Running { future: HandlerFuture, head: bool },
+    Running {
+        future: HandlerFuture,
+        head: bool,
+    },
+    Handled {
+        future: HandlerFuture,
+        head: bool,
+        handlers: Arc<ErrorHandlers>,
+    },
 }
 
 impl std::fmt::Debug for ResponseFuture {
@@ -35,23 +44,21 @@ impl ResponseFuture {
     pub(crate) fn ready(response: Response) -> Self {
         Self {
             state: State::Ready(Some(response)),
-            handlers: None,
         }
     }
 
-    /// The response of `future`, a handler's; `head` drops its body.
-    pub(crate) fn running(future: HandlerFuture, head: bool) -> Self {
-        Self {
-            state: State::Running { future, head },
-            handlers: None,
-        }
-    }
-
-    /// Passes the response through the app's error `handlers`. Without any (`None`), this
-    /// copies a null pointer.
-    pub(crate) fn handled_by(mut self, handlers: &SharedHandlers) -> Self {
-        self.handlers.clone_from(handlers);
-        self
+    /// The response of `future`, a handler's, through the app's error `handlers` if it has
+    /// any; `head` drops its body.
+    pub(crate) fn running(future: HandlerFuture, head: bool, handlers: &SharedHandlers) -> Self {
+        let state = match handlers {
+            None => State::Running { future, head },
+            Some(handlers) => State::Handled {
+                future,
+                head,
+                handlers: Arc::clone(handlers),
+            },
+        };
+        Self { state }
     }
 }
 
@@ -59,27 +66,31 @@ impl Future for ResponseFuture {
     type Output = Result<Response, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let (response, head) = match &mut this.state {
-            State::Ready(response) => (
-                response
-                    .take()
-                    .unwrap_or_else(|| panic_response(&"response future polled after completion")),
-                false,
-            ),
-            State::Running { future, head } => {
-                // A panicking handler answers 500 instead of dropping the connection.
-                let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
-                let response = match polled {
-                    Ok(Poll::Pending) => return Poll::Pending,
-                    Ok(Poll::Ready(response)) => response,
-                    Err(panic) => panic_response(panic.as_ref()),
-                };
-                (response, *head)
+        let (future, head, handlers) = match &mut self.get_mut().state {
+            State::Ready(response) => {
+                return Poll::Ready(Ok(response.take().unwrap_or_else(|| {
+                    panic_response(&"response future polled after completion")
+                })));
             }
+            State::Running { future, head } => (future, *head, None),
+            State::Handled {
+                future,
+                head,
+                handlers,
+            } => (future, *head, Some(&**handlers)),
         };
-        // A success is compared with 400 and nothing more.
-        let response = handle(this.handlers.as_deref(), response);
+        // A panicking handler answers 500 instead of dropping the connection.
+        let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
+        let mut response = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(response)) => response,
+            Err(panic) => panic_response(panic.as_ref()),
+        };
+        // A success is compared with 400 and nothing more. Without handlers, an
+        // `oxapi::Error` a middleware or a dependency answered with is still logged.
+        if response.status().as_u16() >= 400 {
+            handle_in_place(handlers, None, &mut response);
+        }
         Poll::Ready(Ok(if head { strip_body(response) } else { response }))
     }
 }

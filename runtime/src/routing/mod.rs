@@ -49,8 +49,11 @@ impl Service<Request> for HandlerService {
             .unwrap_or_default();
         // A panic becomes a 500 here, inside the layers and dependencies, so that their
         // teardowns see it; the app's error handlers render errors here for the same reason.
-        ResponseFuture::running((self.handler)(request, params, &self.context), false)
-            .handled_by(&self.handlers)
+        ResponseFuture::running(
+            (self.handler)(request, params, &self.context),
+            false,
+            &self.handlers,
+        )
     }
 }
 
