@@ -247,8 +247,9 @@ def render(data: dict, plain: dict | None = None) -> str:
         lines += [
             "",
             "What the layers add: instructions per request above the same server without them "
-            f"(`instructions.json`, {plain['requests']} requests, measured separately; the sync "
-            "route's figure moves by a few hundred instructions from run to run).",
+            f"(`instructions.json`, {plain['requests']} requests, measured separately; between runs "
+            "the sync route moves by up to a thousand instructions, the list by up to two hundred, "
+            "the others by a few dozen).",
             "",
             "| endpoint | " + " | ".join(servers) + " |",
             "|---|" + "---:|" * len(servers),
