@@ -7,10 +7,18 @@ counters, the client sends a fixed number of requests over one keep-alive connec
 `callgrind_control --dump` writes the count of just those requests. Every thread of the server is
 counted (the event loop and, for sync routes, the blocking threads), the client is not.
 
-    python3 bench/instructions.py [--requests N] [--servers hyper,oxapi,axum]
+    python3 bench/instructions.py [--requests N] [--servers hyper,oxapi,axum] [--layers]
 
 Writes bench/results/instructions.json and bench/results/instructions.md. Needs valgrind; the
 servers are built by `python3 bench/run.py` (release) or here with --build.
+
+--layers runs the servers with BENCH_LAYERS=1: each behind the same tower-http stack (trace,
+CORS, compression) and writes bench/results/instructions-layers.{json,md} instead, ratios to raw
+hyper behind the same layers. Its requests carry no Origin and no Accept-Encoding, so the layers
+run but answer no preflight and compress nothing; rows marked "+ gzip" send
+`accept-encoding: gzip` to the endpoints whose answers are large enough to be compressed. Its
+table of what the layers add subtracts each server's figure in instructions.json: run the plain
+measurement first, from the same build. With --keep, the dumps are named SERVER-layers-ENDPOINT.
 """
 
 from __future__ import annotations
@@ -32,13 +40,24 @@ BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
 HOST = "127.0.0.1"
 
+# label, method, path, body, extra header lines
 ENDPOINTS = [
-    ("GET /hello/{name}", "GET", "/hello/world", None),
-    ("GET /sync/hello/{name}", "GET", "/sync/hello/world", None),
-    ("GET /items/{id}", "GET", "/items/42", None),
-    ("GET /items?limit&offset", "GET", "/items?limit=10&offset=5", None),
-    ("POST /items", "POST", "/items", b'{"name":"pen","price":1.5}'),
+    ("GET /hello/{name}", "GET", "/hello/world", None, ""),
+    ("GET /sync/hello/{name}", "GET", "/sync/hello/world", None, ""),
+    ("GET /items/{id}", "GET", "/items/42", None, ""),
+    ("GET /items?limit&offset", "GET", "/items?limit=10&offset=5", None, ""),
+    ("POST /items", "POST", "/items", b'{"name":"pen","price":1.5}', ""),
 ]
+
+# With --layers, also these: the answers CompressionLayer compresses (its default predicate
+# leaves bodies under 32 bytes alone, so /hello and /items/{id} would not be).
+GZIP = "accept-encoding: gzip\r\n"
+GZIP_ENDPOINTS = [
+    ("GET /items?limit&offset + gzip", "GET", "/items?limit=10&offset=5", None, GZIP),
+    ("POST /items + gzip", "POST", "/items", b'{"name":"pen","price":1.5}', GZIP),
+]
+
+LAYERS_ENV = {"BENCH_LAYERS": "1"}
 
 
 def free_port() -> int:
@@ -47,32 +66,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def request_bytes(method: str, path: str, body: bytes | None) -> bytes:
-    head = f"{method} {path} HTTP/1.1\r\nhost: {HOST}\r\n"
+def request_bytes(method: str, path: str, body: bytes | None, extra: str = "") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nhost: {HOST}\r\n{extra}"
     if body is not None:
         head += f"content-type: application/json\r\ncontent-length: {len(body)}\r\n"
     return head.encode() + b"\r\n" + (body or b"")
 
 
 class Connection:
-    """One keep-alive HTTP/1.1 connection that reads whole responses (content-length only)."""
+    """One keep-alive HTTP/1.1 connection that reads whole responses (content-length, or
+    chunked: a compressed answer has no length)."""
 
     def __init__(self, port: int):
         self.sock = socket.create_connection((HOST, port), timeout=60)
         self.buffer = b""
+        self.last_head = b""
 
     def send(self, raw: bytes) -> int:
         self.sock.sendall(raw)
-        while b"\r\n\r\n" not in self.buffer:
-            self.buffer += self._recv()
-        head, _, rest = self.buffer.partition(b"\r\n\r\n")
+        head = self._until(b"\r\n\r\n")
+        self.last_head = head
         status = int(head.split(b" ", 2)[1])
-        match = re.search(rb"(?i)content-length:\s*(\d+)", head)
-        length = int(match.group(1)) if match else 0
-        while len(rest) < length:
-            rest += self._recv()
-        self.buffer = rest[length:]
+        if re.search(rb"(?im)^transfer-encoding:.*chunked", head):
+            while True:
+                size = int(self._until(b"\r\n").split(b";")[0], 16)
+                if size == 0:
+                    while self._until(b"\r\n"):  # trailers, then the empty line
+                        pass
+                    break
+                self._take(size + 2)
+        else:
+            match = re.search(rb"(?i)content-length:\s*(\d+)", head)
+            self._take(int(match.group(1)) if match else 0)
         return status
+
+    def _until(self, separator: bytes) -> bytes:
+        while separator not in self.buffer:
+            self.buffer += self._recv()
+        line, _, self.buffer = self.buffer.partition(separator)
+        return line
+
+    def _take(self, length: int) -> bytes:
+        while len(self.buffer) < length:
+            self.buffer += self._recv()
+        data, self.buffer = self.buffer[:length], self.buffer[length:]
+        return data
 
     def _recv(self) -> bytes:
         data = self.sock.recv(65536)
@@ -106,10 +144,15 @@ def total_ir(path: str) -> int:
     raise RuntimeError(f"no totals in {path}")
 
 
-def measure(server: str, requests: int, warmup: int, keep: Path | None = None) -> dict[str, float]:
+def measure(server: str, requests: int, warmup: int, keep: Path | None = None,
+            layers: bool = False) -> dict[str, float]:
     binary = BENCH / "target" / "release" / f"bench-{server}"
+    env = dict(os.environ)
+    env.pop("BENCH_LAYERS", None)
+    if layers:
+        env.update(LAYERS_ENV)
     results = {}
-    for label, method, path, body in ENDPOINTS:
+    for label, method, path, body, extra in ENDPOINTS + (GZIP_ENDPOINTS if layers else []):
         port = free_port()
         out_dir = tempfile.mkdtemp(prefix=f"callgrind-{server}-")
         out = os.path.join(out_dir, "callgrind.out.%p")
@@ -117,14 +160,22 @@ def measure(server: str, requests: int, warmup: int, keep: Path | None = None) -
             ["valgrind", "--tool=callgrind", "--compress-strings=no", "--compress-pos=no",
              f"--callgrind-out-file={out}",
              str(binary), "--bind", f"{HOST}:{port}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env,
         )
         try:
             wait_ready(port, proc)
-            raw = request_bytes(method, path, body)
+            raw = request_bytes(method, path, body, extra)
             conn = Connection(port)
             for _ in range(warmup):
                 conn.send(raw)
+            # What is measured is what was meant: compressed exactly when asked for, and
+            # behind the layers exactly when asked for (they add `vary` to these answers).
+            compressed = re.search(rb"(?im)^content-encoding:\s*gzip", conn.last_head) is not None
+            if compressed != (extra == GZIP):
+                raise RuntimeError(f"{server} {label}: compressed={compressed}")
+            varies = re.search(rb"(?im)^vary:", conn.last_head) is not None
+            if "items?" in path and varies != layers:
+                raise RuntimeError(f"{server} {label}: vary={varies} with layers={layers}")
             control(proc.pid, "--zero")
             statuses = set()
             for _ in range(requests):
@@ -140,8 +191,9 @@ def measure(server: str, requests: int, warmup: int, keep: Path | None = None) -
             if keep is not None:
                 keep.mkdir(parents=True, exist_ok=True)
                 slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-                os.replace(dumps[-1], keep / f"{server}-{slug}.callgrind")
-            print(f"  {server:6} {label:28} {results[label]:10.0f} instructions/request", flush=True)
+                name = f"{server}-layers-{slug}" if layers else f"{server}-{slug}"
+                os.replace(dumps[-1], keep / f"{name}.callgrind")
+            print(f"  {server:6} {label:32} {results[label]:10.0f} instructions/request", flush=True)
         finally:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -157,25 +209,58 @@ def control(pid: int, action: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
 
 
-def render(data: dict) -> str:
+def render(data: dict, plain: dict | None = None) -> str:
     servers = data["servers"]
+    layers = data.get("layers", False)
     lines = [
-        "## Instructions per request (callgrind)",
+        "## Instructions per request behind trace + CORS + compression (callgrind)"
+        if layers else "## Instructions per request (callgrind)",
         "",
         f"{data['requests']} requests per endpoint over one keep-alive HTTP/1.1 connection, after "
         f"{data['warmup']} warm-up requests; every thread of the server counted. Instruction counts "
         "do not drift with machine load. Ratio to raw hyper in parentheses (lower is better).",
+    ]
+    if layers:
+        lines += [
+            "",
+            "Every server behind the same tower-http layers (`BENCH_LAYERS=1`), outermost first: "
+            "`TraceLayer::new_for_http()` (no subscriber installed), `CorsLayer::permissive()`, "
+            "`CompressionLayer::new()` (gzip); the ratio is to raw hyper behind the same layers. "
+            "The requests carry no `Origin` and, except in the `+ gzip` rows, no "
+            "`Accept-Encoding`: the layers run but compress nothing. The `+ gzip` rows send "
+            "`accept-encoding: gzip`, and the answer is compressed.",
+        ]
+    lines += [
         "",
         "| endpoint | " + " | ".join(servers) + " |",
         "|---|" + "---:|" * len(servers),
     ]
-    for label, *_ in ENDPOINTS:
+    labels = [e[0] for e in ENDPOINTS + (GZIP_ENDPOINTS if layers else [])]
+    for label in labels:
         base = data["results"].get("hyper", {}).get(label)
         cells = []
         for server in servers:
             value = data["results"][server].get(label)
             cells.append(f"{value:,.0f} ({value / base:.2f}×)" if value and base else "–")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    if layers and plain is not None:
+        lines += [
+            "",
+            "What the layers add: instructions per request above the same server without them "
+            f"(`instructions.json`, {plain['requests']} requests, measured separately; between runs "
+            "the sync route moves by up to a thousand instructions, the list by up to two hundred, "
+            "the others by a few dozen).",
+            "",
+            "| endpoint | " + " | ".join(servers) + " |",
+            "|---|" + "---:|" * len(servers),
+        ]
+        for label, *_ in ENDPOINTS:
+            cells = []
+            for server in servers:
+                value = data["results"][server].get(label)
+                before = plain["results"].get(server, {}).get(label)
+                cells.append(f"+{value - before:,.0f}" if value and before else "–")
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -187,20 +272,31 @@ def main() -> int:
     parser.add_argument("--build", action="store_true", help="build the release servers first")
     parser.add_argument("--keep", type=Path, help="keep each dump here, for callgrind_annotate")
     parser.add_argument("--endpoints", help="only endpoints whose label contains this text")
+    parser.add_argument("--layers", action="store_true",
+                        help="serve behind trace + CORS + compression (BENCH_LAYERS=1); "
+                             "writes results/instructions-layers.*")
     args = parser.parse_args()
     if args.build:
         subprocess.run(["cargo", "build", "--release", "--manifest-path", str(BENCH / "Cargo.toml")], check=True)
     servers = args.servers.split(",")
     if args.endpoints:
         ENDPOINTS[:] = [e for e in ENDPOINTS if args.endpoints in e[0]]
+        GZIP_ENDPOINTS[:] = [e for e in GZIP_ENDPOINTS if args.endpoints in e[0]]
     data = {"requests": args.requests, "warmup": args.warmup, "servers": servers, "results": {}}
+    if args.layers:
+        data["layers"] = True
+        data["env"] = LAYERS_ENV
     for server in servers:
-        print(f"callgrind: {server}", flush=True)
-        data["results"][server] = measure(server, args.requests, args.warmup, args.keep)
+        print(f"callgrind: {server}" + (" (BENCH_LAYERS=1)" if args.layers else ""), flush=True)
+        data["results"][server] = measure(server, args.requests, args.warmup, args.keep, args.layers)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "instructions.json").write_text(json.dumps(data, indent=2) + "\n")
-    markdown = render(data)
-    (RESULTS / "instructions.md").write_text(markdown)
+    name = "instructions-layers" if args.layers else "instructions"
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
+    plain = None
+    if args.layers and (RESULTS / "instructions.json").exists():
+        plain = json.loads((RESULTS / "instructions.json").read_text())
+    markdown = render(data, plain)
+    (RESULTS / f"{name}.md").write_text(markdown)
     print(markdown)
     return 0
 

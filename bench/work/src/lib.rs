@@ -56,3 +56,13 @@ pub fn bind_addr() -> std::net::SocketAddr {
     }
     bind.parse().expect("--bind needs an IP:PORT address")
 }
+
+/// Whether to serve behind tower-http's CORS, compression and trace layers: `BENCH_LAYERS=1`
+/// in the environment (read once, at startup). Without it every server is as it always was.
+///
+/// The stack, outermost first: `TraceLayer::new_for_http()`, `CorsLayer::permissive()`,
+/// `CompressionLayer::new()`, then the server's own service. No tracing subscriber is
+/// installed, so the trace layer runs but records nothing, as in a default production build.
+pub fn layers_enabled() -> bool {
+    std::env::var_os("BENCH_LAYERS").is_some_and(|value| value == "1")
+}

@@ -4,7 +4,8 @@
 //! server answers the same statuses; the JSON body's rejections are axum's own (400 for
 //! malformed JSON, 422 for the wrong shape, 415 without `application/json`), which are
 //! already oxapi's. The slow routes come twice: the work inline in an `async fn` (what a naive
-//! user writes) and moved to `spawn_blocking`.
+//! user writes) and moved to `spawn_blocking`. With `BENCH_LAYERS=1`, every route is behind
+//! tower-http's trace, CORS and compression layers (`Router::layer`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +19,9 @@ use axum::routing::get;
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::trace::TraceLayer;
 
 #[derive(Serialize)]
 struct Greeting {
@@ -193,6 +197,15 @@ fn main() {
         .route("/work/blocking/cpu", get(blocking_cpu))
         .route("/work/blocking/sleep", get(blocking_sleep))
         .with_state(Arc::new(AtomicU64::new(0)));
+    // Router::layer: the layer added last is outermost, so trace, CORS, compression, then the
+    // route, as the other servers. axum applies these to each route (after routing).
+    let app = if bench_work::layers_enabled() {
+        app.layer(CompressionLayer::new())
+            .layer(CorsLayer::permissive())
+            .layer(TraceLayer::new_for_http())
+    } else {
+        app
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

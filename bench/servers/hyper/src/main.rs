@@ -1,6 +1,8 @@
 //! The benchmark service on raw hyper 1: the floor. hyper-util's auto builder (HTTP/1.1 and
 //! h2c, as oxapi), a tokio runtime with one worker thread, routing by splitting the path by
-//! hand, serde_json for bodies, validation by hand.
+//! hand, serde_json for bodies, validation by hand. With `BENCH_LAYERS=1`, behind tower-http's
+//! trace, CORS and compression layers (`tower::ServiceBuilder`, served through hyper-util's
+//! `TowerToHyperService`).
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,8 +15,13 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
-use tokio::net::TcpSocket;
+use tokio::net::{TcpListener, TcpSocket};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::trace::TraceLayer;
 
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
@@ -223,6 +230,7 @@ async fn handle(request: Request<Incoming>) -> Result<Resp, Infallible> {
 
 fn main() {
     let addr = bench_work::bind_addr();
+    let layers = bench_work::layers_enabled();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -233,22 +241,42 @@ fn main() {
         socket.set_reuseaddr(true).expect("SO_REUSEADDR");
         socket.bind(addr).expect("bind");
         let listener = socket.listen(4096).expect("listen");
-        let builder = auto::Builder::new(TokioExecutor::new());
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            };
-            let _ = stream.set_nodelay(true);
-            let connection = builder
-                .serve_connection_with_upgrades(
-                    TokioIo::new(stream),
-                    hyper::service::service_fn(handle),
-                )
-                .into_owned();
-            tokio::spawn(async move {
-                let _ = connection.await;
-            });
+        if layers {
+            // Outermost first (`ServiceBuilder` order): trace, CORS, compression, then `handle`.
+            let service = ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                .layer(CorsLayer::permissive())
+                .layer(CompressionLayer::new())
+                .service(tower::service_fn(handle));
+            accept_loop(listener, TowerToHyperService::new(service)).await;
+        } else {
+            accept_loop(listener, hyper::service::service_fn(handle)).await;
         }
     });
+}
+
+/// Accepts connections forever, serving each with a clone of `service`.
+async fn accept_loop<S, B>(listener: TcpListener, service: S)
+where
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let builder = auto::Builder::new(TokioExecutor::new());
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service.clone())
+            .into_owned();
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
 }

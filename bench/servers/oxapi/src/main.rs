@@ -1,11 +1,15 @@
 //! The benchmark service on oxapi: `examples/hello` itself (its models, routes and status
 //! codes), plus `GET /io` and the isolation benchmark's slow routes, served on a tokio runtime
-//! with ONE worker thread (the blocking pool keeps its default size).
+//! with ONE worker thread (the blocking pool keeps its default size). With `BENCH_LAYERS=1`,
+//! behind tower-http's trace, CORS and compression layers (`App::layer`).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use oxapi::prelude::*;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::trace::TraceLayer;
 
 /// A finished piece of work.
 #[model]
@@ -44,7 +48,15 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("runtime");
-    let app = hello::app().routes(routes![io, work_cpu, work_sleep]);
+    let mut app = hello::app().routes(routes![io, work_cpu, work_sleep]);
+    if bench_work::layers_enabled() {
+        // A layer added later wraps the earlier ones: trace, CORS, compression, then routing,
+        // as the other servers.
+        app = app
+            .layer(CompressionLayer::new())
+            .layer(CorsLayer::permissive())
+            .layer(TraceLayer::new_for_http());
+    }
     match runtime.block_on(app.serve(addr)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
