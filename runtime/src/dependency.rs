@@ -230,7 +230,7 @@ impl Service<Request> for DependencyService {
                     Err(rejection) => return Ok(tear_down(teardowns, rejection).await),
                 }
             }
-            let response = call_once(&this.inner, Request::from_parts(parts, body)).await;
+            let response = call_once(this.inner, Request::from_parts(parts, body)).await;
             Ok(tear_down(teardowns, response).await)
         })
     }

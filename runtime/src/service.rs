@@ -26,7 +26,7 @@ pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
         Some(service) => {
             let service = service.clone();
             ResponseFuture::running(
-                Box::pin(async move { call_once(&service, request).await }),
+                Box::pin(async move { call_once(service, request).await }),
                 false,
                 &app.routing.handlers,
             )
@@ -103,7 +103,7 @@ pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
                 extensions.insert(MatchedPath(Arc::clone(template)));
                 let service = service.clone();
                 ResponseFuture::running(
-                    Box::pin(async move { call_once(&service, request).await }),
+                    Box::pin(async move { call_once(service, request).await }),
                     head,
                     handlers,
                 )
@@ -113,7 +113,7 @@ pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
                 let service = service.clone();
                 // The mounted service answers HEAD itself.
                 ResponseFuture::running(
-                    Box::pin(async move { call_once(&service, request).await }),
+                    Box::pin(async move { call_once(service, request).await }),
                     false,
                     handlers,
                 )

@@ -110,6 +110,6 @@ impl std::fmt::Debug for Next {
 impl Next {
     /// Passes the request on and returns the response.
     pub async fn run(self, request: Request) -> Response {
-        call_once(&self.inner, request).await
+        call_once(self.inner, request).await
     }
 }

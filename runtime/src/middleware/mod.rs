@@ -234,9 +234,10 @@ where
     }
 }
 
-/// Calls `service` once, as hyper calls a service: readiness first, then the request.
-pub(crate) async fn call_once(service: &RouteService, request: Request) -> Response {
-    match service.clone().oneshot(request).await {
+/// Calls `service` once, as hyper calls a service: readiness first, then the request. It
+/// takes the service by value: callers hand over the clone they made, not one to clone again.
+pub(crate) async fn call_once(service: RouteService, request: Request) -> Response {
+    match service.oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     }
