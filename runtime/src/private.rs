@@ -31,13 +31,13 @@ pub type RouteHandle = std::sync::Arc<RouteContext>;
 
 /// Parses a path parameter.
 pub fn path_param<T: DeserializeOwned>(
-    parts: &http::request::Parts,
+    uri: &http::Uri,
     params: &PathParams,
     index: usize,
     name: &str,
     rejections: &mut Rejections,
 ) -> Option<T> {
-    crate::extract::path_param(parts, params, index, name, rejections)
+    crate::extract::path_param(uri, params, index, name, rejections)
 }
 
 /// Reads a `#[query]` parameter.
@@ -64,29 +64,40 @@ pub fn cookie_param<T: DeserializeOwned>(
     crate::extract::cookie_param(parts, name)
 }
 
-/// Converts a handler's return value, applying `status = ..`.
-pub fn finish<T: IntoResponse>(value: T, status: Option<u16>) -> Response {
-    crate::response::finish(value, status)
+/// Applies a route's `status = ..` to its handler's response, when that is a plain success.
+// Not generic, and always inlined: the generated handler passes the response it made straight
+// through `finish` and `respond` as its future's last expression, so a success is built where
+// the future returns it instead of being copied from call to call (a response is large).
+#[inline(always)]
+pub fn finish(mut response: Response, status: Option<u16>) -> Response {
+    crate::response::apply_status(&mut response, status);
+    response
 }
 
 /// Passes a handler's response through the app's error handlers, with its route for the log
-/// of an error no mapping takes. A success is compared with 400 and left alone.
-// In place and inlined, the error path out of line: a response is large, and a call that took
-// and returned one by value would copy it twice, which the success path must not pay.
-#[inline]
-pub fn respond(ctx: &RequestContext<'_>, method: &'static str, response: &mut Response) {
+/// of an error no mapping takes. A success is compared with 400 and passed on.
+#[inline(always)]
+pub fn respond(ctx: &RequestContext<'_>, method: &'static str, mut response: Response) -> Response {
     if response.status().as_u16() >= 400 {
-        let handlers = ctx.state::<crate::error_handlers::ErrorHandlers>();
-        let route = crate::error_handlers::Route {
-            method,
-            path: ctx.matched_path(),
-        };
-        crate::error_handlers::handle_in_place(
-            handlers.map(|handlers| &**handlers),
-            Some(route),
-            response,
-        );
+        handle_error(ctx, method, &mut response);
     }
+    response
+}
+
+/// The error path of [`respond`], out of line.
+#[cold]
+#[inline(never)]
+fn handle_error(ctx: &RequestContext<'_>, method: &'static str, response: &mut Response) {
+    let handlers = ctx.state::<crate::error_handlers::ErrorHandlers>();
+    let route = crate::error_handlers::Route {
+        method,
+        path: ctx.matched_path(),
+    };
+    crate::error_handlers::handle_in_place(
+        handlers.map(|handlers| &**handlers),
+        Some(route),
+        response,
+    );
 }
 
 /// Runs a plain-`fn` handler on the blocking pool.

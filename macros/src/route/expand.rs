@@ -117,6 +117,19 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     } else {
         quote!(&__oxapi_head)
     };
+    // A route whose only parameters are path parameters reads them before its future exists
+    // and never splits the request: nothing of it is moved or carried.
+    let path_only = route
+        .params
+        .iter()
+        .all(|param| matches!(param.source, Source::Path { .. }));
+    let uri_of = if has_extractors {
+        quote!(&__oxapi_incoming.parts().uri)
+    } else if path_only {
+        quote!(__oxapi_request.uri())
+    } else {
+        quote!(&__oxapi_head.uri)
+    };
     let mut path_params = Vec::new();
     let mut head = Vec::new();
     let mut body = Vec::new();
@@ -130,7 +143,7 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         };
         match &param.source {
             Source::Path { index, name } => path_params.push(quote_spanned! {span=>
-                let #arg = #ox::path_param::<#ty>(#head_of, &__oxapi_path, #index, #name, &mut __oxapi_rejections);
+                let #arg = #ox::path_param::<#ty>(#uri_of, &__oxapi_path, #index, #name, &mut __oxapi_rejections);
             }),
             Source::Query(name) => head.push(quote_spanned! {span=>
                 let #arg = __oxapi_rejections.take(#ox::query_param::<#ty>(#head_of, #name));
@@ -169,9 +182,7 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     } else {
         quote! {
             let (#(::core::option::Option::Some(#args),)*) = (#(#args,)*) else {
-                let mut __oxapi_response = __oxapi_rejections.into_response();
-                #ox::respond(&__oxapi_ctx, #method, &mut __oxapi_response);
-                return __oxapi_response;
+                return #ox::respond(&__oxapi_ctx, #method, __oxapi_rejections.into_response());
             };
         }
     };
@@ -185,7 +196,9 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     // bound it would get a second one, pointing into `__private`. An `impl Trait` cannot be
     // named, and rustc checks it against the signature already.
     let response = match &route.output {
-        Some(output) if contains_impl_trait(output) => quote!(__oxapi_output),
+        Some(output) if contains_impl_trait(output) => {
+            quote!(#ox::IntoResponse::into_response(__oxapi_output))
+        }
         Some(output) => {
             let (path, end) = trait_item(output, &quote!(#ox::IntoResponse), "into_response");
             quote_spanned!(end=> #path(__oxapi_output))
@@ -198,22 +211,21 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     let call = if route.is_async {
         quote! {
             let __oxapi_output = #ident(#(#args),*).await;
-            let mut __oxapi_response = #finish;
-            #ox::respond(&__oxapi_ctx, #method, &mut __oxapi_response);
-            __oxapi_response
+            // One expression, so that a success is built where the future returns it.
+            #ox::respond(&__oxapi_ctx, #method, #finish)
         }
     } else {
         quote! {
-            let mut __oxapi_response = #ox::run_blocking(&__oxapi_ctx, move || {
+            #ox::respond(&__oxapi_ctx, #method, #ox::run_blocking(&__oxapi_ctx, move || {
                 let __oxapi_output = #ident(#(#args),*);
                 #finish
-            }).await;
-            #ox::respond(&__oxapi_ctx, #method, &mut __oxapi_response);
-            __oxapi_response
+            }).await)
         }
     };
     let split = if has_extractors {
         quote!(let mut __oxapi_incoming = #ox::Incoming::new(__oxapi_request);)
+    } else if path_only {
+        quote!()
     } else {
         quote!(let (__oxapi_head, _) = __oxapi_request.into_parts();)
     };

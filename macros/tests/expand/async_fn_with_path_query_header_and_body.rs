@@ -60,7 +60,7 @@ const _: () = {
         let __oxapi_arg0 = ::oxapi::__private::path_param::<
             u64,
         >(
-            __oxapi_incoming.parts(),
+            &__oxapi_incoming.parts().uri,
             &__oxapi_path,
             0usize,
             "id",
@@ -134,9 +134,11 @@ const _: () = {
                 ::core::option::Option::Some(__oxapi_arg4),
             ) = (__oxapi_arg0, __oxapi_arg1, __oxapi_arg2, __oxapi_arg3, __oxapi_arg4)
             else {
-                let mut __oxapi_response = __oxapi_rejections.into_response();
-                ::oxapi::__private::respond(&__oxapi_ctx, "PUT", &mut __oxapi_response);
-                return __oxapi_response;
+                return ::oxapi::__private::respond(
+                    &__oxapi_ctx,
+                    "PUT",
+                    __oxapi_rejections.into_response(),
+                );
             };
             let __oxapi_output = replace_item(
                     __oxapi_arg0,
@@ -146,14 +148,18 @@ const _: () = {
                     __oxapi_arg4,
                 )
                 .await;
-            let mut __oxapi_response = ::oxapi::__private::finish(
-                <Json<
-                    Item,
-                > as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
-                ::core::option::Option::None,
-            );
-            ::oxapi::__private::respond(&__oxapi_ctx, "PUT", &mut __oxapi_response);
-            __oxapi_response
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "PUT",
+                ::oxapi::__private::finish(
+                    <Json<
+                        Item,
+                    > as ::oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::None,
+                ),
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -45,22 +45,25 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let (__oxapi_head, _) = __oxapi_request.into_parts();
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
-            let mut __oxapi_response = ::oxapi::__private::run_blocking(
-                    &__oxapi_ctx,
-                    move || {
-                        let __oxapi_output = opaque();
-                        ::oxapi::__private::finish(
-                            __oxapi_output,
-                            ::core::option::Option::None,
-                        )
-                    },
-                )
-                .await;
-            ::oxapi::__private::respond(&__oxapi_ctx, "GET", &mut __oxapi_response);
-            __oxapi_response
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "GET",
+                ::oxapi::__private::run_blocking(
+                        &__oxapi_ctx,
+                        move || {
+                            let __oxapi_output = opaque();
+                            ::oxapi::__private::finish(
+                                ::oxapi::__private::IntoResponse::into_response(
+                                    __oxapi_output,
+                                ),
+                                ::core::option::Option::None,
+                            )
+                        },
+                    )
+                    .await,
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -43,16 +43,19 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let (__oxapi_head, _) = __oxapi_request.into_parts();
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
             let __oxapi_output = clear_cache().await;
-            let mut __oxapi_response = ::oxapi::__private::finish(
-                <() as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
-                ::core::option::Option::None,
-            );
-            ::oxapi::__private::respond(&__oxapi_ctx, "DELETE", &mut __oxapi_response);
-            __oxapi_response
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "DELETE",
+                ::oxapi::__private::finish(
+                    <() as ::oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::None,
+                ),
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

@@ -77,25 +77,29 @@ const _: () = {
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
             ) = (__oxapi_arg0, __oxapi_arg1) else {
-                let mut __oxapi_response = __oxapi_rejections.into_response();
-                ::oxapi::__private::respond(&__oxapi_ctx, "POST", &mut __oxapi_response);
-                return __oxapi_response;
-            };
-            let mut __oxapi_response = ::oxapi::__private::run_blocking(
+                return ::oxapi::__private::respond(
                     &__oxapi_ctx,
-                    move || {
-                        let __oxapi_output = hash(__oxapi_arg0, __oxapi_arg1);
-                        ::oxapi::__private::finish(
-                            <String as ::oxapi::__private::IntoResponse>::into_response(
-                                __oxapi_output,
-                            ),
-                            ::core::option::Option::None,
-                        )
-                    },
-                )
-                .await;
-            ::oxapi::__private::respond(&__oxapi_ctx, "POST", &mut __oxapi_response);
-            __oxapi_response
+                    "POST",
+                    __oxapi_rejections.into_response(),
+                );
+            };
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "POST",
+                ::oxapi::__private::run_blocking(
+                        &__oxapi_ctx,
+                        move || {
+                            let __oxapi_output = hash(__oxapi_arg0, __oxapi_arg1);
+                            ::oxapi::__private::finish(
+                                <String as ::oxapi::__private::IntoResponse>::into_response(
+                                    __oxapi_output,
+                                ),
+                                ::core::option::Option::None,
+                            )
+                        },
+                    )
+                    .await,
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

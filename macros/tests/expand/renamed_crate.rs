@@ -45,20 +45,21 @@ const _: () = {
     ) -> ::my_oxapi::__private::HandlerFuture {
         let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
         let mut __oxapi_rejections = ::my_oxapi::__private::Rejections::new();
-        let (__oxapi_head, _) = __oxapi_request.into_parts();
         ::my_oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::my_oxapi::__private::RouteContext::request(
                 &__oxapi_route,
             );
             let __oxapi_output = health().await;
-            let mut __oxapi_response = ::my_oxapi::__private::finish(
-                <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
-                    __oxapi_output,
+            ::my_oxapi::__private::respond(
+                &__oxapi_ctx,
+                "GET",
+                ::my_oxapi::__private::finish(
+                    <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::None,
                 ),
-                ::core::option::Option::None,
-            );
-            ::my_oxapi::__private::respond(&__oxapi_ctx, "GET", &mut __oxapi_response);
-            __oxapi_response
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::my_oxapi::__private::OperationDoc<'_>) {

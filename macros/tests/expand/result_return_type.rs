@@ -49,7 +49,7 @@ const _: () = {
         let __oxapi_arg0 = ::oxapi::__private::path_param::<
             u64,
         >(
-            __oxapi_incoming.parts(),
+            &__oxapi_incoming.parts().uri,
             &__oxapi_path,
             0usize,
             "id",
@@ -84,20 +84,26 @@ const _: () = {
                 ::core::option::Option::Some(__oxapi_arg0),
                 ::core::option::Option::Some(__oxapi_arg1),
             ) = (__oxapi_arg0, __oxapi_arg1) else {
-                let mut __oxapi_response = __oxapi_rejections.into_response();
-                ::oxapi::__private::respond(&__oxapi_ctx, "GET", &mut __oxapi_response);
-                return __oxapi_response;
+                return ::oxapi::__private::respond(
+                    &__oxapi_ctx,
+                    "GET",
+                    __oxapi_rejections.into_response(),
+                );
             };
             let __oxapi_output = read_item(__oxapi_arg0, __oxapi_arg1).await;
-            let mut __oxapi_response = ::oxapi::__private::finish(
-                <Result<
-                    Json<Item>,
-                    ApiError,
-                > as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
-                ::core::option::Option::None,
-            );
-            ::oxapi::__private::respond(&__oxapi_ctx, "GET", &mut __oxapi_response);
-            __oxapi_response
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "GET",
+                ::oxapi::__private::finish(
+                    <Result<
+                        Json<Item>,
+                        ApiError,
+                    > as ::oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::None,
+                ),
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

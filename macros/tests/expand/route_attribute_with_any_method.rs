@@ -45,30 +45,29 @@ const _: () = {
     ) -> ::oxapi::__private::HandlerFuture {
         let __oxapi_route = ::core::clone::Clone::clone(__oxapi_route);
         let mut __oxapi_rejections = ::oxapi::__private::Rejections::new();
-        let (__oxapi_head, _) = __oxapi_request.into_parts();
         let __oxapi_arg0 = ::oxapi::__private::path_param::<
             String,
-        >(&__oxapi_head, &__oxapi_path, 0usize, "key", &mut __oxapi_rejections);
+        >(__oxapi_request.uri(), &__oxapi_path, 0usize, "key", &mut __oxapi_rejections);
         ::oxapi::__private::boxed_handler_future(async move {
             let __oxapi_ctx = ::oxapi::__private::RouteContext::request(&__oxapi_route);
             let (::core::option::Option::Some(__oxapi_arg0),) = (__oxapi_arg0,) else {
-                let mut __oxapi_response = __oxapi_rejections.into_response();
-                ::oxapi::__private::respond(
+                return ::oxapi::__private::respond(
                     &__oxapi_ctx,
                     "PURGE",
-                    &mut __oxapi_response,
+                    __oxapi_rejections.into_response(),
                 );
-                return __oxapi_response;
             };
             let __oxapi_output = purge(__oxapi_arg0).await;
-            let mut __oxapi_response = ::oxapi::__private::finish(
-                <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
-                    __oxapi_output,
+            ::oxapi::__private::respond(
+                &__oxapi_ctx,
+                "PURGE",
+                ::oxapi::__private::finish(
+                    <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
+                        __oxapi_output,
+                    ),
+                    ::core::option::Option::None,
                 ),
-                ::core::option::Option::None,
-            );
-            ::oxapi::__private::respond(&__oxapi_ctx, "PURGE", &mut __oxapi_response);
-            __oxapi_response
+            )
         })
     }
     fn __oxapi_describe(__oxapi_op: &mut ::oxapi::__private::OperationDoc<'_>) {

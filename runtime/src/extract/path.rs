@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use http::request::Parts;
 use percent_encoding::percent_decode_str;
 use serde::de::DeserializeOwned;
 
@@ -14,14 +13,14 @@ use crate::problem::FieldError;
 /// Parses the `index`-th placeholder, named `name`, as a `T`, recording a failure in
 /// `rejections`.
 pub(crate) fn path_param<T: DeserializeOwned>(
-    parts: &Parts,
+    uri: &http::Uri,
     params: &PathParams,
     index: usize,
     name: &str,
     rejections: &mut Rejections,
 ) -> Option<T> {
     let location = || format!("path.{name}");
-    let raw = params.raw(parts.uri.path(), index).unwrap_or("");
+    let raw = params.raw(uri.path(), index).unwrap_or("");
     // A segment without escapes is its own value: the path is a `str` already.
     let decoded: Cow<'_, str> = if !raw.contains('%') {
         Cow::Borrowed(raw)
