@@ -238,7 +238,7 @@ async fn a_stream_awaiting_the_shutdown_signal_ends_and_the_server_stops() {
         let gate = Gate::default();
         let app = App::new()
             .state(gate.clone())
-            .shutdown_grace(Duration::from_secs(3600))
+            .shutdown_grace(Duration::MAX)
             .routes(routes![stream]);
         let server = Server::start(app).await;
         let client = Client::new(&server, version);

@@ -349,7 +349,11 @@ mod tests {
     #[tokio::test]
     async fn background_tasks_finish_before_the_shutdown_hooks() {
         let log = Log::default();
-        let mut app = App::new().on_shutdown(log.hook("hook"));
+        // No deadline the test could reach: the hook waits for the task however slow the
+        // machine is.
+        let mut app = App::new()
+            .shutdown_grace(std::time::Duration::MAX)
+            .on_shutdown(log.hook("hook"));
         let mut lifecycle = app.take_lifecycle();
         lifecycle.start().await.unwrap();
         let (release, released) = tokio::sync::oneshot::channel::<()>();

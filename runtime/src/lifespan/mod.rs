@@ -232,7 +232,7 @@ impl LifespanHandle {
         let _ = self
             .shared
             .drain_deadline
-            .get_or_init(|| Instant::now() + grace);
+            .get_or_init(|| deadline_after(grace));
         self.advance(LifespanState::Draining);
     }
 
@@ -258,4 +258,11 @@ impl LifespanHandle {
             );
         }
     }
+}
+/// `grace` from now; a grace too long to add (`Duration::MAX`: wait for ever) is a deadline
+/// no drain reaches, rather than an overflow.
+fn deadline_after(grace: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(grace)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
