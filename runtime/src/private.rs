@@ -65,12 +65,13 @@ pub fn cookie_param<T: DeserializeOwned>(
 }
 
 /// Applies a route's `status = ..` to its handler's response, when that is a plain success.
+/// A route without one does not call this at all.
 // Not generic, and always inlined: the generated handler passes the response it made straight
 // through `finish` and `respond` as its future's last expression, so a success is built where
 // the future returns it instead of being copied from call to call (a response is large).
 #[inline(always)]
-pub fn finish(mut response: Response, status: Option<u16>) -> Response {
-    crate::response::apply_status(&mut response, status);
+pub fn finish(mut response: Response, status: u16) -> Response {
+    crate::response::apply_status(&mut response, Some(status));
     response
 }
 

@@ -13,25 +13,56 @@ use crate::body::Response;
 use crate::error_handlers::{SharedHandlers, handle_in_place};
 use crate::extract::MatchedPath;
 use crate::handler::Request;
-use crate::middleware::call_once;
+use crate::middleware::{RouteService, call_once};
 use crate::problem::Problem;
 use crate::response::IntoResponse;
 use crate::routing::ResponseFuture;
-use crate::routing::table::{Lookup, Router, Target};
+use crate::routing::table::{Endpoint, Lookup, Router, Target};
+
+/// Routes a request and starts its handler; anything but a generated handler is out of line,
+/// in `route_elsewhere`.
+// A macro, not a function: through a call, even an inlined one, the request was copied once
+// more on its way to the handler, and `call` is every request's path.
+macro_rules! route {
+    ($routing:expr, $request:ident) => {{
+        let routing: &Routing = $routing;
+        match routing
+            .table
+            .lookup($request.method(), $request.uri().path())
+        {
+            Lookup::Found {
+                endpoint:
+                    Endpoint {
+                        target: Target::Handler { handler, context },
+                        ..
+                    },
+                params,
+                head,
+            } => {
+                ResponseFuture::running(handler($request, params, context), head, &routing.handlers)
+            }
+            lookup => route_elsewhere(routing, lookup, $request),
+        }
+    }};
+}
 
 /// Serves one request: through the app's layers if it has any, else straight to routing.
 pub(crate) fn call(app: &Shared, request: Request) -> ResponseFuture {
-    match &app.layered {
-        None => route(&app.routing, request),
-        Some(service) => {
-            let service = service.clone();
-            ResponseFuture::running(
-                Box::pin(async move { call_once(service, request).await }),
-                false,
-                &app.routing.handlers,
-            )
-        }
+    if let Some(service) = &app.layered {
+        return through_layers(app, service, request);
     }
+    route!(&app.routing, request)
+}
+
+/// [`call`] for an app with layers.
+#[inline(never)]
+fn through_layers(app: &Shared, service: &RouteService, request: Request) -> ResponseFuture {
+    let service = service.clone();
+    ResponseFuture::running(
+        Box::pin(async move { call_once(service, request).await }),
+        false,
+        &app.routing.handlers,
+    )
 }
 
 /// A built app as a tower service: to mount it in another app, or to serve it from your own
@@ -84,15 +115,22 @@ impl tower_service::Service<Request> for RoutingService {
 }
 
 /// Routes `request` and starts its handler.
-pub(crate) fn route(routing: &Routing, mut request: Request) -> ResponseFuture {
+pub(crate) fn route(routing: &Routing, request: Request) -> ResponseFuture {
+    route!(routing, request)
+}
+
+/// What [`route`] does for anything but a generated handler: a route behind layers, a mounted
+/// service, a wrong method or an unknown path.
+#[inline(never)]
+fn route_elsewhere(routing: &Routing, lookup: Lookup<'_>, mut request: Request) -> ResponseFuture {
     let handlers = &routing.handlers;
-    let lookup = routing.table.lookup(request.method(), request.uri().path());
     match lookup {
         Lookup::Found {
             endpoint,
             params,
             head,
         } => match &endpoint.target {
+            // Served by `route`.
             Target::Handler { handler, context } => {
                 ResponseFuture::running(handler(request, params, context), head, handlers)
             }

@@ -187,10 +187,6 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         }
     };
 
-    let status = match route.status {
-        Some(code) => quote!(::core::option::Option::Some(#code)),
-        None => quote!(::core::option::Option::None),
-    };
     // The value is converted through the same trait path that `__oxapi_describe` names, so a
     // return type that is not a response gets one error, at the type; through `finish`'s own
     // bound it would get a second one, pointing into `__private`. An `impl Trait` cannot be
@@ -205,7 +201,11 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         }
         None => quote!(<() as #ox::IntoResponse>::into_response(__oxapi_output)),
     };
-    let finish = quote!(#ox::finish(#response, #status));
+    // Without a `status = ..`, the response is passed on as it is: no call, so no move.
+    let finish = match route.status {
+        Some(code) => quote!(#ox::finish(#response, #code)),
+        None => response,
+    };
     // The response goes through the app's error handlers here, where the route is known, so
     // that an error no mapping takes is logged with it.
     let call = if route.is_async {

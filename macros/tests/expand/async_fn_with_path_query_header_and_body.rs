@@ -151,14 +151,9 @@ const _: () = {
             ::oxapi::__private::respond(
                 &__oxapi_ctx,
                 "PUT",
-                ::oxapi::__private::finish(
-                    <Json<
-                        Item,
-                    > as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
-                ),
+                <Json<
+                    Item,
+                > as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
             )
         })
     }

@@ -54,11 +54,8 @@ const _: () = {
                         &__oxapi_ctx,
                         move || {
                             let __oxapi_output = opaque();
-                            ::oxapi::__private::finish(
-                                ::oxapi::__private::IntoResponse::into_response(
-                                    __oxapi_output,
-                                ),
-                                ::core::option::Option::None,
+                            ::oxapi::__private::IntoResponse::into_response(
+                                __oxapi_output,
                             )
                         },
                     )

@@ -49,12 +49,7 @@ const _: () = {
             ::oxapi::__private::respond(
                 &__oxapi_ctx,
                 "DELETE",
-                ::oxapi::__private::finish(
-                    <() as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
-                ),
+                <() as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
             )
         })
     }

@@ -71,7 +71,7 @@ const _: () = {
                     <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
                         __oxapi_output,
                     ),
-                    ::core::option::Option::Some(201u16),
+                    201u16,
                 ),
             )
         })

@@ -90,11 +90,8 @@ const _: () = {
                         &__oxapi_ctx,
                         move || {
                             let __oxapi_output = hash(__oxapi_arg0, __oxapi_arg1);
-                            ::oxapi::__private::finish(
-                                <String as ::oxapi::__private::IntoResponse>::into_response(
-                                    __oxapi_output,
-                                ),
-                                ::core::option::Option::None,
+                            <String as ::oxapi::__private::IntoResponse>::into_response(
+                                __oxapi_output,
                             )
                         },
                     )

@@ -53,11 +53,8 @@ const _: () = {
             ::my_oxapi::__private::respond(
                 &__oxapi_ctx,
                 "GET",
-                ::my_oxapi::__private::finish(
-                    <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
+                <&'static str as ::my_oxapi::__private::IntoResponse>::into_response(
+                    __oxapi_output,
                 ),
             )
         })

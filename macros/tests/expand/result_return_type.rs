@@ -94,15 +94,10 @@ const _: () = {
             ::oxapi::__private::respond(
                 &__oxapi_ctx,
                 "GET",
-                ::oxapi::__private::finish(
-                    <Result<
-                        Json<Item>,
-                        ApiError,
-                    > as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
-                ),
+                <Result<
+                    Json<Item>,
+                    ApiError,
+                > as ::oxapi::__private::IntoResponse>::into_response(__oxapi_output),
             )
         })
     }

@@ -61,11 +61,8 @@ const _: () = {
             ::oxapi::__private::respond(
                 &__oxapi_ctx,
                 "PURGE",
-                ::oxapi::__private::finish(
-                    <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    ::core::option::Option::None,
+                <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
+                    __oxapi_output,
                 ),
             )
         })
