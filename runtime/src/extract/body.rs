@@ -4,6 +4,7 @@ use std::future::Future;
 
 use bytes::Bytes;
 use bytes::BytesMut;
+use http::HeaderMap;
 use http::header::CONTENT_LENGTH;
 use http_body_util::BodyExt;
 
@@ -12,6 +13,7 @@ use crate::body::Body;
 use oxapi_openapi::FrameworkError;
 use serde_json::json;
 
+use super::kind::Incoming;
 use super::{FromRequest, Rejection, Request, RequestContext};
 use oxapi_openapi::OperationDoc;
 
@@ -24,13 +26,22 @@ pub(crate) fn read_body(
     request: Request,
     limit: usize,
 ) -> impl Future<Output = Result<Bytes, Rejection>> + Send + 'static {
-    let declared = request
-        .headers()
+    let (parts, body) = request.into_parts();
+    read(&parts.headers, body, limit)
+}
+
+/// [`read_body`] of a request already taken apart: its `headers` and its `body`.
+pub(crate) fn read(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> impl Future<Output = Result<Bytes, Rejection>> + Send + 'static + use<> {
+    let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     let too_large = declared.is_some_and(|length| length > limit as u64);
-    collect(request.into_body(), limit, declared, too_large)
+    collect(body, limit, declared, too_large)
 }
 
 /// Reads every data frame. A body that arrives in one frame (the usual case for small
@@ -93,6 +104,14 @@ impl FromRequest for Bytes {
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
         read_body(request, ctx.body_limit())
     }
+
+    fn from_incoming(
+        incoming: &mut Incoming,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        let (head, body) = incoming.head_and_body();
+        read(&head.headers, body, ctx.body_limit())
+    }
 }
 
 impl FromRequest for String {
@@ -108,14 +127,24 @@ impl FromRequest for String {
         request: Request,
         ctx: &RequestContext<'_>,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
-        let body = read_body(request, ctx.body_limit());
-        async move {
-            String::from_utf8(body.await?.into()).map_err(|error| Rejection::Malformed {
-                detail: format!(
-                    "the request body is not valid UTF-8 (invalid byte at offset {})",
-                    error.utf8_error().valid_up_to()
-                ),
-            })
-        }
+        text(read_body(request, ctx.body_limit()))
     }
+
+    fn from_incoming(
+        incoming: &mut Incoming,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        let (head, body) = incoming.head_and_body();
+        text(read(&head.headers, body, ctx.body_limit()))
+    }
+}
+
+/// The body `bytes` will read, as UTF-8 text.
+async fn text(bytes: impl Future<Output = Result<Bytes, Rejection>>) -> Result<String, Rejection> {
+    String::from_utf8(bytes.await?.into()).map_err(|error| Rejection::Malformed {
+        detail: format!(
+            "the request body is not valid UTF-8 (invalid byte at offset {})",
+            error.utf8_error().valid_up_to()
+        ),
+    })
 }

@@ -2,13 +2,15 @@
 
 use std::future::Future;
 
-use http::header;
+use http::{HeaderMap, header};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use super::body::read_body;
+use super::body::read;
+use super::kind::Incoming;
 use super::query::parse_pairs;
 use super::{FromRequest, Rejection, Request, RequestContext};
+use crate::body::Body;
 use crate::validate::Validate;
 use oxapi_openapi::OperationDoc;
 
@@ -26,9 +28,8 @@ impl<T> std::ops::Deref for Form<T> {
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
-fn is_form(request: &Request) -> bool {
-    request
-        .headers()
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
@@ -43,18 +44,36 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Form<T>
         op.errors(&oxapi_openapi::FrameworkError::PARSED_BODY);
     }
 
-    /// The checks that need the request's head run now; the future holds only the body.
     fn from_request(
         request: Request,
         ctx: &RequestContext<'_>,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
-        let is_form = is_form(&request);
-        let body = read_body(request, ctx.body_limit());
-        async move {
-            if !is_form {
-                return Err(Rejection::UnsupportedMediaType { expected: FORM });
-            }
-            parse_pairs(&body.await?, "body").map(Form)
+        let (head, body) = request.into_parts();
+        form_body(&head.headers, body, ctx.body_limit())
+    }
+
+    fn from_incoming(
+        incoming: &mut Incoming,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        let (head, body) = incoming.head_and_body();
+        form_body(&head.headers, body, ctx.body_limit())
+    }
+}
+
+/// Reads and parses a form body. The checks that need the request's `headers` run now; the
+/// future holds only the body.
+fn form_body<T: DeserializeOwned + Validate>(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> impl Future<Output = Result<Form<T>, Rejection>> + Send + use<T> {
+    let is_form = is_form(headers);
+    let body = read(headers, body, limit);
+    async move {
+        if !is_form {
+            return Err(Rejection::UnsupportedMediaType { expected: FORM });
         }
+        parse_pairs(&body.await?, "body").map(Form)
     }
 }

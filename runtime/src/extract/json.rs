@@ -8,7 +8,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::body::read_body;
+use super::body::{read, read_body};
+use super::kind::Incoming;
 use super::query::serde_error_to_field;
 use super::{FromRequest, Rejection, Request, RequestContext};
 use crate::body::Body;
@@ -118,21 +119,39 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Json<T>
         op.errors(&oxapi_openapi::FrameworkError::PARSED_BODY);
     }
 
-    /// The checks that need the request's head run now; the future holds only the body.
     fn from_request(
         request: Request,
         ctx: &RequestContext<'_>,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
-        let is_json = is_json(request.headers());
-        let body = read_body(request, ctx.body_limit());
-        async move {
-            if !is_json {
-                return Err(Rejection::UnsupportedMediaType {
-                    expected: "application/json",
-                });
-            }
-            parse_json(&body.await?).map(Json)
+        let (head, body) = request.into_parts();
+        json_body(&head.headers, body, ctx.body_limit())
+    }
+
+    fn from_incoming(
+        incoming: &mut Incoming,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Rejection>> + Send {
+        let (head, body) = incoming.head_and_body();
+        json_body(&head.headers, body, ctx.body_limit())
+    }
+}
+
+/// Reads and parses a JSON body. The checks that need the request's `headers` run now; the
+/// future holds only the body.
+fn json_body<T: DeserializeOwned + Validate>(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> impl Future<Output = Result<Json<T>, Rejection>> + Send + use<T> {
+    let is_json = is_json(headers);
+    let body = read(headers, body, limit);
+    async move {
+        if !is_json {
+            return Err(Rejection::UnsupportedMediaType {
+                expected: "application/json",
+            });
         }
+        parse_json(&body.await?).map(Json)
     }
 }
 

@@ -60,9 +60,17 @@ impl Incoming {
     }
 
     /// Takes the request for the body extractor.
-    fn take_request(&mut self) -> Request {
+    pub(crate) fn take_request(&mut self) -> Request {
         let parts = self.parts.take().unwrap_or_else(empty_parts);
         Request::from_parts(parts, mem::take(&mut self.body))
+    }
+}
+
+impl Incoming {
+    /// The head, where it is, and the body, taken: for oxapi's own body extractors.
+    pub(crate) fn head_and_body(&mut self) -> (&Parts, Body) {
+        let body = mem::take(&mut self.body);
+        (self.parts.get_or_insert_with(empty_parts), body)
     }
 }
 
@@ -123,7 +131,7 @@ impl<T: FromRequest> Extractor<ViaBody> for T {
         incoming: &mut Incoming,
         ctx: &RequestContext<'_>,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
-        T::from_request(incoming.take_request(), ctx)
+        T::from_incoming(incoming, ctx)
     }
 
     fn describe(op: &mut OperationDoc<'_>) {

@@ -37,6 +37,7 @@ pub use rejection::Rejections;
 use crate::context::RequestContext;
 use crate::handler::Request;
 use crate::response::IntoResponse;
+use kind::Incoming;
 use oxapi_openapi::OperationDoc;
 
 /// A handler parameter taken from the request head: path, query, headers, app state.
@@ -101,6 +102,17 @@ pub trait FromRequest: Sized + Send {
         request: Request,
         ctx: &RequestContext<'_>,
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+
+    /// Extracts the value from a request whose head the handler's other parameters have
+    /// read. oxapi's own body extractors override it to read the head where it is instead of
+    /// having the request put back together; any other keeps this default.
+    #[doc(hidden)]
+    fn from_incoming(
+        incoming: &mut Incoming,
+        ctx: &RequestContext<'_>,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        Self::from_request(incoming.take_request(), ctx)
+    }
 
     /// Describes what this extractor reads, for the route's documentation and startup checks.
     fn describe(op: &mut OperationDoc<'_>) {
