@@ -17,6 +17,7 @@ use utoipa::openapi::{Contact, Info, License, OpenApi, Paths, Server, Tag};
 use crate::catalogue::{FrameworkError, PROBLEM_JSON, field_error_schema, problem_schema};
 use crate::framework::FrameworkDocs;
 use crate::responses::Responses;
+use crate::rules::ParamRules;
 
 /// Where the type schemas live in the document.
 pub(crate) const SCHEMAS_PATH: &str = "/components/schemas/";
@@ -203,6 +204,21 @@ pub struct OperationMeta<'a> {
     pub responses: &'a [(u16, &'a str)],
 }
 
+/// What a parameter attribute says beyond the parameter's name and type.
+#[derive(Debug, Clone, Default)]
+pub struct ParamDoc<'a> {
+    /// `description = ".."`.
+    pub description: Option<&'a str>,
+    /// `deprecated`.
+    pub deprecated: bool,
+    /// `default = ..`, as JSON.
+    pub default: Option<Value>,
+    /// `example = ..`, as JSON.
+    pub example: Option<Value>,
+    /// The rules the server enforces on each value.
+    pub rules: ParamRules,
+}
+
 impl OperationDoc<'_> {
     /// The schema generator, for extractors that describe themselves in ways not covered here.
     pub fn generator(&mut self) -> &mut SchemaGenerator {
@@ -219,6 +235,52 @@ impl OperationDoc<'_> {
     ) {
         let schema = self.generator.subschema_for::<T>().to_value();
         self.push_param(location, name, required, schema, None);
+        self.error(FrameworkError::Validation);
+    }
+
+    /// Adds a single-value parameter of type `T` with what its attribute says: rules the
+    /// server enforces on each value, a default, a description, an example, deprecation.
+    pub fn param_with<T: JsonSchema + ?Sized>(
+        &mut self,
+        location: ParamLocation,
+        name: &str,
+        required: bool,
+        doc: ParamDoc<'_>,
+    ) {
+        let mut schema = self.generator.subschema_for::<T>().to_value();
+        if !doc.rules.is_empty() {
+            // A list parameter's rules hold for each of its values.
+            let is_array = schema.get("type").and_then(Value::as_str) == Some("array");
+            match schema.get_mut("items") {
+                Some(items) if is_array => doc.rules.apply_to(items),
+                _ => doc.rules.apply_to(&mut schema),
+            }
+        }
+        if let (Some(default), Some(object)) = (doc.default, schema.as_object_mut()) {
+            object.insert("default".into(), default);
+        }
+        let before = self.operation.parameters.len();
+        self.push_param(
+            location,
+            name,
+            required,
+            schema,
+            doc.description.map(str::to_owned),
+        );
+        if self.operation.parameters.len() > before
+            && let Some(param) = self
+                .operation
+                .parameters
+                .last_mut()
+                .and_then(Value::as_object_mut)
+        {
+            if doc.deprecated {
+                param.insert("deprecated".into(), Value::Bool(true));
+            }
+            if let Some(example) = doc.example {
+                param.insert("example".into(), example);
+            }
+        }
         self.error(FrameworkError::Validation);
     }
 

@@ -29,10 +29,12 @@ mod document;
 mod framework;
 mod pages;
 mod responses;
+mod rules;
 
 pub use catalogue::*;
 pub use document::*;
 pub use pages::*;
+pub use rules::{Number, ParamRules};
 
 /// The OpenAPI version of the documents this crate builds.
 pub const OPENAPI_VERSION: &str = "3.1.0";

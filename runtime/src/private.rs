@@ -2,11 +2,16 @@
 
 pub use crate::context::{RequestContext, RouteContext};
 pub use crate::extract::kind::{Extractor, Incoming, ViaBody, ViaParts};
+pub use crate::extract::rules::{
+    ParamValue, Pattern, check_param, length_applies, pattern_applies, range_applies,
+};
 pub use crate::extract::{FromRequest, FromRequestParts, Rejections};
 pub use crate::handler::{HandlerFn, HandlerFuture, PathParams, Request};
 pub use crate::route::{DescribeFn, Route, RouteDef, RouteMeta};
 pub use crate::validate::{Validate, ValidationErrors};
-pub use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta, ParamLocation};
+pub use oxapi_openapi::{
+    Dispatch, Number, OperationDoc, OperationMeta, ParamDoc, ParamLocation, ParamRules,
+};
 pub use {http, schemars, serde, serde_json, validator};
 
 use serde::de::DeserializeOwned;
@@ -62,6 +67,12 @@ pub fn cookie_param<T: DeserializeOwned>(
     name: &str,
 ) -> Result<T, Rejection> {
     crate::extract::cookie_param(parts, name)
+}
+
+/// A parameter's `default = ..` or `example = ..` as JSON, for the document; `None` if it does
+/// not serialize.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
 }
 
 /// Applies a route's `status = ..` to its handler's response, when that is a plain success.

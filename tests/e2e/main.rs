@@ -15,6 +15,7 @@ mod hello;
 mod lifespan;
 mod middleware;
 mod openapi;
+mod param_rules;
 mod pool;
 mod process;
 mod proxy;

@@ -8,6 +8,7 @@
 use syn::{FnArg, Ident, LitStr, Pat, Path, ReturnType, Type};
 
 use super::args::RouteArgs;
+use super::param_options::ParamOptions;
 use super::signature::{HandlerFn, ParamAttr, ParamAttrKind, summary_and_description};
 use super::template::parse_template;
 use crate::errors::Errors;
@@ -38,6 +39,8 @@ pub(crate) struct Param {
     pub(crate) name: String,
     pub(crate) ty: Type,
     pub(crate) source: Source,
+    /// What its attribute says: rules, a default, a description, ...
+    pub(crate) options: ParamOptions,
 }
 
 /// Where a parameter's value comes from.
@@ -173,7 +176,40 @@ impl Route {
                     "a parameter takes at most one of `#[query]`, `#[header]`, `#[cookie]`, `#[body]`",
                 );
             }
+            let mut options = ParamOptions::default();
             let source = match (attr, placeholder) {
+                (Some(attr), Some(index)) if attr.kind == ParamAttrKind::Path => {
+                    for key in ["alias", "default"] {
+                        if let Some(ident) = attr.options.key(key) {
+                            errors.at(
+                                ident,
+                                format!(
+                                    "a path parameter takes no `{key}`: its name is the \
+                                     placeholder's, and a path always has a value"
+                                ),
+                            );
+                        }
+                    }
+                    if let Some(name) = &attr.options.name {
+                        errors.at(name, "a path parameter is named by its placeholder");
+                    }
+                    options = attr.options;
+                    Source::Path {
+                        index,
+                        name: placeholders[index].name.clone(),
+                    }
+                }
+                (Some(attr), None) if attr.kind == ParamAttrKind::Path => {
+                    errors.at(
+                        &attr.tokens,
+                        format!(
+                            "`#[path]` marks a path parameter, but the path has no `{{{}}}` \
+                             placeholder",
+                            ident.as_deref().unwrap_or("name")
+                        ),
+                    );
+                    continue;
+                }
                 (Some(attr), Some(index)) => {
                     errors.at(
                         &attr.tokens,
@@ -193,7 +229,18 @@ impl Route {
                 },
                 (Some(attr), None) if attr.kind == ParamAttrKind::Body => Source::Body,
                 (Some(attr), None) => {
-                    let name = match (&attr.name, &ident) {
+                    if let (Some(name), Some(alias)) = (&attr.options.name, &attr.options.alias) {
+                        errors.at(
+                            alias,
+                            format!(
+                                "the parameter is named twice (`{}` and `alias = \"{}\"`); keep one",
+                                name.value(),
+                                alias.value()
+                            ),
+                        );
+                    }
+                    let given = attr.options.alias.as_ref().or(attr.options.name.as_ref());
+                    let name = match (given, &ident) {
                         (Some(name), _) => name.value(),
                         (None, Some(ident)) => {
                             let ident = ident.trim_start_matches("r#");
@@ -233,7 +280,18 @@ impl Route {
                         continue;
                     }
                     named.push((attr.kind, key));
-                    match attr.kind {
+                    if let Some(key) = attr.options.key("default")
+                        && option_inner(&ty).is_some()
+                    {
+                        errors.at(
+                            key,
+                            "a parameter with a default always has a value: write its type \
+                             without `Option`",
+                        );
+                    }
+                    let kind = attr.kind;
+                    options = attr.options;
+                    match kind {
                         ParamAttrKind::Query => Source::Query(name),
                         ParamAttrKind::Header => {
                             if http_header_name_is_valid(&name) {
@@ -248,6 +306,8 @@ impl Route {
                         }
                         ParamAttrKind::Cookie => Source::Cookie(name),
                         ParamAttrKind::Body => Source::Body,
+                        // Handled above, with the placeholders.
+                        ParamAttrKind::Path => continue,
                     }
                 }
                 (None, None) => Source::Extractor,
@@ -267,7 +327,12 @@ impl Route {
                 }
                 body_param = Some(this);
             }
-            params.push(Param { name, ty, source });
+            params.push(Param {
+                name,
+                ty,
+                source,
+                options,
+            });
         }
 
         if let Some(path) = &args.path {
@@ -352,6 +417,24 @@ impl Route {
 
 fn http_header_name_is_valid(name: &str) -> bool {
     is_method_token(name)
+}
+
+/// `T` if `ty` is `Option<T>`.
+pub(crate) fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 pub(crate) fn contains_impl_trait(ty: &Type) -> bool {

@@ -5,7 +5,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::check::{Param, Route, Source, contains_impl_trait};
+use super::check::{Param, Route, Source, contains_impl_trait, option_inner};
 use super::signature::HandlerFn;
 
 pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
@@ -17,6 +17,7 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
     let handler_fn = generate_handler(route, &ox);
     let describe_fn = generate_describe(route, &ox);
     let body_checks = generate_body_checks(route, &ox);
+    let rule_items = generate_rule_items(route, &ox);
 
     let method = &route.method;
     let path = &route.path;
@@ -83,6 +84,7 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
                 };
             }
 
+            #rule_items
             #handler_fn
             #describe_fn
             #body_checks
@@ -141,19 +143,44 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
             let call = quote_spanned!(end=> #path(&mut __oxapi_incoming, &__oxapi_ctx).await);
             quote_spanned!(span=> __oxapi_rejections.take(#call))
         };
+        // A single value: read (absent → its default, if it has one), then checked against
+        // its rules.
+        let single = |read: &str, location: &str, name: &str| {
+            let read = format_ident!("{read}");
+            let value = match &param.options.default {
+                Some(default) => quote_spanned! {span=>
+                    #ox::#read::<::core::option::Option<#ty>>(#head_of, #name)
+                        .map(|__oxapi_value| __oxapi_value.unwrap_or_else(|| #default))
+                },
+                None => quote_spanned! {span=> #ox::#read::<#ty>(#head_of, #name) },
+            };
+            let value = match rule_check(param, index_of(route, param), location, name, ox) {
+                Some(check) => quote_spanned! {span=>
+                    #value.and_then(|__oxapi_value| #check.map(|()| __oxapi_value))
+                },
+                None => value,
+            };
+            quote_spanned! {span=> let #arg = __oxapi_rejections.take(#value); }
+        };
         match &param.source {
-            Source::Path { index, name } => path_params.push(quote_spanned! {span=>
-                let #arg = #ox::path_param::<#ty>(#uri_of, &__oxapi_path, #index, #name, &mut __oxapi_rejections);
-            }),
-            Source::Query(name) => head.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::query_param::<#ty>(#head_of, #name));
-            }),
-            Source::Header(name) => head.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::header_param::<#ty>(#head_of, #name));
-            }),
-            Source::Cookie(name) => head.push(quote_spanned! {span=>
-                let #arg = __oxapi_rejections.take(#ox::cookie_param::<#ty>(#head_of, #name));
-            }),
+            Source::Path { index, name } => {
+                let read = quote_spanned! {span=>
+                    #ox::path_param::<#ty>(#uri_of, &__oxapi_path, #index, #name, &mut __oxapi_rejections)
+                };
+                path_params.push(
+                    match rule_check(param, index_of(route, param), "path", name, ox) {
+                        Some(check) => quote_spanned! {span=>
+                            let #arg = #read.and_then(|__oxapi_value| {
+                                __oxapi_rejections.take(#check.map(|()| __oxapi_value))
+                            });
+                        },
+                        None => quote_spanned! {span=> let #arg = #read; },
+                    },
+                );
+            }
+            Source::Query(name) => head.push(single("query_param", "query", name)),
+            Source::Header(name) => head.push(single("header_param", "header", name)),
+            Source::Cookie(name) => head.push(single("cookie_param", "cookie", name)),
             // The macro cannot tell which phase this extractor belongs to, so it is written
             // in both, and the constant picks one: the other folds away.
             Source::Extractor => {
@@ -270,8 +297,33 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             None => (ty, !is_vec(ty)),
         };
         let single = |location: TokenStream, name: &str| {
+            let options = &param.options;
+            if options.is_plain() {
+                return quote_spanned! {span=>
+                    __oxapi_op.param::<#inner>(#ox::ParamLocation::#location, #name, #required);
+                };
+            }
+            let required = required && options.default.is_none();
+            let description =
+                option_str(options.description.as_ref().map(|d| d.value()).as_deref());
+            let deprecated = options.deprecated;
+            let default = match &options.default {
+                Some(default) => quote_spanned!(default.span()=> #ox::to_json::<#ty>(&(#default))),
+                None => quote!(::core::option::Option::None),
+            };
+            let example = match &options.example {
+                Some(example) => quote_spanned!(example.span()=> #ox::to_json(&(#example))),
+                None => quote!(::core::option::Option::None),
+            };
+            let rules = rules_const(index_of(route, param));
             quote_spanned! {span=>
-                __oxapi_op.param::<#inner>(#ox::ParamLocation::#location, #name, #required);
+                __oxapi_op.param_with::<#inner>(#ox::ParamLocation::#location, #name, #required, #ox::ParamDoc {
+                    description: #description,
+                    deprecated: #deprecated,
+                    default: #default,
+                    example: #example,
+                    rules: #rules,
+                });
             }
         };
         parts.push(match &param.source {
@@ -301,6 +353,129 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             #output
         }
     }
+}
+
+/// The position of `param` among the route's parameters, which names its rule items.
+fn index_of(route: &Route, param: &Param) -> usize {
+    route
+        .params
+        .iter()
+        .position(|p| std::ptr::eq(p, param))
+        .unwrap_or_default()
+}
+
+/// `__OXAPI_RULES_3`: the rules of the fourth parameter.
+fn rules_const(index: usize) -> Ident {
+    format_ident!("__OXAPI_RULES_{}", index)
+}
+
+fn pattern_static(index: usize) -> Ident {
+    format_ident!("__OXAPI_PATTERN_{}", index)
+}
+
+/// The check of a parameter that has rules: `check_param(&value, &RULES, pattern, location)`,
+/// a `Result<(), Rejection>` over `__oxapi_value`.
+fn rule_check(
+    param: &Param,
+    index: usize,
+    source: &str,
+    name: &str,
+    ox: &TokenStream,
+) -> Option<TokenStream> {
+    if !param.options.has_rules() {
+        return None;
+    }
+    let rules = rules_const(index);
+    let pattern = match &param.options.pattern {
+        Some(_) => {
+            let pattern = pattern_static(index);
+            quote!(::core::option::Option::Some(&#pattern))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let location = format!("{source}.{name}");
+    Some(quote! {
+        #ox::check_param(&__oxapi_value, &#rules, #pattern, #location)
+    })
+}
+
+/// For each parameter with attribute options: its rules as a constant (read by the check and
+/// the document alike), its compiled pattern, and the compile-time checks that each rule
+/// applies to the parameter's type, reported at the type with the rule named.
+fn generate_rule_items(route: &Route, ox: &TokenStream) -> TokenStream {
+    let mut items = Vec::new();
+    for (index, param) in route.params.iter().enumerate() {
+        let options = &param.options;
+        if options.is_plain() {
+            continue;
+        }
+        let ty = &param.ty;
+        let rules = rules_const(index);
+        let bound = |bound: Option<super::param_options::Bound>| match bound {
+            Some(bound) => {
+                let bound = bound.tokens(ox);
+                quote!(::core::option::Option::Some(#bound))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let (minimum, exclusive_minimum, maximum, exclusive_maximum) = match &options.range {
+            Some(range) => (
+                bound(range.min),
+                bound(range.exclusive_min),
+                bound(range.max),
+                bound(range.exclusive_max),
+            ),
+            None => {
+                let none = quote!(::core::option::Option::None);
+                (none.clone(), none.clone(), none.clone(), none)
+            }
+        };
+        let length = |value: Option<u64>| match value {
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(::core::option::Option::None),
+        };
+        let (min_length, max_length) = match &options.length {
+            Some(rule) => (length(rule.min), length(rule.max)),
+            None => (length(None), length(None)),
+        };
+        let pattern = match &options.pattern {
+            Some(pattern) => quote!(::core::option::Option::Some(#pattern)),
+            None => quote!(::core::option::Option::None),
+        };
+        items.push(quote! {
+            const #rules: #ox::ParamRules = #ox::ParamRules {
+                minimum: #minimum,
+                exclusive_minimum: #exclusive_minimum,
+                maximum: #maximum,
+                exclusive_maximum: #exclusive_maximum,
+                min_length: #min_length,
+                max_length: #max_length,
+                pattern: #pattern,
+            };
+        });
+        if let Some(source) = &options.pattern {
+            let pattern = pattern_static(index);
+            items.push(quote! {
+                static #pattern: #ox::Pattern = #ox::Pattern::new(#source);
+            });
+        }
+        if let Some(range) = &options.range {
+            items.push(quote_spanned! {range.key.span()=>
+                const _: () = #ox::range_applies::<#ty>();
+            });
+        }
+        if let Some(length) = &options.length {
+            items.push(quote_spanned! {length.key.span()=>
+                const _: () = #ox::length_applies::<#ty>();
+            });
+        }
+        if let Some(key) = options.key("pattern") {
+            items.push(quote_spanned! {key.span()=>
+                const _: () = #ox::pattern_applies::<#ty>();
+            });
+        }
+    }
+    quote!(#(#items)*)
 }
 
 /// `<T as Extractor<_>>::READS_BODY` for an extractor parameter: a constant.
@@ -379,24 +554,6 @@ fn generate_body_checks(route: &Route, ox: &TokenStream) -> TokenStream {
             }
         });
     quote!(#one_body #marked)
-}
-
-/// `T` if `ty` is `Option<T>`.
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
-    }
-    match &last.arguments {
-        syn::PathArguments::AngleBracketed(args) => match args.args.first()? {
-            syn::GenericArgument::Type(inner) => Some(inner),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 fn is_vec(ty: &syn::Type) -> bool {

@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod expand;
+mod param_options;
 mod signature;
 mod template;
 

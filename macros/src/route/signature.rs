@@ -5,8 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, FnArg, Ident, LitStr, Signature, Visibility};
+use syn::{Attribute, FnArg, Ident, Signature, Visibility};
 
+use super::param_options::{self, ParamOptions};
 use crate::errors::Errors;
 
 /// A handler function as written by the user.
@@ -72,8 +73,8 @@ impl ToTokens for HandlerFn {
 /// A parameter attribute (`#[query]`, `#[header("x-id")]`, ...), as found on one parameter.
 pub(crate) struct ParamAttr {
     pub(crate) kind: ParamAttrKind,
-    /// The name given in `#[header("x-id")]`, if any.
-    pub(crate) name: Option<LitStr>,
+    /// What it says: a name (`#[header("x-id")]`), rules, a default, ...
+    pub(crate) options: ParamOptions,
     /// The whole attribute, so errors underline `#[query]`, not just `#`.
     pub(crate) tokens: TokenStream,
 }
@@ -81,6 +82,8 @@ pub(crate) struct ParamAttr {
 /// Which parameter attribute: where a single value comes from, or `#[body]`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ParamAttrKind {
+    /// `#[path(..)]`: rules on a path parameter, which its name already makes one.
+    Path,
     Query,
     Header,
     Cookie,
@@ -90,6 +93,7 @@ pub(crate) enum ParamAttrKind {
 impl ParamAttrKind {
     fn from_ident(ident: &Ident) -> Option<Self> {
         Some(match ident.to_string().as_str() {
+            "path" => Self::Path,
             "query" => Self::Query,
             "header" => Self::Header,
             "cookie" => Self::Cookie,
@@ -100,6 +104,7 @@ impl ParamAttrKind {
 
     pub(crate) fn as_str(self) -> &'static str {
         match self {
+            Self::Path => "path",
             Self::Query => "query",
             Self::Header => "header",
             Self::Cookie => "cookie",
@@ -124,28 +129,19 @@ pub(crate) fn take_param_attrs(
                     kept.push(attr);
                     continue;
                 };
-                let name = match &attr.meta {
-                    syn::Meta::Path(_) => None,
-                    syn::Meta::List(_) if kind != ParamAttrKind::Body => match attr
-                        .parse_args::<LitStr>()
-                    {
-                        Ok(name) => Some(name),
-                        Err(_) => {
-                            errors.at(
-                                &attr,
-                                format!("expected `#[{0}]` or `#[{0}(\"name\")]`", kind.as_str()),
-                            );
-                            None
-                        }
-                    },
+                let options = match &attr.meta {
+                    syn::Meta::Path(_) => ParamOptions::default(),
+                    syn::Meta::List(list) if kind != ParamAttrKind::Body => {
+                        param_options::parse(list.tokens.clone(), kind.as_str(), errors)
+                    }
                     _ => {
                         errors.at(&attr, format!("`#[{}]` takes no value", kind.as_str()));
-                        None
+                        ParamOptions::default()
                     }
                 };
                 found.push(ParamAttr {
                     kind,
-                    name,
+                    options,
                     tokens: attr.to_token_stream(),
                 });
             }

@@ -84,6 +84,35 @@ fn plain_fn_runs_on_the_blocking_pool() {
 }
 
 #[test]
+fn parameter_rules_defaults_and_docs() {
+    assert_expansion(
+        "parameter_rules_defaults_and_docs",
+        Some("GET"),
+        quote!("/items/{item_id}"),
+        quote!(
+            async fn read_item(
+                #[path(range(min = 1, max = 1000))] item_id: u32,
+                #[query(
+                    default = 10,
+                    range(min = 1, exclusive_max = 100.5),
+                    description = "Page size."
+                )]
+                limit: u32,
+                #[query(
+                    length(max = 50),
+                    pattern = "^[a-z]+$",
+                    alias = "item-query",
+                    deprecated
+                )]
+                q: Option<String>,
+            ) -> String {
+                format!("{item_id} {limit} {q:?}")
+            }
+        ),
+    );
+}
+
+#[test]
 fn options_status_tags_hidden_body_limit() {
     assert_expansion(
         "options_status_tags_hidden_body_limit",

@@ -14,6 +14,7 @@ pub(crate) mod kind;
 mod path;
 mod query;
 mod rejection;
+pub(crate) mod rules;
 mod state;
 mod value;
 
