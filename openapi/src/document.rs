@@ -332,6 +332,17 @@ impl OperationDoc<'_> {
     /// Adds one query parameter for each field of the struct `T` (`Query<T>`): required unless
     /// optional or defaulted, described by the field's doc comment.
     pub fn query_struct<T: JsonSchema + ?Sized>(&mut self) {
+        self.struct_params::<T>(ParamLocation::Query, str::to_owned);
+    }
+
+    /// Adds one parameter in `location` for each field of the struct `T` (`Query<T>`,
+    /// `Header<T>`, `Cookie<T>`), named `wire_name(field)`: required unless optional or
+    /// defaulted, described by the field's doc comment.
+    pub fn struct_params<T: JsonSchema + ?Sized>(
+        &mut self,
+        location: ParamLocation,
+        wire_name: impl Fn(&str) -> String,
+    ) {
         let schema = T::json_schema(self.generator).to_value();
         let schema = self.resolve(schema);
         let required: Vec<String> = schema
@@ -348,8 +359,8 @@ impl OperationDoc<'_> {
             for (name, property) in properties {
                 let is_required = required.contains(name);
                 self.push_param(
-                    ParamLocation::Query,
-                    name,
+                    location,
+                    &wire_name(name),
                     is_required,
                     property.clone(),
                     None,

@@ -74,8 +74,8 @@ pub use context::{RequestContext, RouteContext};
 pub use dependency::{Depends, Outcome, Teardown};
 pub use error::{ApiError, HttpError};
 pub use extract::{
-    ClientAddr, ClientScheme, Extension, Form, FromRequest, FromRequestParts, Json, MatchedPath,
-    PeerAddr, Query, Rejection, State,
+    ClientAddr, ClientScheme, Cookie, Extension, Form, FromRequest, FromRequestParts, Header, Json,
+    MatchedPath, PeerAddr, Query, Rejection, State,
 };
 pub use handler::Request;
 pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
@@ -192,9 +192,9 @@ macro_rules! routes {
 /// Everything a service usually needs: `use oxapi::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ApiError, App, Bytes, Created, Depends, Extension, Form, HeaderMap, Html, HttpError,
-        IntoResponse, Json, NoContent, Problem, Query, Redirect, Router, State, StatusCode, delete,
-        get, head, model, options, patch, post, put, route, routes,
+        ApiError, App, Bytes, Cookie, Created, Depends, Extension, Form, Header, HeaderMap, Html,
+        HttpError, IntoResponse, Json, NoContent, Problem, Query, Redirect, Router, State,
+        StatusCode, delete, get, head, model, options, patch, post, put, route, routes,
     };
 }
 

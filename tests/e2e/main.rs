@@ -11,6 +11,7 @@ mod errors;
 mod external;
 mod extract;
 mod extractor_kind;
+mod head_models;
 mod hello;
 mod lifespan;
 mod middleware;

@@ -288,6 +288,20 @@ impl<'a> FormPairs<'a> {
         Self { groups }
     }
 
+    /// Groups `pairs` (a request's headers or cookies) by key, in order of first appearance.
+    pub(crate) fn from_pairs(
+        pairs: impl IntoIterator<Item = (Cow<'a, str>, Cow<'a, str>)>,
+    ) -> Self {
+        let mut groups = Groups::new();
+        for (key, value) in pairs {
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, values)) => values.push(value),
+                None => groups.push((key, smallvec::smallvec![value])),
+            }
+        }
+        Self { groups }
+    }
+
     /// Deserializes a struct whose fields each read their key's values as a single
     /// parameter would (`#[query]`), so both report the same errors.
     pub(crate) fn deserialize<'de, T: de::Deserialize<'de>>(
