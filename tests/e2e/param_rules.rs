@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 /// Search the items.
 #[get("/items/{item_id}/search")]
 async fn search(
-    #[path(range(min = 1, max = 1000))] item_id: u32,
+    /// The item.
+    #[path(range(min = 1, max = 1000))]
+    item_id: u32,
     #[query(default = 10, range(min = 1, max = 100), description = "Page size.")] limit: u32,
     #[query(range(exclusive_min = 0, exclusive_max = 1))] ratio: Option<f64>,
     #[query(
@@ -22,7 +24,10 @@ async fn search(
         example = "abc"
     )]
     q: Option<String>,
-    #[header(length(max = 8))] x_token: Option<String>,
+    /// The caller's token,
+    /// at most 8 characters.
+    #[header(length(max = 8))]
+    x_token: Option<String>,
     #[cookie(range(min = -3, max = 3))] level: Option<i8>,
     #[query(range(min = 2))] tag: Vec<u32>,
 ) -> Json<Value> {
@@ -149,10 +154,13 @@ async fn the_document_states_each_rule_as_enforced() {
     assert_eq!(q["schema"]["minLength"], 2);
     assert_eq!(q["schema"]["maxLength"], 5);
     assert_eq!(q["schema"]["pattern"], "^[a-z]+$");
+    let token = parameter(&document, "header", "x-token");
+    assert_eq!(token["schema"]["maxLength"], 8);
     assert_eq!(
-        parameter(&document, "header", "x-token")["schema"]["maxLength"],
-        8
+        token["description"], "The caller's token,\nat most 8 characters.",
+        "a parameter's doc comment is its description"
     );
+    assert_eq!(item_id["description"], "The item.");
     let level = parameter(&document, "cookie", "level")["schema"].clone();
     assert_eq!(
         (level["minimum"].clone(), level["maximum"].clone()),

@@ -9,7 +9,7 @@ use syn::{FnArg, Ident, LitStr, Pat, Path, ReturnType, Type};
 
 use super::args::RouteArgs;
 use super::param_options::ParamOptions;
-use super::signature::{HandlerFn, ParamAttr, ParamAttrKind, summary_and_description};
+use super::signature::{HandlerFn, ParamAttrKind, ParamAttrs, summary_and_description};
 use super::template::parse_template;
 use crate::errors::Errors;
 
@@ -41,6 +41,24 @@ pub(crate) struct Param {
     pub(crate) source: Source,
     /// What its attribute says: rules, a default, a description, ...
     pub(crate) options: ParamOptions,
+    /// Its doc comment: the parameter's description unless `description = ..` gives one.
+    pub(crate) doc: Option<String>,
+}
+
+impl Param {
+    /// Whether nothing but its name and type documents it.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.options.is_plain() && self.doc.is_none()
+    }
+
+    /// `description = ..`, else the doc comment.
+    pub(crate) fn description(&self) -> Option<String> {
+        self.options
+            .description
+            .as_ref()
+            .map(syn::LitStr::value)
+            .or_else(|| self.doc.clone())
+    }
 }
 
 /// Where a parameter's value comes from.
@@ -72,7 +90,7 @@ impl Route {
         method: Option<&str>,
         args: RouteArgs,
         handler: &HandlerFn,
-        param_attrs: Vec<Vec<ParamAttr>>,
+        param_attrs: Vec<ParamAttrs>,
         errors: &mut Errors,
     ) -> Option<Self> {
         let sig = &handler.sig;
@@ -128,7 +146,7 @@ impl Route {
         let mut matched = vec![false; placeholders.len()];
         let mut body_param: Option<String> = None;
         let mut named: Vec<(ParamAttrKind, String)> = Vec::new();
-        for (input, attrs) in sig.inputs.iter().zip(param_attrs) {
+        for (input, ParamAttrs { attrs, doc }) in sig.inputs.iter().zip(param_attrs) {
             let typed = match input {
                 FnArg::Receiver(receiver) => {
                     errors.at(
@@ -332,6 +350,7 @@ impl Route {
                 ty,
                 source,
                 options,
+                doc,
             });
         }
 

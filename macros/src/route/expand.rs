@@ -298,14 +298,13 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
         };
         let single = |location: TokenStream, name: &str| {
             let options = &param.options;
-            if options.is_plain() {
+            if param.is_plain() {
                 return quote_spanned! {span=>
                     __oxapi_op.param::<#inner>(#ox::ParamLocation::#location, #name, #required);
                 };
             }
             let required = required && options.default.is_none();
-            let description =
-                option_str(options.description.as_ref().map(|d| d.value()).as_deref());
+            let description = option_str(param.description().as_deref());
             let deprecated = options.deprecated;
             let default = match &options.default {
                 Some(default) => quote_spanned!(default.span()=> #ox::to_json::<#ty>(&(#default))),
@@ -406,7 +405,7 @@ fn generate_rule_items(route: &Route, ox: &TokenStream) -> TokenStream {
     let mut items = Vec::new();
     for (index, param) in route.params.iter().enumerate() {
         let options = &param.options;
-        if options.is_plain() {
+        if param.is_plain() {
             continue;
         }
         let ty = &param.ty;

@@ -39,16 +39,7 @@ impl HandlerFn {
         self.attrs
             .iter()
             .filter(|attr| attr.path().is_ident("doc"))
-            .filter_map(|attr| match &attr.meta {
-                syn::Meta::NameValue(nv) => match &nv.value {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(text),
-                        ..
-                    }) => Some(text.value()),
-                    _ => None,
-                },
-                _ => None,
-            })
+            .filter_map(doc_line)
             .collect()
     }
 
@@ -113,18 +104,31 @@ impl ParamAttrKind {
     }
 }
 
-/// Removes oxapi's parameter attributes from `handler` (rustc would reject them) and
-/// returns them, one list per parameter.
-pub(crate) fn take_param_attrs(
-    handler: &mut HandlerFn,
-    errors: &mut Errors,
-) -> Vec<Vec<ParamAttr>> {
+/// What is written on one parameter besides its pattern and type.
+#[derive(Default)]
+pub(crate) struct ParamAttrs {
+    /// oxapi's attributes: `#[query(..)]`, ...
+    pub(crate) attrs: Vec<ParamAttr>,
+    /// The parameter's doc comment, which documents it.
+    pub(crate) doc: Option<String>,
+}
+
+/// Removes oxapi's parameter attributes and doc comments from `handler` (rustc would reject
+/// both) and returns them, one entry per parameter.
+pub(crate) fn take_param_attrs(handler: &mut HandlerFn, errors: &mut Errors) -> Vec<ParamAttrs> {
     let mut all = Vec::new();
     for input in &mut handler.sig.inputs {
         let mut found = Vec::new();
+        let mut doc = Vec::new();
         if let FnArg::Typed(typed) = input {
             let mut kept = Vec::new();
             for attr in typed.attrs.drain(..) {
+                if attr.path().is_ident("doc") {
+                    if let Some(line) = doc_line(&attr) {
+                        doc.push(line);
+                    }
+                    continue;
+                }
                 let Some(kind) = attr.path().get_ident().and_then(ParamAttrKind::from_ident) else {
                     kept.push(attr);
                     continue;
@@ -147,9 +151,33 @@ pub(crate) fn take_param_attrs(
             }
             typed.attrs = kept;
         }
-        all.push(found);
+        let doc = doc
+            .iter()
+            .map(|line| line.strip_prefix(' ').unwrap_or(line).trim_end())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_owned();
+        all.push(ParamAttrs {
+            attrs: found,
+            doc: (!doc.is_empty()).then_some(doc),
+        });
     }
     all
+}
+
+/// The text of one `///` line.
+fn doc_line(attr: &Attribute) -> Option<String> {
+    match &attr.meta {
+        syn::Meta::NameValue(nv) => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) => Some(text.value()),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Splits a doc comment into the summary (first paragraph) and the description (the rest).
