@@ -95,6 +95,12 @@ pub(crate) fn http_error_response<E: HttpError + ?Sized>(error: &E) -> Response 
 /// assert_eq!(find(0).unwrap_err().status(), oxapi::StatusCode::NOT_FOUND);
 /// ```
 pub struct ApiError {
+    // Boxed: a handler's `Result<T, ApiError>` stays small (clippy's `result_large_err`
+    // would flag every handler that returns one), and only the error path allocates.
+    inner: Box<Inner>,
+}
+
+struct Inner {
     problem: Problem,
     source: Option<BoxError>,
 }
@@ -108,8 +114,10 @@ impl ApiError {
     /// An error with the given problem details.
     pub fn from_problem(problem: Problem) -> Self {
         Self {
-            problem,
-            source: None,
+            inner: Box::new(Inner {
+                problem,
+                source: None,
+            }),
         }
     }
 
@@ -141,30 +149,32 @@ impl ApiError {
     /// `500 Internal Server Error` caused by `source`, which is logged but not sent.
     pub fn internal(source: impl Into<BoxError>) -> Self {
         Self {
-            problem: Problem::from(FrameworkError::Internal),
-            source: Some(source.into()),
+            inner: Box::new(Inner {
+                problem: Problem::from(FrameworkError::Internal),
+                source: Some(source.into()),
+            }),
         }
     }
 
     /// The status.
     pub fn status(&self) -> StatusCode {
-        self.problem.status()
+        self.inner.problem.status()
     }
 
     /// The problem details that will be sent.
     pub fn problem_details(&self) -> &Problem {
-        &self.problem
+        &self.inner.problem
     }
 }
 
 impl fmt::Debug for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("ApiError");
-        debug.field("status", &self.problem.status().as_u16());
-        if let Some(detail) = self.problem.detail() {
+        debug.field("status", &self.inner.problem.status().as_u16());
+        if let Some(detail) = self.inner.problem.detail() {
             debug.field("detail", &detail);
         }
-        if let Some(source) = &self.source {
+        if let Some(source) = &self.inner.source {
             debug.field("source", source);
         }
         debug.finish()
@@ -173,8 +183,8 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = self.problem.status();
-        match self.problem.detail() {
+        let status = self.inner.problem.status();
+        match self.inner.problem.detail() {
             Some(detail) => write!(f, "{}: {detail}", status.as_u16()),
             None => write!(f, "{status}"),
         }
@@ -183,11 +193,11 @@ impl fmt::Display for ApiError {
 
 impl HttpError for ApiError {
     fn status(&self) -> StatusCode {
-        self.problem.status()
+        self.inner.problem.status()
     }
 
     fn problem(&self) -> Problem {
-        self.problem.clone()
+        self.inner.problem.clone()
     }
 }
 
