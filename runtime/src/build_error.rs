@@ -41,6 +41,11 @@ pub enum BuildError {
         /// The route.
         route: String,
     },
+    /// A route's path is empty (`#[get("")]`) and no router prefix comes before it.
+    EmptyPath {
+        /// The route.
+        route: String,
+    },
     /// A router's prefix is not a valid one.
     InvalidPrefix {
         /// The prefix.
@@ -98,6 +103,10 @@ impl fmt::Display for BuildError {
                 "route {route} takes `State<{type_name}>`, but the app has no such state; add `.state(..)`"
             ),
             Self::InvalidMethod { route } => write!(f, "route {route} has an invalid method"),
+            Self::EmptyPath { route } => write!(
+                f,
+                "route {route} has an empty path, which stands for its router's prefix, but no router gives it one; write \"/\""
+            ),
             Self::InvalidPrefix { prefix, reason } => {
                 write!(f, "router prefix `{prefix}` is not valid: {reason}")
             }

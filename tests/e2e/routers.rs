@@ -218,6 +218,35 @@ fn conflicts_between_routers_name_both_routes() {
     assert!(errors.contains("router prefix `bad/`"), "{errors}");
 }
 
+/// The router's own path: `#[get("")]` stands for its prefix.
+#[get("")]
+async fn the_prefix_itself() -> &'static str {
+    "the prefix"
+}
+
+#[tokio::test]
+async fn an_empty_route_path_is_its_routers_prefix_and_refused_without_one() {
+    let app = || {
+        App::new().router(
+            Router::new()
+                .prefix("/v1/books")
+                .routes(routes![the_prefix_itself]),
+        )
+    };
+    each_version(app, async |client| {
+        assert_eq!(client.get("/v1/books").await.text(), "the prefix");
+        client.get("/v1/books/").await.problem(404);
+    })
+    .await;
+    assert!(app().openapi().unwrap()["paths"].get("/v1/books").is_some());
+    let errors = App::new()
+        .routes(routes![the_prefix_itself])
+        .check()
+        .unwrap_err()
+        .to_string();
+    assert!(errors.contains("has an empty path"), "{errors}");
+}
+
 /// Another health check, at the same path.
 #[get("/health", operation_id = "health_again")]
 async fn health_again() -> &'static str {

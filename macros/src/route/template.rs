@@ -12,6 +12,11 @@ pub(crate) struct Placeholder {
 
 /// Parses a path template into its placeholders, or says what is wrong with it.
 pub(crate) fn parse_template(path: &str) -> Result<Vec<Placeholder>, String> {
+    // `#[get("")]` in a router stands for the router's prefix itself (`/v1/books`); outside
+    // one, the app refuses it when it is built.
+    if path.is_empty() {
+        return Ok(Vec::new());
+    }
     if !path.starts_with('/') {
         return Err(format!(
             "a route path must start with `/`: write \"/{path}\""

@@ -91,6 +91,12 @@ impl Router {
     ) -> Self {
         let mut paths: Vec<PathEntry> = Vec::new();
         for endpoint in endpoints {
+            if endpoint.template.is_empty() {
+                errors.push(BuildError::EmptyPath {
+                    route: endpoint.name,
+                });
+                continue;
+            }
             let method = if endpoint.method == ANY_METHOD {
                 None
             } else {
