@@ -204,6 +204,37 @@ pub struct OperationMeta<'a> {
     pub responses: &'a [(u16, &'a str)],
 }
 
+/// The schema of an `Option<T>` field as a parameter: `T`'s. A parameter that is absent is
+/// the `None`; its value is never JSON's `null`, so the schema must not allow it.
+fn without_null(mut schema: Value) -> Value {
+    let Some(object) = schema.as_object_mut() else {
+        return schema;
+    };
+    if let Some(Value::Array(types)) = object.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [only] = types.as_slice() {
+            let only = only.clone();
+            object.insert("type".into(), only);
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(branches)) = object.get_mut(key) else {
+            continue;
+        };
+        branches.retain(|branch| branch.get("type").and_then(Value::as_str) != Some("null"));
+        if let [only] = branches.as_slice() {
+            let only = only.clone();
+            object.remove(key);
+            if let Some(only) = only.as_object() {
+                for (k, v) in only {
+                    object.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+    }
+    schema
+}
+
 /// What a parameter attribute says beyond the parameter's name and type.
 #[derive(Debug, Clone, Default)]
 pub struct ParamDoc<'a> {
@@ -362,7 +393,7 @@ impl OperationDoc<'_> {
                     location,
                     &wire_name(name),
                     is_required,
-                    property.clone(),
+                    without_null(property.clone()),
                     None,
                 );
             }
@@ -792,6 +823,24 @@ fn check_refs(document: &Value) -> Result<(), DocumentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_optional_fields_parameter_schema_allows_no_null() {
+        assert_eq!(
+            without_null(json!({"type": ["integer", "null"], "format": "uint32"})),
+            json!({"type": "integer", "format": "uint32"})
+        );
+        assert_eq!(
+            without_null(
+                json!({"anyOf": [{"$ref": "#/components/schemas/Genre"}, {"type": "null"}], "description": "d"})
+            ),
+            json!({"$ref": "#/components/schemas/Genre", "description": "d"})
+        );
+        assert_eq!(
+            without_null(json!({"type": "string"})),
+            json!({"type": "string"})
+        );
+    }
 
     #[derive(JsonSchema)]
     #[allow(dead_code)]
