@@ -80,7 +80,8 @@ pub use extract::{
 pub use handler::Request;
 pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
 pub use oxapi_openapi::{
-    ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, PROBLEM_JSON, ParamLocation,
+    ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, PROBLEM_JSON, ParamDoc,
+    ParamLocation, ParamRules,
 };
 pub use pool::BlockingPriority;
 pub use problem::{FieldError, Problem};

@@ -20,6 +20,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use oxapi::App;
 use oxapi_tests::{Client, Server, Version};
 use serde_json::Value;
 
@@ -779,17 +780,15 @@ async fn scalar_at_scalar_shows_every_operation_from_127_0_0_1_only() {
 // (c) schemathesis: the running example does what its document says
 // ---------------------------------------------------------------------------------------------
 
-/// schemathesis generates requests from hello's served document (valid ones, edge cases and
-/// invalid ones), sends them to a running hello, and checks every response: no 5xx, every
-/// status code and content type and header documented, bodies valid against their schemas,
-/// valid input accepted and invalid input rejected, plus its stateful scenarios. The seed and
-/// the number of cases per operation are fixed, so the same cases run every time (a time budget
-/// would make them depend on the machine's speed).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
-async fn schemathesis_finds_hello_conforming_to_its_document() {
+/// schemathesis generates requests from an example's served document (valid ones, edge cases
+/// and invalid ones), sends them to the running example, and checks every response: no 5xx,
+/// every status code and content type and header documented, bodies valid against their
+/// schemas, valid input accepted and invalid input rejected, plus its stateful scenarios. The
+/// seed and the number of cases per operation are fixed, so the same cases run every time (a
+/// time budget would make them depend on the machine's speed).
+async fn schemathesis_finds_conforming(app: App) {
     let schemathesis = tool("venv/bin/schemathesis");
-    let server = Server::start(hello::app()).await;
+    let server = Server::start(app).await;
     let base = format!("http://{}", server.addr());
     let finished = blocking(move || {
         let scratch = Scratch::new("schemathesis");
@@ -830,6 +829,13 @@ async fn schemathesis_finds_hello_conforming_to_its_document() {
             .join("\n")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
+async fn schemathesis_finds_hello_conforming_to_its_document() {
+    schemathesis_finds_conforming(hello::app()).await;
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // The helpers' own tests (no tool needed)

@@ -5,6 +5,7 @@
 // Tests may unwrap: a panic is a failure with a message.
 #![allow(clippy::unwrap_used)]
 
+mod bookshop;
 mod connection;
 mod error_handling;
 mod errors;

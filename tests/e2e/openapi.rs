@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 /// The examples whose `openapi.json` is checked in, with their apps.
 fn examples() -> Vec<(&'static str, App)> {
-    vec![("hello", hello::app())]
+    vec![("hello", hello::app()), ("bookshop", bookshop::app())]
 }
 
 fn workspace_root() -> PathBuf {
