@@ -38,6 +38,9 @@ pub struct ErrorSpec {
     pub headers: &'static [(&'static str, &'static str)],
     /// Whether the problem always lists the failing inputs under `errors`.
     pub field_errors: bool,
+    /// Whether the response carries problem details: `false` for the one error the HTTP layer
+    /// answers itself, before oxapi sees the request, with no body.
+    pub problem_body: bool,
 }
 
 /// Declares the framework errors: the enum, its list, and each entry's [`ErrorSpec`], from one
@@ -52,6 +55,7 @@ macro_rules! catalogue {
             component: $component:literal,
             headers: [$(($header:literal, $header_description:literal)),* $(,)?],
             field_errors: $field_errors:literal,
+            $(problem_body: $problem_body:literal,)?
             description: $description:literal $(,)?
         }
     )*) => {
@@ -80,6 +84,7 @@ macro_rules! catalogue {
                         component: $component,
                         headers: &[$(($header, $header_description)),*],
                         field_errors: $field_errors,
+                        problem_body: true $(&& $problem_body)?,
                     },)*
                 }
             }
@@ -156,7 +161,9 @@ catalogue! {
         component: "HeadersTooLarge",
         headers: [],
         field_errors: false,
-        description: "The request's header fields are larger than the server accepts. Sent before routing, for any request.",
+        // hyper answers it while reading the head, before oxapi sees the request.
+        problem_body: false,
+        description: "The request's header fields are larger than the server accepts. Sent by the HTTP layer before routing, for any request, without a body.",
     }
     /// 500: the handler failed or panicked.
     Internal {

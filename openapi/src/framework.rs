@@ -25,9 +25,11 @@ impl FrameworkDocs {
         self.0.insert(error, content);
     }
 
-    /// The `content` of `error`'s response: the app's, or problem details.
+    /// The `content` of `error`'s response: the app's, or problem details; none for an error
+    /// sent without a body.
     pub(crate) fn content(&self, error: FrameworkError) -> Map<String, Value> {
         match self.0.get(&error) {
+            _ if !error.spec().problem_body => Map::new(),
             Some(content) => content.clone(),
             None => problem_content(error),
         }

@@ -272,8 +272,13 @@ mod tests {
         assert_eq!(components.len(), FrameworkError::ALL.len());
         for &error in FrameworkError::ALL {
             let spec = error.spec();
-            let response = Problem::from(error).to_response();
             let component = &components[spec.component];
+            if !spec.problem_body {
+                // Sent by hyper, bodiless (an end-to-end test checks it): documented so.
+                assert!(component.get("content").is_none(), "{error:?}");
+                continue;
+            }
+            let response = Problem::from(error).to_response();
             let content = component["content"].as_object().unwrap();
             let media_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
             assert_eq!(

@@ -303,6 +303,29 @@ async fn malformed_http_never_reaches_a_handler_or_hangs() {
     server.stop().await;
 }
 
+/// Too many header fields are refused before routing with a 431 and no body, as the document
+/// says (`#/components/responses/HeadersTooLarge`); no handler runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_header_fields_are_431_without_a_body_as_documented() {
+    let document = counted_app().0.openapi().unwrap();
+    let (app, calls) = counted_app();
+    let component = &document["components"]["responses"]["HeadersTooLarge"];
+    assert!(component["description"].is_string());
+    assert!(component.get("content").is_none(), "{component}");
+    let server = Server::start(app).await;
+    let mut request = b"GET /hello/x HTTP/1.1\r\nhost: x\r\n".to_vec();
+    for n in 0..200 {
+        request.extend_from_slice(format!("x-field-{n}: {n}\r\n").as_bytes());
+    }
+    request.extend_from_slice(b"\r\n");
+    let response = raw(server.addr(), &request).await;
+    assert_eq!(raw_status(&response), 431, "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+    assert!(body.is_empty(), "{response}");
+    assert_eq!(calls.count(), 0);
+    server.stop().await;
+}
+
 /// Always panics.
 #[get("/panic")]
 async fn panics() -> &'static str {

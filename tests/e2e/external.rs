@@ -836,7 +836,6 @@ async fn schemathesis_finds_hello_conforming_to_its_document() {
     schemathesis_finds_conforming(hello::app()).await;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // The helpers' own tests (no tool needed)
 // ---------------------------------------------------------------------------------------------
