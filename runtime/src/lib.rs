@@ -51,6 +51,7 @@ mod error;
 mod error_handlers;
 mod extract;
 mod handler;
+mod lenient;
 mod lifespan;
 pub mod middleware;
 mod pool;
@@ -78,6 +79,7 @@ pub use extract::{
     MatchedPath, PeerAddr, Query, Rejection, State,
 };
 pub use handler::Request;
+pub use lenient::{FromText, Lenient};
 pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
 pub use oxapi_openapi::{
     ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, PROBLEM_JSON, ParamDoc,
