@@ -155,6 +155,11 @@ pub struct OperationDoc<'g> {
     operation: Operation,
     responses: Responses,
     success_status: u16,
+    /// Set while an error type documents itself (see [`OperationDoc::error_type`]): what it
+    /// documents as a plain success goes to the `default` response.
+    in_error_type: bool,
+    /// The `default` response: content whose status is chosen at run time.
+    default_response: Option<Map<String, Value>>,
     states: Vec<(TypeId, &'static str)>,
     peer_addr: bool,
     app_errors: bool,
@@ -175,7 +180,8 @@ struct Operation {
     parameters: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     request_body: Option<Value>,
-    responses: BTreeMap<u16, Value>,
+    /// By status, then `default`.
+    responses: Map<String, Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deprecated: bool,
     #[serde(rename = "x-oxapi-dispatch")]
@@ -332,14 +338,48 @@ impl OperationDoc<'_> {
 
     /// Declares the successful response with an explicit schema.
     pub fn success_schema(&mut self, media_type: &str, schema: Value) {
+        if self.in_error_type {
+            // An error's content at a status chosen at run time: the `default` response.
+            let response = self.default_response.get_or_insert_with(|| {
+                let mut object = Map::new();
+                object.insert("description".into(), "Error".into());
+                object
+            });
+            let content = response
+                .entry("content")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Some(content) = content.as_object_mut() {
+                content.insert(media_type.to_owned(), json!({ "schema": schema }));
+            }
+            return;
+        }
         let status = self.success_status;
         self.response_schema(status, media_type, schema);
     }
 
     /// Declares the successful response with no body.
     pub fn success_empty(&mut self) {
+        // An error type with no content and no known status says nothing worth a response.
+        if self.in_error_type {
+            return;
+        }
         let status = self.success_status;
         self.response_empty(status, None);
+    }
+
+    /// Runs `describe` for the error side of a response type (the `E` of `Result<T, E>`).
+    ///
+    /// What `describe` documents at a status it names (an [`HttpError`]'s
+    /// `problem_response(404, ..)`) is documented there. What it documents as a plain success
+    /// (a `Json<E>`, a `(StatusCode, Json<E>)` whose status is chosen at run time) is not the
+    /// operation's success, which keeps its own content: it is documented as the `default`
+    /// response, OpenAPI's "any other status".
+    ///
+    /// [`HttpError`]: https://docs.rs/oxapi/latest/oxapi/trait.HttpError.html
+    pub fn error_type(&mut self, describe: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.in_error_type, true);
+        describe(self);
+        self.in_error_type = outer;
     }
 
     /// Declares a response with `status`, `media_type` and an explicit schema.
@@ -411,8 +451,10 @@ impl OperationDoc<'_> {
     /// response an error is mapped to.
     pub fn at_status(&mut self, status: u16, describe: impl FnOnce(&mut Self)) {
         let success = std::mem::replace(&mut self.success_status, status);
+        let in_error_type = std::mem::replace(&mut self.in_error_type, false);
         describe(self);
         self.success_status = success;
+        self.in_error_type = in_error_type;
     }
 
     /// Adds a tag, unless the operation has it already (a router's tag beside the route's).
@@ -452,7 +494,16 @@ impl OperationDoc<'_> {
         if !self.responses.has_own_success() {
             self.responses.own(self.success_status, None);
         }
-        self.operation.responses = self.responses.render(self.framework);
+        let mut responses: Map<String, Value> = self
+            .responses
+            .render(self.framework)
+            .into_iter()
+            .map(|(status, response)| (status.to_string(), response))
+            .collect();
+        if let Some(default) = self.default_response {
+            responses.insert("default".into(), Value::Object(default));
+        }
+        self.operation.responses = responses;
         DescribedOperation {
             operation: self.operation,
             states: self.states,
@@ -550,6 +601,8 @@ impl DocumentBuilder {
             operation: Operation::default(),
             responses: Responses::default(),
             success_status: status,
+            in_error_type: false,
+            default_response: None,
             states: Vec::new(),
             peer_addr: false,
             app_errors: false,
@@ -587,6 +640,8 @@ impl DocumentBuilder {
             },
             responses: Responses::default(),
             success_status: meta.status.unwrap_or(200),
+            in_error_type: false,
+            default_response: None,
             states: Vec::new(),
             peer_addr: false,
             app_errors: false,
@@ -603,11 +658,12 @@ impl DocumentBuilder {
         op
     }
 
-    /// Adds a described operation at `method` and `path`.
+    /// Adds a described operation at `method` and `path` (a route template: a catch-all
+    /// `{*rest}` is documented as the OpenAPI template `{rest}`).
     pub fn insert(&mut self, method: &str, path: &str, op: DescribedOperation) {
         let value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
         self.paths
-            .entry(path.to_owned())
+            .entry(openapi_template(path))
             .or_default()
             .insert(method.to_ascii_lowercase(), value);
     }
@@ -654,11 +710,20 @@ impl DocumentBuilder {
     }
 }
 
-/// Gives every sized integer schema the bounds of its Rust type.
+/// The OpenAPI path template of a route template: OpenAPI has no catch-all syntax, so
+/// `/files/{*path}` is `/files/{path}`, whose parameter `path` is the rest of the path.
+fn openapi_template(path: &str) -> String {
+    path.replace("{*", "{")
+}
+
+/// Gives every sized integer schema the bounds of its Rust type, so that a documented bound
+/// is the one the server enforces.
 ///
 /// schemars states `format: uint64` and `minimum: 0` but no maximum, so a client (or a
-/// contract-testing tool) may send a larger number, which the server rejects: the document
-/// must not allow what the server refuses.
+/// contract-testing tool) could send a larger number, which the server rejects: the document
+/// must not allow what the server refuses. A rule's bound (`range(min = 1)`,
+/// `exclusive_max = 10`) replaces the type's on its side when it is tighter; one looser than
+/// the type (`max = 1000` on a `u8`) gives way to the type's, which is what is enforced.
 fn add_integer_bounds(value: &mut Value) {
     match value {
         Value::Object(object) => {
@@ -674,21 +739,55 @@ fn add_integer_bounds(value: &mut Value) {
                 _ => None,
             };
             if let Some((min, max)) = bounds {
-                for (key, bound) in [("minimum", min), ("maximum", max)] {
-                    if !object.contains_key(key) {
-                        let number = i64::try_from(bound)
-                            .map(Value::from)
-                            .or_else(|_| u64::try_from(bound).map(Value::from));
-                        if let Ok(number) = number {
-                            object.insert(key.to_owned(), number);
-                        }
-                    }
-                }
+                bound_side(object, "minimum", "exclusiveMinimum", min, |rule, ty| {
+                    rule < ty
+                });
+                bound_side(object, "maximum", "exclusiveMaximum", max, |rule, ty| {
+                    rule > ty
+                });
             }
             object.values_mut().for_each(add_integer_bounds);
         }
         Value::Array(items) => items.iter_mut().for_each(add_integer_bounds),
         _ => {}
+    }
+}
+
+/// Settles one side of an integer's bounds to one keyword: the tightest of the rule's
+/// (`inclusive` or `exclusive` keyword; schemars also states the bounds of small integer
+/// types as `minimum`/`maximum`) and the type's `bound`.
+fn bound_side(
+    object: &mut Map<String, Value>,
+    inclusive: &str,
+    exclusive: &str,
+    bound: i128,
+    looser: impl Fn(f64, f64) -> bool,
+) {
+    // Integer bounds as f64 round only past 2^53, far from any bound a rule states.
+    #[allow(clippy::cast_precision_loss)]
+    let type_bound = bound as f64;
+    let rule = |object: &Map<String, Value>, key: &str| object.get(key).and_then(Value::as_f64);
+    let inclusive_bound = match rule(object, inclusive) {
+        Some(rule) if !looser(rule, type_bound) => rule,
+        _ => {
+            let number = i64::try_from(bound)
+                .map(Value::from)
+                .or_else(|_| u64::try_from(bound).map(Value::from));
+            if let Ok(number) = number {
+                object.insert(inclusive.to_owned(), number);
+            }
+            type_bound
+        }
+    };
+    // An exclusive bound at least as tight as the inclusive one makes it redundant.
+    match rule(object, exclusive) {
+        Some(exclusive_bound) if !looser(exclusive_bound, inclusive_bound) => {
+            object.remove(inclusive);
+        }
+        Some(_) => {
+            object.remove(exclusive);
+        }
+        None => {}
     }
 }
 
@@ -817,6 +916,38 @@ mod tests {
         assert_eq!(params[2]["schema"]["maximum"], u32::MAX);
     }
 
+    #[test]
+    fn a_rules_integer_bound_replaces_the_types_when_tighter() {
+        let cases = [
+            // (schema, expected bounds after)
+            (
+                json!({"type": "integer", "format": "uint8", "minimum": 1, "maximum": 1000}),
+                json!({"type": "integer", "format": "uint8", "minimum": 1, "maximum": 255}),
+            ),
+            (
+                json!({"type": "integer", "format": "int8", "exclusiveMinimum": 0, "exclusiveMaximum": 10}),
+                json!({"type": "integer", "format": "int8", "exclusiveMinimum": 0, "exclusiveMaximum": 10}),
+            ),
+            (
+                json!({"type": "integer", "format": "uint16", "exclusiveMinimum": -5}),
+                json!({"type": "integer", "format": "uint16", "minimum": 0, "maximum": 65535}),
+            ),
+            (
+                json!({"type": "integer", "format": "int16", "minimum": -40000, "exclusiveMaximum": 7}),
+                json!({"type": "integer", "format": "int16", "minimum": -32768, "exclusiveMaximum": 7}),
+            ),
+            // schemars states a small integer type's bounds itself.
+            (
+                json!({"type": "integer", "format": "int16", "minimum": -5, "maximum": 32767, "exclusiveMaximum": 5}),
+                json!({"type": "integer", "format": "int16", "minimum": -5, "exclusiveMaximum": 5}),
+            ),
+        ];
+        for (mut schema, expected) in cases {
+            add_integer_bounds(&mut schema);
+            assert_eq!(schema, expected);
+        }
+    }
+
     /// What an app's FastAPI-style validation renderer sends.
     #[derive(JsonSchema)]
     #[allow(dead_code)]
@@ -888,6 +1019,19 @@ mod tests {
         assert_eq!(responses["409"]["description"], "Conflict");
         assert!(responses["409"]["content"]["application/json"].is_object());
         assert_eq!(responses["201"], json!({ "description": "Created" }));
+    }
+
+    #[test]
+    fn a_catch_all_is_documented_as_an_openapi_template() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        op.param::<String>(ParamLocation::Path, "path", true);
+        let op = op.finish();
+        builder.insert("GET", "/files/{*path}", op);
+        let document = builder.finish().unwrap();
+        let op = &document["paths"]["/files/{path}"]["get"];
+        assert_eq!(op["parameters"][0]["name"], "path");
+        assert!(document["paths"].get("/files/{*path}").is_none());
     }
 
     #[test]

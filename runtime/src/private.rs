@@ -64,15 +64,15 @@ pub fn cookie_param<T: DeserializeOwned>(
     crate::extract::cookie_param(parts, name)
 }
 
-/// Applies a route's `status = ..` to its handler's response, when that is a plain success.
-/// A route without one does not call this at all.
-// Not generic, and always inlined: the generated handler passes the response it made straight
-// through `finish` and `respond` as its future's last expression, so a success is built where
-// the future returns it instead of being copied from call to call (a response is large).
-#[inline(always)]
-pub fn finish(mut response: Response, status: u16) -> Response {
-    crate::response::apply_status(&mut response, Some(status));
-    response
+/// A route's `status = ..` as a [`StatusCode`](http::StatusCode), made at compile time: the
+/// macro checked that it is 100 to 599, and a `const` built from this fails to compile
+/// otherwise. The handler passes it to
+/// [`IntoResponse::into_response_with_status`], which applies it to a plain success only.
+pub const fn status(code: u16) -> http::StatusCode {
+    match http::StatusCode::from_u16(code) {
+        Ok(status) => status,
+        Err(_) => panic!("a route's `status` must be 100 to 599"),
+    }
 }
 
 /// Passes a handler's response through the app's error handlers, with its route for the log

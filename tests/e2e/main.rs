@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod connection;
+mod contract;
 mod error_handling;
 mod errors;
 mod external;

@@ -67,11 +67,14 @@ const _: () = {
             ::oxapi::__private::respond(
                 &__oxapi_ctx,
                 "POST",
-                ::oxapi::__private::finish(
-                    <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    201u16,
+                <StatusCode as ::oxapi::__private::IntoResponse>::into_response_with_status(
+                    __oxapi_output,
+                    {
+                        const __OXAPI_STATUS: ::oxapi::__private::http::StatusCode = ::oxapi::__private::status(
+                            201u16,
+                        );
+                        __OXAPI_STATUS
+                    },
                 ),
             )
         })
