@@ -65,6 +65,8 @@ mod server;
 mod service;
 mod test_client;
 mod validate;
+// After `validate`, whose trait it implements for each type.
+pub mod types;
 
 pub use any_error::Error;
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
@@ -95,6 +97,10 @@ pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;
 pub use http::{self, HeaderMap, Method, StatusCode, Uri};
+/// Any JSON value, for ad-hoc bodies: `Json<Value>` reads or sends any JSON.
+pub use serde_json::Value;
+/// Builds a [`Value`] from JSON syntax: `Json(oxapi::json!({"ok": true}))`.
+pub use serde_json::json;
 /// The async runtime oxapi serves on, re-exported so that services need no other dependency
 /// for timers, I/O and tasks.
 pub use tokio;
