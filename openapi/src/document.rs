@@ -12,114 +12,15 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use utoipa::openapi::{Contact, Info, License, OpenApi, Paths, Server, Tag};
 
 use crate::catalogue::{FrameworkError, PROBLEM_JSON, field_error_schema, problem_schema};
 use crate::framework::FrameworkDocs;
+use crate::info::ApiInfo;
 use crate::responses::Responses;
+use crate::webhook::Webhook;
 
 /// Where the type schemas live in the document.
 pub(crate) const SCHEMAS_PATH: &str = "/components/schemas/";
-
-/// The document's description of the API as a whole.
-#[derive(Debug, Clone)]
-pub struct ApiInfo {
-    /// The API's title.
-    pub title: String,
-    /// The API's version.
-    pub version: String,
-    /// A longer description (CommonMark).
-    pub description: Option<String>,
-    /// Who to contact: name, URL, email.
-    pub contact: Option<ContactInfo>,
-    /// The license: name and URL or SPDX identifier.
-    pub license: Option<LicenseInfo>,
-    /// Servers, with descriptions.
-    pub servers: Vec<(String, Option<String>)>,
-    /// Tags, with descriptions, in display order.
-    pub tags: Vec<(String, Option<String>)>,
-}
-
-/// Contact details for the API.
-#[derive(Debug, Clone, Default)]
-pub struct ContactInfo {
-    /// A person or team.
-    pub name: Option<String>,
-    /// A web page.
-    pub url: Option<String>,
-    /// An email address.
-    pub email: Option<String>,
-}
-
-/// The API's license.
-#[derive(Debug, Clone)]
-pub struct LicenseInfo {
-    /// The license's name, like `MIT`.
-    pub name: String,
-    /// A URL to the license text.
-    pub url: Option<String>,
-    /// An SPDX expression, like `MIT OR Apache-2.0` (OpenAPI 3.1).
-    pub identifier: Option<String>,
-}
-
-impl ApiInfo {
-    /// Info with a title and version and nothing else.
-    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            version: version.into(),
-            description: None,
-            contact: None,
-            license: None,
-            servers: Vec::new(),
-            tags: Vec::new(),
-        }
-    }
-
-    fn to_openapi(&self) -> OpenApi {
-        let mut info = Info::new(self.title.clone(), self.version.clone());
-        info.description = self.description.clone();
-        info.contact = self.contact.as_ref().map(|c| {
-            let mut contact = Contact::new();
-            contact.name = c.name.clone();
-            contact.url = c.url.clone();
-            contact.email = c.email.clone();
-            contact
-        });
-        info.license = self.license.as_ref().map(|l| {
-            let mut license = License::new(l.name.clone());
-            license.url = l.url.clone();
-            license.identifier = l.identifier.clone();
-            license
-        });
-        let mut openapi = OpenApi::new(info, Paths::new());
-        if !self.servers.is_empty() {
-            openapi.servers = Some(
-                self.servers
-                    .iter()
-                    .map(|(url, description)| {
-                        let mut server = Server::new(url.clone());
-                        server.description = description.clone();
-                        server
-                    })
-                    .collect(),
-            );
-        }
-        if !self.tags.is_empty() {
-            openapi.tags = Some(
-                self.tags
-                    .iter()
-                    .map(|(name, description)| {
-                        let mut tag = Tag::new(name);
-                        tag.description = description.clone();
-                        tag
-                    })
-                    .collect(),
-            );
-        }
-        openapi
-    }
-}
 
 /// Where a parameter is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -160,6 +61,10 @@ pub struct OperationDoc<'g> {
     in_error_type: bool,
     /// The `default` response: content whose status is chosen at run time.
     default_response: Option<Map<String, Value>>,
+    /// `response_description = ..`.
+    success_description: Option<String>,
+    /// Whether the framework's errors are documented: not for a request the API sends.
+    framework_errors: bool,
     states: Vec<(TypeId, &'static str)>,
     peer_addr: bool,
     app_errors: bool,
@@ -175,6 +80,8 @@ struct Operation {
     summary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
+    /// Empty for a webhook or callback that names none.
+    #[serde(skip_serializing_if = "String::is_empty")]
     operation_id: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     parameters: Vec<Value>,
@@ -182,10 +89,18 @@ struct Operation {
     request_body: Option<Value>,
     /// By status, then `default`.
     responses: Map<String, Value>,
+    /// Requests the API sends while serving this operation, by name, then by URL
+    /// expression, then by method.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    callbacks: Map<String, Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deprecated: bool,
-    #[serde(rename = "x-oxapi-dispatch")]
-    dispatch: &'static str,
+    /// Where the handler runs; none for a webhook or callback, which the API sends.
+    #[serde(rename = "x-oxapi-dispatch", skip_serializing_if = "Option::is_none")]
+    dispatch: Option<&'static str>,
+    /// `openapi_extra = ..`, merged into the serialized operation.
+    #[serde(skip)]
+    extra: Option<Value>,
 }
 
 /// What the route attribute knew about an operation.
@@ -207,6 +122,14 @@ pub struct OperationMeta<'a> {
     pub status: Option<u16>,
     /// `responses(..)`: more statuses the handler produces, with descriptions.
     pub responses: &'a [(u16, &'a str)],
+    /// `response_description = ..`: the success response's description.
+    pub response_description: Option<&'a str>,
+    /// `openapi_extra = ..`: a JSON object merged into the operation object, checked when
+    /// the route compiled.
+    pub extra: Option<&'a str>,
+    /// Whether `operation_id = ..` was given: an app-wide
+    /// [`OperationIdStrategy`](crate::OperationIdStrategy) names only the other operations.
+    pub operation_id_given: bool,
 }
 
 impl OperationDoc<'_> {
@@ -261,12 +184,22 @@ impl OperationDoc<'_> {
             }
             return;
         }
+        // The schema's first example (`#[schemars(example = ..)]` on a query field) is also
+        // the parameter's, which the docs pages fill in.
+        let example = schema
+            .get("examples")
+            .and_then(Value::as_array)
+            .and_then(|examples| examples.first())
+            .cloned();
         let mut param = json!({
             "name": name,
             "in": location,
             "required": required || location == ParamLocation::Path,
             "schema": schema,
         });
+        if let (Some(example), Some(object)) = (example, param.as_object_mut()) {
+            object.insert("example".into(), example);
+        }
         if let (Some(description), Some(object)) = (description, param.as_object_mut()) {
             object.insert("description".into(), Value::String(description));
         }
@@ -342,7 +275,10 @@ impl OperationDoc<'_> {
             // An error's content at a status chosen at run time: the `default` response.
             let response = self.default_response.get_or_insert_with(|| {
                 let mut object = Map::new();
-                object.insert("description".into(), "Error".into());
+                object.insert(
+                    "description".into(),
+                    "An error whose status is chosen when it is sent.".into(),
+                );
                 object
             });
             let content = response
@@ -422,6 +358,30 @@ impl OperationDoc<'_> {
         );
     }
 
+    /// Declares a response with `status` whose body is the JSON of `T` (route option
+    /// `responses(404 = Message)`), described by `description`, else by `T`'s doc comment,
+    /// else by the status's reason phrase.
+    pub fn response_model<T: JsonSchema + ?Sized>(
+        &mut self,
+        status: u16,
+        description: Option<&str>,
+    ) {
+        let schema = self.generator.subschema_for::<T>().to_value();
+        let doc = self
+            .resolve(schema.clone())
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let description = description.map(str::to_owned).or(doc);
+        let response = self.responses.own(status, description.as_deref());
+        let content = response
+            .entry("content")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(content) = content.as_object_mut() {
+            content.insert("application/json".into(), json!({ "schema": schema }));
+        }
+    }
+
     /// Declares that the framework may answer with each of `errors`.
     pub fn errors(&mut self, errors: &[FrameworkError]) {
         for error in errors {
@@ -431,7 +391,9 @@ impl OperationDoc<'_> {
 
     /// Declares that the framework may answer with `error`.
     pub fn error(&mut self, error: FrameworkError) {
-        self.responses.framework(error);
+        if self.framework_errors {
+            self.responses.framework(error);
+        }
     }
 
     /// Declares that the operation may answer with the errors the app maps to responses
@@ -494,6 +456,10 @@ impl OperationDoc<'_> {
         if !self.responses.has_own_success() {
             self.responses.own(self.success_status, None);
         }
+        if let Some(description) = self.success_description.take() {
+            self.responses
+                .describe_success(self.success_status, description);
+        }
         let mut responses: Map<String, Value> = self
             .responses
             .render(self.framework)
@@ -521,6 +487,21 @@ pub struct DescribedOperation {
 }
 
 impl DescribedOperation {
+    /// Adds the callback `name`: the request `webhook` the API sends to the URL `expression`
+    /// (a runtime expression such as `{$request.body#/callbackUrl}`), made by
+    /// [`DocumentBuilder::sent_operation`].
+    pub fn callback(&mut self, name: &str, expression: &str, method: &str, operation: Value) {
+        let callback = self
+            .operation
+            .callbacks
+            .entry(name.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        merge_json(
+            callback,
+            json!({ expression: { method.to_ascii_lowercase(): operation } }),
+        );
+    }
+
     /// The app states the operation needs.
     pub fn states(&self) -> &[(TypeId, &'static str)] {
         &self.states
@@ -540,6 +521,7 @@ pub struct DocumentBuilder {
     generator: SchemaGenerator,
     framework: FrameworkDocs,
     paths: BTreeMap<String, BTreeMap<String, Value>>,
+    webhooks: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 /// Why a document could not be built: a bug in a description, reported at startup.
@@ -579,6 +561,7 @@ impl DocumentBuilder {
             generator: settings.into_generator(),
             framework: FrameworkDocs::default(),
             paths: BTreeMap::new(),
+            webhooks: BTreeMap::new(),
         }
     }
 
@@ -603,6 +586,8 @@ impl DocumentBuilder {
             success_status: status,
             in_error_type: false,
             default_response: None,
+            success_description: None,
+            framework_errors: true,
             states: Vec::new(),
             peer_addr: false,
             app_errors: false,
@@ -632,16 +617,22 @@ impl DocumentBuilder {
                 description: meta.description.map(str::to_owned),
                 operation_id: meta.operation_id.to_owned(),
                 deprecated: meta.deprecated,
-                dispatch: match meta.dispatch {
+                dispatch: Some(match meta.dispatch {
                     Dispatch::EventLoop => "event-loop",
                     Dispatch::BlockingPool => "blocking-pool",
-                },
+                }),
+                // The macro checked it: text that is no JSON object cannot get here.
+                extra: meta
+                    .extra
+                    .and_then(|extra| serde_json::from_str(extra).ok()),
                 ..Operation::default()
             },
             responses: Responses::default(),
             success_status: meta.status.unwrap_or(200),
             in_error_type: false,
             default_response: None,
+            success_description: meta.response_description.map(str::to_owned),
+            framework_errors: true,
             states: Vec::new(),
             peer_addr: false,
             app_errors: false,
@@ -658,10 +649,54 @@ impl DocumentBuilder {
         op
     }
 
+    /// The operation object of a request the API sends (a webhook or a callback): what
+    /// `webhook` describes, without the framework's errors, which the receiver does not send.
+    pub fn sent_operation(&mut self, webhook: &Webhook) -> (String, Value) {
+        let empty = FrameworkDocs::default();
+        let mut op = OperationDoc {
+            generator: &mut self.generator,
+            framework: &empty,
+            operation: Operation {
+                tags: webhook.tags.clone(),
+                summary: webhook.summary.clone(),
+                description: webhook.description.clone(),
+                operation_id: webhook.operation_id.clone().unwrap_or_default(),
+                ..Operation::default()
+            },
+            responses: Responses::default(),
+            success_status: 200,
+            in_error_type: false,
+            default_response: None,
+            success_description: None,
+            framework_errors: false,
+            states: Vec::new(),
+            peer_addr: false,
+            app_errors: false,
+        };
+        for describe in &webhook.describe {
+            describe(&mut op);
+        }
+        let described = op.finish();
+        let value = serde_json::to_value(&described.operation).unwrap_or(Value::Null);
+        (webhook.method.clone(), value)
+    }
+
+    /// Adds the webhook `name` to the document's `webhooks`.
+    pub fn webhook(&mut self, name: &str, webhook: &Webhook) {
+        let (method, operation) = self.sent_operation(webhook);
+        self.webhooks
+            .entry(name.to_owned())
+            .or_default()
+            .insert(method, operation);
+    }
+
     /// Adds a described operation at `method` and `path` (a route template: a catch-all
     /// `{*rest}` is documented as the OpenAPI template `{rest}`).
     pub fn insert(&mut self, method: &str, path: &str, op: DescribedOperation) {
-        let value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
+        let mut value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
+        if let Some(extra) = op.operation.extra {
+            merge_json(&mut value, extra);
+        }
         self.paths
             .entry(openapi_template(path))
             .or_default()
@@ -675,7 +710,7 @@ impl DocumentBuilder {
     /// If any `$ref` points nowhere (a bug in a description).
     pub fn finish(mut self) -> Result<Value, DocumentError> {
         let schemas = self.generator.take_definitions(true);
-        let mut document = serde_json::to_value(self.info.to_openapi()).unwrap_or(Value::Null);
+        let mut document = self.info.to_value();
         let Some(object) = document.as_object_mut() else {
             return Ok(document);
         };
@@ -683,6 +718,12 @@ impl DocumentBuilder {
             "paths".into(),
             serde_json::to_value(&self.paths).unwrap_or_default(),
         );
+        if !self.webhooks.is_empty() {
+            object.insert(
+                "webhooks".into(),
+                serde_json::to_value(&self.webhooks).unwrap_or_default(),
+            );
+        }
         let mut schemas = Value::Object(schemas);
         if let Some(schemas) = schemas.as_object_mut() {
             schemas.insert("Problem".into(), problem_schema());
@@ -707,6 +748,24 @@ impl DocumentBuilder {
         add_integer_bounds(&mut document);
         check_refs(&document)?;
         Ok(document)
+    }
+}
+
+/// Merges `extra` into `target` as FastAPI's `openapi_extra` does: objects key by key, at any
+/// depth; anything else (a string, an array) replaces what was there.
+pub(crate) fn merge_json(target: &mut Value, extra: Value) {
+    match (target, extra) {
+        (Value::Object(target), Value::Object(extra)) => {
+            for (key, value) in extra {
+                match target.get_mut(&key) {
+                    Some(existing) => merge_json(existing, value),
+                    None => {
+                        target.insert(key, value);
+                    }
+                }
+            }
+        }
+        (target, extra) => *target = extra,
     }
 }
 
@@ -853,6 +912,9 @@ mod tests {
             dispatch,
             status: Some(201),
             responses: &[(404, "Not there")],
+            response_description: None,
+            extra: None,
+            operation_id_given: false,
         }
     }
 
@@ -1032,6 +1094,35 @@ mod tests {
         let op = &document["paths"]["/files/{path}"]["get"];
         assert_eq!(op["parameters"][0]["name"], "path");
         assert!(document["paths"].get("/files/{*path}").is_none());
+    }
+
+    #[test]
+    fn extras_merge_into_the_operation_key_by_key() {
+        let mut operation = json!({
+            "summary": "Read.",
+            "responses": { "200": { "description": "OK" } },
+            "tags": ["a"],
+        });
+        merge_json(
+            &mut operation,
+            json!({
+                "responses": { "200": { "x-cache": true }, "299": { "description": "Odd" } },
+                "tags": ["b"],
+                "x-internal": true,
+            }),
+        );
+        assert_eq!(
+            operation,
+            json!({
+                "summary": "Read.",
+                "responses": {
+                    "200": { "description": "OK", "x-cache": true },
+                    "299": { "description": "Odd" },
+                },
+                "tags": ["b"],
+                "x-internal": true,
+            })
+        );
     }
 
     #[test]

@@ -82,7 +82,8 @@ pub use extract::{
 pub use handler::Request;
 pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
 pub use oxapi_openapi::{
-    ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, PROBLEM_JSON, ParamLocation,
+    ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, OperationIdInput,
+    OperationIdStrategy, PROBLEM_JSON, ParamLocation, Tag, Webhook,
 };
 pub use pool::BlockingPriority;
 pub use problem::{FieldError, Problem};

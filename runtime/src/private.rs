@@ -75,6 +75,25 @@ pub const fn status(code: u16) -> http::StatusCode {
     }
 }
 
+/// A type named in a route's `responses(409 = Model)`: one with a JSON Schema.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a response model: it has no JSON Schema",
+    label = "not a model",
+    note = "add `#[oxapi::model]` to `{Self}`, or describe the response with a string: `409 = \"description\"`"
+)]
+pub trait ResponseModel: schemars::JsonSchema {}
+
+impl<T: schemars::JsonSchema + ?Sized> ResponseModel for T {}
+
+/// Documents a route's `responses(STATUS = Model)` entry.
+pub fn response_model<T: ResponseModel + ?Sized>(
+    op: &mut OperationDoc<'_>,
+    status: u16,
+    description: Option<&str>,
+) {
+    op.response_model::<T>(status, description);
+}
+
 /// Passes a handler's response through the app's error handlers, with its route for the log
 /// of an error no mapping takes. A success is compared with 400 and passed on.
 #[inline(always)]

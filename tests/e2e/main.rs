@@ -22,3 +22,4 @@ mod proxy;
 mod redirect;
 mod responses;
 mod routers;
+mod zoo;

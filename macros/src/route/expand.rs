@@ -44,6 +44,9 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
         .responses
         .iter()
         .map(|(status, description)| quote!((#status, #description)));
+    let response_description = option_str(route.response_description.as_deref());
+    let extra = option_str(route.openapi_extra.as_deref());
+    let operation_id_given = route.operation_id_given;
 
     quote! {
         // A handler that drops a future without awaiting it (a forgotten `.await`) is a bug
@@ -78,6 +81,9 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
                             dispatch: #dispatch,
                             status: #status,
                             responses: &[#(#responses),*],
+                            response_description: #response_description,
+                            extra: #extra,
+                            operation_id_given: #operation_id_given,
                         },
                     },
                 };
@@ -302,8 +308,20 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             quote_spanned!(end=> #path(__oxapi_op);)
         }
     };
+    // `responses(409 = Conflict)`: documented before the return type, so that the route's
+    // description of a status is the one kept.
+    let models = route
+        .response_models
+        .iter()
+        .map(|(status, description, model)| {
+            let description = option_str(description.as_deref());
+            quote_spanned! {model.span()=>
+                #ox::response_model::<#model>(__oxapi_op, #status, #description);
+            }
+        });
     quote! {
         fn __oxapi_describe(__oxapi_op: &mut #ox::OperationDoc<'_>) {
+            #(#models)*
             #(#parts)*
             #output
         }

@@ -35,6 +35,9 @@ const _: () = {
                     dispatch: ::oxapi::__private::Dispatch::EventLoop,
                     status: ::core::option::Option::Some(201u16),
                     responses: &[(409u16, "Already exists")],
+                    response_description: ::core::option::Option::None,
+                    extra: ::core::option::Option::None,
+                    operation_id_given: true,
                 },
             },
         };
