@@ -129,8 +129,15 @@ pub use tokio;
 /// single value marked `#[query]`, `#[header]` or `#[cookie]`. Options:
 ///
 /// - `tags = ["a", "b"]`: the operation's tags.
-/// - `status = 201`: the status of a plain success.
-/// - `operation_id = "name"`: the OpenAPI operation id (default: the function's name).
+/// - `status = 201`: the status of a plain success; a status the handler returns itself
+///   (`(StatusCode::OK, body)`) is kept.
+/// - `operation_id = "name"`: the OpenAPI operation id (default: the function's name, or as
+///   [`App::operation_ids`] names it).
+/// - `responses(404 = "No such item", 409 = Conflict, 410 = ("Gone", Message))`: more statuses,
+///   each with a description, a model (`application/json`, described by its doc comment), or
+///   both.
+/// - `response_description = "The item"`: the success response's description.
+/// - `openapi_extra = r#"{"x-internal": true}"#`: a JSON object merged into the operation.
 /// - `hidden`: leave the operation out of the documentation.
 /// - `body_limit = 1048576`: this route's largest body, in bytes.
 /// - `crate = path`: where `oxapi` is, if renamed.
