@@ -109,6 +109,24 @@ async fn bounded(body: Json<Bounded>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// The same kinds of bound on query parameters.
+#[model]
+struct BoundedQuery {
+    #[validate(range(min = 1))]
+    a: u8,
+    b: i64,
+    #[validate(range(exclusive_min = -1.5, exclusive_max = 1.5))]
+    c: f64,
+    #[validate(range(min = -5, max = 5))]
+    d: Option<i32>,
+}
+
+#[get("/bounded")]
+async fn bounded_query(query: Query<BoundedQuery>) -> StatusCode {
+    let _ = query;
+    StatusCode::NO_CONTENT
+}
+
 fn app() -> App {
     App::new().routes(routes![
         made,
@@ -118,7 +136,8 @@ fn app() -> App {
         result,
         result_api,
         file,
-        bounded
+        bounded,
+        bounded_query
     ])
 }
 
@@ -218,7 +237,11 @@ struct Probe {
 /// inclusive bound is refused, the bound itself accepted; an exclusive bound is refused and
 /// one step inside it accepted.
 fn probes(field: &str, schema: &Value) -> Vec<Probe> {
-    let integer = schema["type"] == "integer";
+    // `Option<i32>` is `["integer", "null"]`.
+    let integer = schema["type"] == "integer"
+        || schema["type"]
+            .as_array()
+            .is_some_and(|types| types.contains(&json!("integer")));
     let mut probes = Vec::new();
     let mut push = |value: Value, accepted: bool| {
         probes.push(Probe {
@@ -292,6 +315,46 @@ async fn documented_bounds_are_the_enforced_ones() {
             r.status == 204
         } else {
             r.status == 422 && locations(&r.json()) == [format!("body.{}", probe.field)]
+        };
+        if !agrees {
+            disagreements.push(format!("{probe:?}: {} {}", r.status, r.text()));
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documented_query_bounds_are_the_enforced_ones() {
+    let server = Server::start(app()).await;
+    let c = Client::new(&server, VERSIONS[0]);
+    let document = c.get("/openapi.json").await.json();
+    let parameters = document["paths"]["/bounded"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let baseline = [("a", "1"), ("b", "0"), ("c", "0"), ("d", "0")];
+    let all: Vec<Probe> = parameters
+        .iter()
+        .flat_map(|param| probes(param["name"].as_str().unwrap(), &param["schema"]))
+        .collect();
+    assert!(all.len() >= 16, "{} probes", all.len());
+    let mut disagreements = Vec::new();
+    for probe in &all {
+        let query: Vec<String> = baseline
+            .iter()
+            .map(|(name, value)| {
+                if *name == probe.field {
+                    format!("{name}={}", probe.value)
+                } else {
+                    format!("{name}={value}")
+                }
+            })
+            .collect();
+        let r = c.get(&format!("/bounded?{}", query.join("&"))).await;
+        let agrees = if probe.accepted {
+            r.status == 204
+        } else {
+            r.status == 422 && locations(&r.json()) == [format!("query.{}", probe.field)]
         };
         if !agrees {
             disagreements.push(format!("{probe:?}: {} {}", r.status, r.text()));

@@ -58,6 +58,10 @@ struct Animal {
     owner: Option<Owner>,
 }
 
+fn owner_example() -> Owner {
+    Owner { name: "Ada".into() }
+}
+
 fn one() -> u16 {
     1
 }
@@ -80,6 +84,7 @@ enum Shape {
 
 /// Who owns an animal.
 #[model]
+#[schemars(example = owner_example())]
 struct Owner {
     #[validate(length(min = 1))]
     name: String,
@@ -403,6 +408,11 @@ fn examples_reach_the_document() {
     let animal = &document["components"]["schemas"]["Animal"];
     assert_eq!(animal["properties"]["name"]["examples"], json!(["Rex"]));
     assert_eq!(animal["properties"]["count"]["default"], 1);
+    // A model's example, the body of `PUT`'s answer and `POST /animals/legacy`'s form.
+    assert_eq!(
+        document["components"]["schemas"]["Owner"]["examples"],
+        json!([{ "name": "Ada" }])
+    );
     let list = operation(&document, "/animals", "get");
     let q = list["parameters"]
         .as_array()
