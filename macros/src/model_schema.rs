@@ -5,29 +5,28 @@
 //! the document allows. Each one becomes a `#[schemars(extend(..))]` on its field, so the
 //! document states exactly the rule that is enforced.
 
-use syn::{Attribute, Data, DeriveInput, Expr, Fields};
+use syn::{Attribute, Data, DeriveInput, Expr};
 
-/// Adds `exclusiveMinimum`/`exclusiveMaximum` to the schema of every field whose
+/// Adds `exclusiveMinimum`/`exclusiveMaximum` to the schema of every field of a struct whose
 /// `#[validate(range(..))]` has `exclusive_min`/`exclusive_max`.
+///
+/// Only structs: `#[model]` derives validation for structs alone, and the document must not
+/// state a rule the server does not enforce.
 pub(crate) fn add_exclusive_bounds(input: &mut DeriveInput) {
-    let fields: Vec<&mut Fields> = match &mut input.data {
-        Data::Struct(data) => vec![&mut data.fields],
-        Data::Enum(data) => data.variants.iter_mut().map(|v| &mut v.fields).collect(),
-        Data::Union(_) => Vec::new(),
+    let Data::Struct(data) = &mut input.data else {
+        return;
     };
-    for fields in fields {
-        for field in fields.iter_mut() {
-            let bounds: Vec<(&str, Expr)> = field
+    for field in data.fields.iter_mut() {
+        let bounds: Vec<(&str, Expr)> = field
+            .attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("validate"))
+            .flat_map(exclusive_bounds)
+            .collect();
+        for (keyword, value) in bounds {
+            field
                 .attrs
-                .iter()
-                .filter(|attr| attr.path().is_ident("validate"))
-                .flat_map(exclusive_bounds)
-                .collect();
-            for (keyword, value) in bounds {
-                field
-                    .attrs
-                    .push(syn::parse_quote!(#[schemars(extend(#keyword = #value))]));
-            }
+                .push(syn::parse_quote!(#[schemars(extend(#keyword = #value))]));
         }
     }
 }
@@ -103,5 +102,20 @@ mod tests {
                 vec![],
             ]
         );
+    }
+
+    #[test]
+    fn enums_get_no_bound_they_would_not_enforce() {
+        let mut input: DeriveInput = syn::parse_quote! {
+            enum Shape {
+                Round {
+                    #[validate(range(exclusive_min = 0.0))]
+                    radius: f64,
+                },
+            }
+        };
+        let before = input.to_token_stream().to_string();
+        add_exclusive_bounds(&mut input);
+        assert_eq!(input.to_token_stream().to_string(), before);
     }
 }
