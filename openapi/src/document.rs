@@ -132,6 +132,31 @@ pub struct OperationMeta<'a> {
     pub operation_id_given: bool,
 }
 
+impl<'g> OperationDoc<'g> {
+    /// A description of `operation` whose plain success is `success_status`.
+    fn new(
+        generator: &'g mut SchemaGenerator,
+        framework: &'g FrameworkDocs,
+        operation: Operation,
+        success_status: u16,
+    ) -> Self {
+        Self {
+            generator,
+            framework,
+            operation,
+            responses: Responses::default(),
+            success_status,
+            in_error_type: false,
+            default_response: None,
+            success_description: None,
+            framework_errors: true,
+            states: Vec::new(),
+            peer_addr: false,
+            app_errors: false,
+        }
+    }
+}
+
 impl OperationDoc<'_> {
     /// The schema generator, for extractors that describe themselves in ways not covered here.
     pub fn generator(&mut self) -> &mut SchemaGenerator {
@@ -281,12 +306,7 @@ impl OperationDoc<'_> {
                 );
                 object
             });
-            let content = response
-                .entry("content")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Some(content) = content.as_object_mut() {
-                content.insert(media_type.to_owned(), json!({ "schema": schema }));
-            }
+            set_content(response, media_type, schema);
             return;
         }
         let status = self.success_status;
@@ -320,13 +340,7 @@ impl OperationDoc<'_> {
 
     /// Declares a response with `status`, `media_type` and an explicit schema.
     pub fn response_schema(&mut self, status: u16, media_type: &str, schema: Value) {
-        let response = self.responses.own(status, None);
-        let content = response
-            .entry("content")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(content) = content.as_object_mut() {
-            content.insert(media_type.to_owned(), json!({ "schema": schema }));
-        }
+        set_content(self.responses.own(status, None), media_type, schema);
     }
 
     /// Declares a response with `status` and no body, with an optional header it sets.
@@ -374,12 +388,7 @@ impl OperationDoc<'_> {
             .map(str::to_owned);
         let description = description.map(str::to_owned).or(doc);
         let response = self.responses.own(status, description.as_deref());
-        let content = response
-            .entry("content")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(content) = content.as_object_mut() {
-            content.insert("application/json".into(), json!({ "schema": schema }));
-        }
+        set_content(response, "application/json", schema);
     }
 
     /// Declares that the framework may answer with each of `errors`.
@@ -578,20 +587,7 @@ impl DocumentBuilder {
     ) {
         let status = error.spec().status;
         let empty = FrameworkDocs::default();
-        let mut op = OperationDoc {
-            generator: &mut self.generator,
-            framework: &empty,
-            operation: Operation::default(),
-            responses: Responses::default(),
-            success_status: status,
-            in_error_type: false,
-            default_response: None,
-            success_description: None,
-            framework_errors: true,
-            states: Vec::new(),
-            peer_addr: false,
-            app_errors: false,
-        };
+        let mut op = OperationDoc::new(&mut self.generator, &empty, Operation::default(), status);
         describe(&mut op);
         let content = op
             .responses
@@ -608,35 +604,29 @@ impl DocumentBuilder {
     /// Starts describing the operation `meta`; the returned description borrows the builder's
     /// schema generator, so schemas of every operation end up in one place.
     pub fn operation(&mut self, meta: &OperationMeta<'_>) -> OperationDoc<'_> {
-        let mut op = OperationDoc {
-            generator: &mut self.generator,
-            framework: &self.framework,
-            operation: Operation {
-                tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
-                summary: meta.summary.map(str::to_owned),
-                description: meta.description.map(str::to_owned),
-                operation_id: meta.operation_id.to_owned(),
-                deprecated: meta.deprecated,
-                dispatch: Some(match meta.dispatch {
-                    Dispatch::EventLoop => "event-loop",
-                    Dispatch::BlockingPool => "blocking-pool",
-                }),
-                // The macro checked it: text that is no JSON object cannot get here.
-                extra: meta
-                    .extra
-                    .and_then(|extra| serde_json::from_str(extra).ok()),
-                ..Operation::default()
-            },
-            responses: Responses::default(),
-            success_status: meta.status.unwrap_or(200),
-            in_error_type: false,
-            default_response: None,
-            success_description: meta.response_description.map(str::to_owned),
-            framework_errors: true,
-            states: Vec::new(),
-            peer_addr: false,
-            app_errors: false,
+        let operation = Operation {
+            tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
+            summary: meta.summary.map(str::to_owned),
+            description: meta.description.map(str::to_owned),
+            operation_id: meta.operation_id.to_owned(),
+            deprecated: meta.deprecated,
+            dispatch: Some(match meta.dispatch {
+                Dispatch::EventLoop => "event-loop",
+                Dispatch::BlockingPool => "blocking-pool",
+            }),
+            // The macro checked it: text that is no JSON object cannot get here.
+            extra: meta
+                .extra
+                .and_then(|extra| serde_json::from_str(extra).ok()),
+            ..Operation::default()
         };
+        let mut op = OperationDoc::new(
+            &mut self.generator,
+            &self.framework,
+            operation,
+            meta.status.unwrap_or(200),
+        );
+        op.success_description = meta.response_description.map(str::to_owned);
         for (status, description) in meta.responses {
             op.problem_response(*status, description);
         }
@@ -653,26 +643,15 @@ impl DocumentBuilder {
     /// `webhook` describes, without the framework's errors, which the receiver does not send.
     pub fn sent_operation(&mut self, webhook: &Webhook) -> (String, Value) {
         let empty = FrameworkDocs::default();
-        let mut op = OperationDoc {
-            generator: &mut self.generator,
-            framework: &empty,
-            operation: Operation {
-                tags: webhook.tags.clone(),
-                summary: webhook.summary.clone(),
-                description: webhook.description.clone(),
-                operation_id: webhook.operation_id.clone().unwrap_or_default(),
-                ..Operation::default()
-            },
-            responses: Responses::default(),
-            success_status: 200,
-            in_error_type: false,
-            default_response: None,
-            success_description: None,
-            framework_errors: false,
-            states: Vec::new(),
-            peer_addr: false,
-            app_errors: false,
+        let operation = Operation {
+            tags: webhook.tags.clone(),
+            summary: webhook.summary.clone(),
+            description: webhook.description.clone(),
+            operation_id: webhook.operation_id.clone().unwrap_or_default(),
+            ..Operation::default()
         };
+        let mut op = OperationDoc::new(&mut self.generator, &empty, operation, 200);
+        op.framework_errors = false;
         for describe in &webhook.describe {
             describe(&mut op);
         }
@@ -748,6 +727,16 @@ impl DocumentBuilder {
         add_integer_bounds(&mut document);
         check_refs(&document)?;
         Ok(document)
+    }
+}
+
+/// Sets `response`'s content for `media_type` to `schema`.
+fn set_content(response: &mut Map<String, Value>, media_type: &str, schema: Value) {
+    let content = response
+        .entry("content")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(content) = content.as_object_mut() {
+        content.insert(media_type.to_owned(), json!({ "schema": schema }));
     }
 }
 
