@@ -9,6 +9,7 @@ use proc_macro::TokenStream;
 
 mod errors;
 mod model;
+mod model_schema;
 mod route;
 
 macro_rules! method_attributes {

@@ -16,7 +16,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#error #item);
         }
     };
-    let input: DeriveInput = match syn::parse2(item.clone()) {
+    let mut input: DeriveInput = match syn::parse2(item.clone()) {
         Ok(input) => input,
         Err(_) => {
             // Underline the item's head (`fn name`), not the whole item.
@@ -43,6 +43,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#error #item);
         }
     };
+    crate::model_schema::add_exclusive_bounds(&mut input);
     let ox = quote!(#krate::__private);
     let crate_string =
         |name: &str| format!("{}::__private::{name}", quote!(#krate)).replace(' ', "");

@@ -12,115 +12,16 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use utoipa::openapi::{Contact, Info, License, OpenApi, Paths, Server, Tag};
 
 use crate::catalogue::{FrameworkError, PROBLEM_JSON, field_error_schema, problem_schema};
 use crate::framework::FrameworkDocs;
+use crate::info::ApiInfo;
 use crate::responses::Responses;
 use crate::rules::ParamRules;
+use crate::webhook::Webhook;
 
 /// Where the type schemas live in the document.
 pub(crate) const SCHEMAS_PATH: &str = "/components/schemas/";
-
-/// The document's description of the API as a whole.
-#[derive(Debug, Clone)]
-pub struct ApiInfo {
-    /// The API's title.
-    pub title: String,
-    /// The API's version.
-    pub version: String,
-    /// A longer description (CommonMark).
-    pub description: Option<String>,
-    /// Who to contact: name, URL, email.
-    pub contact: Option<ContactInfo>,
-    /// The license: name and URL or SPDX identifier.
-    pub license: Option<LicenseInfo>,
-    /// Servers, with descriptions.
-    pub servers: Vec<(String, Option<String>)>,
-    /// Tags, with descriptions, in display order.
-    pub tags: Vec<(String, Option<String>)>,
-}
-
-/// Contact details for the API.
-#[derive(Debug, Clone, Default)]
-pub struct ContactInfo {
-    /// A person or team.
-    pub name: Option<String>,
-    /// A web page.
-    pub url: Option<String>,
-    /// An email address.
-    pub email: Option<String>,
-}
-
-/// The API's license.
-#[derive(Debug, Clone)]
-pub struct LicenseInfo {
-    /// The license's name, like `MIT`.
-    pub name: String,
-    /// A URL to the license text.
-    pub url: Option<String>,
-    /// An SPDX expression, like `MIT OR Apache-2.0` (OpenAPI 3.1).
-    pub identifier: Option<String>,
-}
-
-impl ApiInfo {
-    /// Info with a title and version and nothing else.
-    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            version: version.into(),
-            description: None,
-            contact: None,
-            license: None,
-            servers: Vec::new(),
-            tags: Vec::new(),
-        }
-    }
-
-    fn to_openapi(&self) -> OpenApi {
-        let mut info = Info::new(self.title.clone(), self.version.clone());
-        info.description = self.description.clone();
-        info.contact = self.contact.as_ref().map(|c| {
-            let mut contact = Contact::new();
-            contact.name = c.name.clone();
-            contact.url = c.url.clone();
-            contact.email = c.email.clone();
-            contact
-        });
-        info.license = self.license.as_ref().map(|l| {
-            let mut license = License::new(l.name.clone());
-            license.url = l.url.clone();
-            license.identifier = l.identifier.clone();
-            license
-        });
-        let mut openapi = OpenApi::new(info, Paths::new());
-        if !self.servers.is_empty() {
-            openapi.servers = Some(
-                self.servers
-                    .iter()
-                    .map(|(url, description)| {
-                        let mut server = Server::new(url.clone());
-                        server.description = description.clone();
-                        server
-                    })
-                    .collect(),
-            );
-        }
-        if !self.tags.is_empty() {
-            openapi.tags = Some(
-                self.tags
-                    .iter()
-                    .map(|(name, description)| {
-                        let mut tag = Tag::new(name);
-                        tag.description = description.clone();
-                        tag
-                    })
-                    .collect(),
-            );
-        }
-        openapi
-    }
-}
 
 /// Where a parameter is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -156,6 +57,15 @@ pub struct OperationDoc<'g> {
     operation: Operation,
     responses: Responses,
     success_status: u16,
+    /// Set while an error type documents itself (see [`OperationDoc::error_type`]): what it
+    /// documents as a plain success goes to the `default` response.
+    in_error_type: bool,
+    /// The `default` response: content whose status is chosen at run time.
+    default_response: Option<Map<String, Value>>,
+    /// `response_description = ..`.
+    success_description: Option<String>,
+    /// Whether the framework's errors are documented: not for a request the API sends.
+    framework_errors: bool,
     states: Vec<(TypeId, &'static str)>,
     peer_addr: bool,
     app_errors: bool,
@@ -171,16 +81,27 @@ struct Operation {
     summary: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
+    /// Empty for a webhook or callback that names none.
+    #[serde(skip_serializing_if = "String::is_empty")]
     operation_id: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     parameters: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     request_body: Option<Value>,
-    responses: BTreeMap<u16, Value>,
+    /// By status, then `default`.
+    responses: Map<String, Value>,
+    /// Requests the API sends while serving this operation, by name, then by URL
+    /// expression, then by method.
+    #[serde(skip_serializing_if = "Map::is_empty")]
+    callbacks: Map<String, Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deprecated: bool,
-    #[serde(rename = "x-oxapi-dispatch")]
-    dispatch: &'static str,
+    /// Where the handler runs; none for a webhook or callback, which the API sends.
+    #[serde(rename = "x-oxapi-dispatch", skip_serializing_if = "Option::is_none")]
+    dispatch: Option<&'static str>,
+    /// `openapi_extra = ..`, merged into the serialized operation.
+    #[serde(skip)]
+    extra: Option<Value>,
 }
 
 /// What the route attribute knew about an operation.
@@ -202,6 +123,39 @@ pub struct OperationMeta<'a> {
     pub status: Option<u16>,
     /// `responses(..)`: more statuses the handler produces, with descriptions.
     pub responses: &'a [(u16, &'a str)],
+    /// `response_description = ..`: the success response's description.
+    pub response_description: Option<&'a str>,
+    /// `openapi_extra = ..`: a JSON object merged into the operation object, checked when
+    /// the route compiled.
+    pub extra: Option<&'a str>,
+    /// Whether `operation_id = ..` was given: an app-wide
+    /// [`OperationIdStrategy`](crate::OperationIdStrategy) names only the other operations.
+    pub operation_id_given: bool,
+}
+
+impl<'g> OperationDoc<'g> {
+    /// A description of `operation` whose plain success is `success_status`.
+    fn new(
+        generator: &'g mut SchemaGenerator,
+        framework: &'g FrameworkDocs,
+        operation: Operation,
+        success_status: u16,
+    ) -> Self {
+        Self {
+            generator,
+            framework,
+            operation,
+            responses: Responses::default(),
+            success_status,
+            in_error_type: false,
+            default_response: None,
+            success_description: None,
+            framework_errors: true,
+            states: Vec::new(),
+            peer_addr: false,
+            app_errors: false,
+        }
+    }
 }
 
 /// The schema of an `Option<T>` field as a parameter: `T`'s. A parameter that is absent is
@@ -348,12 +302,22 @@ impl OperationDoc<'_> {
             }
             return;
         }
+        // The schema's first example (`#[schemars(example = ..)]` on a query field) is also
+        // the parameter's, which the docs pages fill in.
+        let example = schema
+            .get("examples")
+            .and_then(Value::as_array)
+            .and_then(|examples| examples.first())
+            .cloned();
         let mut param = json!({
             "name": name,
             "in": location,
             "required": required || location == ParamLocation::Path,
             "schema": schema,
         });
+        if let (Some(example), Some(object)) = (example, param.as_object_mut()) {
+            object.insert("example".into(), example);
+        }
         if let (Some(description), Some(object)) = (description, param.as_object_mut()) {
             object.insert("description".into(), Value::String(description));
         }
@@ -436,25 +400,51 @@ impl OperationDoc<'_> {
 
     /// Declares the successful response with an explicit schema.
     pub fn success_schema(&mut self, media_type: &str, schema: Value) {
+        if self.in_error_type {
+            // An error's content at a status chosen at run time: the `default` response.
+            let response = self.default_response.get_or_insert_with(|| {
+                let mut object = Map::new();
+                object.insert(
+                    "description".into(),
+                    "An error whose status is chosen when it is sent.".into(),
+                );
+                object
+            });
+            set_content(response, media_type, schema);
+            return;
+        }
         let status = self.success_status;
         self.response_schema(status, media_type, schema);
     }
 
     /// Declares the successful response with no body.
     pub fn success_empty(&mut self) {
+        // An error type with no content and no known status says nothing worth a response.
+        if self.in_error_type {
+            return;
+        }
         let status = self.success_status;
         self.response_empty(status, None);
     }
 
+    /// Runs `describe` for the error side of a response type (the `E` of `Result<T, E>`).
+    ///
+    /// What `describe` documents at a status it names (an [`HttpError`]'s
+    /// `problem_response(404, ..)`) is documented there. What it documents as a plain success
+    /// (a `Json<E>`, a `(StatusCode, Json<E>)` whose status is chosen at run time) is not the
+    /// operation's success, which keeps its own content: it is documented as the `default`
+    /// response, OpenAPI's "any other status".
+    ///
+    /// [`HttpError`]: https://docs.rs/oxapi/latest/oxapi/trait.HttpError.html
+    pub fn error_type(&mut self, describe: impl FnOnce(&mut Self)) {
+        let outer = std::mem::replace(&mut self.in_error_type, true);
+        describe(self);
+        self.in_error_type = outer;
+    }
+
     /// Declares a response with `status`, `media_type` and an explicit schema.
     pub fn response_schema(&mut self, status: u16, media_type: &str, schema: Value) {
-        let response = self.responses.own(status, None);
-        let content = response
-            .entry("content")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(content) = content.as_object_mut() {
-            content.insert(media_type.to_owned(), json!({ "schema": schema }));
-        }
+        set_content(self.responses.own(status, None), media_type, schema);
     }
 
     /// Declares a response with `status` and no body, with an optional header it sets.
@@ -486,6 +476,25 @@ impl OperationDoc<'_> {
         );
     }
 
+    /// Declares a response with `status` whose body is the JSON of `T` (route option
+    /// `responses(404 = Message)`), described by `description`, else by `T`'s doc comment,
+    /// else by the status's reason phrase.
+    pub fn response_model<T: JsonSchema + ?Sized>(
+        &mut self,
+        status: u16,
+        description: Option<&str>,
+    ) {
+        let schema = self.generator.subschema_for::<T>().to_value();
+        let doc = self
+            .resolve(schema.clone())
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let description = description.map(str::to_owned).or(doc);
+        let response = self.responses.own(status, description.as_deref());
+        set_content(response, "application/json", schema);
+    }
+
     /// Declares that the framework may answer with each of `errors`.
     pub fn errors(&mut self, errors: &[FrameworkError]) {
         for error in errors {
@@ -495,7 +504,9 @@ impl OperationDoc<'_> {
 
     /// Declares that the framework may answer with `error`.
     pub fn error(&mut self, error: FrameworkError) {
-        self.responses.framework(error);
+        if self.framework_errors {
+            self.responses.framework(error);
+        }
     }
 
     /// Declares that the operation may answer with the errors the app maps to responses
@@ -515,8 +526,10 @@ impl OperationDoc<'_> {
     /// response an error is mapped to.
     pub fn at_status(&mut self, status: u16, describe: impl FnOnce(&mut Self)) {
         let success = std::mem::replace(&mut self.success_status, status);
+        let in_error_type = std::mem::replace(&mut self.in_error_type, false);
         describe(self);
         self.success_status = success;
+        self.in_error_type = in_error_type;
     }
 
     /// Adds a tag, unless the operation has it already (a router's tag beside the route's).
@@ -556,7 +569,20 @@ impl OperationDoc<'_> {
         if !self.responses.has_own_success() {
             self.responses.own(self.success_status, None);
         }
-        self.operation.responses = self.responses.render(self.framework);
+        if let Some(description) = self.success_description.take() {
+            self.responses
+                .describe_success(self.success_status, description);
+        }
+        let mut responses: Map<String, Value> = self
+            .responses
+            .render(self.framework)
+            .into_iter()
+            .map(|(status, response)| (status.to_string(), response))
+            .collect();
+        if let Some(default) = self.default_response {
+            responses.insert("default".into(), Value::Object(default));
+        }
+        self.operation.responses = responses;
         DescribedOperation {
             operation: self.operation,
             states: self.states,
@@ -574,6 +600,21 @@ pub struct DescribedOperation {
 }
 
 impl DescribedOperation {
+    /// Adds the callback `name`: the request `webhook` the API sends to the URL `expression`
+    /// (a runtime expression such as `{$request.body#/callbackUrl}`), made by
+    /// [`DocumentBuilder::sent_operation`].
+    pub fn callback(&mut self, name: &str, expression: &str, method: &str, operation: Value) {
+        let callback = self
+            .operation
+            .callbacks
+            .entry(name.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        merge_json(
+            callback,
+            json!({ expression: { method.to_ascii_lowercase(): operation } }),
+        );
+    }
+
     /// The app states the operation needs.
     pub fn states(&self) -> &[(TypeId, &'static str)] {
         &self.states
@@ -593,6 +634,7 @@ pub struct DocumentBuilder {
     generator: SchemaGenerator,
     framework: FrameworkDocs,
     paths: BTreeMap<String, BTreeMap<String, Value>>,
+    webhooks: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 /// Why a document could not be built: a bug in a description, reported at startup.
@@ -632,6 +674,7 @@ impl DocumentBuilder {
             generator: settings.into_generator(),
             framework: FrameworkDocs::default(),
             paths: BTreeMap::new(),
+            webhooks: BTreeMap::new(),
         }
     }
 
@@ -648,16 +691,7 @@ impl DocumentBuilder {
     ) {
         let status = error.spec().status;
         let empty = FrameworkDocs::default();
-        let mut op = OperationDoc {
-            generator: &mut self.generator,
-            framework: &empty,
-            operation: Operation::default(),
-            responses: Responses::default(),
-            success_status: status,
-            states: Vec::new(),
-            peer_addr: false,
-            app_errors: false,
-        };
+        let mut op = OperationDoc::new(&mut self.generator, &empty, Operation::default(), status);
         describe(&mut op);
         let content = op
             .responses
@@ -674,27 +708,29 @@ impl DocumentBuilder {
     /// Starts describing the operation `meta`; the returned description borrows the builder's
     /// schema generator, so schemas of every operation end up in one place.
     pub fn operation(&mut self, meta: &OperationMeta<'_>) -> OperationDoc<'_> {
-        let mut op = OperationDoc {
-            generator: &mut self.generator,
-            framework: &self.framework,
-            operation: Operation {
-                tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
-                summary: meta.summary.map(str::to_owned),
-                description: meta.description.map(str::to_owned),
-                operation_id: meta.operation_id.to_owned(),
-                deprecated: meta.deprecated,
-                dispatch: match meta.dispatch {
-                    Dispatch::EventLoop => "event-loop",
-                    Dispatch::BlockingPool => "blocking-pool",
-                },
-                ..Operation::default()
-            },
-            responses: Responses::default(),
-            success_status: meta.status.unwrap_or(200),
-            states: Vec::new(),
-            peer_addr: false,
-            app_errors: false,
+        let operation = Operation {
+            tags: meta.tags.iter().map(|t| (*t).to_owned()).collect(),
+            summary: meta.summary.map(str::to_owned),
+            description: meta.description.map(str::to_owned),
+            operation_id: meta.operation_id.to_owned(),
+            deprecated: meta.deprecated,
+            dispatch: Some(match meta.dispatch {
+                Dispatch::EventLoop => "event-loop",
+                Dispatch::BlockingPool => "blocking-pool",
+            }),
+            // The macro checked it: text that is no JSON object cannot get here.
+            extra: meta
+                .extra
+                .and_then(|extra| serde_json::from_str(extra).ok()),
+            ..Operation::default()
         };
+        let mut op = OperationDoc::new(
+            &mut self.generator,
+            &self.framework,
+            operation,
+            meta.status.unwrap_or(200),
+        );
+        op.success_description = meta.response_description.map(str::to_owned);
         for (status, description) in meta.responses {
             op.problem_response(*status, description);
         }
@@ -707,11 +743,45 @@ impl DocumentBuilder {
         op
     }
 
-    /// Adds a described operation at `method` and `path`.
+    /// The operation object of a request the API sends (a webhook or a callback): what
+    /// `webhook` describes, without the framework's errors, which the receiver does not send.
+    pub fn sent_operation(&mut self, webhook: &Webhook) -> (String, Value) {
+        let empty = FrameworkDocs::default();
+        let operation = Operation {
+            tags: webhook.tags.clone(),
+            summary: webhook.summary.clone(),
+            description: webhook.description.clone(),
+            operation_id: webhook.operation_id.clone().unwrap_or_default(),
+            ..Operation::default()
+        };
+        let mut op = OperationDoc::new(&mut self.generator, &empty, operation, 200);
+        op.framework_errors = false;
+        for describe in &webhook.describe {
+            describe(&mut op);
+        }
+        let described = op.finish();
+        let value = serde_json::to_value(&described.operation).unwrap_or(Value::Null);
+        (webhook.method.clone(), value)
+    }
+
+    /// Adds the webhook `name` to the document's `webhooks`.
+    pub fn webhook(&mut self, name: &str, webhook: &Webhook) {
+        let (method, operation) = self.sent_operation(webhook);
+        self.webhooks
+            .entry(name.to_owned())
+            .or_default()
+            .insert(method, operation);
+    }
+
+    /// Adds a described operation at `method` and `path` (a route template: a catch-all
+    /// `{*rest}` is documented as the OpenAPI template `{rest}`).
     pub fn insert(&mut self, method: &str, path: &str, op: DescribedOperation) {
-        let value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
+        let mut value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
+        if let Some(extra) = op.operation.extra {
+            merge_json(&mut value, extra);
+        }
         self.paths
-            .entry(path.to_owned())
+            .entry(openapi_template(path))
             .or_default()
             .insert(method.to_ascii_lowercase(), value);
     }
@@ -723,7 +793,7 @@ impl DocumentBuilder {
     /// If any `$ref` points nowhere (a bug in a description).
     pub fn finish(mut self) -> Result<Value, DocumentError> {
         let schemas = self.generator.take_definitions(true);
-        let mut document = serde_json::to_value(self.info.to_openapi()).unwrap_or(Value::Null);
+        let mut document = self.info.to_value();
         let Some(object) = document.as_object_mut() else {
             return Ok(document);
         };
@@ -731,6 +801,12 @@ impl DocumentBuilder {
             "paths".into(),
             serde_json::to_value(&self.paths).unwrap_or_default(),
         );
+        if !self.webhooks.is_empty() {
+            object.insert(
+                "webhooks".into(),
+                serde_json::to_value(&self.webhooks).unwrap_or_default(),
+            );
+        }
         let mut schemas = Value::Object(schemas);
         if let Some(schemas) = schemas.as_object_mut() {
             schemas.insert("Problem".into(), problem_schema());
@@ -758,11 +834,48 @@ impl DocumentBuilder {
     }
 }
 
-/// Gives every sized integer schema the bounds of its Rust type.
+/// Sets `response`'s content for `media_type` to `schema`.
+fn set_content(response: &mut Map<String, Value>, media_type: &str, schema: Value) {
+    let content = response
+        .entry("content")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Some(content) = content.as_object_mut() {
+        content.insert(media_type.to_owned(), json!({ "schema": schema }));
+    }
+}
+
+/// Merges `extra` into `target` as FastAPI's `openapi_extra` does: objects key by key, at any
+/// depth; anything else (a string, an array) replaces what was there.
+pub(crate) fn merge_json(target: &mut Value, extra: Value) {
+    match (target, extra) {
+        (Value::Object(target), Value::Object(extra)) => {
+            for (key, value) in extra {
+                match target.get_mut(&key) {
+                    Some(existing) => merge_json(existing, value),
+                    None => {
+                        target.insert(key, value);
+                    }
+                }
+            }
+        }
+        (target, extra) => *target = extra,
+    }
+}
+
+/// The OpenAPI path template of a route template: OpenAPI has no catch-all syntax, so
+/// `/files/{*path}` is `/files/{path}`, whose parameter `path` is the rest of the path.
+fn openapi_template(path: &str) -> String {
+    path.replace("{*", "{")
+}
+
+/// Gives every sized integer schema the bounds of its Rust type, so that a documented bound
+/// is the one the server enforces.
 ///
 /// schemars states `format: uint64` and `minimum: 0` but no maximum, so a client (or a
-/// contract-testing tool) may send a larger number, which the server rejects: the document
-/// must not allow what the server refuses.
+/// contract-testing tool) could send a larger number, which the server rejects: the document
+/// must not allow what the server refuses. A rule's bound (`range(min = 1)`,
+/// `exclusive_max = 10`) replaces the type's on its side when it is tighter; one looser than
+/// the type (`max = 1000` on a `u8`) gives way to the type's, which is what is enforced.
 fn add_integer_bounds(value: &mut Value) {
     match value {
         Value::Object(object) => {
@@ -778,21 +891,55 @@ fn add_integer_bounds(value: &mut Value) {
                 _ => None,
             };
             if let Some((min, max)) = bounds {
-                for (key, bound) in [("minimum", min), ("maximum", max)] {
-                    if !object.contains_key(key) {
-                        let number = i64::try_from(bound)
-                            .map(Value::from)
-                            .or_else(|_| u64::try_from(bound).map(Value::from));
-                        if let Ok(number) = number {
-                            object.insert(key.to_owned(), number);
-                        }
-                    }
-                }
+                bound_side(object, "minimum", "exclusiveMinimum", min, |rule, ty| {
+                    rule < ty
+                });
+                bound_side(object, "maximum", "exclusiveMaximum", max, |rule, ty| {
+                    rule > ty
+                });
             }
             object.values_mut().for_each(add_integer_bounds);
         }
         Value::Array(items) => items.iter_mut().for_each(add_integer_bounds),
         _ => {}
+    }
+}
+
+/// Settles one side of an integer's bounds to one keyword: the tightest of the rule's
+/// (`inclusive` or `exclusive` keyword; schemars also states the bounds of small integer
+/// types as `minimum`/`maximum`) and the type's `bound`.
+fn bound_side(
+    object: &mut Map<String, Value>,
+    inclusive: &str,
+    exclusive: &str,
+    bound: i128,
+    looser: impl Fn(f64, f64) -> bool,
+) {
+    // Integer bounds as f64 round only past 2^53, far from any bound a rule states.
+    #[allow(clippy::cast_precision_loss)]
+    let type_bound = bound as f64;
+    let rule = |object: &Map<String, Value>, key: &str| object.get(key).and_then(Value::as_f64);
+    let inclusive_bound = match rule(object, inclusive) {
+        Some(rule) if !looser(rule, type_bound) => rule,
+        _ => {
+            let number = i64::try_from(bound)
+                .map(Value::from)
+                .or_else(|_| u64::try_from(bound).map(Value::from));
+            if let Ok(number) = number {
+                object.insert(inclusive.to_owned(), number);
+            }
+            type_bound
+        }
+    };
+    // An exclusive bound at least as tight as the inclusive one makes it redundant.
+    match rule(object, exclusive) {
+        Some(exclusive_bound) if !looser(exclusive_bound, inclusive_bound) => {
+            object.remove(inclusive);
+        }
+        Some(_) => {
+            object.remove(exclusive);
+        }
+        None => {}
     }
 }
 
@@ -876,6 +1023,9 @@ mod tests {
             dispatch,
             status: Some(201),
             responses: &[(404, "Not there")],
+            response_description: None,
+            extra: None,
+            operation_id_given: false,
         }
     }
 
@@ -937,6 +1087,38 @@ mod tests {
         assert_eq!(params[1]["schema"]["minimum"], -128);
         assert_eq!(params[1]["schema"]["maximum"], 127);
         assert_eq!(params[2]["schema"]["maximum"], u32::MAX);
+    }
+
+    #[test]
+    fn a_rules_integer_bound_replaces_the_types_when_tighter() {
+        let cases = [
+            // (schema, expected bounds after)
+            (
+                json!({"type": "integer", "format": "uint8", "minimum": 1, "maximum": 1000}),
+                json!({"type": "integer", "format": "uint8", "minimum": 1, "maximum": 255}),
+            ),
+            (
+                json!({"type": "integer", "format": "int8", "exclusiveMinimum": 0, "exclusiveMaximum": 10}),
+                json!({"type": "integer", "format": "int8", "exclusiveMinimum": 0, "exclusiveMaximum": 10}),
+            ),
+            (
+                json!({"type": "integer", "format": "uint16", "exclusiveMinimum": -5}),
+                json!({"type": "integer", "format": "uint16", "minimum": 0, "maximum": 65535}),
+            ),
+            (
+                json!({"type": "integer", "format": "int16", "minimum": -40000, "exclusiveMaximum": 7}),
+                json!({"type": "integer", "format": "int16", "minimum": -32768, "exclusiveMaximum": 7}),
+            ),
+            // schemars states a small integer type's bounds itself.
+            (
+                json!({"type": "integer", "format": "int16", "minimum": -5, "maximum": 32767, "exclusiveMaximum": 5}),
+                json!({"type": "integer", "format": "int16", "minimum": -5, "exclusiveMaximum": 5}),
+            ),
+        ];
+        for (mut schema, expected) in cases {
+            add_integer_bounds(&mut schema);
+            assert_eq!(schema, expected);
+        }
     }
 
     /// What an app's FastAPI-style validation renderer sends.
@@ -1010,6 +1192,48 @@ mod tests {
         assert_eq!(responses["409"]["description"], "Conflict");
         assert!(responses["409"]["content"]["application/json"].is_object());
         assert_eq!(responses["201"], json!({ "description": "Created" }));
+    }
+
+    #[test]
+    fn a_catch_all_is_documented_as_an_openapi_template() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        op.param::<String>(ParamLocation::Path, "path", true);
+        let op = op.finish();
+        builder.insert("GET", "/files/{*path}", op);
+        let document = builder.finish().unwrap();
+        let op = &document["paths"]["/files/{path}"]["get"];
+        assert_eq!(op["parameters"][0]["name"], "path");
+        assert!(document["paths"].get("/files/{*path}").is_none());
+    }
+
+    #[test]
+    fn extras_merge_into_the_operation_key_by_key() {
+        let mut operation = json!({
+            "summary": "Read.",
+            "responses": { "200": { "description": "OK" } },
+            "tags": ["a"],
+        });
+        merge_json(
+            &mut operation,
+            json!({
+                "responses": { "200": { "x-cache": true }, "299": { "description": "Odd" } },
+                "tags": ["b"],
+                "x-internal": true,
+            }),
+        );
+        assert_eq!(
+            operation,
+            json!({
+                "summary": "Read.",
+                "responses": {
+                    "200": { "description": "OK", "x-cache": true },
+                    "299": { "description": "Odd" },
+                },
+                "tags": ["b"],
+                "x-internal": true,
+            })
+        );
     }
 
     #[test]

@@ -27,14 +27,20 @@
 mod catalogue;
 mod document;
 mod framework;
+mod info;
+mod operation_id;
 mod pages;
 mod responses;
 mod rules;
+mod webhook;
 
 pub use catalogue::*;
 pub use document::*;
+pub use info::*;
+pub use operation_id::*;
 pub use pages::*;
 pub use rules::{Number, ParamRules};
+pub use webhook::Webhook;
 
 /// The OpenAPI version of the documents this crate builds.
 pub const OPENAPI_VERSION: &str = "3.1.0";

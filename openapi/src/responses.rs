@@ -54,6 +54,22 @@ impl Responses {
             })
     }
 
+    /// Gives the success response `description` (`response_description = ..`): the one at
+    /// `status` if the operation documents it, else its first own success.
+    pub(crate) fn describe_success(&mut self, status: u16, description: String) {
+        let own = match self.0.get(&status).and_then(|slot| slot.own.as_ref()) {
+            Some(_) => Some(status),
+            None => self
+                .0
+                .iter()
+                .find(|(code, slot)| (200..300).contains(*code) && slot.own.is_some())
+                .map(|(code, _)| *code),
+        };
+        if let Some(own) = own.and_then(|code| self.0.get_mut(&code)?.own.as_mut()) {
+            own.insert("description".into(), Value::String(description));
+        }
+    }
+
     /// Records that the framework may answer with `error`.
     pub(crate) fn framework(&mut self, error: FrameworkError) {
         let framework = &mut self.0.entry(error.spec().status).or_default().framework;

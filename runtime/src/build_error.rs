@@ -23,7 +23,7 @@ pub enum BuildError {
     /// Two operations have the same `operationId`.
     DuplicateOperationId {
         /// The id.
-        operation_id: &'static str,
+        operation_id: String,
         /// The route that has it first.
         first: String,
         /// The route that has it again.
@@ -73,6 +73,13 @@ pub enum BuildError {
     },
     /// The OpenAPI document is inconsistent (a bug in an extractor's description).
     Document(String),
+    /// [`App::callback`](crate::App::callback) names an operation id no route has.
+    CallbackWithoutOperation {
+        /// The operation id given.
+        operation_id: String,
+        /// The callback's name.
+        callback: String,
+    },
 }
 
 impl fmt::Display for BuildError {
@@ -121,6 +128,13 @@ impl fmt::Display for BuildError {
                 write!(f, "root path `{root_path}` is not valid: {reason}")
             }
             Self::Document(error) => write!(f, "the OpenAPI document is inconsistent: {error}"),
+            Self::CallbackWithoutOperation {
+                operation_id,
+                callback,
+            } => write!(
+                f,
+                "callback `{callback}` is for operation `{operation_id}`, which no route has"
+            ),
         }
     }
 }

@@ -169,6 +169,9 @@ fn route(path: &'static str, handler: Handler, name: &'static str) -> RouteDef {
                 dispatch: Dispatch::EventLoop,
                 status: None,
                 responses: &[],
+                response_description: None,
+                extra: None,
+                operation_id_given: false,
             },
         },
     }

@@ -66,6 +66,8 @@ mod server;
 mod service;
 mod test_client;
 mod validate;
+// After `validate`, whose trait it implements for each type.
+pub mod types;
 
 pub use any_error::Error;
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
@@ -82,8 +84,8 @@ pub use handler::Request;
 pub use lenient::{FromText, Lenient};
 pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
 pub use oxapi_openapi::{
-    ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, PROBLEM_JSON, ParamDoc,
-    ParamLocation, ParamRules,
+    ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, OperationIdInput,
+    OperationIdStrategy, PROBLEM_JSON, ParamDoc, ParamLocation, ParamRules, Tag, Webhook,
 };
 pub use pool::BlockingPriority;
 pub use problem::{FieldError, Problem};
@@ -98,6 +100,10 @@ pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;
 pub use http::{self, HeaderMap, Method, StatusCode, Uri};
+/// Any JSON value, for ad-hoc bodies: `Json<Value>` reads or sends any JSON.
+pub use serde_json::Value;
+/// Builds a [`Value`] from JSON syntax: `Json(oxapi::json!({"ok": true}))`.
+pub use serde_json::json;
 /// The async runtime oxapi serves on, re-exported so that services need no other dependency
 /// for timers, I/O and tasks.
 pub use tokio;
@@ -125,8 +131,15 @@ pub use tokio;
 /// single value marked `#[query]`, `#[header]` or `#[cookie]`. Options:
 ///
 /// - `tags = ["a", "b"]`: the operation's tags.
-/// - `status = 201`: the status of a plain success.
-/// - `operation_id = "name"`: the OpenAPI operation id (default: the function's name).
+/// - `status = 201`: the status of a plain success; a status the handler returns itself
+///   (`(StatusCode::OK, body)`) is kept.
+/// - `operation_id = "name"`: the OpenAPI operation id (default: the function's name, or as
+///   [`App::operation_ids`] names it).
+/// - `responses(404 = "No such item", 409 = Conflict, 410 = ("Gone", Message))`: more statuses,
+///   each with a description, a model (`application/json`, described by its doc comment), or
+///   both.
+/// - `response_description = "The item"`: the success response's description.
+/// - `openapi_extra = r#"{"x-internal": true}"#`: a JSON object merged into the operation.
 /// - `hidden`: leave the operation out of the documentation.
 /// - `body_limit = 1048576`: this route's largest body, in bytes.
 /// - `crate = path`: where `oxapi` is, if renamed.

@@ -75,15 +75,34 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
 }
 
-/// Applies a route's `status = ..` to its handler's response, when that is a plain success.
-/// A route without one does not call this at all.
-// Not generic, and always inlined: the generated handler passes the response it made straight
-// through `finish` and `respond` as its future's last expression, so a success is built where
-// the future returns it instead of being copied from call to call (a response is large).
-#[inline(always)]
-pub fn finish(mut response: Response, status: u16) -> Response {
-    crate::response::apply_status(&mut response, Some(status));
-    response
+/// A route's `status = ..` as a [`StatusCode`](http::StatusCode), made at compile time: the
+/// macro checked that it is 100 to 599, and a `const` built from this fails to compile
+/// otherwise. The handler passes it to
+/// [`IntoResponse::into_response_with_status`], which applies it to a plain success only.
+pub const fn status(code: u16) -> http::StatusCode {
+    match http::StatusCode::from_u16(code) {
+        Ok(status) => status,
+        Err(_) => panic!("a route's `status` must be 100 to 599"),
+    }
+}
+
+/// A type named in a route's `responses(409 = Model)`: one with a JSON Schema.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a response model: it has no JSON Schema",
+    label = "not a model",
+    note = "add `#[oxapi::model]` to `{Self}`, or describe the response with a string: `409 = \"description\"`"
+)]
+pub trait ResponseModel: schemars::JsonSchema {}
+
+impl<T: schemars::JsonSchema + ?Sized> ResponseModel for T {}
+
+/// Documents a route's `responses(STATUS = Model)` entry.
+pub fn response_model<T: ResponseModel + ?Sized>(
+    op: &mut OperationDoc<'_>,
+    status: u16,
+    description: Option<&str>,
+) {
+    op.response_model::<T>(status, description);
 }
 
 /// Passes a handler's response through the app's error handlers, with its route for the log

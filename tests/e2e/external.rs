@@ -213,12 +213,19 @@ fn example_documents() -> Vec<PathBuf> {
     documents
 }
 
-/// Runs `validate` on every example's document and fails listing each document it rejects,
-/// with the tool's output. `validate` returns the tool's verdict: `Err` with its output.
+/// Documents pinned by the tests themselves: the zoo's, which holds every declaration the
+/// document can state (`zoo.rs`).
+fn pinned_documents() -> Vec<PathBuf> {
+    vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/zoo.openapi.json")]
+}
+
+/// Runs `validate` on every example's document and each pinned one, and fails listing each
+/// document it rejects, with the tool's output. `validate` returns the tool's verdict: `Err`
+/// with its output.
 fn every_document_passes(name: &str, validate: impl Fn(&Path, &Scratch) -> Result<(), String>) {
     let scratch = Scratch::new(name);
     let mut failures = Vec::new();
-    for document in example_documents() {
+    for document in example_documents().into_iter().chain(pinned_documents()) {
         match validate(&document, &scratch) {
             Ok(()) => eprintln!("{name}: {} passes", document.display()),
             Err(output) => {
@@ -834,6 +841,14 @@ async fn schemathesis_finds_conforming(app: App) {
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn schemathesis_finds_hello_conforming_to_its_document() {
     schemathesis_finds_conforming(hello::app()).await;
+}
+
+/// The bookshop carries a rule of every kind, on model fields and on parameters: this proves
+/// each is enforced as documented.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
+async fn schemathesis_finds_bookshop_conforming_to_its_document() {
+    schemathesis_finds_conforming(bookshop::app()).await;
 }
 
 // ---------------------------------------------------------------------------------------------

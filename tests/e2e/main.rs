@@ -7,6 +7,7 @@
 
 mod bookshop;
 mod connection;
+mod contract;
 mod error_handling;
 mod errors;
 mod external;
@@ -24,3 +25,4 @@ mod proxy;
 mod redirect;
 mod responses;
 mod routers;
+mod zoo;

@@ -18,6 +18,8 @@ const OPTIONS: &[&str] = &[
     "hidden",
     "body_limit",
     "responses",
+    "response_description",
+    "openapi_extra",
     "crate",
 ];
 
@@ -34,7 +36,9 @@ pub(crate) struct RouteArgs {
     pub(crate) operation_id: Option<LitStr>,
     pub(crate) hidden: Option<Ident>,
     pub(crate) body_limit: Option<LitInt>,
-    pub(crate) responses: Vec<(LitInt, LitStr)>,
+    pub(crate) responses: Vec<ResponseEntry>,
+    pub(crate) response_description: Option<LitStr>,
+    pub(crate) openapi_extra: Option<LitStr>,
     pub(crate) krate: Option<Path>,
 }
 
@@ -60,8 +64,8 @@ enum OptionValue {
     Ident(Ident),
     Path(Path),
     StrList(Vec<LitStr>),
-    /// `responses(404 = "Not found", ..)`.
-    Responses(Vec<(LitInt, LitStr)>),
+    /// `responses(404 = "Not found", 409 = Conflict, ..)`.
+    Responses(Vec<ResponseEntry>),
 }
 
 impl OptionValue {
@@ -76,7 +80,7 @@ impl OptionValue {
             Self::Ident(ident) => ident.span(),
             Self::Path(path) => path.span(),
             Self::StrList(list) => list.first().map_or_else(|| key.span(), LitStr::span),
-            Self::Responses(list) => list.first().map_or_else(|| key.span(), |(s, _)| s.span()),
+            Self::Responses(list) => list.first().map_or_else(|| key.span(), |e| e.status.span()),
         }
     }
 }
@@ -92,15 +96,27 @@ impl Parse for Option_ {
         if key == "responses" && input.peek(syn::token::Paren) {
             let content;
             syn::parenthesized!(content in input);
-            let entries = Punctuated::<ResponseEntry, Token![,]>::parse_terminated(&content)?;
+            // Entry by entry, so that every malformed one is reported, not just the first.
+            let mut entries = Vec::new();
+            let mut error: Option<syn::Error> = None;
+            for (chunk, comma) in split_at_commas(content.parse()?) {
+                let parsed = if chunk.is_empty() {
+                    Err(syn::Error::new(comma, "expected a response after `,`"))
+                } else {
+                    syn::parse2::<ResponseEntry>(chunk)
+                };
+                match (parsed, &mut error) {
+                    (Ok(entry), _) => entries.push(entry),
+                    (Err(bad), Some(error)) => error.combine(bad),
+                    (Err(bad), None) => error = Some(bad),
+                }
+            }
+            if let Some(error) = error {
+                return Err(error);
+            }
             return Ok(Self {
                 key,
-                value: OptionValue::Responses(
-                    entries
-                        .into_iter()
-                        .map(|e| (e.status, e.description))
-                        .collect(),
-                ),
+                value: OptionValue::Responses(entries),
             });
         }
         if input.is_empty() {
@@ -149,10 +165,12 @@ impl Parse for Option_ {
     }
 }
 
-/// `404 = "Not found"` inside `responses(..)`.
-struct ResponseEntry {
-    status: LitInt,
-    description: LitStr,
+/// One entry of `responses(..)`: `404 = "Not found"`, `404 = Message` (a model, described by
+/// its doc comment) or `409 = ("Already exists", Conflict)`.
+pub(crate) struct ResponseEntry {
+    pub(crate) status: LitInt,
+    pub(crate) description: Option<LitStr>,
+    pub(crate) model: Option<syn::Type>,
 }
 
 impl Parse for ResponseEntry {
@@ -160,15 +178,32 @@ impl Parse for ResponseEntry {
         let expected = |error: syn::Error| {
             syn::Error::new(
                 error.span(),
-                "expected `STATUS = \"description\"`, like `404 = \"No such item\"`",
+                "expected `STATUS = \"description\"`, `STATUS = Model` or \
+                 `STATUS = (\"description\", Model)`, like `404 = \"No such item\"`",
             )
         };
         let status: LitInt = input.parse().map_err(expected)?;
         input.parse::<Token![=]>().map_err(expected)?;
-        let description: LitStr = input.parse().map_err(expected)?;
+        let (description, model) = if input.peek(LitStr) {
+            (Some(input.parse::<LitStr>()?), None)
+        } else if input.peek(syn::token::Paren) {
+            let content;
+            syn::parenthesized!(content in input);
+            let description: LitStr = content.parse().map_err(expected)?;
+            content.parse::<Token![,]>().map_err(expected)?;
+            let model: syn::Type = content.parse().map_err(expected)?;
+            let _ = content.parse::<Option<Token![,]>>()?;
+            if !content.is_empty() {
+                return Err(expected(content.error("")));
+            }
+            (Some(description), Some(model))
+        } else {
+            (None, Some(input.parse::<syn::Type>().map_err(expected)?))
+        };
         Ok(Self {
             status,
             description,
+            model,
         })
     }
 }
@@ -312,7 +347,19 @@ impl RouteArgs {
             ("responses", OptionValue::Responses(list)) => self.responses = list,
             ("responses", other) => errors.span(
                 other.span_or(&key),
-                "`responses` takes a list: `responses(404 = \"No such item\", 409 = \"Already exists\")`",
+                "`responses` takes a list: `responses(404 = \"No such item\", 409 = (\"Already exists\", Conflict))`",
+            ),
+            ("response_description", OptionValue::Str(text)) => {
+                self.response_description = Some(text);
+            }
+            ("response_description", other) => errors.span(
+                other.span_or(&key),
+                "`response_description` takes a string: `response_description = \"The item\"`",
+            ),
+            ("openapi_extra", OptionValue::Str(json)) => self.openapi_extra = Some(json),
+            ("openapi_extra", other) => errors.span(
+                other.span_or(&key),
+                "`openapi_extra` takes a JSON object in a string: `openapi_extra = r#\"{\"x-internal\": true}\"#`",
             ),
             ("crate", OptionValue::Path(path)) => self.krate = Some(path),
             ("crate", OptionValue::Str(path)) => match path.parse::<Path>() {

@@ -29,7 +29,15 @@ pub(crate) struct Route {
     pub(crate) operation_id: String,
     pub(crate) status: Option<u16>,
     pub(crate) body_limit: Option<u64>,
+    /// `responses(..)` entries with a description only.
     pub(crate) responses: Vec<(u16, String)>,
+    /// `responses(..)` entries with a model, and their description if given.
+    pub(crate) response_models: Vec<(u16, Option<String>, Type)>,
+    pub(crate) response_description: Option<String>,
+    /// `openapi_extra = ..`: a JSON object, checked here.
+    pub(crate) openapi_extra: Option<String>,
+    /// Whether `operation_id = ..` was given.
+    pub(crate) operation_id_given: bool,
     pub(crate) krate: Path,
 }
 
@@ -387,20 +395,47 @@ impl Route {
         });
 
         let mut responses = Vec::new();
-        for (status, description) in &args.responses {
+        let mut response_models = Vec::new();
+        let mut listed: Vec<u16> = Vec::new();
+        for entry in &args.responses {
+            let status = &entry.status;
             match status.base10_parse::<u16>() {
                 Ok(code) if (100..=599).contains(&code) => {
-                    if responses.iter().any(|(c, _)| *c == code) {
+                    if listed.contains(&code) {
                         errors.at(
                             status,
                             format!("status {code} is listed twice in `responses`"),
                         );
                     }
-                    responses.push((code, description.value()));
+                    listed.push(code);
+                    let description = entry.description.as_ref().map(LitStr::value);
+                    match (&entry.model, description) {
+                        (Some(model), description) => {
+                            if contains_impl_trait(model) {
+                                errors.at(model, "a response model must be a named type");
+                            }
+                            response_models.push((code, description, model.clone()));
+                        }
+                        (None, Some(description)) => responses.push((code, description)),
+                        (None, None) => {}
+                    }
                 }
                 _ => errors.at(status, "a status code must be 100 to 599"),
             }
         }
+        let openapi_extra =
+            args.openapi_extra
+                .as_ref()
+                .and_then(|extra| match check_json_object(&extra.value()) {
+                    Ok(()) => Some(extra.value()),
+                    Err(message) => {
+                        errors.at(
+                            extra,
+                            format!("`openapi_extra` must be a JSON object: {message}"),
+                        );
+                        None
+                    }
+                });
 
         if !errors.is_empty() {
             return None;
@@ -422,6 +457,7 @@ impl Route {
             tags: args.tags.iter().map(LitStr::value).collect(),
             deprecated: handler.is_deprecated(),
             hidden: args.hidden.is_some(),
+            operation_id_given: args.operation_id.is_some(),
             operation_id: args
                 .operation_id
                 .map(|id| id.value())
@@ -429,8 +465,20 @@ impl Route {
             status,
             body_limit,
             responses,
+            response_models,
+            response_description: args.response_description.as_ref().map(LitStr::value),
+            openapi_extra,
             krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::oxapi)),
         })
+    }
+}
+
+/// Checks that `text` is a JSON object, as `openapi_extra` must be; the error says why not.
+fn check_json_object(text: &str) -> Result<(), String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => Err("this is JSON, but not an object `{ .. }`".to_owned()),
+        Err(error) => Err(error.to_string()),
     }
 }
 

@@ -45,6 +45,9 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
         .responses
         .iter()
         .map(|(status, description)| quote!((#status, #description)));
+    let response_description = option_str(route.response_description.as_deref());
+    let extra = option_str(route.openapi_extra.as_deref());
+    let operation_id_given = route.operation_id_given;
 
     quote! {
         // A handler that drops a future without awaiting it (a forgotten `.await`) is a bug
@@ -79,6 +82,9 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
                             dispatch: #dispatch,
                             status: #status,
                             responses: &[#(#responses),*],
+                            response_description: #response_description,
+                            extra: #extra,
+                            operation_id_given: #operation_id_given,
                         },
                     },
                 };
@@ -218,20 +224,27 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     // return type that is not a response gets one error, at the type; through `finish`'s own
     // bound it would get a second one, pointing into `__private`. An `impl Trait` cannot be
     // named, and rustc checks it against the signature already.
-    let response = match &route.output {
+    //
+    // A route with `status = ..` converts through `into_response_with_status`, which applies
+    // the status to a plain success only: a status the handler chose (`(StatusCode::OK, ..)`)
+    // is kept. Without one, the response is passed on as it is: no call, so no move.
+    let (method_name, status_arg) = match route.status {
+        Some(code) => (
+            "into_response_with_status",
+            quote!(, { const __OXAPI_STATUS: #ox::http::StatusCode = #ox::status(#code); __OXAPI_STATUS }),
+        ),
+        None => ("into_response", quote!()),
+    };
+    let method_ident = Ident::new(method_name, Span::call_site());
+    let finish = match &route.output {
         Some(output) if contains_impl_trait(output) => {
-            quote!(#ox::IntoResponse::into_response(__oxapi_output))
+            quote!(#ox::IntoResponse::#method_ident(__oxapi_output #status_arg))
         }
         Some(output) => {
-            let (path, end) = trait_item(output, &quote!(#ox::IntoResponse), "into_response");
-            quote_spanned!(end=> #path(__oxapi_output))
+            let (path, end) = trait_item(output, &quote!(#ox::IntoResponse), method_name);
+            quote_spanned!(end=> #path(__oxapi_output #status_arg))
         }
-        None => quote!(<() as #ox::IntoResponse>::into_response(__oxapi_output)),
-    };
-    // Without a `status = ..`, the response is passed on as it is: no call, so no move.
-    let finish = match route.status {
-        Some(code) => quote!(#ox::finish(#response, #code)),
-        None => response,
+        None => quote!(<() as #ox::IntoResponse>::#method_ident(__oxapi_output #status_arg)),
     };
     // The response goes through the app's error handlers here, where the route is known, so
     // that an error no mapping takes is logged with it.
@@ -346,8 +359,20 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             quote_spanned!(end=> #path(__oxapi_op);)
         }
     };
+    // `responses(409 = Conflict)`: documented before the return type, so that the route's
+    // description of a status is the one kept.
+    let models = route
+        .response_models
+        .iter()
+        .map(|(status, description, model)| {
+            let description = option_str(description.as_deref());
+            quote_spanned! {model.span()=>
+                #ox::response_model::<#model>(__oxapi_op, #status, #description);
+            }
+        });
     quote! {
         fn __oxapi_describe(__oxapi_op: &mut #ox::OperationDoc<'_>) {
+            #(#models)*
             #(#parts)*
             #output
         }

@@ -162,6 +162,31 @@ fn result_return_type() {
 }
 
 #[test]
+fn document_options_responses_with_models_description_and_extra() {
+    assert_expansion(
+        "document_options_responses_with_models_description_and_extra",
+        Some("POST"),
+        quote!(
+            "/items",
+            status = 201,
+            operation_id = "createItem",
+            response_description = "The stored item.",
+            responses(
+                404 = Message,
+                409 = ("Already there.", Conflict),
+                410 = "Gone."
+            ),
+            openapi_extra = r#"{"x-internal": true}"#
+        ),
+        quote!(
+            async fn create_item(item: Json<Item>) -> Json<Item> {
+                item
+            }
+        ),
+    );
+}
+
+#[test]
 fn impl_trait_return_type() {
     assert_expansion(
         "impl_trait_return_type",

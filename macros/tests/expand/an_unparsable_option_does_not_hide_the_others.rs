@@ -9,8 +9,8 @@ async fn x() {}
     "expected `,` after the value of `status`"
 }
 ::core::compile_error! {
-    "expected `STATUS = \"description\"`, like `404 = \"No such item\"`"
+    "expected `STATUS = \"description\"`, `STATUS = Model` or `STATUS = (\"description\", Model)`, like `404 = \"No such item\"`"
 }
 ::core::compile_error! {
-    "unknown route option `stauts`: did you mean `status`? (valid options: `tags`, `status`, `operation_id`, `hidden`, `body_limit`, `responses`, `crate`)"
+    "unknown route option `stauts`: did you mean `status`? (valid options: `tags`, `status`, `operation_id`, `hidden`, `body_limit`, `responses`, `response_description`, `openapi_extra`, `crate`)"
 }

@@ -35,6 +35,9 @@ const _: () = {
                     dispatch: ::oxapi::__private::Dispatch::EventLoop,
                     status: ::core::option::Option::Some(201u16),
                     responses: &[(409u16, "Already exists")],
+                    response_description: ::core::option::Option::None,
+                    extra: ::core::option::Option::None,
+                    operation_id_given: true,
                 },
             },
         };
@@ -67,11 +70,14 @@ const _: () = {
             ::oxapi::__private::respond(
                 &__oxapi_ctx,
                 "POST",
-                ::oxapi::__private::finish(
-                    <StatusCode as ::oxapi::__private::IntoResponse>::into_response(
-                        __oxapi_output,
-                    ),
-                    201u16,
+                <StatusCode as ::oxapi::__private::IntoResponse>::into_response_with_status(
+                    __oxapi_output,
+                    {
+                        const __OXAPI_STATUS: ::oxapi::__private::http::StatusCode = ::oxapi::__private::status(
+                            201u16,
+                        );
+                        __OXAPI_STATUS
+                    },
                 ),
             )
         })

@@ -34,6 +34,9 @@ const _: () = {
                     dispatch: ::my_oxapi::__private::Dispatch::EventLoop,
                     status: ::core::option::Option::None,
                     responses: &[],
+                    response_description: ::core::option::Option::None,
+                    extra: ::core::option::Option::None,
+                    operation_id_given: false,
                 },
             },
         };

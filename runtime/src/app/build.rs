@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oxapi_openapi::DocumentBuilder;
+use oxapi_openapi::{DocumentBuilder, OperationIdInput, OperationIdStrategy, OperationMeta};
 
 use super::App;
 use super::proxy::root_prefix;
@@ -115,6 +115,27 @@ impl App {
         Ok(document)
     }
 
+    /// The operation id of `route`: its `operation_id = ..`, else as the app's
+    /// [`OperationIdStrategy`] names it.
+    fn operation_id(strategy: OperationIdStrategy, route: &FlatRoute) -> String {
+        let operation = &route.route.meta.operation;
+        if operation.operation_id_given {
+            return operation.operation_id.to_owned();
+        }
+        let tags: Vec<&str> = operation
+            .tags
+            .iter()
+            .copied()
+            .chain(route.scope.tags.iter().map(String::as_str))
+            .collect();
+        strategy.operation_id(&OperationIdInput {
+            fn_name: operation.operation_id,
+            method: route.route.method,
+            path: &route.path,
+            tags: &tags,
+        })
+    }
+
     fn build_with_document(self) -> Result<(Shared, serde_json::Value), BuildErrors> {
         let mut errors = Vec::new();
         let mut flat = Flat::default();
@@ -162,24 +183,25 @@ impl App {
             document.framework_error_response(error, describe);
         }
         let mut needs_peer = false;
-        let mut seen_ids: Vec<&FlatRoute> = Vec::new();
+        let mut seen_ids: Vec<(String, &FlatRoute)> = Vec::new();
         for flat_route in &flat.routes {
             let FlatRoute { path, route, scope } = flat_route;
             let display = || format!("{} {path} ({})", route.method, route.display_name());
-            let operation_id = route.meta.operation.operation_id;
-            if let Some(first) = seen_ids
-                .iter()
-                .find(|other| other.route.meta.operation.operation_id == operation_id)
-            {
+            let operation_id = Self::operation_id(self.operation_ids, flat_route);
+            if let Some((_, first)) = seen_ids.iter().find(|(id, _)| *id == operation_id) {
                 errors.push(BuildError::DuplicateOperationId {
-                    operation_id,
+                    operation_id: operation_id.clone(),
                     first: format!("{} {}", first.path, first.route.display_name()),
                     second: format!("{path} {}", route.display_name()),
                 });
             } else {
-                seen_ids.push(flat_route);
+                seen_ids.push((operation_id.clone(), flat_route));
             }
-            let mut op = document.operation(&route.meta.operation);
+            let meta = OperationMeta {
+                operation_id: &operation_id,
+                ..route.meta.operation
+            };
+            let mut op = document.operation(&meta);
             (route.describe)(&mut op);
             for dependency in &scope.dependencies {
                 (dependency.describe)(&mut op);
@@ -193,7 +215,13 @@ impl App {
             if op.has_app_errors() {
                 self.errors.describe_types(&mut op);
             }
-            let op = op.finish();
+            let mut op = op.finish();
+            for callback in &self.callbacks {
+                if callback.operation_id == operation_id {
+                    let (method, sent) = document.sent_operation(&callback.webhook);
+                    op.callback(&callback.name, &callback.expression, &method, sent);
+                }
+            }
             needs_peer |= op.requires_peer_addr();
             for (id, type_name) in op.states() {
                 if !self.states.contains(*id) {
@@ -206,6 +234,17 @@ impl App {
             if !route.meta.hidden {
                 document.insert(route.method, path, op);
             }
+        }
+        for callback in &self.callbacks {
+            if !seen_ids.iter().any(|(id, _)| *id == callback.operation_id) {
+                errors.push(BuildError::CallbackWithoutOperation {
+                    operation_id: callback.operation_id.clone(),
+                    callback: callback.name.clone(),
+                });
+            }
+        }
+        for (name, webhook) in &self.webhooks {
+            document.webhook(name, webhook);
         }
         let document = match document.finish() {
             Ok(document) => document,

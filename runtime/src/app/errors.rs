@@ -158,10 +158,7 @@ impl App {
             type_name: std::any::type_name::<E>(),
             map: Arc::new(move |error| {
                 let error = error.downcast_ref::<E>()?;
-                Some(crate::response::finish(
-                    handler(error),
-                    Some(status.as_u16()),
-                ))
+                Some(handler(error).into_response_with_status(status))
             }),
             status: Some(status.as_u16()),
             describe: R::describe,

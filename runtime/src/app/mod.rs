@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use oxapi_openapi::{ApiInfo, ContactInfo, LicenseInfo};
+use oxapi_openapi::{ApiInfo, ContactInfo, LicenseInfo, OperationIdStrategy, Tag, Webhook};
 
 use crate::context::{Overrides, StateMap};
 use crate::docs::DocsConfig;
@@ -47,6 +47,12 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// ```
 pub struct App {
     pub(crate) info: ApiInfo,
+    /// How operations without `operation_id = ..` are named.
+    operation_ids: OperationIdStrategy,
+    /// Requests the API sends: webhooks by name, and callbacks (operation id, name, URL
+    /// expression), documented only.
+    webhooks: Vec<(String, Webhook)>,
+    callbacks: Vec<Callback>,
     docs: DocsConfig,
     /// The app's own routes, routers and mounts, and its app-wide dependencies and route
     /// layers.
@@ -70,6 +76,15 @@ pub struct App {
     body_limit: usize,
     pool: PoolConfig,
     pub(crate) shutdown_grace: Duration,
+}
+
+/// A callback given to [`App::callback`].
+#[derive(Debug)]
+struct Callback {
+    operation_id: String,
+    name: String,
+    expression: String,
+    webhook: Webhook,
 }
 
 impl fmt::Debug for App {
@@ -100,6 +115,9 @@ impl App {
         states.insert(lifespan.handle().clone());
         Self {
             info: ApiInfo::new("API", "0.1.0"),
+            operation_ids: OperationIdStrategy::default(),
+            webhooks: Vec::new(),
+            callbacks: Vec::new(),
             docs: DocsConfig::default(),
             root: Router::new(),
             layers: Vec::new(),
@@ -122,6 +140,20 @@ impl App {
     #[must_use]
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.info.title = title.into();
+        self
+    }
+
+    /// A short summary of the API (OpenAPI 3.1 `info.summary`).
+    #[must_use]
+    pub fn summary(mut self, summary: impl Into<String>) -> Self {
+        self.info.summary = Some(summary.into());
+        self
+    }
+
+    /// A URL to the API's terms of service.
+    #[must_use]
+    pub fn terms_of_service(mut self, url: impl Into<String>) -> Self {
+        self.info.terms_of_service = Some(url.into());
         self
     }
 
@@ -150,8 +182,26 @@ impl App {
 
     /// Describes a tag used by operations; tags are listed in the order described.
     #[must_use]
-    pub fn tag(mut self, name: impl Into<String>, description: impl Into<String>) -> Self {
-        self.info.tags.push((name.into(), Some(description.into())));
+    pub fn tag(self, name: impl Into<String>, description: impl Into<String>) -> Self {
+        self.tag_with(Tag::new(name).description(description))
+    }
+
+    /// Describes a tag in full: its description and a link to more documentation.
+    ///
+    /// ```
+    /// use oxapi::{App, Tag};
+    ///
+    /// let app = App::new().tag_with(
+    ///     Tag::new("items")
+    ///         .description("Things we sell.")
+    ///         .external_docs("https://example.com/items", Some("The catalogue guide")),
+    /// );
+    /// let document = app.openapi().unwrap();
+    /// assert_eq!(document["tags"][0]["externalDocs"]["url"], "https://example.com/items");
+    /// ```
+    #[must_use]
+    pub fn tag_with(mut self, tag: Tag) -> Self {
+        self.info.tags.push(tag);
         self
     }
 
@@ -166,6 +216,107 @@ impl App {
     #[must_use]
     pub fn license(mut self, license: LicenseInfo) -> Self {
         self.info.license = Some(license);
+        self
+    }
+
+    /// How operations whose route gives no `operation_id = ..` are named (default: the
+    /// function's name).
+    ///
+    /// ```
+    /// use oxapi::prelude::*;
+    /// use oxapi::OperationIdStrategy;
+    ///
+    /// #[get("/items/{id}", tags = ["items"])]
+    /// async fn read(id: u64) -> String {
+    ///     id.to_string()
+    /// }
+    ///
+    /// let app = App::new()
+    ///     .operation_ids(OperationIdStrategy::TagFnName)
+    ///     .routes(routes![read]);
+    /// let document = app.openapi().unwrap();
+    /// assert_eq!(document["paths"]["/items/{id}"]["get"]["operationId"], "items_read");
+    /// ```
+    #[must_use]
+    pub fn operation_ids(mut self, strategy: OperationIdStrategy) -> Self {
+        self.operation_ids = strategy;
+        self
+    }
+
+    /// Documents a webhook: a request the API sends to its users' servers, listed under the
+    /// document's `webhooks` (OpenAPI 3.1) with the name `name`.
+    ///
+    /// ```
+    /// use oxapi::prelude::*;
+    /// use oxapi::Webhook;
+    ///
+    /// /// An order, as the webhook sends it.
+    /// #[model]
+    /// struct Order { id: u64 }
+    ///
+    /// let app = App::new().webhook(
+    ///     "orderPaid",
+    ///     Webhook::post().summary("An order was paid.").body::<Order>(),
+    /// );
+    /// let document = app.openapi().unwrap();
+    /// let sent = &document["webhooks"]["orderPaid"]["post"];
+    /// assert_eq!(sent["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Order");
+    /// ```
+    #[must_use]
+    pub fn webhook(mut self, name: impl Into<String>, webhook: Webhook) -> Self {
+        self.webhooks.push((name.into(), webhook));
+        self
+    }
+
+    /// Documents a callback of the operation `operation_id`: a request the API sends while
+    /// serving it, to the URL the runtime expression `expression` names (like
+    /// `{$request.body#/callbackUrl}`).
+    ///
+    /// # Errors
+    ///
+    /// Building the app fails with [`BuildError::CallbackWithoutOperation`](crate::BuildError)
+    /// if no route has the operation id.
+    ///
+    /// ```
+    /// use oxapi::prelude::*;
+    /// use oxapi::Webhook;
+    ///
+    /// #[model]
+    /// struct Subscription { callback_url: String }
+    ///
+    /// #[model]
+    /// struct Event { kind: String }
+    ///
+    /// #[post("/subscriptions")]
+    /// async fn subscribe(subscription: Json<Subscription>) -> StatusCode {
+    ///     let _ = subscription;
+    ///     StatusCode::CREATED
+    /// }
+    ///
+    /// let app = App::new().routes(routes![subscribe]).callback(
+    ///     "subscribe",
+    ///     "onEvent",
+    ///     "{$request.body#/callback_url}",
+    ///     Webhook::post().body::<Event>(),
+    /// );
+    /// let document = app.openapi().unwrap();
+    /// let callbacks = &document["paths"]["/subscriptions"]["post"]["callbacks"];
+    /// assert!(callbacks["onEvent"]["{$request.body#/callback_url}"]["post"].is_object());
+    /// ```
+    #[must_use]
+    pub fn callback(
+        mut self,
+        operation_id: impl Into<String>,
+        name: impl Into<String>,
+        expression: impl Into<String>,
+        webhook: Webhook,
+    ) -> Self {
+        self.callbacks.push(Callback {
+            operation_id: operation_id.into(),
+            name: name.into(),
+            expression: expression.into(),
+            webhook,
+        });
         self
     }
 

@@ -29,6 +29,24 @@ pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self) -> Response;
 
+    /// Builds the response for a route whose default success status is `status` (its
+    /// `status = ..`): a response that chose no status of its own (a plain `200 OK`) gets
+    /// `status`; one that chose its status explicitly (`(StatusCode::OK, body)`, a
+    /// [`StatusCode`], a [`Response`]) keeps it, as in FastAPI.
+    ///
+    /// Implement it only for a type that can say its status explicitly, or that wraps
+    /// another response type (forward to the inner type's method).
+    fn into_response_with_status(self, status: StatusCode) -> Response
+    where
+        Self: Sized,
+    {
+        let mut response = self.into_response();
+        if response.status() == StatusCode::OK {
+            *response.status_mut() = status;
+        }
+        response
+    }
+
     /// Describes the responses this type produces, for the OpenAPI document. The default
     /// documents a success with no known content; called once, at startup.
     fn describe(op: &mut OperationDoc<'_>)
@@ -49,6 +67,11 @@ pub trait IntoResponseParts {
 
 impl IntoResponse for Response {
     fn into_response(self) -> Response {
+        self
+    }
+
+    /// A response built by hand keeps the status it was built with.
+    fn into_response_with_status(self, _: StatusCode) -> Response {
         self
     }
 }
@@ -74,6 +97,11 @@ impl IntoResponse for StatusCode {
         let mut response = Response::new(Body::empty());
         *response.status_mut() = self;
         response
+    }
+
+    /// A status returned is a status chosen: it is kept.
+    fn into_response_with_status(self, _: StatusCode) -> Response {
+        self.into_response()
     }
 }
 
@@ -149,15 +177,23 @@ impl IntoResponse for Problem {
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    /// `T` documents the success; `E` its error statuses, beside it, never replacing it.
     fn describe(op: &mut OperationDoc<'_>) {
         T::describe(op);
-        E::describe(op);
+        op.error_type(E::describe);
     }
 
     fn into_response(self) -> Response {
         match self {
             Ok(value) => value.into_response(),
             Err(error) => error.into_response(),
+        }
+    }
+
+    fn into_response_with_status(self, status: StatusCode) -> Response {
+        match self {
+            Ok(value) => value.into_response_with_status(status),
+            Err(error) => error.into_response_with_status(status),
         }
     }
 }
@@ -174,6 +210,11 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
         *response.status_mut() = self.0;
         response
     }
+
+    /// The tuple's status is explicit: it wins over the route's `status = ..`.
+    fn into_response_with_status(self, _: StatusCode) -> Response {
+        self.into_response()
+    }
 }
 
 impl<P: IntoResponseParts, T: IntoResponse> IntoResponse for (P, T) {
@@ -183,6 +224,12 @@ impl<P: IntoResponseParts, T: IntoResponse> IntoResponse for (P, T) {
 
     fn into_response(self) -> Response {
         let mut response = self.1.into_response();
+        self.0.apply(&mut response);
+        response
+    }
+
+    fn into_response_with_status(self, status: StatusCode) -> Response {
+        let mut response = self.1.into_response_with_status(status);
         self.0.apply(&mut response);
         response
     }
@@ -198,6 +245,11 @@ impl<P: IntoResponseParts, T: IntoResponse> IntoResponse for (StatusCode, P, T) 
         self.1.apply(&mut response);
         *response.status_mut() = self.0;
         response
+    }
+
+    /// The tuple's status is explicit: it wins over the route's `status = ..`.
+    fn into_response_with_status(self, _: StatusCode) -> Response {
+        self.into_response()
     }
 }
 
@@ -251,6 +303,29 @@ mod tests {
     fn status_tuple_overrides_status() {
         let response = (StatusCode::ACCEPTED, "queued").into_response();
         assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+
+    #[test]
+    fn a_default_status_replaces_only_a_plain_success() {
+        let plain = "made".into_response_with_status(StatusCode::CREATED);
+        assert_eq!(plain.status(), StatusCode::CREATED);
+        let explicit = (StatusCode::OK, "kept").into_response_with_status(StatusCode::CREATED);
+        assert_eq!(explicit.status(), StatusCode::OK);
+        let bare = StatusCode::OK.into_response_with_status(StatusCode::CREATED);
+        assert_eq!(bare.status(), StatusCode::OK);
+        let headed = ([("x-a", "1")], (StatusCode::OK, "kept"))
+            .into_response_with_status(StatusCode::CREATED);
+        assert_eq!(headed.status(), StatusCode::OK);
+        let ok: Result<(StatusCode, &str), StatusCode> = Ok((StatusCode::OK, "kept"));
+        assert_eq!(
+            ok.into_response_with_status(StatusCode::CREATED).status(),
+            StatusCode::OK
+        );
+        let err: Result<&str, StatusCode> = Err(StatusCode::NOT_FOUND);
+        assert_eq!(
+            err.into_response_with_status(StatusCode::CREATED).status(),
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[test]

@@ -279,6 +279,9 @@ mod tests {
                     dispatch: Dispatch::EventLoop,
                     status: None,
                     responses: &[],
+                    response_description: None,
+                    extra: None,
+                    operation_id_given: false,
                 },
             },
         }

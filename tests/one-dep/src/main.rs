@@ -24,6 +24,25 @@ enum Priority {
     High,
 }
 
+/// An event, with the common types `oxapi::types` brings.
+#[model]
+struct Event {
+    id: oxapi::types::Uuid,
+    at: oxapi::types::Timestamp,
+    on: oxapi::types::Date,
+    lasts: oxapi::types::SignedDuration,
+    link: oxapi::types::Url,
+    price: oxapi::types::Decimal,
+    /// Anything.
+    extra: oxapi::Value,
+}
+
+/// Echo an event.
+#[post("/events/{id}")]
+async fn add_event(id: oxapi::types::Uuid, event: Json<Event>) -> Json<oxapi::Value> {
+    Json(oxapi::json!({ "path": id, "event": event.0.id, "at": event.0.at }))
+}
+
 /// Echo a note.
 #[post("/notes/{priority}", status = 201)]
 async fn add_note(priority: Priority, note: Json<Note>) -> Json<Note> {
@@ -33,7 +52,9 @@ async fn add_note(priority: Priority, note: Json<Note>) -> Json<Note> {
 }
 
 fn app() -> App {
-    App::new().title("Notes").routes(routes![add_note])
+    App::new()
+        .title("Notes")
+        .routes(routes![add_note, add_event])
 }
 
 fn main() -> std::process::ExitCode {
@@ -67,6 +88,31 @@ mod tests {
         let note = &document["components"]["schemas"]["Note"];
         assert_eq!(note["properties"]["text"]["maxLength"], 140);
         assert!(note["properties"].get("isPinned").is_some());
+
+        let id = "67e55044-10b1-426f-9247-bb680e5fe0c8";
+        let reply = client
+            .post(&format!("/events/{id}"))
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"id":"{id}","at":"2026-12-01T17:00:00Z","on":"2026-12-01","lasts":"PT1H30M","link":"https://example.com/a","price":"12.50","extra":[1]}}"#
+            ))
+            .send()
+            .await;
+        assert_eq!(reply.status(), 200, "{}", reply.text());
+        assert_eq!(
+            reply.text(),
+            format!(r#"{{"path":"{id}","event":"{id}","at":"2026-12-01T17:00:00Z"}}"#)
+        );
+        let event = &document["components"]["schemas"]["Event"]["properties"];
+        for (field, format) in [
+            ("id", "uuid"),
+            ("at", "date-time"),
+            ("on", "date"),
+            ("lasts", "duration"),
+            ("link", "uri"),
+        ] {
+            assert_eq!(event[field]["format"], format, "{field}");
+        }
     }
 
     #[test]
