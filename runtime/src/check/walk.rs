@@ -1,0 +1,488 @@
+//! The walk: a JSON value against a schema, every failing location listed.
+//!
+//! It understands the JSON Schema that schemars writes for serde types (Draft 2020-12:
+//! `$ref` into `$defs`, `type`, `const`/`enum`, `properties`/`required`/
+//! `additionalProperties`/`patternProperties`/`propertyNames`, `items`/`prefixItems`, the
+//! numeric and length bounds, `pattern`, `allOf`, and `anyOf`/`oneOf` for enums and
+//! `Option`s). A keyword it does not know constrains nothing here, so a schema looser than
+//! serde leaves the error to serde's own message.
+
+use serde_json::{Map, Number, Value};
+
+use super::TypeSchema;
+use super::words::{either, got, key_rule, literal, one_of, plural, type_noun};
+use crate::problem::FieldError;
+
+/// How deep schemas may nest without the value nesting too: only a schema that refers to
+/// itself without ever descending (which schemars does not write) gets there.
+const MAX_DEPTH: usize = 256;
+
+/// One walk: the schema, where in the value it is, and what it found.
+pub(super) struct Walk<'s> {
+    schema: &'s TypeSchema,
+    location: String,
+    depth: usize,
+    pub(super) errors: Vec<FieldError>,
+}
+
+impl<'s> Walk<'s> {
+    pub(super) fn new(schema: &'s TypeSchema, source: &str) -> Self {
+        Self {
+            schema,
+            location: source.to_owned(),
+            depth: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, code: &'static str, message: String) {
+        self.errors
+            .push(FieldError::new(self.location.clone(), code, message));
+    }
+
+    /// Runs `f` with `.key` (or `[index]`) appended to the location.
+    fn at(&mut self, segment: Segment<'_>, f: impl FnOnce(&mut Self)) {
+        let len = self.location.len();
+        match segment {
+            Segment::Key(key) => {
+                self.location.push('.');
+                self.location.push_str(key);
+            }
+            Segment::Index(index) => {
+                self.location.push('[');
+                self.location.push_str(&index.to_string());
+                self.location.push(']');
+            }
+        }
+        f(self);
+        self.location.truncate(len);
+    }
+
+    /// Checks `value` against `schema`, pushing an error for each failing location.
+    pub(super) fn value(&mut self, schema: &'s Value, value: &Value) {
+        if self.depth >= MAX_DEPTH {
+            return;
+        }
+        self.depth += 1;
+        self.keywords(schema, value);
+        self.depth -= 1;
+    }
+
+    fn keywords(&mut self, schema: &'s Value, value: &Value) {
+        let schema = match schema {
+            Value::Object(schema) => schema,
+            // `false` admits nothing; `true` (and anything that is not a schema) everything.
+            Value::Bool(false) => return self.push("forbidden", "no value is allowed here".into()),
+            _ => return,
+        };
+        if let Some(target) = schema.get("$ref").and_then(|r| self.schema.resolve(r)) {
+            self.value(target, value);
+        }
+        if let Some(Value::Array(all)) = schema.get("allOf") {
+            for branch in all {
+                self.value(branch, value);
+            }
+        }
+        for union in ["anyOf", "oneOf"] {
+            if let Some(Value::Array(branches)) = schema.get(union) {
+                self.union(branches, value);
+            }
+        }
+        if let Some(types) = schema.get("type")
+            && !type_admits(types, value)
+        {
+            let expected = match types {
+                Value::Array(names) => {
+                    let nouns: Vec<String> = names
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(|name| type_noun(name).to_owned())
+                        .collect();
+                    either(&nouns)
+                }
+                other => type_noun(other.as_str().unwrap_or_default()).to_owned(),
+            };
+            return self.push("type", format!("expected {expected}, got {}", got(value)));
+        }
+        if let Some(allowed) = schema.get("const")
+            && allowed != value
+        {
+            let message = format!("expected {}, got {}", literal(allowed), got(value));
+            return self.push("enum", message);
+        }
+        if let Some(Value::Array(allowed)) = schema.get("enum")
+            && !allowed.contains(value)
+        {
+            let message = format!("expected {}, got {}", one_of(allowed), got(value));
+            return self.push("enum", message);
+        }
+        match value {
+            Value::Number(number) => self.number(schema, number),
+            Value::String(text) => self.string(schema, text),
+            Value::Array(items) => self.array(schema, items),
+            Value::Object(object) => self.object(schema, object),
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+
+    fn number(&mut self, schema: &Map<String, Value>, number: &Number) {
+        let bound = |key: &str| schema.get(key).and_then(Value::as_number);
+        let format_range = schema
+            .get("format")
+            .and_then(Value::as_str)
+            .and_then(integer_format_range);
+        let (min, max) = (bound("minimum"), bound("maximum"));
+        if let Some(min) = min
+            && compare(number, min).is_lt()
+        {
+            return self.push("range", format!("must be at least {min}"));
+        }
+        if let Some(min) = bound("exclusiveMinimum")
+            && compare(number, min).is_le()
+        {
+            return self.push("range", format!("must be greater than {min}"));
+        }
+        if let Some(max) = max
+            && compare(number, max).is_gt()
+        {
+            return self.push("range", format!("must be at most {max}"));
+        }
+        if let Some(max) = bound("exclusiveMaximum")
+            && compare(number, max).is_ge()
+        {
+            return self.push("range", format!("must be less than {max}"));
+        }
+        // The Rust type's own bounds, for the integer formats schemars gives no bounds.
+        if let (Some((low, high)), Some(n)) = (format_range, as_i128(number)) {
+            if n < low {
+                self.push("range", format!("must be at least {low}"));
+            } else if n > high {
+                self.push("range", format!("must be at most {high}"));
+            }
+        }
+    }
+
+    fn string(&mut self, schema: &Map<String, Value>, text: &str) {
+        let len = text.chars().count() as u64;
+        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+        if let Some(min) = bound("minLength")
+            && len < min
+        {
+            let message = format!("must be at least {min} character{} long", plural(min));
+            return self.push("length", message);
+        }
+        if let Some(max) = bound("maxLength")
+            && len > max
+        {
+            let message = format!("must be at most {max} character{} long", plural(max));
+            return self.push("length", message);
+        }
+        if let Some(Value::String(pattern)) = schema.get("pattern")
+            && self.schema.is_match(pattern, text) == Some(false)
+        {
+            self.push("pattern", format!("must match the pattern `{pattern}`"));
+        }
+    }
+
+    fn array(&mut self, schema: &'s Map<String, Value>, items: &[Value]) {
+        let len = items.len() as u64;
+        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+        if let Some(min) = bound("minItems")
+            && len < min
+        {
+            return self.push(
+                "length",
+                format!("must have at least {min} item{}", plural(min)),
+            );
+        }
+        if let Some(max) = bound("maxItems")
+            && len > max
+        {
+            return self.push(
+                "length",
+                format!("must have at most {max} item{}", plural(max)),
+            );
+        }
+        let prefix = match schema.get("prefixItems") {
+            Some(Value::Array(prefix)) => prefix.as_slice(),
+            _ => &[],
+        };
+        for (index, item) in items.iter().enumerate() {
+            let item_schema = prefix.get(index).or_else(|| schema.get("items"));
+            if let Some(item_schema) = item_schema {
+                self.at(Segment::Index(index), |walk| walk.value(item_schema, item));
+            }
+        }
+    }
+
+    fn object(&mut self, schema: &'s Map<String, Value>, object: &Map<String, Value>) {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        let required = schema.get("required").and_then(Value::as_array);
+        let is_required =
+            |name: &str| required.is_some_and(|names| names.iter().any(|n| n == name));
+        // Declaration order, as the model lists its fields.
+        for (name, property) in properties.into_iter().flatten() {
+            match object.get(name) {
+                Some(item) => self.at(Segment::Key(name), |walk| walk.value(property, item)),
+                None if is_required(name) => self.at(Segment::Key(name), |walk| {
+                    walk.push("missing", "field required".into())
+                }),
+                None => {}
+            }
+        }
+        for name in required.into_iter().flatten().filter_map(Value::as_str) {
+            if !object.contains_key(name) && !properties.is_some_and(|p| p.contains_key(name)) {
+                self.at(Segment::Key(name), |walk| {
+                    walk.push("missing", "field required".into())
+                });
+            }
+        }
+        let patterns = schema.get("patternProperties").and_then(Value::as_object);
+        let additional = schema.get("additionalProperties");
+        let names = schema.get("propertyNames");
+        for (key, item) in object {
+            if let Some(names) = names {
+                let key_value = Value::String(key.clone());
+                self.at(Segment::Key(key), |walk| walk.value(names, &key_value));
+            }
+            if properties.is_some_and(|p| p.contains_key(key)) {
+                continue;
+            }
+            let mut matched = false;
+            for (pattern, item_schema) in patterns.into_iter().flatten() {
+                if self.schema.is_match(pattern, key) == Some(true) {
+                    matched = true;
+                    self.at(Segment::Key(key), |walk| walk.value(item_schema, item));
+                }
+            }
+            match additional {
+                _ if matched => {}
+                Some(Value::Bool(false)) => self.at(Segment::Key(key), |walk| {
+                    match (properties, patterns.and_then(|p| p.keys().next())) {
+                        // A map whose keys must match a pattern (integer keys).
+                        (None, Some(pattern)) => walk.push(
+                            "key",
+                            format!("`{key}` is not a valid key: expected {}", key_rule(pattern)),
+                        ),
+                        _ => walk.push("unknown_field", format!("unknown field `{key}`")),
+                    }
+                }),
+                Some(item_schema) => {
+                    self.at(Segment::Key(key), |walk| walk.value(item_schema, item))
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// `anyOf`/`oneOf`: serde's enums and `Option`s. A value one branch accepts is fine.
+    /// Otherwise the errors come from the one branch the value is evidently meant for (its
+    /// type, its tag, its single key); if none stands out, one error names what was allowed.
+    fn union(&mut self, branches: &'s [Value], value: &Value) {
+        let mut results = Vec::with_capacity(branches.len());
+        for branch in branches {
+            let mut walk = Walk {
+                schema: self.schema,
+                location: self.location.clone(),
+                depth: self.depth,
+                errors: Vec::new(),
+            };
+            walk.value(branch, value);
+            if walk.errors.is_empty() {
+                return;
+            }
+            results.push(walk.errors);
+        }
+        let meant: Vec<usize> = (0..branches.len())
+            .filter(|&i| self.meant_for(&branches[i], value))
+            .collect();
+        if let [only] = meant.as_slice() {
+            let errors = std::mem::take(&mut results[*only]);
+            self.errors.extend(errors);
+            return;
+        }
+        if let Value::Object(object) = value
+            && let Some(tag) = self.common_tag(branches)
+        {
+            let allowed: Vec<Value> = branches
+                .iter()
+                .filter_map(|b| branch_tag(self.schema.flatten(b), &tag).cloned())
+                .collect();
+            return self.at(Segment::Key(&tag), |walk| match object.get(&tag) {
+                None => walk.push("missing", "field required".into()),
+                Some(other) => {
+                    let message = format!("expected {}, got {}", one_of(&allowed), got(other));
+                    walk.push("enum", message);
+                }
+            });
+        }
+        if meant.len() > 1 {
+            // Several fit the shape (untagged variants): the closest one's errors.
+            let closest = meant.iter().copied().min_by_key(|&i| results[i].len());
+            if let Some(closest) = closest {
+                let errors = std::mem::take(&mut results[closest]);
+                self.errors.extend(errors);
+                return;
+            }
+        }
+        let mut allowed = Vec::new();
+        for branch in branches {
+            let words = self.describe(branch);
+            if !allowed.contains(&words) {
+                allowed.push(words);
+            }
+        }
+        let message = format!("expected {}, got {}", either(&allowed), got(value));
+        self.push("type", message)
+    }
+
+    /// Whether `value` is evidently meant for `branch`: its type fits, and for an object
+    /// its tags match (`"type": "circle"`), or it holds the branch's one key (`{"Circle":
+    /// ..}`).
+    fn meant_for(&self, branch: &'s Value, value: &Value) -> bool {
+        let Some(branch) = self.schema.flatten(branch).as_object() else {
+            return true;
+        };
+        if let Some(types) = branch.get("type")
+            && !type_admits(types, value)
+        {
+            return false;
+        }
+        if let Some(allowed) = branch.get("const") {
+            return allowed == value;
+        }
+        if let Some(Value::Array(allowed)) = branch.get("enum") {
+            return allowed.contains(value);
+        }
+        let (Value::Object(object), Some(properties)) =
+            (value, branch.get("properties").and_then(Value::as_object))
+        else {
+            return true;
+        };
+        let mut tagged = false;
+        for name in properties.keys() {
+            if let Some(tag) = tag_of(properties, name) {
+                tagged = true;
+                if object.get(name) != Some(tag) {
+                    return false;
+                }
+            }
+        }
+        if !tagged
+            && branch.get("additionalProperties") == Some(&Value::Bool(false))
+            && properties.len() == 1
+        {
+            return properties.keys().all(|key| object.contains_key(key));
+        }
+        true
+    }
+
+    /// The property that tags every branch (`#[serde(tag = "type")]`), if there is one.
+    fn common_tag(&self, branches: &'s [Value]) -> Option<String> {
+        let first = self.schema.flatten(branches.first()?);
+        let mut names = first.get("properties")?.as_object()?.keys();
+        names
+            .find(|name| {
+                branches
+                    .iter()
+                    .all(|b| branch_tag(self.schema.flatten(b), name).is_some())
+            })
+            .cloned()
+    }
+
+    /// What a union branch allows, in words: `null`, `an object`, `"red"`.
+    fn describe(&self, branch: &'s Value) -> String {
+        let branch = self.schema.flatten(branch);
+        if let Some(allowed) = branch.get("const") {
+            return literal(allowed);
+        }
+        if let Some(Value::Array(allowed)) = branch.get("enum") {
+            return one_of(allowed);
+        }
+        match branch.get("type") {
+            Some(Value::String(name)) => type_noun(name).to_owned(),
+            Some(Value::Array(names)) => {
+                let nouns: Vec<String> = names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|name| type_noun(name).to_owned())
+                    .collect();
+                either(&nouns)
+            }
+            _ => "a value".to_owned(),
+        }
+    }
+}
+
+/// The value the property `name` of an object branch must hold, if it is a tag.
+fn branch_tag<'v>(branch: &'v Value, name: &str) -> Option<&'v Value> {
+    tag_of(branch.get("properties")?.as_object()?, name)
+}
+
+/// The value the property `name` must hold, if it is a tag (a `const`, or an `enum` of one).
+fn tag_of<'v>(properties: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+    let property = properties.get(name)?;
+    if let Some(value) = property.get("const") {
+        return Some(value);
+    }
+    match property.get("enum") {
+        Some(Value::Array(values)) if values.len() == 1 => values.first(),
+        _ => None,
+    }
+}
+
+/// A step into a value.
+enum Segment<'k> {
+    Key(&'k str),
+    Index(usize),
+}
+
+/// Whether `value` has one of the JSON types `types` names. serde reads no float into an
+/// integer, so `1.0` is not an integer here (JSON Schema would say it is).
+fn type_admits(types: &Value, value: &Value) -> bool {
+    let admits = |name: &str| match name {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "integer" => value.is_i64() || value.is_u64(),
+        _ => true,
+    };
+    match types {
+        Value::String(name) => admits(name),
+        Value::Array(names) => names.iter().filter_map(Value::as_str).any(admits),
+        _ => true,
+    }
+}
+
+/// The range of the Rust integer a schemars `format` stands for, where schemars gives no
+/// `minimum`/`maximum` of its own.
+fn integer_format_range(format: &str) -> Option<(i128, i128)> {
+    Some(match format {
+        "int32" => (i32::MIN.into(), i32::MAX.into()),
+        "int64" | "int" => (i64::MIN.into(), i64::MAX.into()),
+        "uint32" => (0, u32::MAX.into()),
+        "uint64" | "uint" => (0, u64::MAX.into()),
+        _ => return None,
+    })
+}
+
+fn as_i128(number: &Number) -> Option<i128> {
+    number
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| number.as_u64().map(i128::from))
+}
+
+/// Orders two JSON numbers: exactly when both are integers, as floats otherwise.
+fn compare(a: &Number, b: &Number) -> std::cmp::Ordering {
+    match (as_i128(a), as_i128(b)) {
+        (Some(a), Some(b)) => a.cmp(&b),
+        _ => {
+            let (a, b) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+            a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
+        }
+    }
+}
