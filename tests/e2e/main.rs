@@ -8,6 +8,7 @@
 mod connection;
 mod error_handling;
 mod errors;
+mod every_error;
 mod external;
 mod extract;
 mod extractor_kind;
