@@ -82,7 +82,7 @@ impl TypeSchema {
     /// Every failing location of `value`, under `source` (`body`, `query`); empty if the
     /// schema accepts it.
     pub(crate) fn check(&self, value: &Value, source: &str) -> Vec<FieldError> {
-        let mut walk = walk::Walk::new(self, source);
+        let mut walk = walk::Walk::new(self, source, value);
         walk.value(&self.root, value);
         walk.errors
     }

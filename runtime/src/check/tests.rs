@@ -385,6 +385,28 @@ fn bounds_of_every_kind() {
     );
 }
 
+/// Each level of this type has two object variants, both recursive: trying every branch at
+/// every level would take 2^depth steps.
+#[derive(Deserialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum Nest {
+    A { x: Box<Nest> },
+    B { x: Box<Nest>, y: u8 },
+    End(u8),
+}
+
+#[test]
+fn nested_unions_take_bounded_time() {
+    let mut body = "300".to_owned();
+    for _ in 0..60 {
+        body = format!(r#"{{"x": {body}}}"#);
+    }
+    let value: Value = serde_json::from_str(&body).expect("JSON");
+    // Finishing at all is the test; what it reports once out of steps is a best effort.
+    let _ = check::<Nest>(&value, "body");
+}
+
 #[test]
 fn unknown_patterns_constrain_nothing() {
     let schema = TypeSchema::new(serde_json::json!({"type": "string", "pattern": "(?<=a)b"}));

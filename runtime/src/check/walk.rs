@@ -17,20 +17,29 @@ use crate::problem::FieldError;
 /// itself without ever descending (which schemars does not write) gets there.
 const MAX_DEPTH: usize = 256;
 
+/// How many schema steps a walk may take for each node of the value (plus a few): a union
+/// tries each of its branches, so unions nested in unions could otherwise cost exponential
+/// time on a crafted value. A walk out of steps reports what it found so far.
+const STEPS_PER_NODE: usize = 16;
+
 /// One walk: the schema, where in the value it is, and what it found.
 pub(super) struct Walk<'s> {
     schema: &'s TypeSchema,
     location: String,
     depth: usize,
+    steps_left: usize,
     pub(super) errors: Vec<FieldError>,
 }
 
 impl<'s> Walk<'s> {
-    pub(super) fn new(schema: &'s TypeSchema, source: &str) -> Self {
+    pub(super) fn new(schema: &'s TypeSchema, source: &str, value: &Value) -> Self {
         Self {
             schema,
             location: source.to_owned(),
             depth: 0,
+            steps_left: nodes(value)
+                .saturating_mul(STEPS_PER_NODE)
+                .saturating_add(1024),
             errors: Vec::new(),
         }
     }
@@ -60,9 +69,10 @@ impl<'s> Walk<'s> {
 
     /// Checks `value` against `schema`, pushing an error for each failing location.
     pub(super) fn value(&mut self, schema: &'s Value, value: &Value) {
-        if self.depth >= MAX_DEPTH {
+        if self.depth >= MAX_DEPTH || self.steps_left == 0 {
             return;
         }
+        self.steps_left -= 1;
         self.depth += 1;
         self.keywords(schema, value);
         self.depth -= 1;
@@ -280,19 +290,17 @@ impl<'s> Walk<'s> {
     /// type, its tag, its single key); if none stands out, one error names what was allowed.
     fn union(&mut self, branches: &'s [Value], value: &Value) {
         let mut results = Vec::with_capacity(branches.len());
+        let found = std::mem::take(&mut self.errors);
         for branch in branches {
-            let mut walk = Walk {
-                schema: self.schema,
-                location: self.location.clone(),
-                depth: self.depth,
-                errors: Vec::new(),
-            };
-            walk.value(branch, value);
-            if walk.errors.is_empty() {
+            self.value(branch, value);
+            let errors = std::mem::take(&mut self.errors);
+            if errors.is_empty() {
+                self.errors = found;
                 return;
             }
-            results.push(walk.errors);
+            results.push(errors);
         }
+        self.errors = found;
         let meant: Vec<usize> = (0..branches.len())
             .filter(|&i| self.meant_for(&branches[i], value))
             .collect();
@@ -428,6 +436,15 @@ fn tag_of<'v>(properties: &'v Map<String, Value>, name: &str) -> Option<&'v Valu
     match property.get("enum") {
         Some(Value::Array(values)) if values.len() == 1 => values.first(),
         _ => None,
+    }
+}
+
+/// How many values `value` holds, itself included.
+fn nodes(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(nodes).sum::<usize>(),
+        Value::Object(object) => 1 + object.values().map(nodes).sum::<usize>(),
+        _ => 1,
     }
 }
 

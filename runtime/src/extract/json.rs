@@ -23,8 +23,8 @@ use oxapi_openapi::OperationDoc;
 ///
 /// As a parameter, it reads a body of type `application/json` or any `+json` type (415
 /// otherwise), at most the route's body limit (413), well-formed (400 with the position of
-/// the syntax error), of the right shape (422 naming the field, `body.items[2].price`), and
-/// valid by `T`'s validation rules (422 listing every failing field).
+/// the syntax error), of the right shape and valid by `T`'s validation rules (else one 422
+/// listing every failing field at its name on the wire, `body.items[2].price`).
 ///
 /// As a return value, it serializes `T` with `Content-Type: application/json`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -279,6 +279,40 @@ mod tests {
         assert_eq!(invalid(error), vec!["body.items[2].price"]);
         let error = parse_json::<Order>(br#"{"items":[{}]}"#).unwrap_err();
         assert_eq!(invalid(error), vec!["body.items[0].price"]);
+    }
+
+    /// A field whose schema says less than its `Deserialize` does.
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    #[allow(dead_code)]
+    struct Loose {
+        #[schemars(with = "serde_json::Value")]
+        small: u8,
+    }
+
+    impl Validate for Loose {}
+
+    #[test]
+    fn where_the_schema_is_looser_serde_says_what_is_wrong() {
+        match parse_json::<Loose>(br#"{"small": "x"}"#) {
+            Err(Rejection::Invalid(errors)) => assert_eq!(
+                errors,
+                [FieldError::new(
+                    "body.small",
+                    "invalid",
+                    "expected u8, got string \"x\""
+                )]
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// serde_json calls a map key that is not a number a syntax error; the body is JSON, so
+    /// it is a 422 at the key.
+    #[test]
+    fn a_bad_integer_key_is_invalid_not_malformed() {
+        let error = parse_json::<std::collections::HashMap<u32, f64>>(br#"{"1": 1, "one": 2}"#)
+            .unwrap_err();
+        assert_eq!(invalid(error), vec!["body.one"]);
     }
 
     #[test]

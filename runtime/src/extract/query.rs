@@ -17,7 +17,7 @@ use oxapi_openapi::OperationDoc;
 /// The query string, deserialized into `T` and validated.
 ///
 /// Repeated keys fill `Vec` fields; absent keys leave `Option` fields `None` and take
-/// `#[serde(default)]`s. Every failure is a 422 that names the field (`query.limit`).
+/// `#[serde(default)]`s. Failures are one 422 listing every failing field (`query.limit`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
