@@ -27,7 +27,7 @@ use serde_json::Value;
 use crate::problem::FieldError;
 
 pub(crate) use coerce::pairs_value;
-pub(crate) use words::rephrase_serde;
+pub(crate) use words::{length_rule, range_rule, rephrase_serde};
 
 /// How many `$ref`s in a row are followed before giving up (schemars writes one at a time).
 const MAX_REFS: usize = 32;

@@ -123,7 +123,7 @@ async fn a_json_body_reports_every_failing_field_at_once() {
             (
                 r#"{"name": "", "price": "x"}"#,
                 json!([
-                    error("body.name", "length", "must be at least 1 character long"),
+                    error("body.name", "length", "length must be between 1 and 50"),
                     error(
                         "body.price",
                         "type",
@@ -161,7 +161,7 @@ async fn form_bodies_and_query_strings_report_every_failing_field() {
         assert_eq!(
             problem["errors"],
             json!([
-                error("body.name", "length", "must be at least 1 character long"),
+                error("body.name", "length", "length must be between 1 and 50"),
                 error(
                     "body.price",
                     "type",

@@ -204,7 +204,7 @@ fn every_failing_location_of_every_shape() {
             r#"{"items": [], "by_id": {"-3": 1, "foo": 1, "4": 256}}"#,
             &[
                 "body.by_id.foo key: `foo` is not a valid key: expected an integer",
-                "body.by_id.4 range: must be at most 255",
+                "body.by_id.4 range: must be at least 0 and at most 255",
             ],
         ),
         // Unknown fields, where the model denies them.
@@ -218,9 +218,9 @@ fn every_failing_location_of_every_shape() {
             run::<Sizes>,
             r#"{"small": 300, "count": -1, "signed": 3000000000, "ratio": 1}"#,
             &[
-                "body.small range: must be at most 255",
+                "body.small range: must be at least 0 and at most 255",
                 "body.count range: must be at least 0",
-                "body.signed range: must be at most 2147483647",
+                "body.signed range: must be at least -2147483648 and at most 2147483647",
             ],
         ),
         (
@@ -243,7 +243,7 @@ fn every_failing_location_of_every_shape() {
         (
             run::<External>,
             r#"{"Pair": [1, 300]}"#,
-            &["body.Pair[1] range: must be at most 255"],
+            &["body.Pair[1] range: must be at least 0 and at most 255"],
         ),
         (
             run::<External>,
@@ -279,7 +279,7 @@ fn every_failing_location_of_every_shape() {
         (
             run::<Untagged>,
             r#"{"a": 1, "b": 999}"#,
-            &["body.b range: must be at most 255"],
+            &["body.b range: must be at least 0 and at most 255"],
         ),
         (
             run::<Untagged>,
@@ -291,17 +291,17 @@ fn every_failing_location_of_every_shape() {
             run_rules::<Rules>,
             r#"{"name": "", "count": 0, "slug": "A1", "tags": ["a", "b", "c"]}"#,
             &[
-                "body.name length: must be at least 1 character long",
-                "body.count range: must be at least 1",
+                "body.name length: length must be between 1 and 5",
+                "body.count range: must be at least 1 and at most 100",
                 "body.slug pattern: must match the pattern `^[a-z]+$`",
-                "body.tags length: must have at most 2 items",
+                "body.tags length: length must be at most 2",
             ],
         ),
         (
             run_rules::<Rules>,
             r#"{"name": "toolong", "count": "x", "slug": "ok", "tags": []}"#,
             &[
-                "body.name length: must be at most 5 characters long",
+                "body.name length: length must be between 1 and 5",
                 "body.count type: expected an integer, got the string \"x\"",
             ],
         ),
@@ -377,9 +377,9 @@ fn bounds_of_every_kind() {
         [
             "body.a range: must be greater than 0",
             "body.b range: must be less than 10",
-            "body.c length: must have at least 1 item",
-            "body.d length: must be at most 1 character long",
-            "body.e range: must be at least 0",
+            "body.c length: length must be at least 1",
+            "body.d length: length must be at most 1",
+            "body.e range: must be at least 0 and at most 18446744073709551615",
             "body.f forbidden: no value is allowed here",
         ]
     );

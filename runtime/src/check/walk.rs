@@ -10,7 +10,7 @@
 use serde_json::{Map, Number, Value};
 
 use super::TypeSchema;
-use super::words::{either, got, key_rule, literal, one_of, plural, type_noun};
+use super::words::{either, got, key_rule, length_rule, literal, one_of, range_rule, type_noun};
 use crate::problem::FieldError;
 
 /// How deep schemas may nest without the value nesting too: only a schema that refers to
@@ -137,54 +137,37 @@ impl<'s> Walk<'s> {
 
     fn number(&mut self, schema: &Map<String, Value>, number: &Number) {
         let bound = |key: &str| schema.get(key).and_then(Value::as_number);
+        let (min, exclusive_min) = (bound("minimum"), bound("exclusiveMinimum"));
+        let (max, exclusive_max) = (bound("maximum"), bound("exclusiveMaximum"));
+        let outside = min.is_some_and(|min| compare(number, min).is_lt())
+            || exclusive_min.is_some_and(|min| compare(number, min).is_le())
+            || max.is_some_and(|max| compare(number, max).is_gt())
+            || exclusive_max.is_some_and(|max| compare(number, max).is_ge());
+        if outside {
+            let lower = min
+                .map(|min| format!("at least {min}"))
+                .or_else(|| exclusive_min.map(|min| format!("greater than {min}")));
+            let upper = max
+                .map(|max| format!("at most {max}"))
+                .or_else(|| exclusive_max.map(|max| format!("less than {max}")));
+            return self.push("range", range_rule(lower, upper));
+        }
+        // The Rust type's own bounds, for the integer formats schemars gives no bounds.
         let format_range = schema
             .get("format")
             .and_then(Value::as_str)
             .and_then(integer_format_range);
-        let (min, max) = (bound("minimum"), bound("maximum"));
-        if let Some(min) = min
-            && compare(number, min).is_lt()
+        if let (Some((low, high)), Some(n)) = (format_range, as_i128(number))
+            && !(low..=high).contains(&n)
         {
-            return self.push("range", format!("must be at least {min}"));
-        }
-        if let Some(min) = bound("exclusiveMinimum")
-            && compare(number, min).is_le()
-        {
-            return self.push("range", format!("must be greater than {min}"));
-        }
-        if let Some(max) = max
-            && compare(number, max).is_gt()
-        {
-            return self.push("range", format!("must be at most {max}"));
-        }
-        if let Some(max) = bound("exclusiveMaximum")
-            && compare(number, max).is_ge()
-        {
-            return self.push("range", format!("must be less than {max}"));
-        }
-        // The Rust type's own bounds, for the integer formats schemars gives no bounds.
-        if let (Some((low, high)), Some(n)) = (format_range, as_i128(number)) {
-            if n < low {
-                self.push("range", format!("must be at least {low}"));
-            } else if n > high {
-                self.push("range", format!("must be at most {high}"));
-            }
+            let (lower, upper) = (format!("at least {low}"), format!("at most {high}"));
+            self.push("range", range_rule(Some(lower), Some(upper)));
         }
     }
 
     fn string(&mut self, schema: &Map<String, Value>, text: &str) {
         let len = text.chars().count() as u64;
-        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
-        if let Some(min) = bound("minLength")
-            && len < min
-        {
-            let message = format!("must be at least {min} character{} long", plural(min));
-            return self.push("length", message);
-        }
-        if let Some(max) = bound("maxLength")
-            && len > max
-        {
-            let message = format!("must be at most {max} character{} long", plural(max));
+        if let Some(message) = length_error(schema, "minLength", "maxLength", len) {
             return self.push("length", message);
         }
         if let Some(Value::String(pattern)) = schema.get("pattern")
@@ -196,22 +179,8 @@ impl<'s> Walk<'s> {
 
     fn array(&mut self, schema: &'s Map<String, Value>, items: &[Value]) {
         let len = items.len() as u64;
-        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
-        if let Some(min) = bound("minItems")
-            && len < min
-        {
-            return self.push(
-                "length",
-                format!("must have at least {min} item{}", plural(min)),
-            );
-        }
-        if let Some(max) = bound("maxItems")
-            && len > max
-        {
-            return self.push(
-                "length",
-                format!("must have at most {max} item{}", plural(max)),
-            );
+        if let Some(message) = length_error(schema, "minItems", "maxItems", len) {
+            return self.push("length", message);
         }
         let prefix = match schema.get("prefixItems") {
             Some(Value::Array(prefix)) => prefix.as_slice(),
@@ -437,6 +406,20 @@ fn tag_of<'v>(properties: &'v Map<String, Value>, name: &str) -> Option<&'v Valu
         Some(Value::Array(values)) if values.len() == 1 => values.first(),
         _ => None,
     }
+}
+
+/// What is wrong with a length `len` under the bounds `min_key` and `max_key` of `schema`,
+/// if anything.
+fn length_error(
+    schema: &Map<String, Value>,
+    min_key: &str,
+    max_key: &str,
+    len: u64,
+) -> Option<String> {
+    let min = schema.get(min_key).and_then(Value::as_u64);
+    let max = schema.get(max_key).and_then(Value::as_u64);
+    let outside = min.is_some_and(|min| len < min) || max.is_some_and(|max| len > max);
+    outside.then(|| length_rule(min, max))
 }
 
 /// How many values `value` holds, itself included.

@@ -1,5 +1,7 @@
 //! The words of the checker's messages: what a value is, what a schema expects.
 
+use std::fmt::Display;
+
 use serde_json::Value;
 
 /// How long a quoted string may be in a message before it is cut.
@@ -70,9 +72,28 @@ pub(super) fn one_of(values: &[Value]) -> String {
     }
 }
 
-/// `s` if `n` is not one.
-pub(super) fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
+/// A length rule in words, for strings (characters) and lists (items) alike, as the
+/// checker and validation both state it: `length must be between 1 and 50`.
+pub(crate) fn length_rule(min: Option<impl Display>, max: Option<impl Display>) -> String {
+    match (min, max) {
+        (Some(min), Some(max)) if min.to_string() == max.to_string() => {
+            format!("length must be exactly {min}")
+        }
+        (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
+        (Some(min), None) => format!("length must be at least {min}"),
+        (None, Some(max)) => format!("length must be at most {max}"),
+        (None, None) => "length is out of range".to_owned(),
+    }
+}
+
+/// A range rule in words from its bounds (`at least 1`, `less than 10`): `must be at least
+/// 1 and at most 100`.
+pub(crate) fn range_rule(lower: Option<String>, upper: Option<String>) -> String {
+    match (lower, upper) {
+        (Some(lower), Some(upper)) => format!("must be {lower} and {upper}"),
+        (Some(bound), None) | (None, Some(bound)) => format!("must be {bound}"),
+        (None, None) => "is out of range".to_owned(),
+    }
 }
 
 /// Says what a key that must match `pattern` should look like, naming the integer key
