@@ -11,6 +11,10 @@ use std::fmt::Display;
 use crate::check::{length_rule, range_rule};
 use crate::problem::FieldError;
 
+mod wire;
+
+pub(crate) use wire::wire_locations;
+
 /// Field errors found by validation, with locations relative to the validated value
 /// (`name`, `items[2].price`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,87 +57,6 @@ pub(crate) fn prefixed(source: &str, errors: ValidationErrors) -> Vec<FieldError
             error
         })
         .collect()
-}
-
-/// Rewrites each location of `errors` (paths of Rust field names, as `validator` reports
-/// them: `address.zip_code`) with the names the request used for them on the wire
-/// (`address.zipCode`), read from the request's own `value`.
-///
-/// A field's wire name is the key of `value` that spells it, or else the one that differs
-/// from it only in case and separators, which covers every `rename_all` convention. A field
-/// absent from the request, or renamed to another word, keeps its Rust name from there on.
-pub(crate) fn wire_locations(
-    errors: ValidationErrors,
-    value: &serde_json::Value,
-) -> ValidationErrors {
-    ValidationErrors(
-        errors
-            .0
-            .into_iter()
-            .map(|mut error| {
-                error.location = wire_path(&error.location, value);
-                error
-            })
-            .collect(),
-    )
-}
-
-fn wire_path(path: &str, value: &serde_json::Value) -> String {
-    use serde_json::Value;
-    let mut out = String::with_capacity(path.len());
-    let mut current = Some(value);
-    let mut rest = path;
-    while !rest.is_empty() {
-        if let Some(inner) = rest.strip_prefix('[') {
-            let (key, after) = inner.split_once(']').unwrap_or((inner, ""));
-            current = match current {
-                Some(Value::Array(items)) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
-                Some(Value::Object(object)) => object.get(key),
-                _ => None,
-            };
-            out.push('[');
-            out.push_str(key);
-            out.push(']');
-            rest = after;
-            continue;
-        }
-        let name = rest.strip_prefix('.').unwrap_or(rest);
-        let end = name.find(['.', '[']).unwrap_or(name.len());
-        let (name, after) = name.split_at(end);
-        let wire = match current {
-            Some(Value::Object(object)) => wire_key(object, name),
-            _ => None,
-        };
-        if !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(wire.unwrap_or(name));
-        current = wire.and_then(|wire| current?.get(wire));
-        rest = after;
-    }
-    out
-}
-
-/// The key of `object` that names the Rust field `name`.
-fn wire_key<'v>(
-    object: &'v serde_json::Map<String, serde_json::Value>,
-    name: &str,
-) -> Option<&'v str> {
-    if let Some((key, _)) = object.get_key_value(name) {
-        return Some(key);
-    }
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    let folded = |text: &str| -> String {
-        text.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let wanted = folded(name);
-    object
-        .keys()
-        .find(|key| folded(key) == wanted)
-        .map(String::as_str)
 }
 
 macro_rules! accept_all {
@@ -373,33 +296,6 @@ mod tests {
         let errors = validation_result(slug.validate()).unwrap_err();
         assert_eq!(errors.0[0].code, "pattern");
         assert_eq!(errors.0[0].message, "does not match the required pattern");
-    }
-
-    #[test]
-    fn locations_take_the_names_on_the_wire() {
-        let value = serde_json::json!({
-            "zipCode": "x",
-            "home-address": {"ZIP_CODE": 1, "lines": ["a", {"first_line": 2}]},
-            "r#type": 1,
-            "kind": 2,
-            "tags": {"k": {"innerValue": 1}}
-        });
-        let cases = [
-            ("zip_code", "zipCode"),
-            ("home_address.zip_code", "home-address.ZIP_CODE"),
-            (
-                "home_address.lines[1].first_line",
-                "home-address.lines[1].first_line",
-            ),
-            ("r#kind", "kind"),
-            ("tags[k].inner_value", "tags[k].innerValue"),
-            ("absent.inner_field", "absent.inner_field"),
-            ("", ""),
-            ("[2]", "[2]"),
-        ];
-        for (rust, wire) in cases {
-            assert_eq!(wire_path(rust, &value), wire, "{rust}");
-        }
     }
 
     #[test]

@@ -31,6 +31,10 @@ struct Page {
 struct Signup {
     #[validate(length(min = 3))]
     user_name: String,
+    /// Renamed to another word.
+    #[serde(rename = "mail")]
+    #[validate(length(min = 3))]
+    email_address: String,
     #[validate(nested)]
     home_address: Address,
 }
@@ -208,17 +212,17 @@ async fn validation_errors_name_fields_as_the_wire_does() {
     let server = Server::start(app).await;
     for version in VERSIONS {
         let client = Client::new(&server, version);
-        let body = r#"{"userName": "al", "homeAddress": {"zipCode": "123"}}"#;
+        let body = r#"{"userName": "al", "mail": "x", "homeAddress": {"zipCode": "123"}}"#;
         let problem = calls
             .refused(client.post_json("/signup", body))
             .await
             .problem(422);
         assert_eq!(
             oxapi_tests::locations(&problem),
-            ["body.homeAddress.zipCode", "body.userName"]
+            ["body.mail", "body.homeAddress.zipCode", "body.userName"]
         );
         // A type error in the nested model is at the wire name too.
-        let body = r#"{"userName": "ada", "homeAddress": {"zipCode": 12345}}"#;
+        let body = r#"{"userName": "ada", "mail": "a@b", "homeAddress": {"zipCode": 12345}}"#;
         let problem = calls
             .refused(client.post_json("/signup", body))
             .await
@@ -231,7 +235,7 @@ async fn validation_errors_name_fields_as_the_wire_does() {
                 "expected a string, got the number 12345"
             )])
         );
-        let body = r#"{"userName": "ada", "homeAddress": {"zipCode": "12345"}}"#;
+        let body = r#"{"userName": "ada", "mail": "a@b", "homeAddress": {"zipCode": "12345"}}"#;
         let reply = calls.served(client.post_json("/signup", body)).await;
         assert_eq!(reply.text(), "ada");
     }

@@ -79,7 +79,7 @@ pub(crate) fn parse_json<T: DeserializeOwned + Validate + JsonSchema>(
         Err(_) => return Err(json_rejection::<T>(bytes)),
     };
     if let Err(errors) = value.validate() {
-        return Err(invalid_json(bytes, errors));
+        return Err(invalid_json::<T>(bytes, errors));
     }
     Ok(value)
 }
@@ -111,11 +111,11 @@ fn json_rejection<T: DeserializeOwned + JsonSchema>(bytes: &[u8]) -> Rejection {
     }
 }
 
-/// The validation `errors` of a body, at the names the body used.
+/// The validation `errors` of a `T` read from `bytes`, at the names the body used.
 #[cold]
-fn invalid_json(bytes: &[u8], errors: ValidationErrors) -> Rejection {
+fn invalid_json<T: JsonSchema>(bytes: &[u8], errors: ValidationErrors) -> Rejection {
     let errors = match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(value) => wire_locations(errors, &value),
+        Ok(value) => wire_locations(errors, &value, &check::TypeSchema::of::<T>()),
         // Not reached: the body parsed as a `T`, so it is JSON.
         Err(_) => errors,
     };

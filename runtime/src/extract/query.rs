@@ -108,8 +108,9 @@ fn invalid_pairs<T: JsonSchema>(
     source: &str,
     errors: ValidationErrors,
 ) -> Rejection {
-    let value = pairs_value(&TypeSchema::of::<T>(), pairs.groups());
-    Rejection::Invalid(prefixed(source, wire_locations(errors, &value)))
+    let schema = TypeSchema::of::<T>();
+    let value = pairs_value(&schema, pairs.groups());
+    Rejection::Invalid(prefixed(source, wire_locations(errors, &value, &schema)))
 }
 
 /// Turns a serde error at a path into a field error at `source.path`.
