@@ -97,6 +97,41 @@ struct Rules {
 static SLUG: std::sync::LazyLock<Regex> =
     std::sync::LazyLock::new(|| Regex::new("^[a-z]+$").expect("a valid pattern"));
 
+#[derive(Deserialize, JsonSchema)]
+#[serde(tag = "t", content = "c")]
+#[allow(dead_code)]
+enum Adjacent {
+    Count(u8),
+    Word(String),
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct Point(u8, u8);
+
+#[derive(Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct Meters(f64);
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum Color {
+    Red,
+    Green,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[allow(dead_code)]
+struct Wrapper {
+    #[serde(flatten)]
+    item: Item,
+    color: Color,
+    point: Point,
+    length: Meters,
+    by_name: std::collections::BTreeMap<String, Item>,
+}
+
 type Runner = fn(&str) -> Vec<String>;
 
 /// The checker's errors for `body` as a `T`, after asserting serde agrees there are some
@@ -285,6 +320,35 @@ fn every_failing_location_of_every_shape() {
             run::<Untagged>,
             r#""x""#,
             &["body type: expected an integer or an object, got the string \"x\""],
+        ),
+        // Adjacently tagged enums.
+        (run::<Adjacent>, r#"{"t": "Count", "c": 3}"#, &[]),
+        (
+            run::<Adjacent>,
+            r#"{"t": "Count", "c": "x"}"#,
+            &["body.c type: expected an integer, got the string \"x\""],
+        ),
+        (
+            run::<Adjacent>,
+            r#"{"t": "Size", "c": 1}"#,
+            &["body.t enum: expected one of \"Count\", \"Word\", got the string \"Size\""],
+        ),
+        // Flattened fields, unit enums, tuple and newtype structs, maps of models.
+        (
+            run::<Wrapper>,
+            r#"{"name": "a", "price": 1, "color": "red", "point": [1, 2], "length": 2.5, "by_name": {}}"#,
+            &[],
+        ),
+        (
+            run::<Wrapper>,
+            r#"{"name": "a", "color": "blue", "point": [1], "length": "far", "by_name": {"k": {"name": 1, "price": 1}}}"#,
+            &[
+                "body.price missing: field required",
+                "body.color enum: expected one of \"red\", \"green\", got the string \"blue\"",
+                "body.point length: length must be exactly 2",
+                "body.length type: expected a number, got the string \"far\"",
+                "body.by_name.k.name type: expected a string, got the number 1",
+            ],
         ),
         // Validation rules the schema states, beside type errors.
         (
