@@ -32,10 +32,11 @@ pub(super) fn literal(value: &Value) -> String {
 
 fn quoted(text: &str) -> String {
     match text.char_indices().nth(QUOTE_LIMIT) {
-        Some((end, _)) => format!(
-            "{}…\"",
-            &Value::from(&text[..end]).to_string().trim_end_matches('"')
-        ),
+        Some((end, _)) => {
+            let head = Value::from(&text[..end]).to_string();
+            // Only the closing quote goes: an escaped one before it stays.
+            format!("{}…\"", head.strip_suffix('"').unwrap_or(&head))
+        }
         None => Value::from(text).to_string(),
     }
 }
@@ -143,6 +144,11 @@ mod tests {
         for (value, words) in cases {
             assert_eq!(got(&value), words);
         }
+        let quotes = format!("{}\"", "a".repeat(39));
+        assert_eq!(
+            got(&json!(quotes + "tail")),
+            format!("the string \"{}\\\"…\"", "a".repeat(39))
+        );
         let long = "a".repeat(100);
         assert_eq!(
             got(&json!(long)),
