@@ -49,8 +49,9 @@ pub struct FieldError {
     /// What is wrong, for a human.
     pub message: String,
     /// A stable machine-readable code: `missing`, `type`, `range`, `length`, `pattern`,
-    /// `enum`, `unknown_field`, `key` (a map key of the wrong kind), `invalid` (anything else
-    /// the parser refused), or a custom validation rule's own code.
+    /// `enum`, `unknown_field`, `key` (a map key of the wrong kind), `forbidden` (a value where
+    /// none may be), `invalid` (anything else the parser refused), or a custom validation
+    /// rule's own code.
     pub code: Cow<'static, str>,
 }
 
