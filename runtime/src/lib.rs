@@ -43,6 +43,7 @@ mod any_error;
 mod app;
 mod body;
 mod build_error;
+mod check;
 mod context;
 mod dependency;
 mod dispatch;

@@ -48,7 +48,10 @@ pub struct FieldError {
     pub location: String,
     /// What is wrong, for a human.
     pub message: String,
-    /// A stable machine-readable code: `invalid`, `missing`, `length`, `range`, ...
+    /// A stable machine-readable code: `missing`, `type`, `range`, `length`, `pattern`,
+    /// `enum`, `unknown_field`, `key` (a map key of the wrong kind), `forbidden` (a value where
+    /// none may be), `invalid` (anything else the parser refused), or a custom validation
+    /// rule's own code.
     pub code: Cow<'static, str>,
 }
 

@@ -4,10 +4,16 @@
 //! `validator` crate's, which also appear in the type's JSON Schema); std types accept
 //! every value, and collections validate each element.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 
+use crate::check::{length_rule, range_rule};
 use crate::problem::FieldError;
+
+mod wire;
+
+pub(crate) use wire::wire_locations;
 
 /// Field errors found by validation, with locations relative to the validated value
 /// (`name`, `items[2].price`).
@@ -162,11 +168,13 @@ fn collect(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<Fie
         match kind {
             Kind::Field(list) => {
                 for error in list {
-                    out.push(FieldError::new(
-                        location.clone(),
-                        error.code.clone(),
-                        message(error),
-                    ));
+                    // The code the schema check gives the same rule, so that one rule has one
+                    // code whichever way the request failed.
+                    let code = match error.code.as_ref() {
+                        "regex" => Cow::Borrowed("pattern"),
+                        _ => error.code.clone(),
+                    };
+                    out.push(FieldError::new(location.clone(), code, message(error)));
                 }
             }
             Kind::Struct(inner) => collect(inner, &format!("{location}."), out),
@@ -186,12 +194,9 @@ fn message(error: &validator::ValidationError) -> String {
     }
     let param = |name: &str| error.params.get(name).map(|value| value.to_string());
     match error.code.as_ref() {
-        "length" => match (param("equal"), param("min"), param("max")) {
-            (Some(n), _, _) => format!("length must be exactly {n}"),
-            (None, Some(min), Some(max)) => format!("length must be between {min} and {max}"),
-            (None, Some(min), None) => format!("length must be at least {min}"),
-            (None, None, Some(max)) => format!("length must be at most {max}"),
-            _ => "length is out of range".to_owned(),
+        "length" => match param("equal") {
+            Some(n) => length_rule(Some(&n), Some(&n)),
+            None => length_rule(param("min"), param("max")),
         },
         "range" => {
             let lower = param("min")
@@ -200,11 +205,7 @@ fn message(error: &validator::ValidationError) -> String {
             let upper = param("max")
                 .map(|m| format!("at most {m}"))
                 .or_else(|| param("exclusive_max").map(|m| format!("less than {m}")));
-            match (lower, upper) {
-                (Some(lower), Some(upper)) => format!("must be {lower} and {upper}"),
-                (Some(bound), None) | (None, Some(bound)) => format!("must be {bound}"),
-                (None, None) => "is out of range".to_owned(),
-            }
+            range_rule(lower, upper)
         }
         "email" => "must be an email address".to_owned(),
         "url" => "must be a URL".to_owned(),
@@ -280,6 +281,21 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_pattern_rule_has_the_code_the_schema_check_gives_it() {
+        static SLUG: std::sync::LazyLock<regex::Regex> =
+            std::sync::LazyLock::new(|| regex::Regex::new("^[a-z]+$").unwrap());
+        #[derive(validator::Validate)]
+        struct Slug {
+            #[validate(regex(path = *SLUG))]
+            slug: String,
+        }
+        let slug = Slug { slug: "A1".into() };
+        let errors = validation_result(slug.validate()).unwrap_err();
+        assert_eq!(errors.0[0].code, "pattern");
+        assert_eq!(errors.0[0].message, "does not match the required pattern");
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod connection;
 mod contract;
 mod error_handling;
 mod errors;
+mod every_error;
 mod external;
 mod extract;
 mod extractor_kind;

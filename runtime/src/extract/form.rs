@@ -63,7 +63,7 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Form<T>
 
 /// Reads and parses a form body. The checks that need the request's `headers` run now; the
 /// future holds only the body.
-fn form_body<T: DeserializeOwned + Validate>(
+fn form_body<T: DeserializeOwned + Validate + JsonSchema>(
     headers: &HeaderMap,
     body: Body,
     limit: usize,

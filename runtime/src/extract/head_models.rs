@@ -8,11 +8,11 @@ use http::request::Parts;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
-use super::query::serde_error_to_field;
+use super::query::pairs_model;
 use super::value::FormPairs;
 use super::{FromRequestParts, Rejection, RequestContext};
 use crate::problem::FieldError;
-use crate::validate::{Validate, prefixed};
+use crate::validate::Validate;
 use oxapi_openapi::{OperationDoc, ParamLocation};
 
 /// The request's headers, deserialized into the model `T` and validated.
@@ -99,20 +99,17 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequestParts for Co
     }
 }
 
-/// Deserializes and validates a model from `pairs`; failures are located under `source`, then
-/// passed through `locate` to name what is on the wire.
-fn parse_model<T: DeserializeOwned + Validate>(
+/// Deserializes and validates a model from `pairs`, every failure at once; failures are
+/// located under `source`, then passed through `locate` to name what is on the wire.
+fn parse_model<T: DeserializeOwned + Validate + JsonSchema>(
     pairs: &FormPairs<'_>,
     source: &str,
     locate: fn(FieldError) -> FieldError,
 ) -> Result<T, Rejection> {
-    let value: T = pairs
-        .deserialize()
-        .map_err(|error| Rejection::invalid(locate(serde_error_to_field(source, &error))))?;
-    value.validate().map_err(|errors| {
-        Rejection::Invalid(prefixed(source, errors).into_iter().map(locate).collect())
-    })?;
-    Ok(value)
+    pairs_model(pairs, source).map_err(|rejection| match rejection {
+        Rejection::Invalid(errors) => Rejection::Invalid(errors.into_iter().map(locate).collect()),
+        other => other,
+    })
 }
 
 /// `header.x_request_id` → `header.x-request-id`: the header's name, not the field's.

@@ -13,17 +13,18 @@ use super::kind::Incoming;
 use super::query::serde_error_to_field;
 use super::{FromRequest, Rejection, Request, RequestContext};
 use crate::body::Body;
-use crate::problem::Problem;
+use crate::check;
+use crate::problem::{FieldError, Problem};
 use crate::response::{IntoResponse, Response};
-use crate::validate::{Validate, prefixed};
+use crate::validate::{Validate, ValidationErrors, prefixed, wire_locations};
 use oxapi_openapi::OperationDoc;
 
 /// JSON in either direction.
 ///
 /// As a parameter, it reads a body of type `application/json` or any `+json` type (415
 /// otherwise), at most the route's body limit (413), well-formed (400 with the position of
-/// the syntax error), of the right shape (422 naming the field, `body.items[2].price`), and
-/// valid by `T`'s validation rules (422 listing every failing field).
+/// the syntax error), of the right shape and valid by `T`'s validation rules (else one 422
+/// listing every failing field at its name on the wire, `body.items[2].price`).
 ///
 /// As a return value, it serializes `T` with `Content-Type: application/json`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -68,47 +69,57 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Parses and validates a JSON body.
-pub(crate) fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Rejection> {
-    // Tracking the path costs on every field; only a failure needs it, so the path is
-    // found by parsing a second time, on the error path only.
+pub(crate) fn parse_json<T: DeserializeOwned + Validate + JsonSchema>(
+    bytes: &[u8],
+) -> Result<T, Rejection> {
+    // A valid body is parsed once, straight into `T`. Explaining a failure (every failing
+    // location, at the names on the wire) needs the body read again: only then.
     let value: T = match serde_json::from_slice(bytes) {
         Ok(value) => value,
         Err(_) => return Err(json_rejection::<T>(bytes)),
     };
-    value
-        .validate()
-        .map_err(|errors| Rejection::Invalid(prefixed("body", errors)))?;
+    if let Err(errors) = value.validate() {
+        return Err(invalid_json::<T>(bytes, errors));
+    }
     Ok(value)
 }
 
-/// Why `bytes` is not a `T`, with the failing field's location.
+/// Why `bytes` are not a `T`: 400 if they are not JSON, else a 422 listing every failing
+/// location the schema of `T` finds.
 #[cold]
-fn json_rejection<T: DeserializeOwned>(bytes: &[u8]) -> Rejection {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Ok(_) => match deserializer.end() {
-            // Unreachable in practice: the first parse failed on the same bytes.
-            Ok(()) => {
-                return Rejection::Malformed {
-                    detail: "malformed JSON".to_owned(),
-                };
-            }
-            Err(error) => {
-                return Rejection::Malformed {
-                    detail: format!("malformed JSON: {error}"),
-                };
-            }
-        },
-        Err(error) => error,
-    };
-    match error.inner().classify() {
-        serde_json::error::Category::Data => {
-            Rejection::invalid(serde_error_to_field("body", &error))
+fn json_rejection<T: DeserializeOwned + JsonSchema>(bytes: &[u8]) -> Rejection {
+    let value: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        Err(error) => {
+            return Rejection::Malformed {
+                detail: format!("malformed JSON: {error}"),
+            };
         }
-        _ => Rejection::Malformed {
-            detail: format!("malformed JSON: {}", error.inner()),
-        },
+    };
+    let errors = check::check::<T>(&value, "body");
+    if !errors.is_empty() {
+        return Rejection::Invalid(errors);
     }
+    // The schema is looser than serde here (a custom `Deserialize`, a type whose schema
+    // says less): serde's own error, where serde met it. The body is JSON, so whatever
+    // serde says is about the data.
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(error) => Rejection::invalid(serde_error_to_field("body", &error)),
+        // Not reached: the typed parse failed on these bytes a moment ago.
+        Ok(_) => Rejection::invalid(FieldError::new("body", "invalid", "not a valid value")),
+    }
+}
+
+/// The validation `errors` of a `T` read from `bytes`, at the names the body used.
+#[cold]
+fn invalid_json<T: JsonSchema>(bytes: &[u8], errors: ValidationErrors) -> Rejection {
+    let errors = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(value) => wire_locations(errors, &value, &check::TypeSchema::of::<T>()),
+        // Not reached: the body parsed as a `T`, so it is JSON.
+        Err(_) => errors,
+    };
+    Rejection::Invalid(prefixed("body", errors))
 }
 
 impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Json<T> {
@@ -138,7 +149,7 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequest for Json<T>
 
 /// Reads and parses a JSON body. The checks that need the request's `headers` run now; the
 /// future holds only the body.
-fn json_body<T: DeserializeOwned + Validate>(
+fn json_body<T: DeserializeOwned + Validate + JsonSchema>(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
@@ -239,13 +250,13 @@ mod tests {
         assert!(!is_json(&HeaderMap::new()));
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
     #[allow(dead_code)]
     struct Order {
         items: Vec<Line>,
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
     #[allow(dead_code)]
     struct Line {
         price: f64,
@@ -268,6 +279,40 @@ mod tests {
         assert_eq!(invalid(error), vec!["body.items[2].price"]);
         let error = parse_json::<Order>(br#"{"items":[{}]}"#).unwrap_err();
         assert_eq!(invalid(error), vec!["body.items[0].price"]);
+    }
+
+    /// A field whose schema says less than its `Deserialize` does.
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    #[allow(dead_code)]
+    struct Loose {
+        #[schemars(with = "serde_json::Value")]
+        small: u8,
+    }
+
+    impl Validate for Loose {}
+
+    #[test]
+    fn where_the_schema_is_looser_serde_says_what_is_wrong() {
+        match parse_json::<Loose>(br#"{"small": "x"}"#) {
+            Err(Rejection::Invalid(errors)) => assert_eq!(
+                errors,
+                [FieldError::new(
+                    "body.small",
+                    "invalid",
+                    "expected u8, got string \"x\""
+                )]
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// serde_json calls a map key that is not a number a syntax error; the body is JSON, so
+    /// it is a 422 at the key.
+    #[test]
+    fn a_bad_integer_key_is_invalid_not_malformed() {
+        let error = parse_json::<std::collections::HashMap<u32, f64>>(br#"{"1": 1, "one": 2}"#)
+            .unwrap_err();
+        assert_eq!(invalid(error), vec!["body.one"]);
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub(crate) use header::{cookie_param, header_param};
 pub(crate) use path::path_param;
 pub(crate) use query::query_param;
 pub use rejection::Rejections;
+#[cfg(test)]
+pub(crate) use value::FormPairs;
 
 use crate::context::RequestContext;
 use crate::handler::Request;

@@ -9,14 +9,15 @@ use smallvec::SmallVec;
 
 use super::value::{FormPairs, from_values};
 use super::{FromRequestParts, Rejection, RequestContext};
+use crate::check::{TypeSchema, pairs_value, rephrase_serde};
 use crate::problem::FieldError;
-use crate::validate::{Validate, prefixed};
+use crate::validate::{Validate, ValidationErrors, prefixed, wire_locations};
 use oxapi_openapi::OperationDoc;
 
 /// The query string, deserialized into `T` and validated.
 ///
 /// Repeated keys fill `Vec` fields; absent keys leave `Option` fields `None` and take
-/// `#[serde(default)]`s. Every failure is a 422 that names the field (`query.limit`).
+/// `#[serde(default)]`s. Failures are one 422 listing every failing field (`query.limit`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
@@ -60,24 +61,64 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequestParts for Op
     }
 }
 
-fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Rejection> {
+fn parse_query<T: DeserializeOwned + Validate + JsonSchema>(query: &str) -> Result<T, Rejection> {
     parse_pairs(query.as_bytes(), "query")
 }
 
 /// Parses and validates urlencoded pairs (a query string or a form body) as a `T`; failures
 /// are located under `source` (`query.limit`, `body.name`).
-pub(crate) fn parse_pairs<T: DeserializeOwned + Validate>(
+pub(crate) fn parse_pairs<T: DeserializeOwned + Validate + JsonSchema>(
     input: &[u8],
     source: &str,
 ) -> Result<T, Rejection> {
-    let pairs = FormPairs::parse(input);
-    let value: T = pairs
-        .deserialize()
-        .map_err(|error| Rejection::invalid(serde_error_to_field(source, &error)))?;
-    value
-        .validate()
-        .map_err(|errors| Rejection::Invalid(prefixed(source, errors)))?;
+    pairs_model(&FormPairs::parse(input), source)
+}
+
+/// Deserializes and validates a `T` from `pairs` (a query string's, a form's, a request's
+/// headers or cookies); failures are located under `source`.
+pub(crate) fn pairs_model<T: DeserializeOwned + Validate + JsonSchema>(
+    pairs: &FormPairs<'_>,
+    source: &str,
+) -> Result<T, Rejection> {
+    let value: T = match pairs.deserialize() {
+        Ok(value) => value,
+        Err(_) => return Err(pairs_rejection::<T>(pairs, source)),
+    };
+    if let Err(errors) = value.validate() {
+        return Err(invalid_pairs::<T>(pairs, source, errors));
+    }
     Ok(value)
+}
+
+/// Why `pairs` are not a `T`: every failing field, each value read as its field's type.
+#[cold]
+fn pairs_rejection<T: DeserializeOwned + JsonSchema>(
+    pairs: &FormPairs<'_>,
+    source: &str,
+) -> Rejection {
+    let schema = TypeSchema::of::<T>();
+    let errors = schema.check(&pairs_value(&schema, pairs.groups()), source);
+    if !errors.is_empty() {
+        return Rejection::Invalid(errors);
+    }
+    // The schema is looser than serde here: serde's own error, where serde met it.
+    match pairs.deserialize_with_path::<T>() {
+        Err(error) => Rejection::invalid(serde_error_to_field(source, &error)),
+        // Not reached: the same pairs failed a moment ago.
+        Ok(_) => Rejection::invalid(FieldError::new(source, "invalid", "not a valid value")),
+    }
+}
+
+/// The validation `errors` of a `T` read from `pairs`, at the names the request used.
+#[cold]
+fn invalid_pairs<T: JsonSchema>(
+    pairs: &FormPairs<'_>,
+    source: &str,
+    errors: ValidationErrors,
+) -> Rejection {
+    let schema = TypeSchema::of::<T>();
+    let value = pairs_value(&schema, pairs.groups());
+    Rejection::Invalid(prefixed(source, wire_locations(errors, &value, &schema)))
 }
 
 /// Turns a serde error at a path into a field error at `source.path`.
@@ -106,7 +147,7 @@ pub(crate) fn serde_error_to_field<E: std::fmt::Display>(
         location.push_str(field);
         return FieldError::new(location, "missing", "field required");
     }
-    FieldError::new(location, "invalid", message)
+    FieldError::new(location, "invalid", rephrase_serde(message))
 }
 
 /// serde_json appends " at line L column C"; the location already says where.
@@ -137,7 +178,7 @@ pub(crate) fn query_param<T: DeserializeOwned>(parts: &Parts, name: &str) -> Res
 mod tests {
     use super::*;
 
-    #[derive(Debug, serde::Deserialize, PartialEq)]
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema, PartialEq)]
     struct Page {
         limit: u32,
         #[serde(default)]

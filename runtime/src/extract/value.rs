@@ -302,16 +302,25 @@ impl<'a> FormPairs<'a> {
         Self { groups }
     }
 
+    /// Each key with its values, in order of first appearance.
+    pub(crate) fn groups(&self) -> impl Iterator<Item = (&str, &[Cow<'a, str>])> {
+        self.groups
+            .iter()
+            .map(|(key, values)| (key.as_ref(), values.as_slice()))
+    }
+
     /// Deserializes a struct whose fields each read their key's values as a single
     /// parameter would (`#[query]`), so both report the same errors.
-    pub(crate) fn deserialize<'de, T: de::Deserialize<'de>>(
+    pub(crate) fn deserialize<'de, T: de::Deserialize<'de>>(&'de self) -> Result<T, ValueError> {
+        T::deserialize(self.map())
+    }
+
+    /// Deserializes as [`deserialize`](Self::deserialize) does, tracking where it is: slower,
+    /// for explaining a failure.
+    pub(crate) fn deserialize_with_path<'de, T: de::Deserialize<'de>>(
         &'de self,
     ) -> Result<T, serde_path_to_error::Error<ValueError>> {
-        // The path is tracked only to explain a failure: parse without it first.
-        match T::deserialize(self.map()) {
-            Ok(value) => Ok(value),
-            Err(_) => serde_path_to_error::deserialize(self.map()),
-        }
+        serde_path_to_error::deserialize(self.map())
     }
 
     fn map<'de>(
@@ -408,7 +417,7 @@ mod tests {
             }
         );
         let pairs = FormPairs::parse(b"limit=300");
-        let error = pairs.deserialize::<Page>().unwrap_err();
+        let error = pairs.deserialize_with_path::<Page>().unwrap_err();
         assert_eq!(error.path().to_string(), "limit");
         assert!(
             error.inner().to_string().contains("out of range"),
@@ -416,7 +425,7 @@ mod tests {
             error.inner()
         );
         let pairs = FormPairs::parse(b"");
-        let error = pairs.deserialize::<Page>().unwrap_err();
+        let error = pairs.deserialize_with_path::<Page>().unwrap_err();
         assert_eq!(error.inner().to_string(), "missing field `limit`");
     }
 
