@@ -144,3 +144,42 @@ fn compile(pattern: &str, out: &mut HashMap<String, Option<Regex>>) {
         out.insert(pattern.to_owned(), Regex::new(pattern).ok());
     }
 }
+
+/// Rewrites every number like `354.0` (a float with no fraction, within ±2^63) as the
+/// integer `354`, which JSON Schema's `integer` takes and serde's integers do not; whether it
+/// found one.
+pub(crate) fn integral_floats_to_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let Some(float) = number.as_f64() else {
+                return false;
+            };
+            let integer = if is_integral(float) {
+                Some(float as i64)
+            } else {
+                None
+            };
+            match integer {
+                Some(integer) => {
+                    *value = Value::from(integer);
+                    true
+                }
+                None => false,
+            }
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |found, item| {
+            integral_floats_to_integers(item) | found
+        }),
+        Value::Object(members) => members.values_mut().fold(false, |found, member| {
+            integral_floats_to_integers(member) | found
+        }),
+        _ => false,
+    }
+}
+
+/// Whether `float` is an integer JSON Schema's way that serde can read once rewritten: no
+/// fraction, within ±2^63 (where `as i64` is exact).
+pub(crate) fn is_integral(float: f64) -> bool {
+    float.fract() == 0.0 && float.abs() < 9.223_372_036_854_776e18
+}

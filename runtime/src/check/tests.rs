@@ -142,7 +142,16 @@ fn run<T: DeserializeOwned + JsonSchema>(body: &str) -> Vec<String> {
         .into_iter()
         .map(|e| format!("{} {}: {}", e.location, e.code, e.message))
         .collect();
-    let serde = serde_json::from_str::<T>(body);
+    // What the server takes: serde's reading, or, when that fails, the body with its
+    // integral floats read as integers.
+    let serde = serde_json::from_str::<T>(body).or_else(|error| {
+        let mut value = value.clone();
+        if super::integral_floats_to_integers(&mut value) {
+            serde_json::from_value::<T>(value)
+        } else {
+            Err(error)
+        }
+    });
     assert_eq!(
         serde.is_err(),
         !errors.is_empty(),
@@ -262,8 +271,8 @@ fn every_failing_location_of_every_shape() {
             run::<Sizes>,
             r#"{"small": 1.5, "count": 2.0, "signed": 1, "ratio": "1"}"#,
             &[
+                // `2.0` for `count` is an integer, as the schema says.
                 "body.small type: expected an integer, got the number 1.5",
-                "body.count type: expected an integer, got the number 2.0",
                 "body.ratio type: expected a number, got the string \"1\"",
             ],
         ),

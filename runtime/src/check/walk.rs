@@ -286,8 +286,10 @@ enum Segment<'k> {
     Index(usize),
 }
 
-/// Whether `value` has one of the JSON types `types` names. serde reads no float into an
-/// integer, so `1.0` is not an integer here (JSON Schema would say it is).
+/// Whether `value` has one of the JSON types `types` names. `1.0` is an integer, as JSON
+/// Schema says: the body is then read with its integral floats as integers
+/// ([`integral_floats_to_integers`](super::integral_floats_to_integers)), so the server takes
+/// what the document allows.
 fn type_admits(types: &Value, value: &Value) -> bool {
     let admits = |name: &str| match name {
         "null" => value.is_null(),
@@ -296,7 +298,9 @@ fn type_admits(types: &Value, value: &Value) -> bool {
         "array" => value.is_array(),
         "string" => value.is_string(),
         "number" => value.is_number(),
-        "integer" => value.is_i64() || value.is_u64(),
+        "integer" => {
+            value.is_i64() || value.is_u64() || value.as_f64().is_some_and(super::is_integral)
+        }
         _ => true,
     };
     match types {

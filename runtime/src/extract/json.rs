@@ -76,7 +76,7 @@ pub(crate) fn parse_json<T: DeserializeOwned + Validate + JsonSchema>(
     // location, at the names on the wire) needs the body read again: only then.
     let value: T = match serde_json::from_slice(bytes) {
         Ok(value) => value,
-        Err(_) => return Err(json_rejection::<T>(bytes)),
+        Err(_) => reread::<T>(bytes)?,
     };
     if let Err(errors) = value.validate() {
         return Err(invalid_json::<T>(bytes, errors));
@@ -84,25 +84,38 @@ pub(crate) fn parse_json<T: DeserializeOwned + Validate + JsonSchema>(
     Ok(value)
 }
 
-/// Why `bytes` are not a `T`: 400 if they are not JSON, else a 422 listing every failing
-/// location the schema of `T` finds.
+/// A body the typed parse refused, read again: 400 if it is not JSON, else a 422 listing every
+/// failing location the schema of `T` finds; or, if the schema allows it, the `T` it is.
+///
+/// JSON Schema's `integer` takes `354.0` (a number whose fraction is zero), where serde's
+/// integers do not: a body the document allows is accepted, its integral floats read as
+/// integers.
 #[cold]
-fn json_rejection<T: DeserializeOwned + JsonSchema>(bytes: &[u8]) -> Rejection {
-    let value: serde_json::Value = match serde_json::from_slice(bytes) {
+fn reread<T: DeserializeOwned + JsonSchema>(bytes: &[u8]) -> Result<T, Rejection> {
+    let mut value: serde_json::Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,
         Err(error) => {
-            return Rejection::Malformed {
+            return Err(Rejection::Malformed {
                 detail: format!("malformed JSON: {error}"),
-            };
+            });
         }
     };
     let errors = check::check::<T>(&value, "body");
     if !errors.is_empty() {
-        return Rejection::Invalid(errors);
+        return Err(Rejection::Invalid(errors));
     }
-    // The schema is looser than serde here (a custom `Deserialize`, a type whose schema
-    // says less): serde's own error, where serde met it. The body is JSON, so whatever
-    // serde says is about the data.
+    if check::integral_floats_to_integers(&mut value)
+        && let Ok(parsed) = serde_json::from_value::<T>(value)
+    {
+        return Ok(parsed);
+    }
+    Err(serde_rejection::<T>(bytes))
+}
+
+/// serde's own error for `bytes`, where serde met it: for a body the schema of `T` allows but
+/// serde does not (a custom `Deserialize`, a type whose schema says less).
+fn serde_rejection<T: DeserializeOwned>(bytes: &[u8]) -> Rejection {
+    // The body is JSON, so whatever serde says is about the data.
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Err(error) => Rejection::invalid(serde_error_to_field("body", &error)),
@@ -223,6 +236,41 @@ mod tests {
             HeaderValue::from_str(content_type).unwrap(),
         );
         headers
+    }
+
+    #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    struct Release {
+        year: i32,
+        copies: Vec<u8>,
+        price: f64,
+    }
+
+    impl Validate for Release {}
+
+    #[test]
+    fn an_integral_float_is_an_integer_as_the_schema_says() {
+        let release: Release =
+            parse_json(br#"{"year": 354.0, "copies": [1.0, 2], "price": 3.0}"#).unwrap();
+        assert_eq!(
+            (release.year, release.copies, release.price),
+            (354, vec![1, 2], 3.0)
+        );
+        // A fraction, or a value out of the type's range, is still refused, at its place.
+        for (body, location) in [
+            (
+                &br#"{"year": 354.5, "copies": [], "price": 1}"#[..],
+                "body.year",
+            ),
+            (
+                &br#"{"year": 1, "copies": [300.0], "price": 1}"#[..],
+                "body.copies[0]",
+            ),
+        ] {
+            let Err(Rejection::Invalid(errors)) = parse_json::<Release>(body) else {
+                panic!("{}", String::from_utf8_lossy(body));
+            };
+            assert_eq!(errors[0].location, location, "{errors:?}");
+        }
     }
 
     #[test]
