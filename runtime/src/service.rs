@@ -119,7 +119,7 @@ pub(crate) fn route(routing: &Routing, request: Request) -> ResponseFuture {
     route!(routing, request)
 }
 
-/// What [`route`] does for anything but a generated handler: a route behind layers, a mounted
+/// What [`route()`] does for anything but a generated handler: a route behind layers, a mounted
 /// service, a wrong method or an unknown path.
 #[inline(never)]
 fn route_elsewhere(routing: &Routing, lookup: Lookup<'_>, mut request: Request) -> ResponseFuture {
