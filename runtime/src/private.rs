@@ -69,6 +69,29 @@ pub fn cookie_param<T: DeserializeOwned>(
     crate::extract::cookie_param(parts, name)
 }
 
+/// What a parameter's `default = ..` may be written as: a value of its type, or, for a
+/// `String`, a string literal (`default = "name"`, as FastAPI's `q: str = "name"`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the default of a `{T}` parameter",
+    label = "not a `{T}`"
+)]
+pub trait DefaultValue<T> {
+    /// The default, as the parameter's type.
+    fn into_default(self) -> T;
+}
+
+impl<T> DefaultValue<T> for T {
+    fn into_default(self) -> T {
+        self
+    }
+}
+
+impl DefaultValue<String> for &'static str {
+    fn into_default(self) -> String {
+        self.to_owned()
+    }
+}
+
 /// A parameter's `default = ..` or `example = ..` as JSON, for the document; `None` if it does
 /// not serialize.
 pub fn to_json<T: serde::Serialize>(value: &T) -> Option<serde_json::Value> {

@@ -30,10 +30,12 @@ async fn search(
     x_token: Option<String>,
     #[cookie(range(min = -3, max = 3))] level: Option<i8>,
     #[query(range(min = 2))] tag: Vec<u32>,
+    #[query(default = "title")] sort: String,
+    #[query(default = 7)] page: u64,
 ) -> Json<Value> {
     Json(json!({
         "item_id": item_id, "limit": limit, "ratio": ratio, "q": q,
-        "x_token": x_token, "level": level, "tag": tag,
+        "x_token": x_token, "level": level, "tag": tag, "sort": sort, "page": page,
     }))
 }
 
@@ -51,7 +53,7 @@ async fn defaults_apply_and_values_within_the_rules_pass() {
         assert_eq!(
             reply.json(),
             json!({"item_id": 1, "limit": 10, "ratio": null, "q": null,
-                   "x_token": null, "level": null, "tag": []})
+                   "x_token": null, "level": null, "tag": [], "sort": "title", "page": 7})
         );
         let reply = client
             .send(
@@ -145,6 +147,14 @@ async fn the_document_states_each_rule_as_enforced() {
         "the rule's bound replaces u32's 0"
     );
     assert_eq!(limit["schema"]["maximum"], 100);
+    assert_eq!(
+        parameter(&document, "query", "sort")["schema"]["default"],
+        "title"
+    );
+    assert_eq!(
+        parameter(&document, "query", "page")["schema"]["default"],
+        7
+    );
     let ratio = parameter(&document, "query", "ratio");
     assert_eq!(ratio["schema"]["exclusiveMinimum"], 0);
     assert_eq!(ratio["schema"]["exclusiveMaximum"], 1);

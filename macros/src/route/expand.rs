@@ -53,6 +53,9 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
         // A handler that drops a future without awaiting it (a forgotten `.await`) is a bug
         // that FastAPI only warns about at run time; here it does not compile.
         #[deny(unused_must_use)]
+        // A handler's parameters are what it reads from the request, declared one by one as
+        // FastAPI's are: many of them is no smell here.
+        #[allow(clippy::too_many_arguments)]
         #handler
 
         #[doc(hidden)]
@@ -156,7 +159,7 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
             let value = match &param.options.default {
                 Some(default) => quote_spanned! {span=>
                     #ox::#read::<::core::option::Option<#ty>>(#head_of, #name)
-                        .map(|__oxapi_value| __oxapi_value.unwrap_or_else(|| #default))
+                        .map(|__oxapi_value| __oxapi_value.unwrap_or_else(|| #ox::DefaultValue::<#ty>::into_default(#default)))
                 },
                 None => quote_spanned! {span=> #ox::#read::<#ty>(#head_of, #name) },
             };
@@ -320,7 +323,9 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             let description = option_str(param.description().as_deref());
             let deprecated = options.deprecated;
             let default = match &options.default {
-                Some(default) => quote_spanned!(default.span()=> #ox::to_json::<#ty>(&(#default))),
+                Some(default) => {
+                    quote_spanned!(default.span()=> #ox::to_json::<#ty>(&#ox::DefaultValue::<#ty>::into_default(#default)))
+                }
                 None => quote!(::core::option::Option::None),
             };
             let example = match &options.example {

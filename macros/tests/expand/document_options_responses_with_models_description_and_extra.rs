@@ -1,4 +1,5 @@
 #[deny(unused_must_use)]
+#[allow(clippy::too_many_arguments)]
 async fn create_item(item: Json<Item>) -> Json<Item> {
     item
 }

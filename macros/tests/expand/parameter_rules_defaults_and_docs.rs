@@ -1,4 +1,5 @@
 #[deny(unused_must_use)]
+#[allow(clippy::too_many_arguments)]
 async fn read_item(item_id: u32, limit: u32, q: Option<String>) -> String {
     format!("{item_id} {limit} {q:?}")
 }
@@ -107,7 +108,12 @@ const _: () = {
                     ::oxapi::__private::query_param::<
                         ::core::option::Option<u32>,
                     >(&__oxapi_head, "limit")
-                        .map(|__oxapi_value| __oxapi_value.unwrap_or_else(|| 10))
+                        .map(|__oxapi_value| {
+                            __oxapi_value
+                                .unwrap_or_else(|| ::oxapi::__private::DefaultValue::<
+                                    u32,
+                                >::into_default(10))
+                        })
                         .and_then(|__oxapi_value| {
                             ::oxapi::__private::check_param(
                                     &__oxapi_value,
@@ -181,7 +187,9 @@ const _: () = {
                 ::oxapi::__private::ParamDoc {
                     description: ::core::option::Option::Some("Page size."),
                     deprecated: false,
-                    default: ::oxapi::__private::to_json::<u32>(&(10)),
+                    default: ::oxapi::__private::to_json::<
+                        u32,
+                    >(&::oxapi::__private::DefaultValue::<u32>::into_default(10)),
                     example: ::core::option::Option::None,
                     rules: __OXAPI_RULES_1,
                 },

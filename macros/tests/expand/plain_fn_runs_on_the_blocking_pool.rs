@@ -1,4 +1,5 @@
 #[deny(unused_must_use)]
+#[allow(clippy::too_many_arguments)]
 fn hash(session: String, body: Bytes) -> String {
     digest(&session, &body)
 }

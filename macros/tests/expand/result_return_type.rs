@@ -1,4 +1,5 @@
 #[deny(unused_must_use)]
+#[allow(clippy::too_many_arguments)]
 async fn read_item(id: u64, db: State<Db>) -> Result<Json<Item>, ApiError> {
     db.find(id)
 }

@@ -1,4 +1,5 @@
 #[deny(unused_must_use)]
+#[allow(clippy::too_many_arguments)]
 async fn purge(key: String) -> StatusCode {
     StatusCode::NO_CONTENT
 }
