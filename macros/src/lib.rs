@@ -11,6 +11,7 @@ mod errors;
 mod model;
 mod model_schema;
 mod route;
+mod runtime;
 
 macro_rules! method_attributes {
     ($($name:ident => $method:literal),* $(,)?) => {
@@ -38,6 +39,18 @@ method_attributes! {
 #[proc_macro_attribute]
 pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     route::expand(None, attr.into(), item.into()).into()
+}
+
+/// `#[oxapi::test]`: tokio's test attribute, through `oxapi`. Documented on the re-export.
+#[proc_macro_attribute]
+pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    runtime::expand("test", attr.into(), item.into()).into()
+}
+
+/// `#[oxapi::main]`: tokio's main attribute, through `oxapi`. Documented on the re-export.
+#[proc_macro_attribute]
+pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
+    runtime::expand("main", attr.into(), item.into()).into()
 }
 
 /// Derives serialization, JSON Schema and validation for a request or response type.

@@ -195,6 +195,30 @@ pub use oxapi_macros::route;
 /// ...); serde attributes (`#[serde(default)]`, `rename_all`, ...) work as usual.
 pub use oxapi_macros::model;
 
+/// An async test on the tokio that `oxapi` re-exports, so tests need no dependency but `oxapi`:
+/// tokio's `#[tokio::test]`, taking the same options (`flavor = "multi_thread"`, ...).
+///
+/// ```
+/// use oxapi::prelude::*;
+///
+/// #[get("/")]
+/// async fn root() -> &'static str {
+///     "hello"
+/// }
+///
+/// #[oxapi::test]
+/// async fn root_says_hello() {
+///     let client = App::new().routes(routes![root]).test_client();
+///     assert_eq!(client.get("/").send().await.text(), "hello");
+/// }
+/// # fn main() {}
+/// ```
+pub use oxapi_macros::test;
+
+/// An async `main` on the tokio that `oxapi` re-exports: tokio's `#[tokio::main]`, taking the
+/// same options. A service needs none: [`App::run`] starts its own runtime.
+pub use oxapi_macros::main;
+
 /// Collects routes for [`App::routes`]: `routes![read_item, items::create]`.
 ///
 /// Each name is a function with a route attribute. "expected type, found function" here

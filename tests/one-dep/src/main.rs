@@ -65,7 +65,7 @@ fn main() -> std::process::ExitCode {
 mod tests {
     use super::*;
 
-    #[oxapi::tokio::test(crate = "oxapi::tokio")]
+    #[oxapi::test]
     async fn serves_validates_and_documents_with_one_dependency() {
         let client = app().test_client();
         let reply = client
