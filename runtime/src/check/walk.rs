@@ -12,7 +12,7 @@ use serde_json::{Map, Number, Value};
 mod union;
 
 use super::TypeSchema;
-use super::words::{either, got, key_rule, length_rule, literal, one_of, range_rule, type_noun};
+use super::words::{got, key_rule, length_rule, literal, one_of, range_rule, types_noun};
 use crate::problem::FieldError;
 
 /// How deep schemas may nest without the value nesting too: only a schema that refers to
@@ -103,17 +103,7 @@ impl<'s> Walk<'s> {
         if let Some(types) = schema.get("type")
             && !type_admits(types, value)
         {
-            let expected = match types {
-                Value::Array(names) => {
-                    let nouns: Vec<String> = names
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(|name| type_noun(name).to_owned())
-                        .collect();
-                    either(&nouns)
-                }
-                other => type_noun(other.as_str().unwrap_or_default()).to_owned(),
-            };
+            let expected = types_noun(types);
             return self.push("type", format!("expected {expected}, got {}", got(value)));
         }
         if let Some(allowed) = schema.get("const")

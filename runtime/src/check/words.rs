@@ -55,6 +55,21 @@ pub(super) fn type_noun(name: &str) -> &'static str {
     }
 }
 
+/// A schema's `type` (one name or a list) as a noun: `an integer or null`.
+pub(super) fn types_noun(types: &Value) -> String {
+    match types {
+        Value::Array(names) => {
+            let nouns: Vec<String> = names
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|name| type_noun(name).to_owned())
+                .collect();
+            either(&nouns)
+        }
+        other => type_noun(other.as_str().unwrap_or_default()).to_owned(),
+    }
+}
+
 /// `a`, `a or b`, `a, b or c`.
 pub(super) fn either(items: &[String]) -> String {
     match items {

@@ -3,11 +3,11 @@
 
 use std::borrow::Cow;
 
-use http::header::COOKIE;
 use http::request::Parts;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+use super::header::cookies;
 use super::query::pairs_model;
 use super::value::FormPairs;
 use super::{FromRequestParts, Rejection, RequestContext};
@@ -77,19 +77,8 @@ impl<T: DeserializeOwned + Validate + JsonSchema + Send> FromRequestParts for Co
         _ctx: &RequestContext<'_>,
     ) -> Result<Self, Rejection> {
         let pairs = FormPairs::from_pairs(
-            parts
-                .headers
-                .get_all(COOKIE)
-                .iter()
-                .filter_map(|header| header.to_str().ok())
-                .flat_map(|header| header.split(';'))
-                .filter_map(|pair| pair.trim().split_once('='))
-                .map(|(name, value)| {
-                    (
-                        Cow::Borrowed(name.trim()),
-                        Cow::Borrowed(value.trim().trim_matches('"')),
-                    )
-                }),
+            cookies(&parts.headers)
+                .map(|(name, value)| (Cow::Borrowed(name), Cow::Borrowed(value))),
         );
         parse_model(&pairs, "cookie", |error| error).map(Cookie)
     }

@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use http::HeaderMap;
 use http::header::COOKIE;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -32,17 +33,22 @@ pub(crate) fn header_param<T: DeserializeOwned>(parts: &Parts, name: &str) -> Re
     })
 }
 
-/// Reads the cookie `name` as a `T`.
-pub(crate) fn cookie_param<T: DeserializeOwned>(parts: &Parts, name: &str) -> Result<T, Rejection> {
-    let values: SmallVec<[Cow<'_, str>; 1]> = parts
-        .headers
+/// Every cookie of the request's `Cookie` headers, as (name, value), a quoted value unquoted.
+pub(crate) fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|header| header.to_str().ok())
         .flat_map(|header| header.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.trim(), value.trim().trim_matches('"')))
+}
+
+/// Reads the cookie `name` as a `T`.
+pub(crate) fn cookie_param<T: DeserializeOwned>(parts: &Parts, name: &str) -> Result<T, Rejection> {
+    let values: SmallVec<[Cow<'_, str>; 1]> = cookies(&parts.headers)
         .filter(|(key, _)| *key == name)
-        .map(|(_, value)| Cow::Borrowed(value.trim_matches('"')))
+        .map(|(_, value)| Cow::Borrowed(value))
         .collect();
     from_values(&values).map_err(|error| {
         Rejection::invalid(FieldError::new(

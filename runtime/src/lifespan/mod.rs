@@ -259,6 +259,7 @@ impl LifespanHandle {
         }
     }
 }
+
 /// `grace` from now; a grace too long to add (`Duration::MAX`: wait for ever) is a deadline
 /// no drain reaches, rather than an overflow.
 fn deadline_after(grace: Duration) -> Instant {

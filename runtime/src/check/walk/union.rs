@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::super::words::{either, got, literal, one_of, type_noun};
+use super::super::words::{either, got, literal, one_of, types_noun};
 use super::{Segment, Walk, type_admits};
 
 impl<'s> Walk<'s> {
@@ -129,16 +129,8 @@ impl<'s> Walk<'s> {
             return one_of(allowed);
         }
         match branch.get("type") {
-            Some(Value::String(name)) => type_noun(name).to_owned(),
-            Some(Value::Array(names)) => {
-                let nouns: Vec<String> = names
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(|name| type_noun(name).to_owned())
-                    .collect();
-                either(&nouns)
-            }
-            _ => "a value".to_owned(),
+            Some(types) => types_noun(types),
+            None => "a value".to_owned(),
         }
     }
 }
