@@ -98,10 +98,12 @@ ENDPOINTS = [
     ("io", "GET /io (10 ms sleep)", "/io", "report.lua", "io_connections"),
 ]
 
-# The isolation mode's variants: (key, server, label, {work kind: slow path}).
+# The isolation mode's variants: (key, server, label, {work kind: slow path}, environment).
 ISOLATION = [
-    ("oxapi", "oxapi", "oxapi (plain fn → blocking pool)",
+    ("oxapi", "oxapi", "oxapi, plain fn (default policy: nice 15, 0.1 ms slices)",
      {"cpu": "/work/cpu", "sleep": "/work/sleep"}),
+    ("oxapi-background", "oxapi", "oxapi, plain fn (isolation first: SCHED_IDLE)",
+     {"cpu": "/work/cpu", "sleep": "/work/sleep"}, {"BENCH_BLOCKING_PRIORITY": "background"}),
     ("fastapi", "fastapi", "FastAPI (def → thread pool)",
      {"cpu": "/work/cpu", "sleep": "/work/sleep"}),
     ("axum-inline", "axum", "axum (work inline in async fn)",
@@ -334,8 +336,9 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, name: str, profile: str, log_dir: Path, pin: bool = True,
-                 extra_args: tuple[str, ...] = ()):
+                 extra_args: tuple[str, ...] = (), env: dict | None = None):
         self.name = name
+        self.env = env or {}
         self.spec = SERVERS[name]
         self.profile = profile
         self.log_path = log_dir / f"{name}.log"
@@ -366,7 +369,7 @@ class Server:
             cmd = ["taskset", "-c", SERVER_CORE, *cmd]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         logfile = open(self.log_path, "ab")
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **self.env)
         self.proc = popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, cwd=str(BENCH), env=env)
         logfile.close()
         deadline = time.monotonic() + 60
@@ -622,6 +625,12 @@ def summarize(samples: list[dict]) -> dict:
     return out
 
 
+def value_range(samples: list[dict], key: str) -> list | None:
+    """The smallest and largest of one figure over the runs: its spread."""
+    values = [s[key] for s in samples if s.get(key) is not None]
+    return [min(values), max(values)] if values else None
+
+
 def ratio(value, base):
     if value is None or not base:
         return None
@@ -743,8 +752,8 @@ class Quiet:
 
 
 def start_checked(name: str, profile: str, log_dir: Path, check: bool, pin: bool = True,
-                  extra_args: tuple[str, ...] = ()) -> Server:
-    server = Server(name, profile, log_dir, pin=pin, extra_args=extra_args)
+                  extra_args: tuple[str, ...] = (), env: dict | None = None) -> Server:
+    server = Server(name, profile, log_dir, pin=pin, extra_args=extra_args, env=env)
     server.start()
     if check:
         _, failures = run_checks(server)
@@ -896,8 +905,9 @@ def mode_isolation(args) -> dict:
         log(f"run {rep + 1}/{args.runs}")
         quiet.wait()
         order = variants[rep % len(variants):] + variants[:rep % len(variants)]
-        for key, server_name, label, paths in order:
-            server = start_checked(server_name, "release", log_dir, check=(rep == 0))
+        for key, server_name, label, paths, *rest in order:
+            env = rest[0] if rest else None
+            server = start_checked(server_name, "release", log_dir, check=(rep == 0), env=env)
             try:
                 fast_url = server.base + FAST_PATH
                 if args.warmup:
@@ -921,16 +931,16 @@ def mode_isolation(args) -> dict:
                             break
                     samples[key][kind].append(fast)
                     slow_samples[key][kind].append(slow_result)
-                    log(f"  {label:<36} slow {kind:<5} 16c    {fast['rps']:>9.0f} req/s  "
+                    log(f"  {label:<36} slow {kind:<5}        {fast['rps']:>9.0f} req/s  "
                         f"p50 {fast['p50_ms']:8.2f} ms  p99 {fast['p99_ms']:8.2f} ms   "
-                        f"(slow route: {slow_result['rps']:.1f} req/s, p99 "
-                        f"{slow_result['p99_ms']:.0f} ms)")
+                        f"(slow route: {slow_result['rps']:.1f} req/s, p50 "
+                        f"{slow_result['p50_ms']:.1f} ms, p99 {slow_result['p99_ms']:.0f} ms)")
                     if not server.alive():
                         raise RuntimeError(f"{server_name} died; see {server.log_path}")
             finally:
                 server.stop()
     results = {}
-    for key, server_name, label, paths in variants:
+    for key, server_name, label, paths, *_ in variants:
         base = summarize(samples[key]["baseline"])
         entry = {"label": label, "server": server_name, "baseline": base, "under_slow": {}}
         for kind in kinds:
@@ -943,7 +953,11 @@ def mode_isolation(args) -> dict:
                 "p99_ratio_to_own_baseline": ratio(fast["p99_ms"], base["p99_ms"]),
                 "p50_ratio_to_own_baseline": ratio(fast["p50_ms"], base["p50_ms"]),
                 "rps_ratio_to_own_baseline": ratio(fast["rps"], base["rps"]),
+                "fast_p99_range_ms": value_range(samples[key][kind], "p99_ms"),
+                "slow_done_per_duration": round(slow["rps"] * args.duration),
+                "slow_p50_range_ms": value_range(slow_samples[key][kind], "p50_ms"),
             }
+        entry["baseline_p99_range_ms"] = value_range(samples[key]["baseline"], "p99_ms")
         results[key] = entry
     return {
         "started": started, "finished": now(),
@@ -1175,31 +1189,35 @@ def render_md(data: dict) -> str:
         out += ["## Isolation under blocking work", "",
                 f"The fast async route `{cfg['fast_path']}` ({cfg['fast_connections']} connections) "
                 f"while a slow route does {cfg['work']} ({cfg['slow_connections']} connections on "
-                f"it). Server on core 0, both wrk on core 1. {cfg['runs']} runs of "
-                f"{cfg['duration_s']} s, medians. Ran {iso['started']} to {iso['finished']}.", "",
-                "| variant | work | fast req/s | p50 ms | p99 ms | p99 ÷ own p99 without slow "
-                "traffic | req/s ÷ own | slow route req/s | slow route p99 ms | other CPU | "
-                "retried / still noisy |",
-                "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                f"it). Server on core 0 (one event-loop thread), both wrk on core 1. "
+                f"{cfg['runs']} interleaved runs of {cfg['duration_s']} s; medians, with the range "
+                f"over the runs in brackets. Ran {iso['started']} to {iso['finished']}.", "",
+                "| variant | slow route does | fast p99 ms, unloaded | fast p99 ms, loaded | "
+                "fast req/s ÷ unloaded | slow requests done in "
+                f"{cfg['duration_s']} s | slow p50 ms | slow p99 ms | retried / still noisy |",
+                "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+
+        def with_range(value, bounds, digits=2):
+            if not bounds:
+                return fmt(value, digits)
+            return f"{fmt(value, digits)} [{fmt(bounds[0], digits)}–{fmt(bounds[1], digits)}]"
+
         for key, e in iso["results"].items():
             b = e["baseline"]
-            out.append(f"| {e['label']} | none | {b['rps']:,.0f} | {fmt(b['p50_ms'])} | "
-                       f"{fmt(b['p99_ms'])} | 1.00 | 1.00 | – | – | "
-                       f"{fmt(b.get('other_cpu_pct'), 0, '%')} | "
-                       f"{b.get('retries', 0)} / {b.get('noisy_runs', 0)} |")
             for kind, u in e["under_slow"].items():
                 f_ = u["fast"]
+                slow = u["slow"]
                 out.append(
-                    f"| {e['label']} | {kind} (`{u['slow_path']}`) | {f_['rps']:,.0f} | "
-                    f"{fmt(f_['p50_ms'])} | {fmt(f_['p99_ms'])} | "
-                    f"**{fmt(u['p99_ratio_to_own_baseline'])}** | "
-                    f"{fmt(u['rps_ratio_to_own_baseline'])} | {fmt(u['slow']['rps'], 1)} | "
-                    f"{fmt(u['slow']['p99_ms'], 0)} | "
-                    f"{fmt(f_.get('other_cpu_pct'), 0, '%')} | "
+                    f"| {e['label']} | {kind} | "
+                    f"{with_range(b['p99_ms'], e.get('baseline_p99_range_ms'))} | "
+                    f"**{with_range(f_['p99_ms'], u.get('fast_p99_range_ms'))}** | "
+                    f"{fmt(u['rps_ratio_to_own_baseline'])} | "
+                    f"**{u.get('slow_done_per_duration', '–')}** | "
+                    f"{with_range(slow.get('p50_ms'), u.get('slow_p50_range_ms'), 1)} | "
+                    f"{fmt(slow.get('p99_ms'), 0)} | "
                     f"{f_.get('retries', 0)} / {f_.get('noisy_runs', 0)} |")
         out += ["", "A slow route can at best do 20 req/s per thread (50 ms each); on one core, "
-                "CPU-bound work is capped at 20 req/s in total. The slow route's own figures show "
-                "what the isolation costs it.", ""]
+                "CPU-bound work is capped at 20 req/s in total, shared with the fast route.", ""]
     idle = data.get("idle")
     if idle:
         cfg = idle["config"]
@@ -1375,9 +1393,9 @@ def parse_args(argv):
     p.add_argument("--connections", type=int, help="wrk connections (default 64)")
     p.add_argument("--io-connections", type=int, help="wrk connections for /io (default 1000)")
     p.add_argument("--fast-connections", type=int,
-                   help="isolation: connections on the fast route (default 32)")
+                   help="isolation: connections on the fast route (default 16)")
     p.add_argument("--slow-connections", type=int,
-                   help="isolation: connections on the slow route (default 16)")
+                   help="isolation: connections on the slow route (default 8)")
     p.add_argument("--idle-connections", type=int, help="idle: connections (default 10000)")
     p.add_argument("--idle-runs", type=int, help="idle: runs (default 3)")
     p.add_argument("--servers", default=",".join(LOAD_SERVERS),
@@ -1404,7 +1422,7 @@ def parse_args(argv):
     quick = args.quick
     defaults = dict(runs=1 if quick else 3, duration=2 if quick else 5, warmup=1,
                     connections=64, io_connections=200 if quick else 1000,
-                    fast_connections=32, slow_connections=16,
+                    fast_connections=16, slow_connections=8,
                     idle_connections=1000 if quick else 10000, idle_runs=1 if quick else 3)
     for key, value in defaults.items():
         if getattr(args, key) is None:

@@ -69,6 +69,21 @@ set -e
 external_passed=$(count passed "$log_dir/external.log")
 external_failed=$(count failed "$log_dir/external.log")
 
+# The blocking pool's wake protocol under every interleaving loom explores. `--cfg oxapi_loom`
+# swaps the pool's locks and threads for loom's; its own target dir keeps the main build's
+# cache intact.
+step "loom models of the blocking pool (--cfg oxapi_loom)"
+set +e
+RUSTFLAGS="--cfg oxapi_loom" CARGO_TARGET_DIR=target/loom cargo test -p oxapi --lib --release \
+    --locked pool::loom_models 2>&1 | tee "$log_dir/loom.log"
+loom_status=${PIPESTATUS[0]}
+set -e
+loom_passed=$(count passed "$log_dir/loom.log")
+loom_failed=$(count failed "$log_dir/loom.log")
+if [ "$loom_status" -ne 0 ] && [ "$loom_failed" -eq 0 ]; then
+    loom_failed=1
+fi
+
 # The benchmark harness builds and its servers (oxapi, raw hyper, axum, actix-web, FastAPI)
 # answer every endpoint correctly; no load is run and nothing is timed.
 step "benchmark smoke check (python3 bench/run.py smoke)"
@@ -84,8 +99,8 @@ if [ "$smoke_status" -ne 0 ] && [ "$smoke_failed" -eq 0 ]; then
     smoke_failed=1
 fi
 
-total_passed=$((passed + external_passed + smoke_passed))
-total_failed=$((failed + external_failed + smoke_failed))
+total_passed=$((passed + external_passed + loom_passed + smoke_passed))
+total_failed=$((failed + external_failed + loom_failed + smoke_failed))
 if [ "$status" -ne 0 ]; then
     printf '\nFailing tests (cargo test --workspace):\n' >&2
     failing "$log_dir/cargo-test.log"
@@ -98,12 +113,20 @@ printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"
 if [ "$status" -ne 0 ]; then
     fail "cargo test" "cargo test --workspace"
 fi
+if [ "$loom_status" -ne 0 ]; then
+    printf '\nFailing loom models:\n' >&2
+    failing "$log_dir/loom.log"
+fi
 if [ "$smoke_status" -ne 0 ]; then
     printf '\nThe benchmark smoke check failed; see %s\n' "$log_dir/bench-smoke.log" >&2
 fi
 if [ "$external_status" -ne 0 ]; then
     fail "external checks" \
         "OXAPI_TOOLS=\$PWD/.tools cargo test -p oxapi-tests --test e2e -- --ignored external::"
+fi
+if [ "$loom_status" -ne 0 ]; then
+    fail "loom models" \
+        "RUSTFLAGS='--cfg oxapi_loom' CARGO_TARGET_DIR=target/loom cargo test -p oxapi --lib --release pool::loom_models"
 fi
 if [ "$smoke_status" -ne 0 ]; then
     fail "benchmark smoke check" "python3 bench/run.py smoke"

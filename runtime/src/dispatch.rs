@@ -27,16 +27,23 @@ where
 async fn run_job(pool: &BlockingPool, job: Job) -> Response {
     let Ok(outcome) = pool.submit(job) else {
         tracing::warn!("blocking pool queue is full; refusing a request with 503");
-        let mut response = Problem::from(FrameworkError::Overloaded)
-            .with_detail("the server is busy; retry shortly")
-            .into_response();
-        response
-            .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+        return overloaded();
     };
     match outcome.await {
-        Ok(response) => response,
-        Err(panic) => crate::problem::panic_response(panic.as_ref()),
+        Ok(Ok(response)) => response,
+        Ok(Err(panic)) => crate::problem::panic_response(panic.as_ref()),
+        // The pool dropped the job unrun: it could not start a thread for it.
+        Err(_dropped) => overloaded(),
     }
+}
+
+/// `503 Service Unavailable` with `Retry-After`: the pool cannot take the call now.
+fn overloaded() -> Response {
+    let mut response = Problem::from(FrameworkError::Overloaded)
+        .with_detail("the server is busy; retry shortly")
+        .into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }

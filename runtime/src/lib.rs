@@ -88,7 +88,7 @@ pub use oxapi_openapi::{
     ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, OperationIdInput,
     OperationIdStrategy, PROBLEM_JSON, ParamDoc, ParamLocation, ParamRules, Tag, Webhook,
 };
-pub use pool::BlockingPriority;
+pub use pool::{BlockingPoolStats, BlockingPriority};
 pub use problem::{FieldError, Problem};
 pub use proxy::ProxyHeaders;
 pub use report::FrameworkErrorReport;

@@ -6,8 +6,7 @@ use std::time::Duration;
 use oxapi::prelude::*;
 use oxapi_tests::{Client, Server, Version};
 
-/// Many requests in flight at once on a plain-fn route: the pool hands their responses back
-/// in bursts, and every request must still get its own.
+/// Many requests in flight at once on a plain-fn route: every request gets its own response.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_concurrent_plain_fn_request_gets_its_own_response() {
     let server = Server::start(hello::app()).await;
@@ -46,8 +45,8 @@ fn meet(barrier: State<Arc<Barrier>>) -> &'static str {
 }
 
 /// Plain fns that block (here, on each other) each get a thread, whatever the number of cores:
-/// the pool sees them blocked and starts more. Were they queued behind one another, none
-/// would return.
+/// a queued call gets a thread at once. Were they queued behind one another, none would
+/// return.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocked_plain_fns_run_side_by_side() {
     let app = App::new()

@@ -358,12 +358,9 @@ impl App {
         self
     }
 
-    /// The most threads the blocking pool runs plain-`fn` handlers on (default 64).
-    ///
-    /// The pool keeps as many calls *computing* as the process has cores; threads beyond
-    /// that are started only for calls that are blocked (on I/O, a lock, a sleep), so this
-    /// limit bounds how many blocking calls run side by side, and CPU-bound calls never
-    /// outnumber the cores.
+    /// The most threads the blocking pool runs plain-`fn` handlers on (default 64): how many
+    /// plain-fn calls run side by side. A call gets a thread the moment it is queued (an idle
+    /// one, or a new one below this limit); past it, calls wait in the queue.
     #[must_use]
     pub fn blocking_threads(mut self, threads: usize) -> Self {
         self.pool.max_threads = threads.max(1);
@@ -379,7 +376,7 @@ impl App {
     }
 
     /// How the blocking pool's threads are scheduled against the event loop (default
-    /// [`BlockingPriority::Background`]: the event loop runs first on a contended core).
+    /// [`BlockingPriority::Low`]: below the event loop on a contended core, never starved).
     #[must_use]
     pub fn blocking_priority(mut self, priority: BlockingPriority) -> Self {
         self.pool.priority = priority;

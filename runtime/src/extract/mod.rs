@@ -13,6 +13,7 @@ mod header;
 mod json;
 pub(crate) mod kind;
 mod path;
+mod pool_stats;
 mod query;
 mod rejection;
 pub(crate) mod rules;

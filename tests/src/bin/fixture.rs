@@ -1,6 +1,7 @@
 //! A service for tests of process-level behaviour: thread names, the command line, graceful
-//! shutdown, and startup and shutdown hooks.
+//! shutdown, startup and shutdown hooks, and the blocking pool's priority against a CPU hog.
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use oxapi::prelude::*;
@@ -32,7 +33,57 @@ async fn sleep(ms: u64) -> &'static str {
     "done"
 }
 
+/// A lock both a plain fn and an async fn take.
+#[derive(Debug, Default)]
+struct Shared(Mutex<u64>);
+
+impl Shared {
+    fn count(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The CPU time the calling thread has used, in nanoseconds (Linux: its schedstat).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|stat| stat.split(' ').next()?.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+/// Holds the shared lock while it computes for `ms` milliseconds of its own CPU time.
+#[get("/sync/hold/{ms}")]
+fn hold(ms: u64, shared: State<Shared>) -> String {
+    let mut count = shared.count();
+    let start = thread_cpu_ns();
+    let mut x = 1_u64;
+    while thread_cpu_ns().saturating_sub(start) < ms * 1_000_000 {
+        for _ in 0..10_000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
+    *count += 1;
+    count.to_string()
+}
+
+/// Takes the shared lock on the event loop: while a plain fn holds it, the loop waits.
+#[get("/lock")]
+async fn lock(shared: State<Shared>) -> String {
+    shared.count().to_string()
+}
+
 fn main() -> std::process::ExitCode {
+    if std::env::var_os("FIXTURE_CPU_HOG").is_some() {
+        // A normal-priority thread that computes for ever, beside the event loop.
+        std::thread::spawn(|| {
+            let mut x = 1_u64;
+            loop {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        });
+    }
     let grace = std::env::var("FIXTURE_GRACE_MS")
         .ok()
         .and_then(|ms| ms.parse().ok())
@@ -45,6 +96,13 @@ fn main() -> std::process::ExitCode {
         .on_startup(move || async move { startup_failure.map_or(Ok(()), Err) })
         // Tests wait for this line to know the shutdown hooks ran.
         .on_shutdown(|| async { eprintln!("fixture: shutdown hook ran") })
-        .routes(routes![thread, sync_thread, sleep])
+        .state(Shared::default())
+        .blocking_priority(
+            match std::env::var("FIXTURE_BLOCKING_PRIORITY").as_deref() {
+                Ok("background") => oxapi::BlockingPriority::Background,
+                _ => oxapi::BlockingPriority::default(),
+            },
+        )
+        .routes(routes![thread, sync_thread, sleep, hold, lock])
         .run()
 }

@@ -39,6 +39,16 @@ pub fn work_sleep() -> Json<Done> {
     Json(Done { ok: true })
 }
 
+/// The blocking pool's policy: `BENCH_BLOCKING_PRIORITY=background` (isolation first) or
+/// `normal`; else oxapi's default.
+fn blocking_priority() -> oxapi::BlockingPriority {
+    match std::env::var("BENCH_BLOCKING_PRIORITY").as_deref() {
+        Ok("background") => oxapi::BlockingPriority::Background,
+        Ok("normal") => oxapi::BlockingPriority::Normal,
+        _ => oxapi::BlockingPriority::default(),
+    }
+}
+
 fn main() -> ExitCode {
     let addr = bench_work::bind_addr();
     // `App::run` would build a runtime with one worker per core; the benchmark gives every
@@ -48,7 +58,9 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("runtime");
-    let mut app = hello::app().routes(routes![io, work_cpu, work_sleep]);
+    let mut app = hello::app()
+        .routes(routes![io, work_cpu, work_sleep])
+        .blocking_priority(blocking_priority());
     if bench_work::layers_enabled() {
         // A layer added later wraps the earlier ones: trace, CORS, compression, then routing,
         // as the other servers.
