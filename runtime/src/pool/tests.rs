@@ -182,6 +182,25 @@ fn a_dropped_pool_finishes_its_queue() {
     });
 }
 
+/// The calling thread's time slice in nanoseconds, where the kernel reports one (`se.slice` in
+/// its `/proc` sched file, on kernels with EEVDF).
+#[cfg(target_os = "linux")]
+fn slice_ns() -> Option<u64> {
+    let sched = std::fs::read_to_string("/proc/thread-self/sched").ok()?;
+    let line = sched.lines().find(|line| line.starts_with("se.slice"))?;
+    line.rsplit(' ').next()?.trim().parse().ok()
+}
+
+/// Whether the kernel takes a time slice for a normal thread (`sched_runtime`, Linux 6.12).
+#[cfg(target_os = "linux")]
+fn kernel_has_custom_slices() -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut numbers = release
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|part| part.parse::<u32>().ok());
+    (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0)) >= (6, 12)
+}
+
 /// The scheduling policy each thread runs under, as the kernel reports it.
 #[cfg(target_os = "linux")]
 fn policy_in_pool(priority: BlockingPriority) -> (thread_priority::ThreadSchedulePolicy, i32) {
@@ -196,6 +215,13 @@ fn policy_in_pool(priority: BlockingPriority) -> (thread_priority::ThreadSchedul
         let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
         let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
         let nice = after_comm.split(' ').nth(16).unwrap().parse().unwrap();
+        if priority == BlockingPriority::Low && kernel_has_custom_slices() {
+            assert_eq!(
+                slice_ns(),
+                Some(super::priority::LOW_SLICE_NS),
+                "the short slice is set"
+            );
+        }
         tx.send((policy, nice)).unwrap();
     }))
     .unwrap();
