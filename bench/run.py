@@ -67,6 +67,7 @@ SERVERS = {
         x_thread=None, strict_media_type=True,
         work={"inline-cpu": "/work/inline/cpu", "inline-sleep": "/work/inline/sleep",
               "blocking-cpu": "/work/blocking/cpu", "blocking-sleep": "/work/blocking/sleep"},
+        realtime=True,
     ),
     "actix": dict(
         kind="rust", binary="bench-actix", label="actix-web 4",
@@ -77,7 +78,7 @@ SERVERS = {
         kind="python", workers=1, label="FastAPI (uvicorn, 1 worker)",
         note="uvicorn[standard] (uvloop, httptools), 1 process; sync route: def (thread pool)",
         x_thread="AnyIO worker thread", strict_media_type=False,
-        work={"cpu": "/work/cpu", "sleep": "/work/sleep"},
+        work={"cpu": "/work/cpu", "sleep": "/work/sleep"}, realtime=True,
     ),
     "fastapi-w2": dict(
         kind="python", workers=2, label="FastAPI (uvicorn --workers 2)",
@@ -87,6 +88,9 @@ SERVERS = {
 }
 LOAD_SERVERS = ["hyper", "oxapi", "axum", "actix", "fastapi", "fastapi-w2"]
 IDLE_SERVERS = ["hyper", "oxapi", "axum", "actix", "fastapi"]
+# The realtime mode's servers: those with WebSockets and Server-Sent Events of their own.
+REALTIME_SERVERS = [n for n, spec in SERVERS.items() if spec.get("realtime")]
+REALTIME_CLIENT = "bench-realtime"
 
 # The load mode's endpoints: (key, label, path, wrk script, which connection count).
 ENDPOINTS = [
@@ -782,6 +786,10 @@ def mode_smoke(args) -> int:
             ok, failed = run_checks(server)
             passed += ok
             failures += failed
+            if server.spec.get("realtime"):
+                ok, failed = realtime_checks(server, profile, log_dir)
+                passed += ok
+                failures += failed
         except RuntimeError as error:
             failures.append(f"{name}: did not start: {error}")
             log(f"  FAIL {name}: did not start: {error}")
@@ -814,7 +822,7 @@ def mode_load(args) -> dict:
                 servers[name] = start_checked(name, "release", log_dir, check=(rep == 0))
             # Interleaved: every endpoint goes through all servers before the next endpoint,
             # and the servers' order rotates from run to run.
-            order = names[rep % len(names):] + names[:rep % len(names)]
+            order = rotation(names, rep)
             for key, label, path, script, conn_key in endpoints:
                 connections = getattr(args, conn_key)
                 for name in order:
@@ -986,6 +994,23 @@ def measure_under_slow(server: Server, fast_url: str, slow_url: str, args) -> tu
     return fast, parse_wrk(out)
 
 
+def rotation(names: list[str], rep: int) -> list[str]:
+    """The servers' order in run `rep`: rotated from run to run, so drift hits all alike."""
+    return names[rep % len(names):] + names[:rep % len(names)]
+
+
+def idle_server_args(name: str) -> tuple[str, ...]:
+    """uvicorn closes idle connections after 5 s; the Rust servers never do."""
+    return ("--timeout-keep-alive", "3600") if SERVERS[name]["kind"] == "python" else ()
+
+
+def warm_up(server: Server) -> None:
+    """The same warm-up for all before a memory reading: a few requests, then a pause."""
+    for _ in range(20):
+        request(server.port, "GET", "/hello/warm")
+    time.sleep(1.0)
+
+
 def mode_idle(args) -> dict:
     names = [n for n in IDLE_SERVERS if n in args.servers]
     log_dir = LOGS / f"idle-{stamp()}"
@@ -1000,14 +1025,11 @@ def mode_idle(args) -> dict:
     for rep in range(args.idle_runs):
         log(f"run {rep + 1}/{args.idle_runs}")
         quiet.wait()
-        order = names[rep % len(names):] + names[:rep % len(names)]
-        for name in order:
-            extra = ("--timeout-keep-alive", "3600") if SERVERS[name]["kind"] == "python" else ()
+        for name in rotation(names, rep):
+            extra = idle_server_args(name)
             server = start_checked(name, "release", log_dir, check=(rep == 0), extra_args=extra)
             try:
-                for _ in range(20):  # the same warm-up for all: a few requests
-                    request(server.port, "GET", "/hello/warm")
-                time.sleep(1.0)
+                warm_up(server)
                 before = server.memory()
                 fds_before = server.open_fds()
                 client = popen(
@@ -1061,6 +1083,209 @@ def mode_idle(args) -> dict:
                    "client": "tools/idle_client.py (asyncio), core 1: one GET each, then idle",
                    "bytes_per_connection": "(VmRSS with the connections - VmRSS before) / "
                                            "connections held"},
+        "results": results,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Realtime: WebSocket echo, SSE fan-out, idle WebSockets and SSE subscribers
+
+
+class RealtimeClient:
+    """`client/` (bench-realtime) on the client's core, spoken to over its stdin and stdout."""
+
+    def __init__(self, profile: str, server: Server, mode: str, n: int, extra=None,
+                 log_dir: Path | None = None, pin: bool = True):
+        cmd = [str(TARGET / profile / REALTIME_CLIENT), mode, f"{HOST}:{server.port}", str(n)]
+        if extra is not None:
+            cmd.append(str(extra))
+        if pin:
+            cmd = ["taskset", "-c", CLIENT_CORE, *cmd]
+        self.label = f"{REALTIME_CLIENT} {mode} against {server.name}"
+        self.log_path = (log_dir or LOGS) / f"client-{server.name}-{mode}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as stderr:
+            self.proc = popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=stderr, text=True)
+
+    def expect(self, word: str, timeout: float) -> dict:
+        """Reads the client's next line, which must start with `word`; returns its key=value
+        pairs as numbers."""
+        line = read_line(self.proc, timeout) or ""
+        if not line.startswith(word):
+            tail = ""
+            try:
+                tail = "\n".join(self.log_path.read_text(errors="replace").splitlines()[-10:])
+            except OSError:
+                pass
+            raise RuntimeError(f"{self.label}: expected {word}, got {line!r}\n{tail}")
+        return {k: float(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
+
+    def say(self, line: str) -> None:
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def finish(self) -> None:
+        forget(self.proc)
+
+
+def server_cpu(server: Server) -> float:
+    return sum(proc_cpu_seconds(p) for p in server.pids())
+
+
+def measure_realtime(server: Server, mode: str, n: int, extra: int, timeout: float,
+                     log_dir: Path, profile: str) -> tuple[dict, dict]:
+    """Runs one measuring mode of the client: the server's CPU seconds and the noise between
+    the client's READY (connections open) and its DONE, and the client's DONE figures."""
+    client = RealtimeClient(profile, server, mode, n, extra, log_dir, pin=(profile == "release"))
+    try:
+        client.expect("READY", timeout=180)
+        noise = Noise(server.pids, other_clients=(client.proc.pid,))
+        cpu0 = server_cpu(server)
+        client.say("go")
+        done = client.expect("DONE", timeout=timeout)
+        result = {"server_cpu_s": round(server_cpu(server) - cpu0, 3), **noise.finish()}
+    finally:
+        client.finish()
+    return result, done
+
+
+def measure_ws_echo(server: Server, args, log_dir: Path, profile: str = "release") -> dict:
+    result, done = measure_realtime(server, "ws-echo", args.ws_connections, args.duration,
+                                    args.duration + 180, log_dir, profile)
+    messages = int(done["messages"])
+    if done.get("errors"):
+        raise RuntimeError(f"{server.name}: {int(done['errors'])} WebSocket(s) failed during "
+                           "the echo; see the client's log in " + str(log_dir))
+    result.update({
+        "connections": args.ws_connections, "messages": messages, "seconds": done["seconds"],
+        "messages_per_s": round(messages / done["seconds"]) if done["seconds"] else None,
+        "server_us_per_message":
+            round(result["server_cpu_s"] * 1e6 / messages, 3) if messages else None,
+    })
+    return result
+
+
+def measure_sse_fanout(server: Server, args, log_dir: Path, profile: str = "release") -> dict:
+    result, done = measure_realtime(server, "sse", args.sse_subscribers, args.sse_events, 600,
+                                    log_dir, profile)
+    delivered = int(done["delivered"])
+    result.update({
+        "subscribers": args.sse_subscribers, "events": int(done["events"]),
+        "delivered": delivered, "seconds": done["seconds"],
+        "fanout_p50_ms": done["fanout_p50_ms"], "fanout_p99_ms": done["fanout_p99_ms"],
+        "server_us_per_event":
+            round(result["server_cpu_s"] * 1e6 / delivered, 3) if delivered else None,
+    })
+    return result
+
+
+def measure_idle_realtime(server: Server, mode: str, n: int, log_dir: Path,
+                          profile: str = "release") -> dict:
+    warm_up(server)
+    before = server.memory()
+    client = RealtimeClient(profile, server, mode, n, None, log_dir, pin=(profile == "release"))
+    try:
+        ready = client.expect("READY", timeout=300)
+        time.sleep(2.0)
+        held = server.memory()
+        client.say("close")
+        client.expect("CLOSED", timeout=60)
+    finally:
+        client.finish()
+    ok = int(ready["ok"])
+    return {
+        "held": ok, "failed": int(ready["failed"]),
+        "rss_before_kb": before["VmRSS"], "rss_with_connections_kb": held["VmRSS"],
+        "bytes_per_connection": round((held["VmRSS"] - before["VmRSS"]) * 1024 / ok) if ok else None,
+    }
+
+
+def realtime_checks(server: Server, profile: str, log_dir: Path) -> tuple[int, list[str]]:
+    """The realtime mode's measurements, small and unpinned: every echo and every event is
+    checked by the client, so each passing is a check of the server's answers too."""
+    small = argparse.Namespace(ws_connections=20, duration=1, sse_subscribers=20, sse_events=5)
+    checks = (("WebSocket echo", lambda: measure_ws_echo(server, small, log_dir, profile)),
+              ("SSE fan-out", lambda: measure_sse_fanout(server, small, log_dir, profile)),
+              ("idle WebSockets", lambda: measure_idle_realtime(server, "idle-ws", 20, log_dir,
+                                                                profile)),
+              ("idle SSE subscribers", lambda: measure_idle_realtime(server, "idle-sse", 20,
+                                                                     log_dir, profile)))
+    passed, failures = 0, []
+    for label, check in checks:
+        try:
+            result = check()
+            if result.get("failed"):
+                raise RuntimeError(f"{result['failed']} connection(s) failed")
+            passed += 1
+        except RuntimeError as error:
+            failures.append(f"{server.name}: {label}: {error}")
+            log(f"  FAIL {server.name:<11} {label}: {error}")
+    log(f"  {server.name:<11} realtime: {passed} passed, {len(failures)} failed")
+    return passed, failures
+
+
+def mode_realtime(args) -> dict:
+    names = [n for n in REALTIME_SERVERS if n in args.servers]
+    log_dir = LOGS / f"realtime-{stamp()}"
+    started = now()
+    log(f"realtime: {', '.join(names)}; {args.runs} run(s): WebSocket echo on "
+        f"{args.ws_connections} connections for {args.duration} s, one event at a time to "
+        f"{args.sse_subscribers} SSE subscribers ({args.sse_events} events), then "
+        f"{args.realtime_idle} idle WebSockets and {args.realtime_idle} idle SSE subscribers")
+    parts = ("ws_echo", "sse_fanout", "idle_ws", "idle_sse")
+    samples = {name: {part: [] for part in parts} for name in names}
+    quiet = Quiet(args)
+    for rep in range(args.runs):
+        log(f"run {rep + 1}/{args.runs}")
+        quiet.wait()
+        for name in rotation(names, rep):
+            extra = idle_server_args(name)
+            server = start_checked(name, "release", log_dir, check=(rep == 0), extra_args=extra)
+            try:
+                for part, measure in (("ws_echo", measure_ws_echo),
+                                      ("sse_fanout", measure_sse_fanout)):
+                    for attempt in range(args.retries + 1):
+                        result = measure(server, args, log_dir)
+                        if not quiet.noisy(result, attempt):
+                            break
+                    samples[name][part].append(result)
+                ws, sse = samples[name]["ws_echo"][-1], samples[name]["sse_fanout"][-1]
+                log(f"  {name:<8} WebSocket echo {ws['messages_per_s']:>8,} msg/s, "
+                    f"{ws['server_us_per_message']:6.2f} µs server CPU each  |  SSE fan-out "
+                    f"{sse['server_us_per_event']:6.2f} µs per delivered event, p50 "
+                    f"{sse['fanout_p50_ms']:.2f} ms to reach all  "
+                    f"(other {max(ws['other_cpu_pct'], sse['other_cpu_pct']):.0f}%)")
+            finally:
+                server.stop()
+            for part, mode in (("idle_ws", "idle-ws"), ("idle_sse", "idle-sse")):
+                server = start_checked(name, "release", log_dir, check=False, extra_args=extra)
+                try:
+                    result = measure_idle_realtime(server, mode, args.realtime_idle, log_dir)
+                finally:
+                    server.stop()
+                samples[name][part].append(result)
+                log(f"  {name:<8} {mode:<8} {result['held']} held ({result['failed']} failed): "
+                    f"{result['bytes_per_connection'] or 0:,} B each")
+    results = {}
+    for name in names:
+        results[name] = {}
+        for part in parts:
+            summary = summarize(samples[name][part])
+            for key in ("server_us_per_message", "server_us_per_event", "bytes_per_connection",
+                        "fanout_p50_ms"):
+                spread = value_range(samples[name][part], key)
+                if spread:
+                    summary[f"{key}_range"] = spread
+            results[name][part] = summary
+    return {
+        "started": started, "finished": now(),
+        "config": {"runs": args.runs, "ws_connections": args.ws_connections,
+                   "ws_seconds": args.duration, "sse_subscribers": args.sse_subscribers,
+                   "sse_events": args.sse_events, "idle_connections": args.realtime_idle,
+                   "client": "client/ (bench-realtime: tokio-tungstenite and hyper's client, "
+                             "one thread), pinned to core 1",
+                   "servers": {n: SERVERS[n]["label"] for n in names}},
         "results": results,
     }
 
@@ -1235,6 +1460,45 @@ def render_md(data: dict) -> str:
                 f"{s['rss_with_connections_kb'] / 1024:.1f} | {s['bytes_per_connection']:,.0f} | "
                 f"{fmt(q)} | {s['rss_after_close_kb'] / 1024:.1f} |")
         out.append("")
+    rt = data.get("realtime")
+    if rt:
+        cfg = rt["config"]
+        res = rt["results"]
+        base = res.get("axum", {})
+
+        def cell(name, part, key, digits=2):
+            s = res[name][part]
+            value, bounds = s.get(key), s.get(f"{key}_range")
+            text = fmt(value, digits)
+            if bounds:
+                text += f" [{fmt(bounds[0], digits)}–{fmt(bounds[1], digits)}]"
+            ref = base.get(part, {}).get(key)
+            if name != "axum" and ref:
+                text += f" ({value / ref:.2f}×)"
+            return text
+
+        out += ["## Realtime: WebSockets and Server-Sent Events", "",
+                f"Server CPU per message, medians of {cfg['runs']} interleaved runs [range], "
+                f"ratio to axum in brackets. WebSocket echo: {cfg['ws_connections']:,} "
+                f"connections, each sending a small JSON text and waiting for its echo, "
+                f"{cfg['ws_seconds']} s. SSE fan-out: {cfg['sse_subscribers']:,} subscribers, "
+                f"{cfg['sse_events']} events published one at a time, each a JSON `data` line "
+                f"serialized per subscriber; the next is published once every subscriber has "
+                f"the last. Idle: {cfg['idle_connections']:,} connections opened and left idle "
+                f"(RSS growth / connections). Client: {cfg['client']}. Ran {rt['started']} to "
+                f"{rt['finished']}.", "",
+                "| server | WS echo µs/msg | WS msg/s | SSE µs/event | SSE fan-out p50 ms "
+                "| idle WebSocket B | idle SSE subscriber B |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        for name in res:
+            out.append(
+                f"| {name} | {cell(name, 'ws_echo', 'server_us_per_message')} | "
+                f"{fmt(res[name]['ws_echo'].get('messages_per_s'), 0)} | "
+                f"{cell(name, 'sse_fanout', 'server_us_per_event')} | "
+                f"{cell(name, 'sse_fanout', 'fanout_p50_ms')} | "
+                f"{cell(name, 'idle_ws', 'bytes_per_connection', 0)} | "
+                f"{cell(name, 'idle_sse', 'bytes_per_connection', 0)} |")
+        out.append("")
     return "\n".join(out)
 
 
@@ -1382,7 +1646,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="python3 bench/run.py",
         description="oxapi's load benchmark against raw hyper, axum, actix-web and FastAPI.")
-    p.add_argument("mode", choices=["load", "isolation", "idle", "smoke", "all", "report"],
+    p.add_argument("mode", choices=["load", "isolation", "idle", "realtime", "smoke", "all",
+                                    "report"],
                    help="report: write the .md and .svg again from the .json, measuring nothing")
     p.add_argument("--quick", action="store_true",
                    help="a smoke check of the harness: 1 run of 2 s, fewer connections; "
@@ -1398,6 +1663,13 @@ def parse_args(argv):
                    help="isolation: connections on the slow route (default 8)")
     p.add_argument("--idle-connections", type=int, help="idle: connections (default 10000)")
     p.add_argument("--idle-runs", type=int, help="idle: runs (default 3)")
+    p.add_argument("--ws-connections", type=int,
+                   help="realtime: WebSocket echo connections (default 1000)")
+    p.add_argument("--sse-subscribers", type=int,
+                   help="realtime: SSE subscribers (default 1000)")
+    p.add_argument("--sse-events", type=int, help="realtime: events published (default 200)")
+    p.add_argument("--realtime-idle", type=int,
+                   help="realtime: idle WebSockets, and idle SSE subscribers (default 5000)")
     p.add_argument("--servers", default=",".join(LOAD_SERVERS),
                    help="comma-separated subset of: " + ", ".join(LOAD_SERVERS))
     p.add_argument("--endpoints", default=",".join(e[0] for e in ENDPOINTS),
@@ -1423,7 +1695,9 @@ def parse_args(argv):
     defaults = dict(runs=1 if quick else 3, duration=2 if quick else 5, warmup=1,
                     connections=64, io_connections=200 if quick else 1000,
                     fast_connections=16, slow_connections=8,
-                    idle_connections=1000 if quick else 10000, idle_runs=1 if quick else 3)
+                    idle_connections=1000 if quick else 10000, idle_runs=1 if quick else 3,
+                    ws_connections=100 if quick else 1000, sse_subscribers=100 if quick else 1000,
+                    sse_events=20 if quick else 200, realtime_idle=500 if quick else 5000)
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
@@ -1464,11 +1738,12 @@ def main(argv=None) -> int:
             args.servers = [s for s in args.servers if SERVERS[s]["kind"] != "python"]
     machine = machine_info()
     prefix = "quick" if args.quick else "latest"
-    modes = ["load", "isolation", "idle"] if args.mode == "all" else [args.mode]
+    modes = ["load", "isolation", "idle", "realtime"] if args.mode == "all" else [args.mode]
     started = time.monotonic()
     for mode in modes:
         t0 = time.monotonic()
-        payload = {"load": mode_load, "isolation": mode_isolation, "idle": mode_idle}[mode](args)
+        payload = {"load": mode_load, "isolation": mode_isolation, "idle": mode_idle,
+                   "realtime": mode_realtime}[mode](args)
         payload["wall_seconds"] = round(time.monotonic() - t0)
         machine["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
         write_results(mode, payload, machine, prefix)

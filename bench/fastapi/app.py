@@ -12,10 +12,13 @@ import threading
 import time
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Path, Query, Request, Response
+from collections.abc import AsyncIterable
+
+from fastapi import FastAPI, HTTPException, Path, Query, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, Field
 
 app = FastAPI(title="Hello API")
@@ -110,3 +113,45 @@ def work_cpu() -> Done:
 def work_sleep() -> Done:
     time.sleep(WORK_SECONDS)
     return Done(ok=True)
+
+
+class Tick(BaseModel):
+    """The event the SSE fan-out sends to every subscriber."""
+    seq: int
+    message: str
+
+
+_seq = itertools.count(1)
+_subscribers: set[asyncio.Queue] = set()
+
+
+@app.websocket("/ws/echo")
+async def ws_echo(websocket: WebSocket) -> None:
+    """Every text message comes back as it was."""
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.send_text(await websocket.receive_text())
+    except WebSocketDisconnect:
+        pass
+
+
+@app.get("/sse/events", response_class=EventSourceResponse)
+async def sse_events() -> AsyncIterable[Tick]:
+    """Every published tick, as FastAPI's own SSE writes it, until the client leaves."""
+    queue: asyncio.Queue = asyncio.Queue(maxsize=64)
+    _subscribers.add(queue)
+    try:
+        while True:
+            yield await queue.get()
+    finally:
+        _subscribers.discard(queue)
+
+
+@app.post("/sse/publish")
+async def sse_publish() -> dict:
+    """One tick to every subscriber; answers how many there are."""
+    tick = Tick(seq=next(_seq), message="hello, subscribers")
+    for queue in _subscribers:
+        queue.put_nowait(tick)
+    return {"subscribers": len(_subscribers)}

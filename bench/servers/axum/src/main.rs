@@ -5,20 +5,27 @@
 //! malformed JSON, 422 for the wrong shape, 415 without `application/json`), which are
 //! already oxapi's. The slow routes come twice: the work inline in an `async fn` (what a naive
 //! user writes) and moved to `spawn_blocking`. With `BENCH_LAYERS=1`, every route is behind
-//! tower-http's trace, CORS and compression layers (`Router::layer`).
+//! tower-http's trace, CORS and compression layers (`Router::layer`). The realtime routes
+//! (`/ws/echo`, `/sse/events`, `/sse/publish`) are axum's own WebSocket and SSE, as its
+//! documentation writes them.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::ws::{self, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
+use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
@@ -62,6 +69,20 @@ struct Item {
 #[derive(Serialize)]
 struct Done {
     ok: bool,
+}
+
+/// The event the SSE fan-out sends to every subscriber.
+#[derive(Clone, Copy, Serialize)]
+struct Tick {
+    seq: u64,
+    message: &'static str,
+}
+
+#[derive(Clone)]
+struct AppState {
+    ids: Arc<AtomicU64>,
+    seq: Arc<AtomicU64>,
+    ticks: broadcast::Sender<Tick>,
 }
 
 fn problem(status: StatusCode, detail: impl Into<String>) -> Response {
@@ -137,7 +158,8 @@ async fn list_items(page: Result<Query<Page>, QueryRejection>) -> Response {
     Json(items).into_response()
 }
 
-async fn create_item(State(ids): State<Arc<AtomicU64>>, Json(new): Json<NewItem>) -> Response {
+async fn create_item(State(state): State<AppState>, Json(new): Json<NewItem>) -> Response {
+    let ids = &state.ids;
     let chars = new.name.chars().count();
     if !(1..=50).contains(&chars) || !(new.price >= 0.0) {
         return problem(
@@ -155,6 +177,52 @@ async fn create_item(State(ids): State<Arc<AtomicU64>>, Json(new): Json<NewItem>
         }),
     )
         .into_response()
+}
+
+/// `GET /ws/echo`: every text or binary message comes back as it was.
+async fn ws_echo(upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(|mut socket: WebSocket| async move {
+        while let Some(Ok(message)) = socket.recv().await {
+            let echo = match message {
+                ws::Message::Text(_) | ws::Message::Binary(_) => message,
+                ws::Message::Close(_) => break,
+                ws::Message::Ping(_) | ws::Message::Pong(_) => continue,
+            };
+            if socket.send(echo).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
+/// `GET /sse/events`: every published tick, as a JSON `data` line, until the client leaves.
+async fn sse_events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let ticks = futures_util::stream::unfold(state.ticks.subscribe(), |mut ticks| async move {
+        loop {
+            match ticks.recv().await {
+                Ok(tick) => return Some((Event::default().json_data(tick), ticks)),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+    .map(|event| Ok(event.unwrap_or_default()));
+    Sse::new(ticks)
+}
+
+/// `POST /sse/publish`: one tick to every subscriber; answers how many there are.
+async fn sse_publish(State(state): State<AppState>) -> Response {
+    let seq = state.seq.fetch_add(1, Ordering::Relaxed) + 1;
+    let subscribers = state
+        .ticks
+        .send(Tick {
+            seq,
+            message: "hello, subscribers",
+        })
+        .unwrap_or(0);
+    Json(serde_json::json!({ "subscribers": subscribers })).into_response()
 }
 
 async fn io() -> Json<Done> {
@@ -196,7 +264,14 @@ fn main() {
         .route("/work/inline/sleep", get(inline_sleep))
         .route("/work/blocking/cpu", get(blocking_cpu))
         .route("/work/blocking/sleep", get(blocking_sleep))
-        .with_state(Arc::new(AtomicU64::new(0)));
+        .route("/ws/echo", get(ws_echo))
+        .route("/sse/events", get(sse_events))
+        .route("/sse/publish", post(sse_publish))
+        .with_state(AppState {
+            ids: Arc::new(AtomicU64::new(0)),
+            seq: Arc::new(AtomicU64::new(0)),
+            ticks: broadcast::channel(64).0,
+        });
     // Router::layer: the layer added last is outermost, so trace, CORS, compression, then the
     // route, as the other servers. axum applies these to each route (after routing).
     let app = if bench_work::layers_enabled() {
