@@ -41,6 +41,7 @@
 // The layers, lowest first; each module uses only those above it in this list.
 mod any_error;
 mod app;
+mod background;
 mod body;
 mod build_error;
 mod check;
@@ -72,6 +73,7 @@ pub mod types;
 
 pub use any_error::Error;
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
+pub use background::{BackgroundTasks, TaskOutcome};
 pub use body::{Body, BoxError};
 pub use build_error::{BuildError, BuildErrors};
 pub use context::{RequestContext, RouteContext};
@@ -83,7 +85,10 @@ pub use extract::{
 };
 pub use handler::Request;
 pub use lenient::{FromText, Lenient};
-pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
+pub use lifespan::{
+    BackgroundTaskStats, DEFAULT_BACKGROUND_TASK_LIMIT, HookOutput, Lifespan, LifespanHandle,
+    LifespanState, StartupError,
+};
 pub use oxapi_openapi::{
     ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, OperationIdInput,
     OperationIdStrategy, PROBLEM_JSON, ParamDoc, ParamLocation, ParamRules, Tag, Webhook,
@@ -233,9 +238,10 @@ macro_rules! routes {
 /// Everything a service usually needs: `use oxapi::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ApiError, App, Bytes, Cookie, Created, Depends, Extension, Form, Header, HeaderMap, Html,
-        HttpError, IntoResponse, Json, NoContent, Problem, Query, Redirect, Router, State,
-        StatusCode, delete, get, head, model, options, patch, post, put, route, routes,
+        ApiError, App, BackgroundTasks, Bytes, Cookie, Created, Depends, Extension, Form, Header,
+        HeaderMap, Html, HttpError, IntoResponse, Json, NoContent, Problem, Query, Redirect,
+        Router, State, StatusCode, delete, get, head, model, options, patch, post, put, route,
+        routes,
     };
 }
 
