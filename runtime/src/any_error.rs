@@ -120,13 +120,18 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self.inner {
             Inner::Api(error) => (*error).into_response(),
-            Inner::Any(error) => {
-                let mut response = Problem::from(FrameworkError::Internal).into_response();
-                response
-                    .extensions_mut()
-                    .insert(Unhandled(Arc::from(error)));
-                response
-            }
+            // An extractor's rejection passed on with `?` (a `BodyStream` over the limit) is
+            // the framework's own error, sent as such.
+            Inner::Any(error) => match error.downcast::<crate::extract::Rejection>() {
+                Ok(rejection) => rejection.into_response(),
+                Err(error) => {
+                    let mut response = Problem::from(FrameworkError::Internal).into_response();
+                    response
+                        .extensions_mut()
+                        .insert(Unhandled(Arc::from(error)));
+                    response
+                }
+            },
         }
     }
 }

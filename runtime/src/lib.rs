@@ -66,6 +66,7 @@ mod routing;
 mod run;
 mod server;
 mod service;
+mod stream;
 mod test_client;
 mod validate;
 // After `validate`, whose trait it implements for each type.
@@ -80,8 +81,8 @@ pub use context::{RequestContext, RouteContext};
 pub use dependency::{Depends, Outcome, Teardown};
 pub use error::{ApiError, HttpError};
 pub use extract::{
-    ClientAddr, ClientScheme, Cookie, Extension, Form, FromRequest, FromRequestParts, Header, Json,
-    MatchedPath, PeerAddr, Query, Rejection, State,
+    BodyStream, ClientAddr, ClientScheme, Cookie, Extension, Form, FromRequest, FromRequestParts,
+    Header, Json, MatchedPath, PeerAddr, Query, Rejection, State,
 };
 pub use handler::Request;
 pub use lenient::{FromText, Lenient};
@@ -101,10 +102,14 @@ pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Re
 pub use route::RouteDef;
 pub use routing::Router;
 pub use run::{DEFAULT_BIND, ServeError};
+pub use stream::{Event, JsonLines, LastEventId, Sse, Streaming};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;
+/// Streams and their combinators (`futures-util`), re-exported for [`Streaming`], [`Sse`],
+/// [`JsonLines`] and [`BodyStream`], so that services need no other dependency for them.
+pub use futures_util as futures;
 pub use http::{self, HeaderMap, Method, StatusCode, Uri};
 /// Any JSON value, for ad-hoc bodies: `Json<Value>` reads or sends any JSON.
 pub use serde_json::Value;

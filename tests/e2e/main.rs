@@ -27,4 +27,5 @@ mod proxy;
 mod redirect;
 mod responses;
 mod routers;
+mod streaming;
 mod zoo;

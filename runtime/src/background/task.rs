@@ -126,17 +126,8 @@ async fn run(task: Task, resources: &Resources, route: &str) -> bool {
 
 /// Runs `call` on the app's blocking pool; the pool catches its panic.
 async fn run_blocking(call: BoxedBlocking, resources: &Resources) -> Option<String> {
-    let (sender, failure) = tokio::sync::oneshot::channel();
-    let job = Box::new(move || {
-        let _ = sender.send(call());
-        crate::body::Response::default()
-    });
-    let Ok(outcome) = resources.pool.submit(job) else {
-        return Some("the blocking pool's queue is full".to_owned());
-    };
-    match outcome.await {
-        Ok(Ok(_)) => failure.await.unwrap_or(None),
-        Ok(Err(panic)) => Some(format!("panicked: {}", panic_message(panic.as_ref()))),
-        Err(_dropped) => Some("the blocking pool dropped it unrun".to_owned()),
+    match resources.pool.call(call).await {
+        Ok(failure) => failure,
+        Err(error) => Some(error.to_string()),
     }
 }
