@@ -163,6 +163,14 @@ mod tests {
     }
 
     #[test]
+    fn a_rejection_passed_on_keeps_its_status() {
+        let rejection = crate::extract::Rejection::BodyTooLarge { limit: 10 };
+        let response = Error::from(rejection).into_response();
+        assert_eq!(response.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(response.extensions().get::<Unhandled>().is_none());
+    }
+
+    #[test]
     fn an_api_error_is_sent_as_it_says() {
         let response = Error::from(ApiError::not_found("no item 3")).into_response();
         assert_eq!(response.status(), http::StatusCode::NOT_FOUND);

@@ -231,6 +231,15 @@ mod tests {
     }
 
     #[test]
+    fn a_rejection_passed_on_keeps_its_status() {
+        let error = ApiError::from(crate::extract::Rejection::BodyTooLarge { limit: 10 });
+        assert_eq!(
+            error.into_response().status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+
+    #[test]
     fn client_errors_carry_their_detail() {
         let response = ApiError::not_found("no item 3").into_response();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http_body_util::BodyExt;
 use oxapi::futures::{StreamExt, stream};
 use oxapi::prelude::*;
 use oxapi::{BodyStream, Event, JsonLines, LastEventId, Rejection, Sse, Streaming};
 use oxapi_tests::{Client, Server, VERSIONS, raw, raw_status};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::timeout;
 
 /// Sends `event` when dropped: how a test sees that the server let go of a producer.
@@ -33,6 +34,8 @@ struct Probe {
     events: mpsc::UnboundedSender<&'static str>,
     /// Items an iterator or stream produced so far.
     produced: Arc<AtomicUsize>,
+    /// Makes `/failing` fail.
+    fail: Arc<Notify>,
 }
 
 impl Probe {
@@ -41,6 +44,7 @@ impl Probe {
         let probe = Self {
             events,
             produced: Arc::default(),
+            fail: Arc::default(),
         };
         (probe, received)
     }
@@ -103,6 +107,17 @@ async fn endless(probe: State<Probe>) -> Streaming {
     }))
 }
 
+/// One chunk, then a failure once the test says so.
+#[get("/failing")]
+async fn failing(probe: State<Probe>) -> Streaming {
+    let fail = Arc::clone(&probe.fail);
+    let failure = stream::once(async move {
+        fail.notified().await;
+        Err(std::io::Error::other("the source failed"))
+    });
+    Streaming::new(stream::once(async { Ok(Bytes::from("partial")) }).chain(failure))
+}
+
 #[get("/busy")]
 fn busy() -> &'static str {
     "pool free"
@@ -156,7 +171,7 @@ fn app(probe: Probe) -> App {
         .state(probe)
         .shutdown_grace(Duration::MAX)
         .routes(routes![
-            forever, generator, endless, busy, rows, events, upload
+            forever, generator, endless, failing, busy, rows, events, upload
         ])
 }
 
@@ -253,6 +268,29 @@ async fn a_blocking_iterator_is_dropped_when_the_client_leaves() {
         server.stop().await;
         assert_eq!(produced.load(Ordering::SeqCst), after, "{version:?}");
     }
+}
+
+/// A stream that fails aborts the response: the client sees a body cut short, never a
+/// complete one; the server serves the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_stream_cuts_the_response_short() {
+    let (probe, _events) = Probe::new();
+    let server = Server::start(app(probe.clone())).await;
+    for version in VERSIONS {
+        let client = Client::new(&server, version);
+        let mut response = client.open("/failing", &[]).await;
+        assert_eq!(response.chunk().await.unwrap(), "partial", "{version:?}");
+        probe.fail.notify_one();
+        let after = timeout(Duration::from_secs(10), response.response.frame())
+            .await
+            .expect("the body ends within 10 s");
+        assert!(
+            matches!(after, Some(Err(_))),
+            "{version:?}: expected a failed read, got {after:?}"
+        );
+        assert_eq!(client.get("/busy").await.text(), "pool free", "{version:?}");
+    }
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
