@@ -385,5 +385,40 @@ async fn a_body_stream_reads_chunks_within_the_limit() {
     let answer = raw(server.addr(), &request).await;
     assert_eq!(raw_status(&answer), 413, "{answer}");
     assert!(answer.contains("application/problem+json"), "{answer}");
+
+    // The same on h2c, with a body of three frames and no declared length.
+    let status = h2c_post_unsized(server.addr(), "/upload", 3, 400).await;
+    assert_eq!(status, 413);
+    let status = h2c_post_unsized(server.addr(), "/upload", 2, 400).await;
+    assert_eq!(status, 200);
     server.stop().await;
+}
+
+/// `POST path` over h2c with a body of `frames` frames of `size` bytes and no
+/// `content-length`; the response's status.
+async fn h2c_post_unsized(
+    addr: std::net::SocketAddr,
+    path: &str,
+    frames: usize,
+    size: usize,
+) -> u16 {
+    use hyper::body::Frame;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let chunks = stream::iter(0..frames).map(move |_| {
+        Ok::<_, std::convert::Infallible>(Frame::data(Bytes::from(vec![b'x'; size])))
+    });
+    let request = http::Request::post(format!("http://{addr}{path}"))
+        .body(http_body_util::StreamBody::new(chunks))
+        .unwrap();
+    let response = timeout(Duration::from_secs(10), sender.send_request(request))
+        .await
+        .expect("an answer within 10 s")
+        .expect("the request is answered");
+    response.status().as_u16()
 }

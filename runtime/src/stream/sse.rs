@@ -205,7 +205,38 @@ impl<T: Serialize + Send + 'static> Sse<T> {
 /// The events as chunks, with keep-alive comments between them.
 struct Encoded<T> {
     events: Pin<Box<dyn Stream<Item = Event<T>> + Send>>,
-    keep_alive: Option<(Duration, Pin<Box<Sleep>>)>,
+    keep_alive: Option<KeepAlive>,
+}
+
+/// When to send the next keep-alive comment. The timer is made on the first poll, inside the
+/// runtime, not when the response is built.
+struct KeepAlive {
+    interval: Duration,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl KeepAlive {
+    /// Restarts the interval: something was just sent.
+    fn reset(&mut self) {
+        let deadline = Instant::now() + self.interval;
+        match &mut self.timer {
+            Some(timer) => timer.as_mut().reset(deadline),
+            None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+        }
+    }
+
+    /// Whether the interval has passed; restarts it if so.
+    fn due(&mut self, cx: &mut Context<'_>) -> bool {
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(self.interval)));
+        if timer.as_mut().poll(cx).is_ready() {
+            self.reset();
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl<T: Serialize> Stream for Encoded<T> {
@@ -214,15 +245,16 @@ impl<T: Serialize> Stream for Encoded<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         if let Poll::Ready(event) = this.events.as_mut().poll_next(cx) {
-            if let Some((interval, sleep)) = &mut this.keep_alive {
-                sleep.as_mut().reset(Instant::now() + *interval);
+            if let Some(keep_alive) = &mut this.keep_alive {
+                keep_alive.reset();
             }
             return Poll::Ready(event.map(|event| event.encode()));
         }
-        if let Some((interval, sleep)) = &mut this.keep_alive
-            && sleep.as_mut().poll(cx).is_ready()
+        if this
+            .keep_alive
+            .as_mut()
+            .is_some_and(|keep_alive| keep_alive.due(cx))
         {
-            sleep.as_mut().reset(Instant::now() + *interval);
             return Poll::Ready(Some(Ok(Bytes::from_static(b":\n\n"))));
         }
         Poll::Pending
@@ -236,12 +268,12 @@ impl<T: Serialize + JsonSchema + Send + 'static> IntoResponse for Sse<T> {
     }
 
     fn into_response(self) -> Response {
-        let keep_alive = self
-            .keep_alive
-            .map(|interval| (interval, Box::pin(tokio::time::sleep(interval))));
         let encoded = Encoded {
             events: self.events,
-            keep_alive,
+            keep_alive: self.keep_alive.map(|interval| KeepAlive {
+                interval,
+                timer: None,
+            }),
         };
         let mut response =
             StreamingBody::new(encoded).into_response(HeaderValue::from_static(EVENT_STREAM));
