@@ -153,7 +153,9 @@ async fn events(last: LastEventId, probe: State<Probe>) -> Sse<Row> {
         let _ = &guard;
         event
     });
-    Sse::new(stream::once(async move { first }).chain(rest)).keep_alive(Duration::from_millis(20))
+    Sse::new(stream::once(async move { first }).chain(rest))
+        .keep_alive(Duration::from_millis(20))
+        .on_shutdown(Event::comment("shutting down").retry(Duration::from_secs(1)))
 }
 
 #[post("/upload", body_limit = 1000)]
@@ -208,7 +210,12 @@ async fn shutdown_ends_streams_cleanly() {
         server.stop().await;
         assert_eq!(stream.rest().await, "", "{version:?}");
         let rest = sse.rest().await;
-        assert!(rest.chars().all(|c| c == ':' || c == '\n'), "{rest:?}");
+        // Keep-alive comments, then the shutdown event.
+        let farewell = ": shutting down\nretry: 1000\n\n";
+        let before = rest
+            .strip_suffix(farewell)
+            .unwrap_or_else(|| panic!("{rest:?}"));
+        assert!(before.chars().all(|c| c == ':' || c == '\n'), "{rest:?}");
     }
 }
 

@@ -22,6 +22,8 @@ pub(crate) struct StreamingBody {
     /// producer learns that nobody reads any more.
     chunks: Option<Chunks>,
     attachment: Attachment,
+    /// Sent when shutdown ends the stream (an SSE event telling clients to reconnect).
+    farewell: Option<Bytes>,
 }
 
 impl StreamingBody {
@@ -32,7 +34,14 @@ impl StreamingBody {
         Self {
             chunks: Some(Box::pin(chunks)),
             attachment: Attachment::Unread(Slot::default()),
+            farewell: None,
         }
+    }
+
+    /// Sends `farewell` as the last chunk when shutdown ends the stream.
+    pub(crate) fn with_farewell(mut self, farewell: Bytes) -> Self {
+        self.farewell = Some(farewell);
+        self
     }
 
     /// Chunks from a blocking iterator, each `next()` a job on the app's blocking pool.
@@ -44,6 +53,7 @@ impl StreamingBody {
         Self {
             chunks: Some(Box::pin(IterStream::new(iter, slot.clone()))),
             attachment: Attachment::Unread(slot),
+            farewell: None,
         }
     }
 
@@ -75,7 +85,7 @@ impl http_body::Body for StreamingBody {
         };
         if this.attachment.shutdown_began(cx) {
             this.chunks = None;
-            return Poll::Ready(None);
+            return Poll::Ready(this.farewell.take().map(|bytes| Ok(Frame::data(bytes))));
         }
         loop {
             match std::task::ready!(chunks.as_mut().poll_next(cx)) {

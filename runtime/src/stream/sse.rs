@@ -141,7 +141,8 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 /// Documented as `text/event-stream` with `T`'s schema as the media type's `schema`, marked
 /// `x-oxapi-stream: sse`: the schema is that of each event's `data` (OpenAPI 3.2's
 /// `itemSchema`). The stream ends when the events end, when the client leaves (the event
-/// stream is dropped), and when the app begins shutting down, so clients reconnect elsewhere.
+/// stream is dropped), and when the app begins shutting down (after the event given to
+/// [`Sse::on_shutdown`], if any), so clients reconnect elsewhere.
 ///
 /// ```
 /// use std::time::Duration;
@@ -172,6 +173,7 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 pub struct Sse<T> {
     events: Pin<Box<dyn Stream<Item = Event<T>> + Send>>,
     keep_alive: Option<Duration>,
+    farewell: Option<Event<T>>,
 }
 
 impl<T> std::fmt::Debug for Sse<T> {
@@ -191,7 +193,15 @@ impl<T: Serialize + Send + 'static> Sse<T> {
         Self {
             events: Box::pin(events),
             keep_alive: None,
+            farewell: None,
         }
+    }
+
+    /// The last event, sent when the app's shutdown ends the stream: say goodbye, or tell
+    /// clients when to reconnect with [`Event::retry`].
+    pub fn on_shutdown(mut self, event: Event<T>) -> Self {
+        self.farewell = Some(event);
+        self
     }
 
     /// Sends a comment (`:`) whenever no event was sent for `interval`, so proxies do not
@@ -275,8 +285,15 @@ impl<T: Serialize + JsonSchema + Send + 'static> IntoResponse for Sse<T> {
                 timer: None,
             }),
         };
-        let mut response =
-            StreamingBody::new(encoded).into_response(HeaderValue::from_static(EVENT_STREAM));
+        let mut body = StreamingBody::new(encoded);
+        match self.farewell.as_ref().map(Event::encode) {
+            Some(Ok(farewell)) => body = body.with_farewell(farewell),
+            Some(Err(error)) => {
+                tracing::warn!(%error, "the shutdown event does not serialize; none is sent");
+            }
+            None => {}
+        }
+        let mut response = body.into_response(HeaderValue::from_static(EVENT_STREAM));
         response.headers_mut().insert(
             http::header::CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),
