@@ -57,16 +57,6 @@ pub struct BackgroundTasks {
     queue: Arc<Queue>,
 }
 
-impl BackgroundTasks {
-    /// The request's tasks, if one of its extractors asked for them.
-    pub(crate) fn of(parts: &Parts) -> Option<Arc<Queue>> {
-        parts
-            .extensions
-            .get::<Self>()
-            .map(|tasks| Arc::clone(&tasks.queue))
-    }
-}
-
 /// One request's tasks, and what running them needs.
 #[derive(Debug)]
 pub(crate) struct Queue {
@@ -98,6 +88,14 @@ impl BackgroundTasks {
         R: TaskOutcome,
     {
         self.queue.push(Task::blocking(task));
+    }
+
+    /// The request's tasks, if one of its extractors asked for them.
+    pub(crate) fn of(parts: &Parts) -> Option<Arc<Queue>> {
+        parts
+            .extensions
+            .get::<Self>()
+            .map(|tasks| Arc::clone(&tasks.queue))
     }
 }
 

@@ -93,6 +93,8 @@ impl http_body::Body for StreamingBody {
                 Some(Ok(chunk)) if chunk.is_empty() => continue,
                 Some(Ok(chunk)) => return Poll::Ready(Some(Ok(Frame::data(chunk)))),
                 Some(Err(error)) => {
+                    // hyper cuts the response short; this is the only trace of why.
+                    tracing::error!(%error, "a streamed response body failed; cutting it short");
                     this.chunks = None;
                     return Poll::Ready(Some(Err(error)));
                 }
