@@ -18,10 +18,9 @@ use futures_util::{Stream, StreamExt};
 use http::HeaderValue;
 use http::header::CONTENT_TYPE;
 use oxapi_openapi::OperationDoc;
-use serde_json::json;
 
 use crate::body::BoxError;
-use crate::response::{IntoResponse, Response};
+use crate::response::{IntoResponse, OCTET_STREAM, Response};
 
 pub(crate) use attach::{attach, wants_attachment};
 pub use jsonl::JsonLines;
@@ -73,8 +72,6 @@ impl std::fmt::Debug for Streaming {
             .finish_non_exhaustive()
     }
 }
-
-const OCTET_STREAM: &str = "application/octet-stream";
 
 impl Streaming {
     /// A body of the chunks `stream` yields, as they come.
@@ -134,7 +131,7 @@ impl Streaming {
 
 impl IntoResponse for Streaming {
     fn describe(op: &mut OperationDoc<'_>) {
-        op.success_schema(OCTET_STREAM, json!({}));
+        crate::response::describe_bytes(op);
     }
 
     fn into_response(self) -> Response {
