@@ -322,3 +322,35 @@ impl FromRequestParts for LastEventId {
         op.param::<String>(ParamLocation::Header, "last-event-id", false);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(event: &Event<u32>) -> String {
+        String::from_utf8(event.encode().unwrap().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn each_line_end_starts_a_comment_line_of_its_own() {
+        let event = Event::<u32>::comment("a\r\nb\rc\nd");
+        assert_eq!(wire(&event), ": a\n: b\n: c\n: d\n\n");
+    }
+
+    #[test]
+    fn event_and_id_cannot_start_a_field_or_an_event() {
+        let event = Event::data(7_u32)
+            .event("x\r\n\r\nevent: evil")
+            .id("1\n\0data: 2");
+        assert_eq!(
+            wire(&event),
+            "event: xevent: evil\nid: 1data: 2\ndata: 7\n\n"
+        );
+    }
+
+    #[test]
+    fn retry_is_in_milliseconds() {
+        let event = Event::<u32>::default().retry(Duration::from_secs(3));
+        assert_eq!(wire(&event), "retry: 3000\n\n");
+    }
+}
