@@ -417,6 +417,26 @@ impl OperationDoc<'_> {
         self.response_schema(status, media_type, schema);
     }
 
+    /// Declares the successful response as a stream of items in `media_type` (JSON Lines,
+    /// Server-Sent Events). OpenAPI 3.1 has no schema for one item of a stream (3.2's
+    /// `itemSchema`), so `item_schema` is the media type's `schema`, and `x-oxapi-stream`
+    /// names the framing (`framing`), saying the schema is each item's.
+    pub fn success_stream(&mut self, media_type: &str, item_schema: Value, framing: &str) {
+        self.success_schema(media_type, item_schema);
+        if self.in_error_type {
+            return;
+        }
+        let status = self.success_status;
+        if let Some(Value::Object(media)) = self
+            .responses
+            .own(status, None)
+            .get_mut("content")
+            .and_then(|content| content.get_mut(media_type))
+        {
+            media.insert("x-oxapi-stream".into(), Value::from(framing));
+        }
+    }
+
     /// Declares the successful response with no body.
     pub fn success_empty(&mut self) {
         // An error type with no content and no known status says nothing worth a response.

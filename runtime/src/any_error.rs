@@ -120,13 +120,18 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self.inner {
             Inner::Api(error) => (*error).into_response(),
-            Inner::Any(error) => {
-                let mut response = Problem::from(FrameworkError::Internal).into_response();
-                response
-                    .extensions_mut()
-                    .insert(Unhandled(Arc::from(error)));
-                response
-            }
+            // An extractor's rejection passed on with `?` (a `BodyStream` over the limit) is
+            // the framework's own error, sent as such.
+            Inner::Any(error) => match error.downcast::<crate::extract::Rejection>() {
+                Ok(rejection) => rejection.into_response(),
+                Err(error) => {
+                    let mut response = Problem::from(FrameworkError::Internal).into_response();
+                    response
+                        .extensions_mut()
+                        .insert(Unhandled(Arc::from(error)));
+                    response
+                }
+            },
         }
     }
 }
@@ -155,6 +160,14 @@ mod tests {
         assert!(!String::from_utf8_lossy(&body).contains("sda1"));
         let Unhandled(error) = response.extensions().get::<Unhandled>().unwrap();
         assert_eq!(error.to_string(), "disk /dev/sda1 failed");
+    }
+
+    #[test]
+    fn a_rejection_passed_on_keeps_its_status() {
+        let rejection = crate::extract::Rejection::BodyTooLarge { limit: 10 };
+        let response = Error::from(rejection).into_response();
+        assert_eq!(response.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(response.extensions().get::<Unhandled>().is_none());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use http::request::Parts;
 use oxapi_openapi::OperationDoc;
 use tower_service::Service;
 
+use crate::background::BackgroundTasks;
 use crate::context::{Override, RequestContext, RouteContext};
 use crate::extract::FromRequestParts;
 use crate::handler::Request;
@@ -81,7 +82,7 @@ where
         }
         let value = match ctx.overrides().get::<T>() {
             Some(Override::Value(value)) => value.clone(),
-            Some(Override::Extractor(extract)) => extract(parts, *ctx).await?,
+            Some(Override::Extractor(extract)) => extract(parts, ctx.clone()).await?,
             None => T::from_request_parts(parts, ctx)
                 .await
                 .map_err(IntoResponse::into_response)?,
@@ -224,14 +225,20 @@ impl Service<Request> for DependencyService {
             let ctx = this.context.request();
             let mut teardowns = Vec::new();
             for dependency in this.dependencies.iter() {
-                match (dependency.run)(&mut parts, ctx).await {
+                match (dependency.run)(&mut parts, ctx.clone()).await {
                     Ok(Some(teardown)) => teardowns.push(teardown),
                     Ok(None) => {}
                     Err(rejection) => return Ok(tear_down(teardowns, rejection).await),
                 }
             }
+            // Tasks a dependency queued are released with the body, as the route's own are.
+            let background = BackgroundTasks::of(&parts);
             let response = call_once(this.inner, Request::from_parts(parts, body)).await;
-            Ok(tear_down(teardowns, response).await)
+            let response = tear_down(teardowns, response).await;
+            Ok(match background {
+                Some(queue) => crate::background::release_after(response, queue),
+                None => response,
+            })
         })
     }
 }

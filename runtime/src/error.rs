@@ -201,8 +201,18 @@ impl HttpError for ApiError {
     }
 }
 
+/// Any error is a 500 that hides its text, except an extractor's [`Rejection`] (a
+/// [`BodyStream`](crate::BodyStream) over the limit, say) passed on with `?`: that is sent as
+/// the problem it is.
+///
+/// [`Rejection`]: crate::Rejection
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for ApiError {
     fn from(error: E) -> Self {
+        if let Some(rejection) =
+            (&error as &dyn std::any::Any).downcast_ref::<crate::extract::Rejection>()
+        {
+            return Self::from_problem(rejection.problem());
+        }
         Self::internal(error)
     }
 }
@@ -218,6 +228,15 @@ mod tests {
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = response.body().as_full().unwrap();
         assert!(!String::from_utf8_lossy(&body).contains("sda1"));
+    }
+
+    #[test]
+    fn a_rejection_passed_on_keeps_its_status() {
+        let error = ApiError::from(crate::extract::Rejection::BodyTooLarge { limit: 10 });
+        assert_eq!(
+            error.into_response().status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@
 // The layers, lowest first; each module uses only those above it in this list.
 mod any_error;
 mod app;
+mod background;
 mod body;
 mod build_error;
 mod check;
@@ -65,6 +66,7 @@ mod routing;
 mod run;
 mod server;
 mod service;
+mod stream;
 mod test_client;
 mod validate;
 // After `validate`, whose trait it implements for each type.
@@ -72,18 +74,22 @@ pub mod types;
 
 pub use any_error::Error;
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
+pub use background::{BackgroundTasks, TaskOutcome};
 pub use body::{Body, BoxError};
 pub use build_error::{BuildError, BuildErrors};
 pub use context::{RequestContext, RouteContext};
 pub use dependency::{Depends, Outcome, Teardown};
 pub use error::{ApiError, HttpError};
 pub use extract::{
-    ClientAddr, ClientScheme, Cookie, Extension, Form, FromRequest, FromRequestParts, Header, Json,
-    MatchedPath, PeerAddr, Query, Rejection, State,
+    BodyStream, ClientAddr, ClientScheme, Cookie, Extension, Form, FromRequest, FromRequestParts,
+    Header, Json, MatchedPath, PeerAddr, Query, Rejection, State,
 };
 pub use handler::Request;
 pub use lenient::{FromText, Lenient};
-pub use lifespan::{HookOutput, Lifespan, LifespanHandle, LifespanState, StartupError};
+pub use lifespan::{
+    BackgroundTaskStats, DEFAULT_BACKGROUND_TASK_LIMIT, HookOutput, Lifespan, LifespanHandle,
+    LifespanState, StartupError,
+};
 pub use oxapi_openapi::{
     ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, OperationIdInput,
     OperationIdStrategy, PROBLEM_JSON, ParamDoc, ParamLocation, ParamRules, Tag, Webhook,
@@ -96,10 +102,14 @@ pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Re
 pub use route::RouteDef;
 pub use routing::Router;
 pub use run::{DEFAULT_BIND, ServeError};
+pub use stream::{Event, JsonLines, LastEventId, Sse, Streaming};
 pub use test_client::{TestClient, TestRequest, TestResponse};
 pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;
+/// Streams and their combinators (`futures-util`), re-exported for [`Streaming`], [`Sse`],
+/// [`JsonLines`] and [`BodyStream`], so that services need no other dependency for them.
+pub use futures_util as futures;
 pub use http::{self, HeaderMap, Method, StatusCode, Uri};
 /// Any JSON value, for ad-hoc bodies: `Json<Value>` reads or sends any JSON.
 pub use serde_json::Value;
@@ -233,9 +243,10 @@ macro_rules! routes {
 /// Everything a service usually needs: `use oxapi::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ApiError, App, Bytes, Cookie, Created, Depends, Extension, Form, Header, HeaderMap, Html,
-        HttpError, IntoResponse, Json, NoContent, Problem, Query, Redirect, Router, State,
-        StatusCode, delete, get, head, model, options, patch, post, put, route, routes,
+        ApiError, App, BackgroundTasks, Bytes, Cookie, Created, Depends, Extension, Form, Header,
+        HeaderMap, Html, HttpError, IntoResponse, Json, NoContent, Problem, Query, Redirect,
+        Router, State, StatusCode, delete, get, head, model, options, patch, post, put, route,
+        routes,
     };
 }
 

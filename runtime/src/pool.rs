@@ -75,6 +75,27 @@ impl Default for PoolConfig {
 #[derive(Debug)]
 pub(crate) struct Overloaded;
 
+/// Why [`BlockingPool::call`] has no value.
+pub(crate) enum CallError {
+    /// The pool's queue was full, or it could not start a thread for the call.
+    Refused,
+    /// The call panicked; the payload.
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Refused => f.write_str("the blocking pool refused the call: its queue is full"),
+            Self::Panicked(panic) => write!(
+                f,
+                "panicked: {}",
+                crate::problem::panic_message(panic.as_ref())
+            ),
+        }
+    }
+}
+
 /// A job and where its outcome goes.
 pub(crate) struct Queued {
     job: Job,
@@ -121,6 +142,32 @@ impl BlockingPool {
         let (reply, wait) = oneshot::channel();
         self.threads.submit(Queued { job, reply })?;
         Ok(wait)
+    }
+
+    /// Runs `call` on the pool and resolves to its value; for work that is not a handler's
+    /// (a background task, an iterator's next item). The job ABI returns a `Response`, so the
+    /// value comes back on a channel of its own. Queued at once; the future only waits.
+    pub(crate) fn call<T, F>(
+        &self,
+        call: F,
+    ) -> impl Future<Output = Result<T, CallError>> + Send + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (sender, value) = oneshot::channel();
+        let submitted = self.submit(Box::new(move || {
+            let _ = sender.send(call());
+            Response::default()
+        }));
+        async move {
+            let outcome = submitted
+                .map_err(|Overloaded| CallError::Refused)?
+                .await
+                .map_err(|_dropped| CallError::Refused)?;
+            outcome.map_err(CallError::Panicked)?;
+            value.await.map_err(|_dropped| CallError::Refused)
+        }
     }
 
     /// The pool's counts now.

@@ -135,6 +135,12 @@ pub fn respond(ctx: &RequestContext<'_>, method: &'static str, mut response: Res
     if response.status().as_u16() >= 400 {
         handle_error(ctx, method, &mut response);
     }
+    if crate::stream::wants_attachment(&response) {
+        crate::stream::attach(ctx, &mut response);
+    }
+    if let Some(queue) = ctx.background() {
+        response = crate::background::release_after(response, std::sync::Arc::clone(queue));
+    }
     response
 }
 

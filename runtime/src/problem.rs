@@ -219,13 +219,17 @@ impl From<FrameworkError> for Problem {
 
 /// The response to a handler that panicked: a 500 whose body says nothing of the panic.
 pub(crate) fn panic_response(panic: &(dyn std::any::Any + Send)) -> Response {
-    let message = panic
+    tracing::error!(panic = panic_message(panic), "handler panicked");
+    Problem::from(FrameworkError::Internal).render()
+}
+
+/// A panic's message, when it has one (`panic!("..")` with or without arguments).
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
         .downcast_ref::<&str>()
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("(no message)");
-    tracing::error!(panic = message, "handler panicked");
-    Problem::from(FrameworkError::Internal).render()
+        .unwrap_or("(no message)")
 }
 
 #[cfg(test)]

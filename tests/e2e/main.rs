@@ -5,6 +5,7 @@
 // Tests may unwrap: a panic is a failure with a message.
 #![allow(clippy::unwrap_used)]
 
+mod background;
 mod bookshop;
 mod connection;
 mod contract;
@@ -26,4 +27,5 @@ mod proxy;
 mod redirect;
 mod responses;
 mod routers;
+mod streaming;
 mod zoo;

@@ -11,7 +11,9 @@ use std::path::Path;
 use http::Method;
 use oxapi::prelude::*;
 use oxapi::types::{Date, Decimal, SignedDuration, Time, Timestamp, Url, Uuid};
-use oxapi::{OperationIdStrategy, Tag, Webhook};
+use oxapi::{
+    BodyStream, JsonLines, LastEventId, OperationIdStrategy, Sse, Streaming, Tag, Webhook,
+};
 use oxapi_tests::{Client, Server, VERSIONS};
 use serde_json::{Value, json};
 
@@ -223,6 +225,36 @@ async fn health() -> &'static str {
     "ok"
 }
 
+/// Feedings as they happen, as Server-Sent Events.
+#[get("/feedings/live", tags = ["events"])]
+async fn feedings_live(last: LastEventId) -> Sse<Fed> {
+    let _ = last;
+    Sse::new(oxapi::futures::stream::empty())
+}
+
+/// Every feeding, as JSON Lines.
+#[get("/feedings", tags = ["events"])]
+async fn feedings() -> JsonLines<Fed> {
+    JsonLines::from_iter(Vec::new())
+}
+
+/// Upload a video of any size, read as it arrives.
+#[put("/videos/{name}", tags = ["photos"])]
+async fn upload_video(name: String, mut video: BodyStream) -> Result<String, ApiError> {
+    use oxapi::futures::StreamExt;
+    let mut bytes = 0;
+    while let Some(chunk) = video.next().await {
+        bytes += chunk?.len();
+    }
+    Ok(format!("{name}: {bytes} bytes"))
+}
+
+/// A download, streamed.
+#[get("/videos/{name}", tags = ["photos"])]
+async fn download_video(name: String) -> Streaming {
+    Streaming::from_iter([name])
+}
+
 /// Subscribe to feeding events.
 #[post("/subscriptions", tags = ["events"])]
 async fn subscribe(subscription: Json<Subscription>) -> StatusCode {
@@ -284,7 +316,21 @@ fn app() -> App {
             }),
         )
         .routes(routes![
-            list, add, read, rename, photo, add_legacy, remove, home, old, health, subscribe
+            list,
+            add,
+            read,
+            rename,
+            photo,
+            add_legacy,
+            remove,
+            home,
+            old,
+            health,
+            subscribe,
+            feedings_live,
+            feedings,
+            upload_video,
+            download_video
         ])
 }
 
@@ -511,6 +557,15 @@ async fn the_zoo_serves_what_it_documents() {
             (409, json!({"name": "Taken"}))
         );
         assert_eq!(c.get("/health").await.text(), "ok");
+        let r = c.get("/feedings/live").await;
+        assert_eq!(r.header("content-type"), Some("text/event-stream"));
+        assert_eq!(
+            c.get("/feedings").await.header("content-type"),
+            Some("application/jsonl")
+        );
+        let r = c.send(Method::PUT, "/videos/a", &[], "12345").await;
+        assert_eq!(r.text(), "a: 5 bytes");
+        assert_eq!(c.get("/videos/b").await.text(), "b");
     }
     server.stop().await;
 }

@@ -243,6 +243,23 @@ impl Client {
         }
     }
 
+    /// `GET path` with `headers`, returning once the response's head has come: its body is
+    /// read frame by frame, as a streaming client does (or dropped, as a client that leaves).
+    pub async fn open(&self, path: &str, headers: &[(&str, &str)]) -> Streamed {
+        let mut request = Request::builder().uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
+            .body(Full::new(Bytes::new()))
+            .expect("valid request");
+        let response = tokio::time::timeout(Duration::from_secs(20), self.inner.request(request))
+            .await
+            .expect("response head within 20 s")
+            .expect("request succeeds");
+        Streamed { response }
+    }
+
     /// `GET path`.
     pub async fn get(&self, path: &str) -> Reply {
         self.send(Method::GET, path, &[], Bytes::new()).await
@@ -257,6 +274,37 @@ impl Client {
             json.to_owned(),
         )
         .await
+    }
+}
+
+/// A response whose body is read as it comes ([`Client::open`]).
+#[derive(Debug)]
+pub struct Streamed {
+    /// The response, its body unread.
+    pub response: http::Response<hyper::body::Incoming>,
+}
+
+impl Streamed {
+    /// The next chunk of data, or `None` at the end of the body. Waits at most 20 s.
+    pub async fn chunk(&mut self) -> Option<Bytes> {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(20), self.response.frame())
+                .await
+                .expect("a frame within 20 s")?
+                .expect("the body reads");
+            if let Ok(data) = frame.into_data() {
+                return Some(data);
+            }
+        }
+    }
+
+    /// The rest of the body, as text.
+    pub async fn rest(&mut self) -> String {
+        let mut rest = Vec::new();
+        while let Some(chunk) = self.chunk().await {
+            rest.extend_from_slice(&chunk);
+        }
+        String::from_utf8_lossy(&rest).into_owned()
     }
 }
 

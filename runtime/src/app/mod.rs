@@ -383,6 +383,16 @@ impl App {
         self
     }
 
+    /// How many [`BackgroundTasks`](crate::BackgroundTasks) may be queued or running at once
+    /// (default [`DEFAULT_BACKGROUND_TASK_LIMIT`](crate::DEFAULT_BACKGROUND_TASK_LIMIT)). Past
+    /// it, a task is dropped unrun, logged (`tracing`, level warn) and counted in
+    /// [`LifespanHandle::background_tasks`](crate::LifespanHandle::background_tasks).
+    #[must_use]
+    pub fn background_task_limit(self, limit: usize) -> Self {
+        self.lifespan.handle().set_background_task_limit(limit);
+        self
+    }
+
     /// How long in-flight requests may run after a shutdown signal (default 30 s).
     #[must_use]
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {

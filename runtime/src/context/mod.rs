@@ -10,7 +10,7 @@ mod states;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub(crate) use overrides::{Override, Overrides};
 pub(crate) use states::{StateMap, StateSlot};
@@ -101,7 +101,10 @@ impl RouteContext {
 
     /// The context one request's extractors see.
     pub fn request(&self) -> RequestContext<'_> {
-        RequestContext { route: self }
+        RequestContext {
+            route: self,
+            background: OnceLock::new(),
+        }
     }
 
     pub(crate) fn resources(&self) -> &Resources {
@@ -110,9 +113,27 @@ impl RouteContext {
 }
 
 /// What an extractor may know besides the request: the app's state and the route's limits.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct RequestContext<'a> {
     route: &'a RouteContext,
+    /// The request's background tasks, once a `BackgroundTasks` parameter asked for them;
+    /// the response's body releases them. Empty (one word, never touched) on other routes.
+    background: OnceLock<Arc<crate::background::Queue>>,
+}
+
+/// A clone shares the request's background tasks if a parameter had asked for them already;
+/// tasks asked for through a clone made before then stay with that clone.
+impl Clone for RequestContext<'_> {
+    fn clone(&self) -> Self {
+        let background = OnceLock::new();
+        if let Some(queue) = self.background.get() {
+            let _ = background.set(Arc::clone(queue));
+        }
+        Self {
+            route: self.route,
+            background,
+        }
+    }
 }
 
 impl<'a> RequestContext<'a> {
@@ -130,6 +151,23 @@ impl<'a> RequestContext<'a> {
     /// `/v1/items/{id}`.
     pub fn matched_path(&self) -> &'a str {
         &self.route.matched_path
+    }
+
+    pub(crate) fn resources_arc(&self) -> Arc<Resources> {
+        Arc::clone(&self.route.resources)
+    }
+
+    /// This request's background-task queue, made by `init` the first time.
+    pub(crate) fn background_queue(
+        &self,
+        init: impl FnOnce() -> Arc<crate::background::Queue>,
+    ) -> Arc<crate::background::Queue> {
+        Arc::clone(self.background.get_or_init(init))
+    }
+
+    /// The background-task queue, if a parameter asked for one.
+    pub(crate) fn background(&self) -> Option<&Arc<crate::background::Queue>> {
+        self.background.get()
     }
 
     pub(crate) fn pool(&self) -> &'a BlockingPool {

@@ -36,12 +36,17 @@ pub(crate) fn read(
     body: Body,
     limit: usize,
 ) -> impl Future<Output = Result<Bytes, Rejection>> + Send + 'static + use<> {
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
+    let declared = declared_length(headers);
     let too_large = declared.is_some_and(|length| length > limit as u64);
     collect(body, limit, declared, too_large)
+}
+
+/// The body's length as its `Content-Length` declares it, if it does.
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
 }
 
 /// Reads every data frame. A body that arrives in one frame (the usual case for small
@@ -89,13 +94,18 @@ async fn collect(
     })
 }
 
+/// Documents a body of any bytes, and the errors of reading one within the limit.
+pub(crate) fn describe_raw_body(op: &mut OperationDoc<'_>) {
+    op.request_body_schema("application/octet-stream", json!({}), true);
+    op.error(FrameworkError::Malformed);
+    op.error(FrameworkError::BodyTooLarge);
+}
+
 impl FromRequest for Bytes {
     type Rejection = Rejection;
 
     fn describe(op: &mut OperationDoc<'_>) {
-        op.request_body_schema("application/octet-stream", json!({}), true);
-        op.error(FrameworkError::Malformed);
-        op.error(FrameworkError::BodyTooLarge);
+        describe_raw_body(op);
     }
 
     fn from_request(

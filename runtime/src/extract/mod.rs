@@ -5,6 +5,7 @@
 //! consumes the body, so at most one parameter may; the route macro enforces that.
 
 mod body;
+mod body_stream;
 mod connect;
 mod extension;
 mod form;
@@ -24,6 +25,7 @@ use std::future::Future;
 
 use http::request::Parts;
 
+pub use body_stream::BodyStream;
 pub use connect::{ClientAddr, ClientScheme, PeerAddr};
 pub use extension::{Extension, MatchedPath};
 pub use form::Form;

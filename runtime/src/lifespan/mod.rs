@@ -8,6 +8,7 @@ mod hooks;
 mod lifecycle;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -124,6 +125,34 @@ struct Shared {
     tasks: watch::Sender<()>,
     /// When `Draining` began plus the grace period: the deadline for requests and tasks.
     drain_deadline: OnceLock<Instant>,
+    /// `BackgroundTasks` admitted and not yet finished, and the bound on them.
+    background: BackgroundCounts,
+}
+
+/// The counts behind [`BackgroundTaskStats`].
+#[derive(Debug)]
+struct BackgroundCounts {
+    limit: AtomicUsize,
+    active: AtomicUsize,
+    refused: AtomicU64,
+    failed: AtomicU64,
+}
+
+/// Default bound on [`BackgroundTasks`](crate::BackgroundTasks) queued or running at once.
+pub const DEFAULT_BACKGROUND_TASK_LIMIT: usize = 10_000;
+
+/// The app's [`BackgroundTasks`](crate::BackgroundTasks) now, for a metrics route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BackgroundTaskStats {
+    /// Tasks queued or running now.
+    pub active: usize,
+    /// The most that may be queued or running at once.
+    pub limit: usize,
+    /// Tasks dropped unrun because `limit` was reached, since the app started.
+    pub refused: u64,
+    /// Tasks that returned an error or panicked, since the app started.
+    pub failed: u64,
 }
 
 impl LifespanHandle {
@@ -133,6 +162,12 @@ impl LifespanHandle {
             state,
             tasks: watch::Sender::new(()),
             drain_deadline: OnceLock::new(),
+            background: BackgroundCounts {
+                limit: AtomicUsize::new(DEFAULT_BACKGROUND_TASK_LIMIT),
+                active: AtomicUsize::new(0),
+                refused: AtomicU64::new(0),
+                failed: AtomicU64::new(0),
+            },
         };
         Self {
             shared: Arc::new(shared),
@@ -216,6 +251,46 @@ impl LifespanHandle {
         })
     }
 
+    /// The counts of the app's [`BackgroundTasks`](crate::BackgroundTasks).
+    pub fn background_tasks(&self) -> BackgroundTaskStats {
+        let counts = &self.shared.background;
+        BackgroundTaskStats {
+            active: counts.active.load(Ordering::Relaxed),
+            limit: counts.limit.load(Ordering::Relaxed),
+            refused: counts.refused.load(Ordering::Relaxed),
+            failed: counts.failed.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn set_background_task_limit(&self, limit: usize) {
+        self.shared.background.limit.store(limit, Ordering::Relaxed);
+    }
+
+    /// Counts one more background task if the limit allows it; else counts a refusal.
+    pub(crate) fn admit_background_task(&self) -> bool {
+        let counts = &self.shared.background;
+        let limit = counts.limit.load(Ordering::Relaxed);
+        let admitted = counts
+            .active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |active| {
+                (active < limit).then_some(active + 1)
+            })
+            .is_ok();
+        if !admitted {
+            counts.refused.fetch_add(1, Ordering::Relaxed);
+        }
+        admitted
+    }
+
+    /// An admitted background task has finished; `ok` is false if it failed or panicked.
+    pub(crate) fn finish_background_task(&self, ok: bool) {
+        let counts = &self.shared.background;
+        counts.active.fetch_sub(1, Ordering::AcqRel);
+        if !ok {
+            counts.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Moves to `state` if it is later than the current one; an app never moves back.
     pub(crate) fn advance(&self, state: LifespanState) {
         self.shared.state.send_if_modified(|current| {
@@ -254,7 +329,8 @@ impl LifespanHandle {
         {
             tracing::warn!(
                 tasks = self.shared.tasks.receiver_count(),
-                "shutdown grace period over; background tasks still running"
+                background_tasks = self.shared.background.active.load(Ordering::Relaxed),
+                "shutdown grace period over; abandoning the background tasks still running"
             );
         }
     }

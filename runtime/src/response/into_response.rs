@@ -88,7 +88,7 @@ fn describe_text(op: &mut OperationDoc<'_>) {
 }
 
 /// `application/octet-stream` with any content.
-fn describe_bytes(op: &mut OperationDoc<'_>) {
+pub(crate) fn describe_bytes(op: &mut OperationDoc<'_>) {
     op.success_schema(OCTET_STREAM, json!({}));
 }
 
@@ -114,7 +114,7 @@ fn with_content_type(body: Body, content_type: &'static str) -> Response {
 }
 
 const TEXT: &str = "text/plain; charset=utf-8";
-const OCTET_STREAM: &str = "application/octet-stream";
+pub(crate) const OCTET_STREAM: &str = "application/octet-stream";
 
 impl IntoResponse for String {
     fn describe(op: &mut OperationDoc<'_>) {
