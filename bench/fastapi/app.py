@@ -118,7 +118,7 @@ def work_sleep() -> Done:
 class Tick(BaseModel):
     """The event the SSE fan-out sends to every subscriber."""
     seq: int
-    message: str
+    subscribers: int
 
 
 _seq = itertools.count(1)
@@ -151,7 +151,7 @@ async def sse_events() -> AsyncIterable[Tick]:
 @app.post("/sse/publish")
 async def sse_publish() -> dict:
     """One tick to every subscriber; answers how many there are."""
-    tick = Tick(seq=next(_seq), message="hello, subscribers")
+    tick = Tick(seq=next(_seq), subscribers=len(_subscribers))
     for queue in _subscribers:
         queue.put_nowait(tick)
     return {"subscribers": len(_subscribers)}

@@ -75,7 +75,7 @@ struct Done {
 #[derive(Clone, Copy, Serialize)]
 struct Tick {
     seq: u64,
-    message: &'static str,
+    subscribers: u64,
 }
 
 #[derive(Clone)]
@@ -215,14 +215,9 @@ async fn sse_events(
 /// `POST /sse/publish`: one tick to every subscriber; answers how many there are.
 async fn sse_publish(State(state): State<AppState>) -> Response {
     let seq = state.seq.fetch_add(1, Ordering::Relaxed) + 1;
-    let subscribers = state
-        .ticks
-        .send(Tick {
-            seq,
-            message: "hello, subscribers",
-        })
-        .unwrap_or(0);
-    Json(serde_json::json!({ "subscribers": subscribers })).into_response()
+    let subscribers = state.ticks.receiver_count() as u64;
+    let sent = state.ticks.send(Tick { seq, subscribers }).unwrap_or(0);
+    Json(serde_json::json!({ "subscribers": sent })).into_response()
 }
 
 async fn io() -> Json<Done> {

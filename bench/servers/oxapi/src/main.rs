@@ -1,12 +1,16 @@
 //! The benchmark service on oxapi: `examples/hello` itself (its models, routes and status
 //! codes), plus `GET /io` and the isolation benchmark's slow routes, served on a tokio runtime
 //! with ONE worker thread (the blocking pool keeps its default size). With `BENCH_LAYERS=1`,
-//! behind tower-http's trace, CORS and compression layers (`App::layer`).
+//! behind tower-http's trace, CORS and compression layers (`App::layer`). The realtime routes
+//! (`/ws/echo`, `/sse/events`, `/sse/publish`) are oxapi's own WebSocket and SSE.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use oxapi::futures::{Stream, StreamExt};
 use oxapi::prelude::*;
+use oxapi::tokio::sync::broadcast;
+use oxapi::{Event, Sse};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::TraceLayer;
@@ -39,6 +43,60 @@ pub fn work_sleep() -> Json<Done> {
     Json(Done { ok: true })
 }
 
+/// The event the SSE fan-out sends to every subscriber.
+#[model]
+#[derive(Clone, Copy)]
+pub struct Tick {
+    /// The event's number, from 1.
+    pub seq: u64,
+    /// How many subscribers it was sent to.
+    pub subscribers: u64,
+}
+
+/// How many subscribers an event was sent to.
+#[model]
+pub struct Published {
+    /// Subscribers counted when the event was sent.
+    pub subscribers: u64,
+}
+
+/// The SSE fan-out's channel: every subscriber holds a receiver.
+pub struct Ticks {
+    sender: broadcast::Sender<Tick>,
+    seq: std::sync::atomic::AtomicU64,
+}
+
+/// A broadcast receiver as a stream; a subscriber that fell behind skips what it missed.
+fn ticks(receiver: broadcast::Receiver<Tick>) -> impl Stream<Item = Tick> + Send {
+    oxapi::futures::stream::unfold(receiver, |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(tick) => return Some((tick, receiver)),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+/// Every published tick, as a JSON `data` line, until the client leaves.
+#[get("/sse/events")]
+pub async fn sse_events(channel: State<Ticks>) -> Sse<Tick> {
+    Sse::new(ticks(channel.sender.subscribe()).map(Event::data))
+}
+
+/// One tick to every subscriber; answers how many there are.
+#[post("/sse/publish")]
+pub async fn sse_publish(channel: State<Ticks>) -> Json<Published> {
+    let seq = channel
+        .seq
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    let subscribers = channel.sender.receiver_count() as u64;
+    let sent = channel.sender.send(Tick { seq, subscribers }).unwrap_or(0) as u64;
+    Json(Published { subscribers: sent })
+}
+
 /// The blocking pool's policy: `BENCH_BLOCKING_PRIORITY=background` (isolation first) or
 /// `normal`; else oxapi's default.
 fn blocking_priority() -> oxapi::BlockingPriority {
@@ -59,7 +117,11 @@ fn main() -> ExitCode {
         .build()
         .expect("runtime");
     let mut app = hello::app()
-        .routes(routes![io, work_cpu, work_sleep])
+        .routes(routes![io, work_cpu, work_sleep, sse_events, sse_publish])
+        .state(Ticks {
+            sender: broadcast::channel(64).0,
+            seq: std::sync::atomic::AtomicU64::new(0),
+        })
         .blocking_priority(blocking_priority());
     if bench_work::layers_enabled() {
         // A layer added later wraps the earlier ones: trace, CORS, compression, then routing,
