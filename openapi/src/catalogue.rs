@@ -153,6 +153,19 @@ catalogue! {
         field_errors: true,
         description: "Parameters or body have the wrong type, are missing, or fail validation; `errors` lists each with its location.",
     }
+    /// 426: a WebSocket operation got a request that is not a WebSocket opening handshake.
+    UpgradeRequired {
+        status: 426,
+        type: "websocket-upgrade-required",
+        title: "WebSocket upgrade required",
+        component: "UpgradeRequired",
+        headers: [
+            ("Upgrade", "`websocket`: the protocol this operation speaks."),
+            ("Sec-WebSocket-Version", "`13`: the WebSocket version this server speaks."),
+        ],
+        field_errors: false,
+        description: "The operation is a WebSocket, and the request is not a valid opening handshake over HTTP/1.1 (RFC 6455, section 4.2.1): `GET` with `Connection: Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key` of 16 bytes in base64. The detail names what is missing.",
+    }
     /// 431: the request's header fields are larger than the server accepts.
     HeadersTooLarge {
         status: 431,

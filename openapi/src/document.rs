@@ -99,6 +99,10 @@ struct Operation {
     /// Where the handler runs; none for a webhook or callback, which the API sends.
     #[serde(rename = "x-oxapi-dispatch", skip_serializing_if = "Option::is_none")]
     dispatch: Option<&'static str>,
+    /// A WebSocket operation's message schemas: OpenAPI has no words for WebSockets, so they
+    /// sit in an extension, `{"client": schema, "server": schema}`.
+    #[serde(rename = "x-websocket", skip_serializing_if = "Option::is_none")]
+    websocket: Option<Value>,
     /// `openapi_extra = ..`, merged into the serialized operation.
     #[serde(skip)]
     extra: Option<Value>,
@@ -415,6 +419,25 @@ impl OperationDoc<'_> {
         }
         let status = self.success_status;
         self.response_schema(status, media_type, schema);
+    }
+
+    /// Declares a WebSocket operation: its success is `101 Switching Protocols`, and the
+    /// schemas of the messages each side sends (`None` for frames of any content) go in the
+    /// operation's `x-websocket` extension as `client` and `server`.
+    pub fn websocket(&mut self, client: Option<Value>, server: Option<Value>) {
+        self.success_status = 101;
+        self.responses.own(
+            101,
+            Some("Switching Protocols: the connection is now a WebSocket (RFC 6455)."),
+        );
+        let mut messages = Map::new();
+        if let Some(client) = client {
+            messages.insert("client".into(), client);
+        }
+        if let Some(server) = server {
+            messages.insert("server".into(), server);
+        }
+        self.operation.websocket = Some(Value::Object(messages));
     }
 
     /// Declares the successful response with no body.

@@ -67,6 +67,7 @@ mod server;
 mod service;
 mod test_client;
 mod validate;
+pub mod ws;
 // After `validate`, whose trait it implements for each type.
 pub mod types;
 
@@ -171,6 +172,35 @@ pub use oxapi_macros::options;
 /// See [`get`] for the other options.
 pub use oxapi_macros::route;
 
+/// Declares a WebSocket route: a `GET` whose handler runs after the connection is upgraded.
+///
+/// ```
+/// use oxapi::prelude::*;
+/// use oxapi::ws::WebSocket;
+///
+/// /// Echo every message of a room back, prefixed with the room's name.
+/// #[websocket("/ws/{room}")]
+/// async fn echo(room: String, mut socket: WebSocket) {
+///     while let Some(Ok(message)) = socket.recv().await {
+///         let text = String::from_utf8_lossy(message.as_bytes()).into_owned();
+///         if socket.send_message(format!("{room}: {text}")).await.is_err() {
+///             break;
+///         }
+///     }
+/// }
+/// # fn main() { let _ = App::new().routes(routes![echo]); }
+/// ```
+///
+/// Path parameters and extractors work as on any route, and run before the upgrade: one that
+/// rejects (a missing token, say) answers with its HTTP error and no WebSocket opens. One
+/// parameter is the socket, `WebSocket` (raw messages) or `WebSocket<ClientMsg, ServerMsg>`
+/// (JSON of `#[model]` types); the handler is an `async fn` returning `()` or
+/// `Result<(), E>`. A request that is not a WebSocket handshake gets a 426 problem. The
+/// operation is documented as a `GET` with a `101` response, and the message schemas in its
+/// `x-websocket` extension (`client`, `server`). Takes [`get`]'s options but `status` and
+/// `body_limit`.
+pub use oxapi_macros::websocket;
+
 /// Makes a type a request or response model: derives serde's `Serialize` and `Deserialize`,
 /// a JSON Schema, and validation from `#[validate(..)]` rules, with `oxapi` as the only
 /// dependency.
@@ -235,7 +265,7 @@ pub mod prelude {
     pub use crate::{
         ApiError, App, Bytes, Cookie, Created, Depends, Extension, Form, Header, HeaderMap, Html,
         HttpError, IntoResponse, Json, NoContent, Problem, Query, Redirect, Router, State,
-        StatusCode, delete, get, head, model, options, patch, post, put, route, routes,
+        StatusCode, delete, get, head, model, options, patch, post, put, route, routes, websocket,
     };
 }
 

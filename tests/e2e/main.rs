@@ -26,4 +26,5 @@ mod proxy;
 mod redirect;
 mod responses;
 mod routers;
+mod websocket;
 mod zoo;
