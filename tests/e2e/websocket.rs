@@ -489,3 +489,36 @@ async fn a_client_that_never_reads_is_dropped_after_the_send_timeout() {
     round_trip(&mut socket, "again", "other: again").await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_has_the_101_response_the_426_and_the_message_schemas() {
+    let server = Server::start(app()).await;
+    let document = Client::new(&server, Version::Http1)
+        .get("/openapi.json")
+        .await
+        .json();
+    let chat = &document["paths"]["/chat/{room}"]["get"];
+    assert!(
+        chat["responses"]["101"]["description"].is_string(),
+        "{chat}"
+    );
+    assert!(chat["responses"]["426"].is_object(), "{chat}");
+    assert_eq!(
+        chat["x-websocket"],
+        serde_json::json!({
+            "client": {"$ref": "#/components/schemas/ClientMsg"},
+            "server": {"$ref": "#/components/schemas/ServerMsg"},
+        })
+    );
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(
+        schemas["ClientMsg"]["required"],
+        serde_json::json!(["text"])
+    );
+    assert!(schemas["ServerMsg"]["properties"]["length"].is_object());
+    // A raw socket says nothing of its messages.
+    let echo = &document["paths"]["/echo/{room}"]["get"];
+    assert_eq!(echo["x-websocket"], serde_json::json!({}));
+    assert_eq!(echo["parameters"][0]["name"], "room");
+    server.stop().await;
+}
