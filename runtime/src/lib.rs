@@ -97,7 +97,7 @@ pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Re
 pub use route::RouteDef;
 pub use routing::Router;
 pub use run::{DEFAULT_BIND, ServeError};
-pub use test_client::{TestClient, TestRequest, TestResponse};
+pub use test_client::{TestClient, TestRequest, TestResponse, TestWebSocket};
 pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;

@@ -522,3 +522,42 @@ async fn the_document_has_the_101_response_the_426_and_the_message_schemas() {
     assert_eq!(echo["parameters"][0]["name"], "room");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_test_client_opens_websockets_in_process() {
+    let client = app().test_client();
+    let mut socket = client.websocket("/chat/local").await;
+    socket.send_json(&serde_json::json!({"text": "hey"})).await;
+    let reply: serde_json::Value = socket.recv_json().await;
+    assert_eq!(reply["room"], "local");
+    assert_eq!(reply["length"], 3);
+    assert_eq!(socket.close().await.code, 1000);
+    // A refusal is the app's response.
+    let refused = client.get("/private").websocket().await.unwrap_err();
+    assert_eq!(refused.status(), 401);
+    let mut socket = client
+        .get("/private")
+        .header("authorization", "Bearer good")
+        .websocket()
+        .await
+        .unwrap();
+    assert_eq!(socket.recv().await.unwrap(), Message::from("welcome"));
+    assert!(socket.recv().await.is_none());
+    assert_eq!(socket.close_frame().unwrap().code, 1000);
+    // Shutting the client down closes an open socket with 1001, and waits for it.
+    let mut socket = client.websocket("/echo/last").await;
+    let shutdown = tokio::spawn({
+        let client = client.clone();
+        async move { client.shutdown().await }
+    });
+    assert!(socket.recv().await.is_none());
+    let frame = socket.close_frame().unwrap();
+    assert_eq!(
+        (frame.code, frame.reason.as_str()),
+        (1001, "server shutting down")
+    );
+    tokio::time::timeout(GUARD, shutdown)
+        .await
+        .unwrap()
+        .unwrap();
+}

@@ -28,6 +28,15 @@ impl Message {
         }
     }
 
+    /// A received text or binary message; `None` for control frames.
+    pub(crate) fn from_protocol(message: tungstenite::Message) -> Option<Self> {
+        match message {
+            tungstenite::Message::Text(text) => Some(Self::Text(text.as_str().to_owned())),
+            tungstenite::Message::Binary(bytes) => Some(Self::Binary(bytes)),
+            _ => None,
+        }
+    }
+
     pub(crate) fn into_protocol(self) -> tungstenite::Message {
         match self {
             Self::Text(text) => tungstenite::Message::text(text),

@@ -220,23 +220,18 @@ impl Connection {
                 self.idle_deadline = Some(Instant::now() + idle);
             }
             match next {
-                Some(Ok(tungstenite::Message::Text(text))) => {
-                    return Some(Message::Text(text.as_str().to_owned()));
-                }
-                Some(Ok(tungstenite::Message::Binary(bytes))) => {
-                    return Some(Message::Binary(bytes));
-                }
-                // tungstenite queued the pong; it goes out with the next read or write.
-                Some(Ok(
-                    tungstenite::Message::Ping(_)
-                    | tungstenite::Message::Pong(_)
-                    | tungstenite::Message::Frame(_),
-                )) => {}
                 Some(Ok(tungstenite::Message::Close(frame))) => {
                     self.closed = Some(CloseFrame::from_protocol(frame.as_ref()));
                     // tungstenite queued the answering close frame: send it, then end.
                     self.finish().await;
                     return None;
+                }
+                // A ping's pong is queued by tungstenite and goes out with the next read or
+                // write.
+                Some(Ok(message)) => {
+                    if let Some(message) = Message::from_protocol(message) {
+                        return Some(message);
+                    }
                 }
                 Some(Err(error)) => {
                     self.fail(&error).await;
