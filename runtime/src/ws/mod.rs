@@ -1,16 +1,15 @@
-//! WebSockets (RFC 6455) on hyper's upgrade, with tokio-tungstenite speaking the protocol.
+//! WebSockets (RFC 6455): the socket a [`#[websocket]`](crate::websocket) handler receives,
+//! its messages and close frames, and the app's limits ([`WebSocketConfig`]).
 //!
 //! A `#[websocket("/ws/{room}")]` route extracts its parameters as any route does (so an
 //! extractor that rejects answers with a normal HTTP error, before any upgrade), checks the
-//! opening handshake ([`handshake`]: a 426 problem otherwise), answers `101 Switching
-//! Protocols`, and then runs the handler on its own task with a [`WebSocket`] ([`upgrade`]).
-//!
-//! - [`config`]: the app's limits (message and frame size, idle and send timeouts).
-//! - [`message`]: what a handler receives and sends, typed or raw, and the errors.
-//! - [`socket`]: the socket itself: `recv`, `send`, `close`, and every close code the server
-//!   sends on its own (1001 shutdown and idle, 1007, 1009, 1002, 1011).
-//! - [`upgrade`]: from the checked request to the connection task, tracked by the lifespan.
+//! opening handshake (a 426 problem otherwise, [`HandshakeRejection`]), answers `101 Switching
+//! Protocols`, and then runs the handler on its own task with a [`WebSocket`]. The protocol is
+//! tokio-tungstenite's, on hyper's upgrade.
 
+// config: the limits · handshake: the request checked, the 101 · message: what is sent and
+// received, typed or raw · socket: recv/send/close and the close codes the server sends on its
+// own · upgrade: from the checked request to the connection's task, tracked by the lifespan.
 mod config;
 mod handshake;
 mod message;
