@@ -219,6 +219,14 @@ impl FrameworkError {
         Self::Validation,
     ];
 
+    /// Whether the server may send this error for any request, so that the document always
+    /// lists its component (404, 405, 431 come for requests no operation matches). `false` for
+    /// an error only some operations send (426, for WebSocket operations): its component is
+    /// listed when an operation refers to it.
+    pub fn sent_for_any_request(self) -> bool {
+        !matches!(self, Self::UpgradeRequired)
+    }
+
     /// The schema of this error's problem: the document's `Problem` schema, with the `type`,
     /// `title` and `status` this error always has as `const`s, so a client reading the document
     /// knows the `type` URI to match on.

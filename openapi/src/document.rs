@@ -835,11 +835,19 @@ impl DocumentBuilder {
             schemas.insert("Problem".into(), problem_schema());
             schemas.insert("FieldError".into(), field_error_schema());
         }
-        // Every framework error has its component, including those no operation references
-        // (404, 405, 431: sent for requests that match no operation), so the document lists
-        // every problem `type` the server can send.
+        // Every framework error the server can send for any request has its component,
+        // including those no operation references (404, 405, 431: sent for requests that match
+        // no operation), so the document lists every problem `type` the server can send; one
+        // that only some operations send (426) is listed where an operation refers to it.
+        let referenced = |error: &FrameworkError| {
+            let reference = format!("#/components/responses/{}", error.spec().component);
+            object
+                .get("paths")
+                .is_some_and(|paths| refers_to(paths, &reference))
+        };
         let responses: Map<String, Value> = FrameworkError::ALL
             .iter()
+            .filter(|error| error.sent_for_any_request() || referenced(error))
             .map(|error| {
                 (
                     error.spec().component.to_owned(),
@@ -967,6 +975,18 @@ fn bound_side(
 }
 
 /// Fails on the first `$ref` that names no component of `document`.
+/// Whether `value` holds a `$ref` to `reference`.
+fn refers_to(value: &Value, reference: &str) -> bool {
+    match value {
+        Value::Object(object) => {
+            object.get("$ref").and_then(Value::as_str) == Some(reference)
+                || object.values().any(|value| refers_to(value, reference))
+        }
+        Value::Array(items) => items.iter().any(|value| refers_to(value, reference)),
+        _ => false,
+    }
+}
+
 fn check_refs(document: &Value) -> Result<(), DocumentError> {
     fn walk(value: &Value, document: &Value) -> Result<(), DocumentError> {
         match value {

@@ -510,6 +510,13 @@ async fn the_document_has_the_101_response_the_426_and_the_message_schemas() {
             "server": {"$ref": "#/components/schemas/ServerMsg"},
         })
     );
+    // Listed because a WebSocket operation refers to it; a document without one has no 426
+    // (the examples' checked-in documents pin that).
+    let upgrade = &document["components"]["responses"]["UpgradeRequired"];
+    assert!(
+        upgrade["headers"]["Sec-WebSocket-Version"].is_object(),
+        "{upgrade}"
+    );
     let schemas = &document["components"]["schemas"];
     assert_eq!(
         schemas["ClientMsg"]["required"],
