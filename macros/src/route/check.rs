@@ -368,6 +368,14 @@ impl Route {
                     }
                     Source::Socket
                 }
+                (None, None) if is_socket(&ty) => {
+                    errors.at(
+                        &typed.ty,
+                        "a WebSocket opens on a `#[websocket(\"/path\")]` route, not on an HTTP \
+                         route: declare this handler with `#[websocket(..)]`",
+                    );
+                    continue;
+                }
                 (None, None) => Source::Extractor,
             };
             let name = ident.unwrap_or_else(|| "this parameter".to_owned());

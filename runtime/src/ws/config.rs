@@ -84,8 +84,10 @@ impl WebSocketConfig {
         self
     }
 
-    /// The protocol's own settings: the size limits, and a write buffer that holds at most
-    /// one message beyond the socket's.
+    /// The protocol's own settings: the size limits. Its write buffer holds only what a send
+    /// has not yet written, since each send is flushed and waited for (up to the send timeout)
+    /// before the handler can send again: a client that does not read holds at most one
+    /// message in the server.
     pub(crate) fn protocol(&self) -> ProtocolConfig {
         ProtocolConfig::default()
             .max_message_size(Some(self.max_message_size))
