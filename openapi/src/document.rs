@@ -1073,6 +1073,34 @@ mod tests {
     }
 
     #[test]
+    fn the_426_component_is_listed_only_where_an_operation_refers_to_it() {
+        let has_426 = |document: &Value| {
+            document["components"]["responses"]
+                .get("UpgradeRequired")
+                .is_some()
+        };
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let op = builder.operation(&meta(Dispatch::EventLoop)).finish();
+        builder.insert("GET", "/plain", op);
+        let document = builder.finish().unwrap();
+        assert!(!has_426(&document));
+        // Every error any request can get stays listed.
+        assert!(document["components"]["responses"]["NotFound"].is_object());
+
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        op.websocket(None, None);
+        op.error(FrameworkError::UpgradeRequired);
+        let op = op.finish();
+        builder.insert("GET", "/ws", op);
+        let document = builder.finish().unwrap();
+        assert!(has_426(&document));
+        let operation = &document["paths"]["/ws"]["get"];
+        assert!(operation["responses"]["101"].is_object(), "{operation}");
+        assert_eq!(operation["x-websocket"], json!({}));
+    }
+
+    #[test]
     fn assembles_a_3_1_document_with_raw_schemas() {
         let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
         let mut op = builder.operation(&meta(Dispatch::BlockingPool));
