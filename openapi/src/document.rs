@@ -137,6 +137,26 @@ pub struct OperationMeta<'a> {
     pub operation_id_given: bool,
 }
 
+impl<'a> OperationMeta<'a> {
+    /// An operation that says nothing but its id: no summary, tags or options, on the event
+    /// loop. For the framework's own routes and for tests.
+    pub const fn named(operation_id: &'a str) -> Self {
+        Self {
+            operation_id,
+            summary: None,
+            description: None,
+            tags: &[],
+            deprecated: false,
+            dispatch: Dispatch::EventLoop,
+            status: None,
+            responses: &[],
+            response_description: None,
+            extra: None,
+            operation_id_given: false,
+        }
+    }
+}
+
 impl<'g> OperationDoc<'g> {
     /// A description of `operation` whose plain success is `success_status`.
     fn new(

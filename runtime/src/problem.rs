@@ -230,7 +230,7 @@ pub(crate) fn panic_response(panic: &(dyn std::any::Any + Send)) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use oxapi_openapi::{ApiInfo, Dispatch, DocumentBuilder, OperationMeta};
+    use oxapi_openapi::{ApiInfo, DocumentBuilder, OperationMeta};
     use serde_json::Value;
 
     use super::*;
@@ -271,19 +271,7 @@ mod tests {
         // One operation that may send every error, so that those only some operations send
         // (426) are listed too.
         let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
-        let meta = OperationMeta {
-            operation_id: "every",
-            summary: None,
-            description: None,
-            tags: &[],
-            deprecated: false,
-            dispatch: Dispatch::EventLoop,
-            status: None,
-            responses: &[],
-            response_description: None,
-            extra: None,
-            operation_id_given: false,
-        };
+        let meta = OperationMeta::named("every");
         let mut op = builder.operation(&meta);
         for &error in FrameworkError::ALL {
             op.error(error);
