@@ -568,3 +568,69 @@ async fn the_test_client_opens_websockets_in_process() {
         .unwrap()
         .unwrap();
 }
+
+/// A room's messages, to every member.
+#[derive(Clone)]
+struct Room {
+    members: tokio::sync::broadcast::Sender<String>,
+}
+
+/// Every message a member sends goes to every member: `recv` raced against the room's
+/// channel, which needs `recv` to be cancel-safe.
+#[websocket("/room")]
+async fn room(room: State<Room>, mut socket: WebSocket) {
+    let mut heard = room.members.subscribe();
+    loop {
+        tokio::select! {
+            message = socket.recv() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    let _ = room.members.send(text);
+                }
+                Some(_) => {}
+                None => break,
+            },
+            Ok(text) = heard.recv() => {
+                if socket.send_message(text).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_can_race_recv_against_a_channel() {
+    let (sender, _) = tokio::sync::broadcast::channel(16);
+    let app = App::new()
+        .state(Room {
+            members: sender.clone(),
+        })
+        .routes(routes![room]);
+    let server = Server::start(app).await;
+    let mut alice = connect(&server, "/room").await;
+    let mut bob = connect(&server, "/room").await;
+    // Both handlers have subscribed once both are members.
+    let subscribed = async {
+        while sender.receiver_count() < 2 {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(GUARD, subscribed).await.unwrap();
+    for (from, text) in [(0, "hi from alice"), (1, "hi from bob")] {
+        let members = [&mut alice, &mut bob];
+        members[from]
+            .send(tungstenite::Message::text(text))
+            .await
+            .unwrap();
+        for member in members {
+            assert_eq!(next(member).await, tungstenite::Message::text(text));
+        }
+    }
+    for member in [alice, bob] {
+        assert_eq!(
+            client_close(member, CloseCode::Away).await.code,
+            CloseCode::Away
+        );
+    }
+    server.stop().await;
+}

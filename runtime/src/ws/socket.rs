@@ -93,6 +93,10 @@ impl<C: FromMessage, S: IntoMessage> WebSocket<C, S> {
     ///
     /// A message that is not `C` (invalid JSON for a typed socket) closes the connection with
     /// `1007` and returns [`RecvError::InvalidMessage`]; the next call returns `None`.
+    ///
+    /// Cancel-safe while it waits for a message: race it against a channel with
+    /// `tokio::select!` (a chat room's broadcast, say) and send in the other branch; a message
+    /// partly received stays buffered for the next call.
     pub async fn recv(&mut self) -> Option<Result<C, RecvError>> {
         let connection = self.connection.as_mut()?;
         let message = connection.recv().await?;
