@@ -269,7 +269,7 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
         // The handler runs after the upgrade, on the connection's task; the request gets the
         // 101. The closure's parameter takes the place of the upgrade in the call.
         let ty = &socket.ty;
-        let upgrade = quote_spanned!(ty.span()=> #ox::WebSocketUpgrade::on_upgrade::<#ty, _, _>);
+        let upgrade = quote_spanned!(ty.span()=> #ox::WebSocketUpgrade::on_upgrade::<#ty, _, _, _>);
         quote! {
             #ox::respond(&__oxapi_ctx, #method, #upgrade(#arg, move |#arg: #ty| #ident(#(#args),*)))
         }
@@ -376,7 +376,7 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
             }
             // The 101 response, the message schemas and the 426.
             Source::Socket => {
-                let (path, end) = trait_item(ty, &quote!(#ox::Socket), "describe");
+                let (path, end) = trait_item(ty, &quote!(#ox::Socket<_>), "describe");
                 quote_spanned!(end=> #path(__oxapi_op);)
             }
         });

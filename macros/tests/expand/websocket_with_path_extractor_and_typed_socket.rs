@@ -110,6 +110,7 @@ const _: () = {
                     WebSocket<ClientMsg, ServerMsg>,
                     _,
                     _,
+                    _,
                 >(
                     __oxapi_arg2,
                     move |__oxapi_arg2: WebSocket<ClientMsg, ServerMsg>| chat(
@@ -128,6 +129,6 @@ const _: () = {
         <WebSocket<
             ClientMsg,
             ServerMsg,
-        > as ::oxapi::__private::Socket>::describe(__oxapi_op);
+        > as ::oxapi::__private::Socket<_>>::describe(__oxapi_op);
     }
 };

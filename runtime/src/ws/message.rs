@@ -157,14 +157,27 @@ impl std::error::Error for SendError {
     }
 }
 
+/// Selects the [`FromMessage`] and [`IntoMessage`] impls of [`Message`]: frames as they
+/// come. Never constructed.
+#[derive(Debug)]
+pub enum ViaRaw {}
+
+/// Selects the [`FromMessage`] and [`IntoMessage`] impls of `#[model]` types: the JSON of a
+/// message. Never constructed.
+#[derive(Debug)]
+pub enum ViaJson {}
+
 /// A message type a WebSocket handler receives: [`Message`] for frames as they come, or any
 /// `#[model]` type, read from the JSON of a text or binary message.
+///
+/// `Via` ([`ViaRaw`] or [`ViaJson`]) is inferred: it lets a type that is neither get this
+/// trait's message rather than one for each bound of the JSON impl.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a WebSocket's incoming message",
     label = "not a message type",
     note = "use `oxapi::ws::Message` for raw frames, or a type with `#[model]` (JSON messages)"
 )]
-pub trait FromMessage: Sized + Send + 'static {
+pub trait FromMessage<Via>: Sized + Send + 'static {
     /// Reads a received message.
     ///
     /// # Errors
@@ -177,13 +190,13 @@ pub trait FromMessage: Sized + Send + 'static {
 }
 
 /// A message type a WebSocket handler sends: [`Message`], or any `#[model]` type, sent as a
-/// text message of its JSON.
+/// text message of its JSON. `Via` is inferred, as for [`FromMessage`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a WebSocket's outgoing message",
     label = "not a message type",
     note = "use `oxapi::ws::Message` for raw frames, or a type with `#[model]` (JSON messages)"
 )]
-pub trait IntoMessage: Send + Sync + 'static {
+pub trait IntoMessage<Via>: Send + Sync + 'static {
     /// Makes the message to send.
     ///
     /// # Errors
@@ -195,9 +208,32 @@ pub trait IntoMessage: Send + Sync + 'static {
     fn schema(op: &mut OperationDoc<'_>) -> Option<Value>;
 }
 
-impl FromMessage for Message {
+/// A message taken as it comes, with no schema: [`Message`].
+///
+/// The raw impls of [`FromMessage`] and [`IntoMessage`] go through this trait, so that both of
+/// their impls are generic, as the JSON ones are: a type that is neither then gets those
+/// traits' own error, not one for each bound of the JSON impl.
+pub trait RawMessage: Clone + Send + Sync + 'static {
+    /// The message as received.
+    fn from_raw(message: Message) -> Self;
+
+    /// The message to send.
+    fn to_raw(&self) -> Message;
+}
+
+impl RawMessage for Message {
+    fn from_raw(message: Message) -> Self {
+        message
+    }
+
+    fn to_raw(&self) -> Message {
+        self.clone()
+    }
+}
+
+impl<T: RawMessage> FromMessage<ViaRaw> for T {
     fn from_message(message: Message) -> Result<Self, String> {
-        Ok(message)
+        Ok(T::from_raw(message))
     }
 
     fn schema(_: &mut OperationDoc<'_>) -> Option<Value> {
@@ -205,9 +241,9 @@ impl FromMessage for Message {
     }
 }
 
-impl IntoMessage for Message {
+impl<T: RawMessage> IntoMessage<ViaRaw> for T {
     fn to_message(&self) -> Result<Message, serde_json::Error> {
-        Ok(self.clone())
+        Ok(self.to_raw())
     }
 
     fn schema(_: &mut OperationDoc<'_>) -> Option<Value> {
@@ -215,7 +251,7 @@ impl IntoMessage for Message {
     }
 }
 
-impl<T: DeserializeOwned + schemars::JsonSchema + Send + 'static> FromMessage for T {
+impl<T: DeserializeOwned + schemars::JsonSchema + Send + 'static> FromMessage<ViaJson> for T {
     fn from_message(message: Message) -> Result<Self, String> {
         serde_json::from_slice(message.as_bytes()).map_err(|error| error.to_string())
     }
@@ -225,7 +261,7 @@ impl<T: DeserializeOwned + schemars::JsonSchema + Send + 'static> FromMessage fo
     }
 }
 
-impl<T: Serialize + schemars::JsonSchema + Send + Sync + 'static> IntoMessage for T {
+impl<T: Serialize + schemars::JsonSchema + Send + Sync + 'static> IntoMessage<ViaJson> for T {
     fn to_message(&self) -> Result<Message, serde_json::Error> {
         serde_json::to_string(self).map(Message::Text)
     }
@@ -248,12 +284,14 @@ mod tests {
 
     #[test]
     fn json_messages_read_text_and_binary() {
-        let text: Vec<u8> = FromMessage::from_message(Message::from("[1,2]")).unwrap();
+        let text: Vec<u8> = FromMessage::<ViaJson>::from_message(Message::from("[1,2]")).unwrap();
         assert_eq!(text, [1, 2]);
         let binary: Vec<u8> =
-            FromMessage::from_message(Message::from(Bytes::from_static(b"[3]"))).unwrap();
+            FromMessage::<ViaJson>::from_message(Message::from(Bytes::from_static(b"[3]")))
+                .unwrap();
         assert_eq!(binary, [3]);
-        let error = <Vec<u8> as FromMessage>::from_message(Message::from("[1,")).unwrap_err();
+        let error =
+            <Vec<u8> as FromMessage<ViaJson>>::from_message(Message::from("[1,")).unwrap_err();
         assert!(error.contains("EOF"), "{error}");
     }
 }

@@ -18,6 +18,9 @@ mod upgrade;
 
 pub use config::{DEFAULT_MAX_MESSAGE_SIZE, WebSocketConfig};
 pub use handshake::HandshakeRejection;
-pub use message::{CloseFrame, FromMessage, IntoMessage, Message, RecvError, SendError};
+pub use message::{
+    CloseFrame, FromMessage, IntoMessage, Message, RawMessage, RecvError, SendError, ViaJson,
+    ViaRaw,
+};
 pub use socket::WebSocket;
 pub use upgrade::{HandlerOutcome, Socket, WebSocketUpgrade};

@@ -78,7 +78,7 @@ impl<C, S> fmt::Debug for WebSocket<C, S> {
     }
 }
 
-impl<C: FromMessage, S: IntoMessage> WebSocket<C, S> {
+impl<C, S> WebSocket<C, S> {
     pub(crate) fn new(connection: Connection, home: oneshot::Sender<Connection>) -> Self {
         Self {
             connection: Some(connection),
@@ -97,7 +97,10 @@ impl<C: FromMessage, S: IntoMessage> WebSocket<C, S> {
     /// Cancel-safe while it waits for a message: race it against a channel with
     /// `tokio::select!` (a chat room's broadcast, say) and send in the other branch; a message
     /// partly received stays buffered for the next call.
-    pub async fn recv(&mut self) -> Option<Result<C, RecvError>> {
+    pub async fn recv<Via>(&mut self) -> Option<Result<C, RecvError>>
+    where
+        C: FromMessage<Via>,
+    {
         let connection = self.connection.as_mut()?;
         let message = connection.recv().await?;
         match C::from_message(message) {
@@ -118,7 +121,10 @@ impl<C: FromMessage, S: IntoMessage> WebSocket<C, S> {
     ///
     /// [`SendError::Closed`] if the connection is closed or the send timed out (the connection
     /// is then dropped); [`SendError::Encode`] if the message does not serialize.
-    pub async fn send(&mut self, message: &S) -> Result<(), SendError> {
+    pub async fn send<Via>(&mut self, message: &S) -> Result<(), SendError>
+    where
+        S: IntoMessage<Via>,
+    {
         let message = message.to_message().map_err(SendError::Encode)?;
         self.send_message(message).await
     }

@@ -77,9 +77,9 @@ impl WebSocketUpgrade {
     /// with the socket on a task of its own. The task is the lifespan's: shutdown waits for it
     /// (within the grace period). When the handler ends, the socket is closed with `1000`, or
     /// `1011` if the handler returned an error or panicked.
-    pub fn on_upgrade<W, F, Fut>(self, handler: F) -> Response
+    pub fn on_upgrade<W, Via, F, Fut>(self, handler: F) -> Response
     where
-        W: Socket,
+        W: Socket<Via>,
         F: FnOnce(W) -> Fut + Send + 'static,
         Fut: Future + Send + 'static,
         Fut::Output: HandlerOutcome,
@@ -134,13 +134,14 @@ impl WebSocketUpgrade {
     }
 }
 
-/// What a `#[websocket]` handler's socket parameter may be: [`WebSocket<C, S>`].
+/// What a `#[websocket]` handler's socket parameter may be: [`WebSocket<C, S>`]. `Via` is
+/// inferred from the message types' impls.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a WebSocket",
     label = "the socket parameter",
     note = "a `#[websocket]` handler takes `oxapi::ws::WebSocket` or `WebSocket<ClientMsg, ServerMsg>`"
 )]
-pub trait Socket: Send + Sized + 'static {
+pub trait Socket<Via>: Send + Sized + 'static {
     /// The socket over an upgraded connection.
     #[doc(hidden)]
     fn open(connection: Connection, home: oneshot::Sender<Connection>) -> Self;
@@ -149,7 +150,11 @@ pub trait Socket: Send + Sized + 'static {
     fn describe(op: &mut OperationDoc<'_>);
 }
 
-impl<C: FromMessage, S: IntoMessage> Socket for WebSocket<C, S> {
+impl<C, S, ViaC, ViaS> Socket<(ViaC, ViaS)> for WebSocket<C, S>
+where
+    C: FromMessage<ViaC>,
+    S: IntoMessage<ViaS>,
+{
     fn open(connection: Connection, home: oneshot::Sender<Connection>) -> Self {
         Self::new(connection, home)
     }
