@@ -2,7 +2,8 @@
 # Installs the external tools the test suite checks oxapi against, into `.tools/` (ignored by
 # git), on a fresh machine:
 #
-#   .tools/venv   Python venv: openapi-spec-validator, schemathesis
+#   .tools/venv   Python venv: openapi-spec-validator, schemathesis, websockets (the WebSocket
+#                 conformance set's client)
 #   .tools/npm    npm prefix: @redocly/cli
 #   chromium      Debian package, system-wide (headless browser for the docs pages)
 #
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 # Pinned versions. Changing one reinstalls that tool on the next run.
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 SCHEMATHESIS_VERSION=4.32.5
+WEBSOCKETS_VERSION=17.4
 REDOCLY_CLI_VERSION=2.77.0
 
 tools="$PWD/.tools"
@@ -32,9 +34,9 @@ die() {
 }
 log="$tools/install.log"
 
-# --- Python: openapi-spec-validator and schemathesis, in a venv ---------------------------
+# --- Python: openapi-spec-validator, schemathesis and websockets, in a venv -----------------
 venv="$tools/venv"
-want_python="openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis==$SCHEMATHESIS_VERSION"
+want_python="openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis==$SCHEMATHESIS_VERSION websockets==$WEBSOCKETS_VERSION"
 stamp="$venv/.oxapi-installed"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_python" ] \
     && [ -x "$venv/bin/openapi-spec-validator" ] && [ -x "$venv/bin/schemathesis" ]; then
@@ -50,9 +52,10 @@ else
     "$venv/bin/openapi-spec-validator" --help >/dev/null 2>&1 \
         || die "openapi-spec-validator does not run"
     "$venv/bin/schemathesis" --version >"$log" 2>&1 || die "schemathesis does not run" "$log"
+    "$venv/bin/python" -c "import websockets" >"$log" 2>&1 || die "websockets does not import" "$log"
     printf '%s' "$want_python" >"$stamp"
     say "installed: $("$venv/bin/schemathesis" --version 2>/dev/null | head -n 1)," \
-        "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION"
+        "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION, websockets $WEBSOCKETS_VERSION"
 fi
 
 # --- npm: @redocly/cli, in a local prefix --------------------------------------------------

@@ -41,6 +41,19 @@ pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
     route::expand(None, attr.into(), item.into()).into()
 }
 
+/// Declares a WebSocket route: `#[websocket("/ws/{room}")]`. Documented on the `oxapi`
+/// re-export.
+#[proc_macro_attribute]
+pub fn websocket(attr: TokenStream, item: TokenStream) -> TokenStream {
+    route::expand_with(
+        route::Kind::WebSocket,
+        Some("GET"),
+        attr.into(),
+        item.into(),
+    )
+    .into()
+}
+
 /// `#[oxapi::test]`: tokio's test attribute, through `oxapi`. Documented on the re-export.
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -153,6 +153,19 @@ catalogue! {
         field_errors: true,
         description: "Parameters or body have the wrong type, are missing, or fail validation; `errors` lists each with its location.",
     }
+    /// 426: a WebSocket operation got a request that is not a WebSocket opening handshake.
+    UpgradeRequired {
+        status: 426,
+        type: "websocket-upgrade-required",
+        title: "WebSocket upgrade required",
+        component: "UpgradeRequired",
+        headers: [
+            ("Upgrade", "`websocket`: the protocol this operation speaks."),
+            ("Sec-WebSocket-Version", "`13`: the WebSocket version this server speaks."),
+        ],
+        field_errors: false,
+        description: "The operation is a WebSocket, and the request is not a valid opening handshake over HTTP/1.1 (RFC 6455, section 4.2.1): `GET` with `Connection: Upgrade`, `Upgrade: websocket`, `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key` of 16 bytes in base64. The detail names what is missing.",
+    }
     /// 431: the request's header fields are larger than the server accepts.
     HeadersTooLarge {
         status: 431,
@@ -205,6 +218,14 @@ impl FrameworkError {
         Self::UnsupportedMediaType,
         Self::Validation,
     ];
+
+    /// Whether the server may send this error for any request, so that the document always
+    /// lists its component (404, 405, 431 come for requests no operation matches). `false` for
+    /// an error only some operations send (426, for WebSocket operations): its component is
+    /// listed when an operation refers to it.
+    pub fn sent_for_any_request(self) -> bool {
+        !matches!(self, Self::UpgradeRequired)
+    }
 
     /// The schema of this error's problem: the document's `Problem` schema, with the `type`,
     /// `title` and `status` this error always has as `const`s, so a client reading the document

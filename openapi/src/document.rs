@@ -99,6 +99,10 @@ struct Operation {
     /// Where the handler runs; none for a webhook or callback, which the API sends.
     #[serde(rename = "x-oxapi-dispatch", skip_serializing_if = "Option::is_none")]
     dispatch: Option<&'static str>,
+    /// A WebSocket operation's message schemas: OpenAPI has no words for WebSockets, so they
+    /// sit in an extension, `{"client": schema, "server": schema}`.
+    #[serde(rename = "x-websocket", skip_serializing_if = "Option::is_none")]
+    websocket: Option<Value>,
     /// `openapi_extra = ..`, merged into the serialized operation.
     #[serde(skip)]
     extra: Option<Value>,
@@ -131,6 +135,26 @@ pub struct OperationMeta<'a> {
     /// Whether `operation_id = ..` was given: an app-wide
     /// [`OperationIdStrategy`](crate::OperationIdStrategy) names only the other operations.
     pub operation_id_given: bool,
+}
+
+impl<'a> OperationMeta<'a> {
+    /// An operation that says nothing but its id: no summary, tags or options, on the event
+    /// loop. For the framework's own routes and for tests.
+    pub const fn named(operation_id: &'a str) -> Self {
+        Self {
+            operation_id,
+            summary: None,
+            description: None,
+            tags: &[],
+            deprecated: false,
+            dispatch: Dispatch::EventLoop,
+            status: None,
+            responses: &[],
+            response_description: None,
+            extra: None,
+            operation_id_given: false,
+        }
+    }
 }
 
 impl<'g> OperationDoc<'g> {
@@ -435,6 +459,25 @@ impl OperationDoc<'_> {
         {
             media.insert("x-oxapi-stream".into(), Value::from(framing));
         }
+    }
+
+    /// Declares a WebSocket operation: its success is `101 Switching Protocols`, and the
+    /// schemas of the messages each side sends (`None` for frames of any content) go in the
+    /// operation's `x-websocket` extension as `client` and `server`.
+    pub fn websocket(&mut self, client: Option<Value>, server: Option<Value>) {
+        self.success_status = 101;
+        self.responses.own(
+            101,
+            Some("Switching Protocols: the connection is now a WebSocket (RFC 6455)."),
+        );
+        let mut messages = Map::new();
+        if let Some(client) = client {
+            messages.insert("client".into(), client);
+        }
+        if let Some(server) = server {
+            messages.insert("server".into(), server);
+        }
+        self.operation.websocket = Some(Value::Object(messages));
     }
 
     /// Declares the successful response with no body.
@@ -832,11 +875,19 @@ impl DocumentBuilder {
             schemas.insert("Problem".into(), problem_schema());
             schemas.insert("FieldError".into(), field_error_schema());
         }
-        // Every framework error has its component, including those no operation references
-        // (404, 405, 431: sent for requests that match no operation), so the document lists
-        // every problem `type` the server can send.
+        // Every framework error the server can send for any request has its component,
+        // including those no operation references (404, 405, 431: sent for requests that match
+        // no operation), so the document lists every problem `type` the server can send; one
+        // that only some operations send (426) is listed where an operation refers to it.
+        let referenced = |error: &FrameworkError| {
+            let reference = format!("#/components/responses/{}", error.spec().component);
+            object
+                .get("paths")
+                .is_some_and(|paths| refers_to(paths, &reference))
+        };
         let responses: Map<String, Value> = FrameworkError::ALL
             .iter()
+            .filter(|error| error.sent_for_any_request() || referenced(error))
             .map(|error| {
                 (
                     error.spec().component.to_owned(),
@@ -964,6 +1015,18 @@ fn bound_side(
 }
 
 /// Fails on the first `$ref` that names no component of `document`.
+/// Whether `value` holds a `$ref` to `reference`.
+fn refers_to(value: &Value, reference: &str) -> bool {
+    match value {
+        Value::Object(object) => {
+            object.get("$ref").and_then(Value::as_str) == Some(reference)
+                || object.values().any(|value| refers_to(value, reference))
+        }
+        Value::Array(items) => items.iter().any(|value| refers_to(value, reference)),
+        _ => false,
+    }
+}
+
 fn check_refs(document: &Value) -> Result<(), DocumentError> {
     fn walk(value: &Value, document: &Value) -> Result<(), DocumentError> {
         match value {
@@ -1047,6 +1110,34 @@ mod tests {
             extra: None,
             operation_id_given: false,
         }
+    }
+
+    #[test]
+    fn the_426_component_is_listed_only_where_an_operation_refers_to_it() {
+        let has_426 = |document: &Value| {
+            document["components"]["responses"]
+                .get("UpgradeRequired")
+                .is_some()
+        };
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let op = builder.operation(&meta(Dispatch::EventLoop)).finish();
+        builder.insert("GET", "/plain", op);
+        let document = builder.finish().unwrap();
+        assert!(!has_426(&document));
+        // Every error any request can get stays listed.
+        assert!(document["components"]["responses"]["NotFound"].is_object());
+
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        op.websocket(None, None);
+        op.error(FrameworkError::UpgradeRequired);
+        let op = op.finish();
+        builder.insert("GET", "/ws", op);
+        let document = builder.finish().unwrap();
+        assert!(has_426(&document));
+        let operation = &document["paths"]["/ws"]["get"];
+        assert!(operation["responses"]["101"].is_object(), "{operation}");
+        assert_eq!(operation["x-websocket"], json!({}));
     }
 
     #[test]

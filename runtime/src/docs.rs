@@ -11,7 +11,7 @@ use http::header::{self, HeaderValue};
 
 use std::sync::Arc;
 
-use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta};
+use oxapi_openapi::{OperationDoc, OperationMeta};
 
 use crate::body::Body;
 use crate::context::RouteContext;
@@ -160,19 +160,7 @@ fn route(path: &'static str, handler: Handler, name: &'static str) -> RouteDef {
             module_path: "oxapi::docs",
             hidden: true,
             body_limit: None,
-            operation: OperationMeta {
-                operation_id: name,
-                summary: None,
-                description: None,
-                tags: &[],
-                deprecated: false,
-                dispatch: Dispatch::EventLoop,
-                status: None,
-                responses: &[],
-                response_description: None,
-                extra: None,
-                operation_id_given: false,
-            },
+            operation: OperationMeta::named(name),
         },
     }
 }

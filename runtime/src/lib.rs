@@ -69,6 +69,7 @@ mod service;
 mod stream;
 mod test_client;
 mod validate;
+pub mod ws;
 // After `validate`, whose trait it implements for each type.
 pub mod types;
 
@@ -103,7 +104,7 @@ pub use route::RouteDef;
 pub use routing::Router;
 pub use run::{DEFAULT_BIND, ServeError};
 pub use stream::{Event, JsonLines, LastEventId, Sse, Streaming};
-pub use test_client::{TestClient, TestRequest, TestResponse};
+pub use test_client::{TestClient, TestRequest, TestResponse, TestWebSocket};
 pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;
@@ -181,6 +182,35 @@ pub use oxapi_macros::options;
 /// See [`get`] for the other options.
 pub use oxapi_macros::route;
 
+/// Declares a WebSocket route: a `GET` whose handler runs after the connection is upgraded.
+///
+/// ```
+/// use oxapi::prelude::*;
+/// use oxapi::ws::WebSocket;
+///
+/// /// Echo every message of a room back, prefixed with the room's name.
+/// #[websocket("/ws/{room}")]
+/// async fn echo(room: String, mut socket: WebSocket) {
+///     while let Some(Ok(message)) = socket.recv().await {
+///         let text = String::from_utf8_lossy(message.as_bytes()).into_owned();
+///         if socket.send_message(format!("{room}: {text}")).await.is_err() {
+///             break;
+///         }
+///     }
+/// }
+/// # fn main() { let _ = App::new().routes(routes![echo]); }
+/// ```
+///
+/// Path parameters and extractors work as on any route, and run before the upgrade: one that
+/// rejects (a missing token, say) answers with its HTTP error and no WebSocket opens. One
+/// parameter is the socket, `WebSocket` (raw messages) or `WebSocket<ClientMsg, ServerMsg>`
+/// (JSON of `#[model]` types); the handler is an `async fn` returning `()` or
+/// `Result<(), E>`. A request that is not a WebSocket handshake gets a 426 problem. The
+/// operation is documented as a `GET` with a `101` response, and the message schemas in its
+/// `x-websocket` extension (`client`, `server`). Takes [`get`]'s options but `status` and
+/// `body_limit`.
+pub use oxapi_macros::websocket;
+
 /// Makes a type a request or response model: derives serde's `Serialize` and `Deserialize`,
 /// a JSON Schema, and validation from `#[validate(..)]` rules, with `oxapi` as the only
 /// dependency.
@@ -246,7 +276,7 @@ pub mod prelude {
         ApiError, App, BackgroundTasks, Bytes, Cookie, Created, Depends, Extension, Form, Header,
         HeaderMap, Html, HttpError, IntoResponse, Json, NoContent, Problem, Query, Redirect,
         Router, State, StatusCode, delete, get, head, model, options, patch, post, put, route,
-        routes,
+        routes, websocket,
     };
 }
 

@@ -171,6 +171,16 @@ where
     crate::dispatch::run_blocking(ctx, call)
 }
 
+/// Checks a `#[websocket]` route's handshake and takes the connection's upgrade.
+pub fn websocket_upgrade(
+    parts: &mut http::request::Parts,
+    ctx: &RequestContext<'_>,
+) -> Result<crate::ws::WebSocketUpgrade, crate::ws::HandshakeRejection> {
+    crate::ws::WebSocketUpgrade::from_parts(parts, ctx)
+}
+
+pub use crate::ws::{HandlerOutcome, Socket, WebSocketUpgrade};
+
 /// Converts `validator` errors for `#[model]`'s `Validate` impl.
 pub fn validation_result(
     result: Result<(), validator::ValidationErrors>,

@@ -234,7 +234,7 @@ pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use oxapi_openapi::{ApiInfo, DocumentBuilder};
+    use oxapi_openapi::{ApiInfo, DocumentBuilder, OperationMeta};
     use serde_json::Value;
 
     use super::*;
@@ -272,9 +272,17 @@ mod tests {
     /// it, is what the document's component for it says.
     #[test]
     fn every_framework_error_renders_as_its_component_documents_it() {
-        let document = DocumentBuilder::new(ApiInfo::new("T", "1"))
-            .finish()
-            .unwrap();
+        // One operation that may send every error, so that those only some operations send
+        // (426) are listed too.
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let meta = OperationMeta::named("every");
+        let mut op = builder.operation(&meta);
+        for &error in FrameworkError::ALL {
+            op.error(error);
+        }
+        let op = op.finish();
+        builder.insert("GET", "/every", op);
+        let document = builder.finish().unwrap();
         let components = document["components"]["responses"].as_object().unwrap();
         assert_eq!(components.len(), FrameworkError::ALL.len());
         for &error in FrameworkError::ALL {

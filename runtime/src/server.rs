@@ -132,6 +132,23 @@ pub(crate) async fn serve(
     }
 }
 
+/// Serves one HTTP/1.1 connection over `io`, upgrades included, until it ends: the test
+/// client's in-process WebSockets.
+pub(crate) async fn serve_http1<I>(app: Shared, io: I, peer: SocketAddr)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = AppService {
+        peer: app.needs_peer.then_some(peer),
+        app,
+    };
+    // The connection's errors are the client's, and the test sees them on its side.
+    let _ = http1::Builder::new()
+        .serve_connection(io, service)
+        .with_upgrades()
+        .await;
+}
+
 /// The HTTP version a new connection speaks, told from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Protocol {

@@ -17,6 +17,10 @@ use crate::extract::PeerAddr;
 use crate::lifespan::{Lifecycle, LifespanHandle, LifespanState, StartupError};
 use crate::service;
 
+mod websocket;
+
+pub use websocket::TestWebSocket;
+
 /// Sends requests to an app in-process. Made by [`App::test_client`]; clones share the app
 /// and its lifespan.
 ///
@@ -160,6 +164,41 @@ impl TestClient {
             body: Bytes::new(),
             peer: Self::PEER_ADDR,
             error: None,
+        }
+    }
+
+    /// Opens a WebSocket to `path` in-process, as Starlette's `websocket_connect` does;
+    /// [`TestRequest::websocket`] adds headers or sees a refusal.
+    ///
+    /// ```
+    /// use oxapi::prelude::*;
+    /// use oxapi::ws::WebSocket;
+    ///
+    /// #[websocket("/ws/{room}")]
+    /// async fn hello(room: String, mut socket: WebSocket) {
+    ///     let _ = socket.send_message(format!("welcome to {room}")).await;
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = App::new().routes(routes![hello]).test_client();
+    /// let mut socket = client.websocket("/ws/lobby").await;
+    /// let message = socket.recv().await.unwrap();
+    /// assert_eq!(message.as_bytes(), b"welcome to lobby");
+    /// assert_eq!(socket.close().await.code, 1000);
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the app refuses the WebSocket (the panic shows its response), as `send` does.
+    pub async fn websocket(&self, path: &str) -> TestWebSocket {
+        match self.get(path).websocket().await {
+            Ok(socket) => socket,
+            Err(response) => panic!(
+                "test WebSocket {path}: refused with {}: {}",
+                response.status(),
+                String::from_utf8_lossy(&response.body)
+            ),
         }
     }
 

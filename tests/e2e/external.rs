@@ -24,6 +24,8 @@ use oxapi::App;
 use oxapi_tests::{Client, Server, Version};
 use serde_json::Value;
 
+mod websocket_conformance;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers: tools, scratch directories, bounded processes
 // ---------------------------------------------------------------------------------------------

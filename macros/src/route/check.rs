@@ -7,6 +7,7 @@
 
 use syn::{FnArg, Ident, LitStr, Pat, Path, ReturnType, Type};
 
+use super::Kind;
 use super::args::RouteArgs;
 use super::param_options::ParamOptions;
 use super::signature::{HandlerFn, ParamAttrKind, ParamAttrs, summary_and_description};
@@ -19,6 +20,8 @@ pub(crate) struct Route {
     pub(crate) path: String,
     pub(crate) params: Vec<Param>,
     pub(crate) is_async: bool,
+    /// `#[websocket]`: one parameter is the socket (`Source::Socket`).
+    pub(crate) websocket: bool,
     pub(crate) ident: Ident,
     pub(crate) output: Option<Type>,
     pub(crate) summary: Option<String>,
@@ -83,6 +86,17 @@ pub(crate) enum Source {
     Extractor,
     /// An extractor marked `#[body]`: it reads the body, so its type must be `FromRequest`.
     Body,
+    /// A `#[websocket]` handler's socket: the handshake is checked with the head, and the
+    /// handler gets the socket after the upgrade.
+    Socket,
+}
+
+/// Whether a `#[websocket]` parameter of type `ty` is the socket: its type is named
+/// `WebSocket` (`WebSocket`, `oxapi::ws::WebSocket<C, S>`, ...). A macro sees only how a type
+/// is spelled; an alias of another name is an extractor, and rustc then says it is none.
+fn is_socket(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none()
+        && path.path.segments.last().is_some_and(|segment| segment.ident == "WebSocket"))
 }
 
 fn is_method_token(method: &str) -> bool {
@@ -95,6 +109,7 @@ fn is_method_token(method: &str) -> bool {
 impl Route {
     /// Checks everything; returns `None` if anything was wrong (the errors say what).
     pub(crate) fn check(
+        kind: Kind,
         method: Option<&str>,
         args: RouteArgs,
         handler: &HandlerFn,
@@ -336,6 +351,31 @@ impl Route {
                         ParamAttrKind::Path => continue,
                     }
                 }
+                (None, None) if kind == Kind::WebSocket && is_socket(&ty) => {
+                    if let Some(first) = params
+                        .iter()
+                        .find(|param: &&Param| matches!(param.source, Source::Socket))
+                    {
+                        errors.at(
+                            &typed.ty,
+                            format!(
+                                "a WebSocket handler takes one socket, and `{}` is one already; \
+                                 remove this parameter",
+                                first.name
+                            ),
+                        );
+                        continue;
+                    }
+                    Source::Socket
+                }
+                (None, None) if is_socket(&ty) => {
+                    errors.at(
+                        &typed.ty,
+                        "a WebSocket opens on a `#[websocket(\"/path\")]` route, not on an HTTP \
+                         route: declare this handler with `#[websocket(..)]`",
+                    );
+                    continue;
+                }
                 (None, None) => Source::Extractor,
             };
             let name = ident.unwrap_or_else(|| "this parameter".to_owned());
@@ -360,6 +400,10 @@ impl Route {
                 options,
                 doc,
             });
+        }
+
+        if kind == Kind::WebSocket {
+            check_websocket(sig, &args, &params, errors);
         }
 
         if let Some(path) = &args.path {
@@ -450,6 +494,7 @@ impl Route {
             path: args.path.map(|p| p.value()).unwrap_or_default(),
             params,
             is_async: sig.asyncness.is_some(),
+            websocket: kind == Kind::WebSocket,
             ident: sig.ident.clone(),
             output,
             summary,
@@ -474,6 +519,45 @@ impl Route {
 }
 
 /// Checks that `text` is a JSON object, as `openapi_extra` must be; the error says why not.
+/// What a `#[websocket]` handler must be: an `async fn` with one socket parameter, without the
+/// options that speak of an HTTP response.
+fn check_websocket(sig: &syn::Signature, args: &RouteArgs, params: &[Param], errors: &mut Errors) {
+    if sig.asyncness.is_none() {
+        errors.at(
+            sig.fn_token,
+            "a WebSocket handler must be an `async fn`: it runs on the event loop for the \
+             connection's whole life, awaiting messages; write `async fn`",
+        );
+    }
+    if !params
+        .iter()
+        .any(|param| matches!(param.source, Source::Socket))
+    {
+        errors.at(
+            &sig.ident,
+            format!(
+                "a WebSocket handler takes its socket as a parameter: add \
+                 `socket: oxapi::ws::WebSocket` (or `WebSocket<ClientMsg, ServerMsg>`) to `{}`",
+                sig.ident
+            ),
+        );
+    }
+    for (option, given) in [
+        ("status", args.status.as_ref().map(|lit| lit.span())),
+        ("body_limit", args.body_limit.as_ref().map(|lit| lit.span())),
+    ] {
+        if let Some(span) = given {
+            errors.span(
+                span,
+                format!(
+                    "a WebSocket route takes no `{option}`: it answers `101 Switching \
+                     Protocols` and reads no body"
+                ),
+            );
+        }
+    }
+}
+
 fn check_json_object(text: &str) -> Result<(), String> {
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(_)) => Ok(()),

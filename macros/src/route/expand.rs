@@ -119,10 +119,12 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
 
     // A route whose parameters all come from the head (path, `#[query]`, `#[header]`,
     // `#[cookie]`) keeps only the head: its future then holds no body it would never read.
-    let has_extractors = route
-        .params
-        .iter()
-        .any(|param| matches!(param.source, Source::Extractor | Source::Body));
+    let has_extractors = route.params.iter().any(|param| {
+        matches!(
+            param.source,
+            Source::Extractor | Source::Body | Source::Socket
+        )
+    });
     let head_of = if has_extractors {
         quote!(__oxapi_incoming.parts())
     } else {
@@ -205,6 +207,13 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
                     if #reads_body { #arg = #extract; }
                 });
             }
+            // The handshake is checked with the head, so an extractor that rejects (auth)
+            // answers before any upgrade.
+            Source::Socket => head.push(quote_spanned! {span=>
+                let #arg = __oxapi_rejections.take(
+                    #ox::websocket_upgrade(__oxapi_incoming.parts(), &__oxapi_ctx)
+                );
+            }),
             // `generate_body_checks` makes sure that it does read the body.
             Source::Body => {
                 let extract = extract();
@@ -251,7 +260,20 @@ fn generate_handler(route: &Route, ox: &TokenStream) -> TokenStream {
     };
     // The response goes through the app's error handlers here, where the route is known, so
     // that an error no mapping takes is logged with it.
-    let call = if route.is_async {
+    let socket = route
+        .params
+        .iter()
+        .zip(&args)
+        .find(|(param, _)| matches!(param.source, Source::Socket));
+    let call = if let Some((socket, arg)) = socket {
+        // The handler runs after the upgrade, on the connection's task; the request gets the
+        // 101. The closure's parameter takes the place of the upgrade in the call.
+        let ty = &socket.ty;
+        let upgrade = quote_spanned!(ty.span()=> #ox::WebSocketUpgrade::on_upgrade::<#ty, _, _, _>);
+        quote! {
+            #ox::respond(&__oxapi_ctx, #method, #upgrade(#arg, move |#arg: #ty| #ident(#(#args),*)))
+        }
+    } else if route.is_async {
         quote! {
             let __oxapi_output = #ident(#(#args),*).await;
             // One expression, so that a success is built where the future returns it.
@@ -352,11 +374,18 @@ fn generate_describe(route: &Route, ox: &TokenStream) -> TokenStream {
                 let (path, end) = trait_item(ty, &quote!(#ox::Extractor<_>), "describe");
                 quote_spanned!(end=> #path(__oxapi_op);)
             }
+            // The 101 response, the message schemas and the 426.
+            Source::Socket => {
+                let (path, end) = trait_item(ty, &quote!(#ox::Socket<_>), "describe");
+                quote_spanned!(end=> #path(__oxapi_op);)
+            }
         });
     }
     // The return type documents the responses; an `impl Trait` cannot be named, so it is
     // documented as a success with unknown content.
     let output = match &route.output {
+        // A WebSocket handler's result closes the socket; it is no response.
+        _ if route.websocket => quote!(),
         None => quote!(<() as #ox::IntoResponse>::describe(__oxapi_op);),
         Some(output) if contains_impl_trait(output) => quote!(__oxapi_op.success_empty();),
         Some(output) => {

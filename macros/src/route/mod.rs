@@ -15,12 +15,32 @@ use quote::quote;
 
 use crate::errors::Errors;
 
-/// Expands one route attribute. `method` is `None` for `#[route(...)]`.
+/// What a route attribute declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// An HTTP operation: `#[get]`, ..., `#[route]`.
+    Http,
+    /// A WebSocket: `#[websocket]`, a `GET` whose handler runs after the upgrade with one
+    /// socket parameter.
+    WebSocket,
+}
+
+/// Expands one HTTP route attribute. `method` is `None` for `#[route(...)]`.
+pub(crate) fn expand(method: Option<&str>, attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand_with(Kind::Http, method, attr, item)
+}
+
+/// Expands one route attribute of `kind`.
 ///
 /// The user's function is always emitted (without oxapi's parameter attributes), also when
 /// there are errors, so that a mistake in the attribute does not cascade into "cannot find
 /// function" errors everywhere the function is used.
-pub(crate) fn expand(method: Option<&str>, attr: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn expand_with(
+    kind: Kind,
+    method: Option<&str>,
+    attr: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
     let mut errors = Errors::default();
     let args = args::RouteArgs::parse(method, attr, &mut errors);
     let mut handler: signature::HandlerFn = match syn::parse2(item.clone()) {
@@ -35,7 +55,7 @@ pub(crate) fn expand(method: Option<&str>, attr: TokenStream, item: TokenStream)
         }
     };
     let param_attrs = signature::take_param_attrs(&mut handler, &mut errors);
-    let route = check::Route::check(method, args, &handler, param_attrs, &mut errors);
+    let route = check::Route::check(kind, method, args, &handler, param_attrs, &mut errors);
     match route {
         Some(route) if errors.is_empty() => expand::generate(&route, &handler),
         _ => {

@@ -16,7 +16,12 @@ use quote::quote;
 /// Expands `attr` on `item` and compares the result with the case's snapshot.
 #[track_caller]
 fn assert_expansion(case: &str, method: Option<&str>, attr: TokenStream, item: TokenStream) {
-    let tokens = super::expand(method, attr, item);
+    assert_expanded(case, super::expand(method, attr, item));
+}
+
+/// Compares `tokens`, an expansion, with the case's snapshot.
+#[track_caller]
+fn assert_expanded(case: &str, tokens: TokenStream) {
     let file: syn::File = match syn::parse2(tokens.clone()) {
         Ok(file) => file,
         Err(error) => panic!("{case}: the expansion does not parse as Rust ({error}):\n{tokens}"),
@@ -298,4 +303,24 @@ fn a_method_attribute_needs_a_path_first() {
             async fn x() {}
         ),
     );
+}
+
+#[test]
+fn websocket_with_path_extractor_and_typed_socket() {
+    let tokens = super::expand_with(
+        super::Kind::WebSocket,
+        Some("GET"),
+        quote!("/ws/{room}"),
+        quote!(
+            /// Chat in a room.
+            async fn chat(
+                room: String,
+                user: User,
+                socket: WebSocket<ClientMsg, ServerMsg>,
+            ) -> Result<(), ApiError> {
+                serve(room, user, socket).await
+            }
+        ),
+    );
+    assert_expanded("websocket_with_path_extractor_and_typed_socket", tokens);
 }

@@ -393,6 +393,15 @@ impl App {
         self
     }
 
+    /// The limits of the app's WebSockets: message and frame size, idle and send timeouts (see
+    /// [`WebSocketConfig`](crate::ws::WebSocketConfig) for the defaults). Kept as the app's
+    /// state, so a route that is no WebSocket never reads it.
+    #[must_use]
+    pub fn websocket_config(mut self, config: crate::ws::WebSocketConfig) -> Self {
+        self.states.insert(config);
+        self
+    }
+
     /// How long in-flight requests may run after a shutdown signal (default 30 s).
     #[must_use]
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {

@@ -71,7 +71,9 @@ pub enum LifespanState {
 ///    [`TestClient::shutdown`](crate::TestClient::shutdown)): the state becomes `Draining`, the
 ///    listener is closed, and [`LifespanHandle::shutdown_signal`] completes, in one step.
 /// 2. **Long-lived streams and WebSockets close.** They await `shutdown_signal()` and end
-///    themselves; an open stream is an in-flight request, so the next step waits for it.
+///    themselves; an open stream is an in-flight request, so the next step waits for it. A
+///    WebSocket waiting in `recv` or calling `send` closes with `1001`; its connection runs as
+///    a task of [`LifespanHandle::spawn`], so step 4 waits for its close handshake.
 /// 3. **Requests drain.** Each connection finishes its in-flight requests and closes (HTTP/1.1
 ///    after the current response, HTTP/2 with `GOAWAY`), up to the app's
 ///    [`shutdown_grace`](crate::App::shutdown_grace).

@@ -239,7 +239,7 @@ mod tests {
     use super::*;
     use crate::handler::{HandlerFuture, Request};
     use crate::route::{RouteDef, RouteMeta};
-    use oxapi_openapi::{Dispatch, OperationDoc, OperationMeta};
+    use oxapi_openapi::{OperationDoc, OperationMeta};
 
     fn handler(_: Request, _: PathParams, _: &Arc<RouteContext>) -> HandlerFuture {
         Box::pin(async { crate::response::Response::default() })
@@ -270,19 +270,7 @@ mod tests {
                 module_path: "tests",
                 hidden: false,
                 body_limit: None,
-                operation: OperationMeta {
-                    operation_id: name,
-                    summary: None,
-                    description: None,
-                    tags: &[],
-                    deprecated: false,
-                    dispatch: Dispatch::EventLoop,
-                    status: None,
-                    responses: &[],
-                    response_description: None,
-                    extra: None,
-                    operation_id_given: false,
-                },
+                operation: OperationMeta::named(name),
             },
         }
     }

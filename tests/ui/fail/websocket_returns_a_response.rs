@@ -1,0 +1,10 @@
+use oxapi::prelude::*;
+use oxapi::ws::WebSocket;
+
+#[websocket("/ws")]
+async fn echo(socket: WebSocket) -> String {
+    drop(socket);
+    String::new()
+}
+
+fn main() {}
