@@ -59,7 +59,7 @@ SERVERS = {
         kind="rust", binary="bench-oxapi", label="oxapi",
         note="tokio, 1 worker thread; sync route: plain fn on oxapi's blocking pool (default size)",
         x_thread="oxapi-blocking-", strict_media_type=True,
-        work={"cpu": "/work/cpu", "sleep": "/work/sleep"},
+        work={"cpu": "/work/cpu", "sleep": "/work/sleep"}, realtime=True,
     ),
     "axum": dict(
         kind="rust", binary="bench-axum", label="axum 0.8",

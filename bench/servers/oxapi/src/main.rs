@@ -10,6 +10,7 @@ use std::time::Duration;
 use oxapi::futures::{Stream, StreamExt};
 use oxapi::prelude::*;
 use oxapi::tokio::sync::broadcast;
+use oxapi::ws::WebSocket;
 use oxapi::{Event, Sse};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
@@ -41,6 +42,16 @@ pub fn work_cpu() -> Json<Done> {
 pub fn work_sleep() -> Json<Done> {
     bench_work::block_sleep();
     Json(Done { ok: true })
+}
+
+/// Every text or binary message comes back as it was.
+#[websocket("/ws/echo")]
+pub async fn ws_echo(mut socket: WebSocket) {
+    while let Some(Ok(message)) = socket.recv().await {
+        if socket.send_message(message).await.is_err() {
+            break;
+        }
+    }
 }
 
 /// The event the SSE fan-out sends to every subscriber.
@@ -117,7 +128,14 @@ fn main() -> ExitCode {
         .build()
         .expect("runtime");
     let mut app = hello::app()
-        .routes(routes![io, work_cpu, work_sleep, sse_events, sse_publish])
+        .routes(routes![
+            io,
+            work_cpu,
+            work_sleep,
+            ws_echo,
+            sse_events,
+            sse_publish
+        ])
         .state(Ticks {
             sender: broadcast::channel(64).0,
             seq: std::sync::atomic::AtomicU64::new(0),
