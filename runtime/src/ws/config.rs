@@ -84,13 +84,37 @@ impl WebSocketConfig {
         self
     }
 
-    /// The protocol's own settings: the size limits. Its write buffer holds only what a send
-    /// has not yet written, since each send is flushed and waited for (up to the send timeout)
-    /// before the handler can send again: a client that does not read holds at most one
-    /// message in the server.
+    /// The protocol's own settings: the size limits, and the read size. Its write buffer holds
+    /// only what a send has not yet written, since each send is flushed and waited for (up to
+    /// the send timeout) before the handler can send again: a client that does not read holds
+    /// at most one message in the server.
     pub(crate) fn protocol(&self) -> ProtocolConfig {
         ProtocolConfig::default()
             .max_message_size(Some(self.max_message_size))
             .max_frame_size(Some(self.max_frame_size))
+            .read_buffer_size(READ_SIZE)
+    }
+}
+
+/// How much one read from the socket takes at most. tungstenite allocates its read buffer
+/// at this size for each connection and zero-fills the free part before every read, so its
+/// default (128 KiB) costs every idle WebSocket 128 KiB of memory and every read a 128 KiB
+/// fill (`python3 bench/run.py realtime`: 137 KB per idle WebSocket in axum, whose sockets
+/// keep that default). A frame larger than this is still read whole: the buffer grows to the
+/// frame's length once its header is read, within `max_frame_size`.
+const READ_SIZE: usize = 8 * 1024;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_read_size_holds_a_frame_header_and_a_small_message() {
+        // A frame header is at most 14 bytes; a chat message or a game move fits whole.
+        assert!(super::READ_SIZE >= 14 + 1024);
+        assert_eq!(
+            super::WebSocketConfig::default()
+                .protocol()
+                .read_buffer_size,
+            super::READ_SIZE
+        );
     }
 }
