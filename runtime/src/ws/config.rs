@@ -104,12 +104,13 @@ impl WebSocketConfig {
 /// frame's length once its header is read, within `max_frame_size`.
 const READ_SIZE: usize = 8 * 1024;
 
+// A frame header is at most 14 bytes; a chat message or a game move fits in one read.
+const _: () = assert!(READ_SIZE >= 14 + 1024);
+
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_read_size_holds_a_frame_header_and_a_small_message() {
-        // A frame header is at most 14 bytes; a chat message or a game move fits whole.
-        assert!(super::READ_SIZE >= 14 + 1024);
+    fn the_protocol_reads_at_most_the_read_size() {
         assert_eq!(
             super::WebSocketConfig::default()
                 .protocol()
