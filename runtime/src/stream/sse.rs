@@ -1,7 +1,6 @@
 //! Server-Sent Events: `text/event-stream` of typed events, keep-alive comments, and the
 //! `Last-Event-ID` a reconnecting client sends.
 
-use std::fmt::Write as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -105,30 +104,55 @@ fn single_line(mut value: String) -> String {
 impl<T: Serialize> Event<T> {
     /// The event on the wire, ending with its blank line.
     fn encode(&self) -> Result<Bytes, BoxError> {
-        let mut out = String::new();
+        let mut out = Vec::with_capacity(ENCODED_CAPACITY);
         if let Some(comment) = &self.comment {
             for line in lines(comment) {
-                let _ = writeln!(out, ": {line}");
+                push_field(&mut out, b": ", line.as_bytes());
             }
         }
         if let Some(event) = &self.event {
-            let _ = writeln!(out, "event: {event}");
+            push_field(&mut out, b"event: ", event.as_bytes());
         }
         if let Some(id) = &self.id {
-            let _ = writeln!(out, "id: {id}");
+            push_field(&mut out, b"id: ", id.as_bytes());
         }
         if let Some(retry) = self.retry {
-            let _ = writeln!(out, "retry: {}", retry.as_millis());
+            push_field(
+                &mut out,
+                b"retry: ",
+                retry.as_millis().to_string().as_bytes(),
+            );
         }
         if let Some(data) = &self.data {
-            let json = serde_json::to_string(data)?;
-            for line in lines(&json) {
-                let _ = writeln!(out, "data: {line}");
+            let start = out.len();
+            out.extend_from_slice(b"data: ");
+            serde_json::to_writer(&mut out, data)?;
+            // Compact JSON is one line (serde_json escapes every control character in a
+            // string), unless a `RawValue` brought line breaks of its own: then one `data`
+            // line each, which a client joins back with LF.
+            if out[start..].iter().any(|b| matches!(b, b'\r' | b'\n')) {
+                let json = out.split_off(start + b"data: ".len());
+                out.truncate(start);
+                for line in lines(&String::from_utf8_lossy(&json)) {
+                    push_field(&mut out, b"data: ", line.as_bytes());
+                }
+            } else {
+                out.push(b'\n');
             }
         }
-        out.push('\n');
+        out.push(b'\n');
         Ok(out.into())
     }
+}
+
+/// Room for a small event's fields without growing: `data: ` and a short JSON object.
+const ENCODED_CAPACITY: usize = 128;
+
+/// One field line: `name` (with its colon and space), `value`, LF.
+fn push_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(value);
+    out.push(b'\n');
 }
 
 /// `text` split at each CR LF, CR or LF: the line ends SSE knows.
@@ -327,7 +351,7 @@ impl FromRequestParts for LastEventId {
 mod tests {
     use super::*;
 
-    fn wire(event: &Event<u32>) -> String {
+    fn wire<T: Serialize>(event: &Event<T>) -> String {
         String::from_utf8(event.encode().unwrap().to_vec()).unwrap()
     }
 
@@ -345,6 +369,15 @@ mod tests {
         assert_eq!(
             wire(&event),
             "event: xevent: evil\nid: 1data: 2\ndata: 7\n\n"
+        );
+    }
+
+    #[test]
+    fn data_is_one_line_of_compact_json_whatever_its_strings_hold() {
+        let event = Event::data(serde_json::json!({"text": "a\r\nb\nc", "n": [1, 2]})).id("7");
+        assert_eq!(
+            wire(&event),
+            "id: 7\ndata: {\"text\":\"a\\r\\nb\\nc\",\"n\":[1,2]}\n\n"
         );
     }
 
