@@ -28,4 +28,5 @@ mod redirect;
 mod responses;
 mod routers;
 mod streaming;
+mod uploads;
 mod zoo;
