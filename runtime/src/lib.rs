@@ -52,6 +52,7 @@ mod docs;
 mod error;
 mod error_handlers;
 mod extract;
+mod files;
 mod handler;
 mod lenient;
 mod lifespan;
@@ -85,6 +86,7 @@ pub use extract::{
     BodyStream, ClientAddr, ClientScheme, Cookie, Extension, Form, FromRequest, FromRequestParts,
     Header, Json, MatchedPath, PeerAddr, Query, Rejection, State,
 };
+pub use files::{FileRequest, FileResponse, StaticFiles};
 pub use handler::Request;
 pub use lenient::{FromText, Lenient};
 pub use lifespan::{

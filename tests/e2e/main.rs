@@ -15,6 +15,7 @@ mod every_error;
 mod external;
 mod extract;
 mod extractor_kind;
+mod files;
 mod head_models;
 mod hello;
 mod lifespan;
