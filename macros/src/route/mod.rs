@@ -46,4 +46,4 @@ pub(crate) fn expand(method: Option<&str>, attr: TokenStream, item: TokenStream)
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

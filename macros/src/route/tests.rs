@@ -16,7 +16,12 @@ use quote::quote;
 /// Expands `attr` on `item` and compares the result with the case's snapshot.
 #[track_caller]
 fn assert_expansion(case: &str, method: Option<&str>, attr: TokenStream, item: TokenStream) {
-    let tokens = super::expand(method, attr, item);
+    assert_snapshot(case, super::expand(method, attr, item));
+}
+
+/// Compares `tokens`, pretty-printed, with the snapshot `macros/tests/expand/<case>.rs`.
+#[track_caller]
+pub(crate) fn assert_snapshot(case: &str, tokens: TokenStream) {
     let file: syn::File = match syn::parse2(tokens.clone()) {
         Ok(file) => file,
         Err(error) => panic!("{case}: the expansion does not parse as Rust ({error}):\n{tokens}"),

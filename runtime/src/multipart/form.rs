@@ -79,6 +79,11 @@ pub trait FromMultipart: Sized + Send {
 
 /// A field of a [`FromMultipart`] struct: how it collects the parts of its name, and its
 /// schema.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a field of a multipart form",
+    label = "not a file or a form value",
+    note = "use `UploadFile`, `Vec<UploadFile>`, `Bytes`, `String`, a number, `bool`, or an `Option` of one, or implement `oxapi::FormPart`"
+)]
 pub trait FormPart: Sized + Send {
     /// What is collected while the parts arrive.
     type Slot: Default + Send;
