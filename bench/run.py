@@ -6,6 +6,7 @@ FastAPI, measured with wrk. See bench/README.md.
     python3 bench/run.py load [--quick]     throughput, latency and peak RSS per endpoint
     python3 bench/run.py isolation          the fast route's latency while a slow route works
     python3 bench/run.py idle               memory per idle keep-alive connection
+    python3 bench/run.py files              a 100 MiB multipart upload, static file throughput
     python3 bench/run.py all                load, isolation and idle, in this order
 
 Python 3.11 standard library only. Every server runs on core 0 and every load generator on
@@ -59,7 +60,7 @@ SERVERS = {
         kind="rust", binary="bench-oxapi", label="oxapi",
         note="tokio, 1 worker thread; sync route: plain fn on oxapi's blocking pool (default size)",
         x_thread="oxapi-blocking-", strict_media_type=True,
-        work={"cpu": "/work/cpu", "sleep": "/work/sleep"}, realtime=True,
+        work={"cpu": "/work/cpu", "sleep": "/work/sleep"}, realtime=True, files=True,
     ),
     "axum": dict(
         kind="rust", binary="bench-axum", label="axum 0.8",
@@ -67,7 +68,7 @@ SERVERS = {
         x_thread=None, strict_media_type=True,
         work={"inline-cpu": "/work/inline/cpu", "inline-sleep": "/work/inline/sleep",
               "blocking-cpu": "/work/blocking/cpu", "blocking-sleep": "/work/blocking/sleep"},
-        realtime=True,
+        realtime=True, files=True,
     ),
     "actix": dict(
         kind="rust", binary="bench-actix", label="actix-web 4",
@@ -116,6 +117,20 @@ ISOLATION = [
      {"cpu": "/work/blocking/cpu", "sleep": "/work/blocking/sleep"}),
 ]
 FAST_PATH = "/hello/bench"
+# The files mode's servers: those with `POST /upload` (multipart, the file's bytes counted and
+# discarded) and a static directory at `/static/` (oxapi's `App::static_files`, axum's
+# tower-http `ServeDir`).
+FILES_SERVERS = [n for n, spec in SERVERS.items() if spec.get("files")]
+# The directory every server is given as BENCH_STATIC_DIR, and the files run.py puts in it.
+STATIC_DIR = TARGET / "bench-static"
+STATIC_FILES = {"small.txt": 100, "64k.bin": 64 * 1024}
+# The files mode's static endpoints: (key, label, path).
+STATIC_ENDPOINTS = [
+    ("static_64k", "GET /static/64k.bin (64 KiB)", "/static/64k.bin"),
+    ("static_small", "GET /static/small.txt (100 B)", "/static/small.txt"),
+]
+UPLOAD_BOUNDARY = "bench-upload-boundary"
+MIB = 1024 * 1024
 
 # --------------------------------------------------------------------------------------------
 # Processes: everything started is registered and stopped by its id at exit.
@@ -373,7 +388,7 @@ class Server:
             cmd = ["taskset", "-c", SERVER_CORE, *cmd]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         logfile = open(self.log_path, "ab")
-        env = dict(os.environ, PYTHONUNBUFFERED="1", **self.env)
+        env = dict(os.environ, PYTHONUNBUFFERED="1", BENCH_STATIC_DIR=str(STATIC_DIR), **self.env)
         self.proc = popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, cwd=str(BENCH), env=env)
         logfile.close()
         deadline = time.monotonic() + 60
@@ -635,6 +650,22 @@ def value_range(samples: list[dict], key: str) -> list | None:
     return [min(values), max(values)] if values else None
 
 
+def summarize_parts(samples: dict[str, dict[str, list[dict]]],
+                    ranged: tuple[str, ...]) -> dict:
+    """samples[server][part] summarized, with the range over the runs of each `ranged` figure."""
+    results = {}
+    for name, parts in samples.items():
+        results[name] = {}
+        for part, runs in parts.items():
+            summary = summarize(runs)
+            for key in ranged:
+                spread = value_range(runs, key)
+                if spread:
+                    summary[f"{key}_range"] = spread
+            results[name][part] = summary
+    return results
+
+
 def ratio(value, base):
     if value is None or not base:
         return None
@@ -788,6 +819,10 @@ def mode_smoke(args) -> int:
             failures += failed
             if server.spec.get("realtime"):
                 ok, failed = realtime_checks(server, profile, log_dir)
+                passed += ok
+                failures += failed
+            if server.spec.get("files"):
+                ok, failed = files_checks(server)
                 passed += ok
                 failures += failed
         except RuntimeError as error:
@@ -1211,17 +1246,27 @@ def realtime_checks(server: Server, profile: str, log_dir: Path) -> tuple[int, l
                                                                 profile)),
               ("idle SSE subscribers", lambda: measure_idle_realtime(server, "idle-sse", 20,
                                                                      log_dir, profile)))
-    passed, failures = 0, []
+    outcomes = []
     for label, check in checks:
         try:
             result = check()
-            if result.get("failed"):
-                raise RuntimeError(f"{result['failed']} connection(s) failed")
-            passed += 1
+            failed = result.get("failed")
+            outcomes.append((label, f"{failed} connection(s) failed" if failed else None))
         except RuntimeError as error:
-            failures.append(f"{server.name}: {label}: {error}")
-            log(f"  FAIL {server.name:<11} {label}: {error}")
-    log(f"  {server.name:<11} realtime: {passed} passed, {len(failures)} failed")
+            outcomes.append((label, str(error)))
+    return tally(server, "realtime", outcomes)
+
+
+def tally(server: Server, kind: str, outcomes: list[tuple[str, str | None]]) -> tuple[int, list[str]]:
+    """Counts a server's checks of one `kind`, each (label, what was wrong or None), logging
+    every failure; returns how many passed and the failures, one line each."""
+    failures = []
+    for label, problem in outcomes:
+        if problem is not None:
+            failures.append(f"{server.name}: {label}: {problem}")
+            log(f"  FAIL {server.name:<11} {label}: {problem}")
+    passed = len(outcomes) - len(failures)
+    log(f"  {server.name:<11} {kind}: {passed} passed, {len(failures)} failed")
     return passed, failures
 
 
@@ -1267,17 +1312,8 @@ def mode_realtime(args) -> dict:
                 samples[name][part].append(result)
                 log(f"  {name:<8} {mode:<8} {result['held']} held ({result['failed']} failed): "
                     f"{result['bytes_per_connection'] or 0:,} B each")
-    results = {}
-    for name in names:
-        results[name] = {}
-        for part in parts:
-            summary = summarize(samples[name][part])
-            for key in ("server_us_per_message", "server_us_per_event", "bytes_per_connection",
-                        "fanout_p50_ms"):
-                spread = value_range(samples[name][part], key)
-                if spread:
-                    summary[f"{key}_range"] = spread
-            results[name][part] = summary
+    results = summarize_parts(samples, ("server_us_per_message", "server_us_per_event",
+                                        "bytes_per_connection", "fanout_p50_ms"))
     return {
         "started": started, "finished": now(),
         "config": {"runs": args.runs, "ws_connections": args.ws_connections,
@@ -1285,6 +1321,188 @@ def mode_realtime(args) -> dict:
                    "sse_events": args.sse_events, "idle_connections": args.realtime_idle,
                    "client": "client/ (bench-realtime: tokio-tungstenite and hyper's client, "
                              "one thread), pinned to core 1",
+                   "servers": {n: SERVERS[n]["label"] for n in names}},
+        "results": results,
+    }
+
+
+def ensure_static_files() -> None:
+    """The static directory's files, the same bytes every time."""
+    STATIC_DIR.mkdir(parents=True, exist_ok=True)
+    for name, size in STATIC_FILES.items():
+        path = STATIC_DIR / name
+        content = bytes((i * 7) % 251 for i in range(size))
+        if not path.exists() or path.read_bytes() != content:
+            path.write_bytes(content)
+
+
+def upload(port: int, size: int, timeout: float = 300.0) -> tuple[int, bytes, float]:
+    """POSTs a multipart body with one file part of `size` zero bytes, streamed from a 1 MiB
+    buffer (the client holds no more than that); returns the status, the body and the seconds
+    from the first byte sent to the whole answer read."""
+    head = (f"--{UPLOAD_BOUNDARY}\r\ncontent-disposition: form-data; name=\"file\"; "
+            f"filename=\"upload.bin\"\r\ncontent-type: application/octet-stream\r\n\r\n").encode()
+    tail = f"\r\n--{UPLOAD_BOUNDARY}--\r\n".encode()
+    block = bytes(MIB)
+
+    def body():
+        yield head
+        left = size
+        while left > 0:
+            chunk = block if left >= MIB else block[:left]
+            left -= len(chunk)
+            yield chunk
+        yield tail
+
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        started = time.monotonic()
+        conn.request("POST", "/upload", body=body(), headers={
+            "Content-Type": f"multipart/form-data; boundary={UPLOAD_BOUNDARY}",
+            "Content-Length": str(len(head) + size + len(tail))})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, data, time.monotonic() - started
+    finally:
+        conn.close()
+
+
+def measure_upload(server: Server, size: int) -> dict:
+    """One upload of `size` bytes: the server's peak RSS while it streams it (VmHWM, reset
+    first), its RSS before, and the client-seen throughput. The client (this process) runs on
+    the load generators' core."""
+    server.reset_peak()
+    before = server.memory()
+    affinity = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {int(CLIENT_CORE)})
+    try:
+        noise = Noise(server.pids, other_clients=(os.getpid(),))
+        status, data, seconds = upload(server.port, size)
+        result = noise.finish()
+    finally:
+        os.sched_setaffinity(0, affinity)
+    try:
+        answer = json.loads(data)
+    except ValueError:
+        answer = None
+    if status != 200 or answer != {"bytes": size}:
+        raise RuntimeError(f"{server.name}: upload of {size} bytes answered {status} "
+                           f"{data[:200]!r}, expected {{\"bytes\": {size}}}")
+    mem = server.memory()
+    result.update({
+        "bytes": size, "seconds": round(seconds, 3),
+        "mb_per_s": round(size / MIB / seconds, 1),
+        "peak_rss_kb": mem["VmHWM"], "rss_before_kb": before["VmRSS"],
+    })
+    return result
+
+
+def files_checks(server: Server) -> tuple[int, list[str]]:
+    """The files mode's routes, checked small: an upload's count, a static file's bytes, a
+    range, and traversal refused."""
+    small = STATIC_DIR / "small.txt"
+
+    def upload_counts():
+        status, data, _ = upload(server.port, MIB + 3)
+        return status == 200 and json.loads(data or b"null") == {"bytes": MIB + 3}, \
+            f"{status} {data[:100]!r}"
+
+    def static_bytes():
+        status, _, data = request(server.port, "GET", "/static/small.txt")
+        return status == 200 and data == small.read_bytes(), f"{status}, {len(data)} bytes"
+
+    def static_range():
+        status, headers, data = request(server.port, "GET", "/static/64k.bin",
+                                        headers={"Range": "bytes=10-19"})
+        expected = (STATIC_DIR / "64k.bin").read_bytes()[10:20]
+        return (status == 206 and data == expected
+                and headers.get("content-range") == f"bytes 10-19/{64 * 1024}"), \
+            f"{status} {headers.get('content-range')}"
+
+    def traversal(path):
+        def check():
+            status, _, _ = request(server.port, "GET", path)
+            return status in (400, 404), f"{status}"
+        return check
+
+    checks = [("upload of 1 MiB + 3 B", upload_counts), ("static file", static_bytes),
+              ("static range", static_range),
+              ("traversal ..", traversal("/static/../run.py")),
+              ("traversal %2e%2e", traversal("/static/%2e%2e/run.py")),
+              ("traversal %2f", traversal("/static/..%2frun.py"))]
+    outcomes = []
+    for label, check in checks:
+        try:
+            ok, shown = check()
+        except (OSError, ValueError) as error:
+            ok, shown = False, f"no answer ({error})"
+        outcomes.append((label, None if ok else shown))
+    return tally(server, "files", outcomes)
+
+
+def mode_files(args) -> dict:
+    names = [n for n in FILES_SERVERS if n in args.servers]
+    log_dir = LOGS / f"files-{stamp()}"
+    started = now()
+    size = args.upload_mib * MIB
+    log(f"files: {', '.join(names)}; {args.runs} run(s): one {args.upload_mib} MiB multipart "
+        f"upload (peak RSS, MiB/s), then wrk on {len(STATIC_ENDPOINTS)} static files, "
+        f"{args.connections} connections, {args.duration} s each")
+    parts = ["upload"] + [e[0] for e in STATIC_ENDPOINTS]
+    samples = {name: {part: [] for part in parts} for name in names}
+    quiet = Quiet(args)
+    for rep in range(args.runs):
+        log(f"run {rep + 1}/{args.runs}")
+        quiet.wait()
+        for name in rotation(names, rep):
+            server = start_checked(name, "release", log_dir, check=(rep == 0))
+            try:
+                if rep == 0:
+                    _, failures = files_checks(server)
+                    if failures:
+                        raise RuntimeError(f"{name} serves files wrongly; not measuring it:\n"
+                                           + "\n".join(failures))
+                for attempt in range(args.retries + 1):
+                    result = measure_upload(server, size)
+                    if not quiet.noisy(result, attempt):
+                        break
+                samples[name]["upload"].append(result)
+                log(f"  upload {args.upload_mib} MiB {name:<8} {result['mb_per_s']:8.1f} MiB/s  "
+                    f"peak RSS {result['peak_rss_kb'] / 1024:6.1f} MiB (before "
+                    f"{result['rss_before_kb'] / 1024:.1f})  other {result['other_cpu_pct']:3.0f}%")
+                for key, label, path in STATIC_ENDPOINTS:
+                    url = server.base + path
+                    for attempt in range(args.retries + 1):
+                        if args.warmup:
+                            run_wrk(url, args.connections, args.warmup)
+                        server.reset_peak()
+                        noise = Noise(server.pids)
+                        result = run_wrk(url, args.connections, args.duration)
+                        result.update(noise.finish())
+                        result["peak_rss_kb"] = server.memory()["VmHWM"]
+                        result["server_us_per_req"] = us_per_request(result)
+                        if not quiet.noisy(result, attempt):
+                            break
+                    samples[name][key].append(result)
+                    errs = sum(result["errors"].values())
+                    log(f"  {label:<30} {name:<8} {result['rps']:>9.0f} req/s  p99 "
+                        f"{result['p99_ms']:7.2f} ms  server {result['server_cpu_pct']:3.0f}%  "
+                        f"other {result['other_cpu_pct']:3.0f}%"
+                        + (f"  ERRORS {result['errors']}" if errs else ""))
+                if not server.alive():
+                    raise RuntimeError(f"{name} died; see {server.log_path}")
+            finally:
+                server.stop()
+    results = summarize_parts(samples, ("mb_per_s", "peak_rss_kb", "rps"))
+    return {
+        "started": started, "finished": now(),
+        "config": {"runs": args.runs, "upload_bytes": size, "duration_s": args.duration,
+                   "connections": args.connections,
+                   "upload": "one file part streamed by the server chunk by chunk, its bytes "
+                             "counted and discarded (oxapi: Multipart; axum: its Multipart; "
+                             "both multer); the client (this script) streams it from a 1 MiB "
+                             "buffer on core 1",
+                   "static": {e[0]: e[2] for e in STATIC_ENDPOINTS},
                    "servers": {n: SERVERS[n]["label"] for n in names}},
         "results": results,
     }
@@ -1499,6 +1717,36 @@ def render_md(data: dict) -> str:
                 f"{cell(name, 'idle_ws', 'bytes_per_connection', 0)} | "
                 f"{cell(name, 'idle_sse', 'bytes_per_connection', 0)} |")
         out.append("")
+    files = data.get("files")
+    if files:
+        cfg = files["config"]
+        res = files["results"]
+
+        def spread(s, key, scale=1.0, digits=1):
+            value, bounds = s.get(key), s.get(f"{key}_range")
+            if value is None:
+                return "?"
+            text = fmt(value / scale, digits)
+            if bounds:
+                text += f" [{fmt(bounds[0] / scale, digits)}–{fmt(bounds[1] / scale, digits)}]"
+            return text
+
+        out += ["## Files: a multipart upload and static files", "",
+                f"Medians of {cfg['runs']} interleaved runs [range]. Upload: "
+                f"{cfg['upload_bytes'] / MIB:.0f} MiB in {cfg['upload']}. Peak RSS is the "
+                f"server's VmHWM during the upload (reset before it). Static: wrk, "
+                f"{cfg['connections']} connections, {cfg['duration_s']} s per file. Ran "
+                f"{files['started']} to {files['finished']}.", "",
+                "| server | upload MiB/s | peak RSS MiB | RSS before MiB | 64 KiB file req/s "
+                "| 64 KiB MiB/s | 100 B file req/s |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        for name, r in res.items():
+            up, big, small = r["upload"], r["static_64k"], r["static_small"]
+            out.append(
+                f"| {name} | {spread(up, 'mb_per_s')} | {spread(up, 'peak_rss_kb', 1024)} | "
+                f"{fmt(up.get('rss_before_kb', 0) / 1024, 1)} | {spread(big, 'rps', 1, 0)} | "
+                f"{fmt((big.get('rps') or 0) * 64 / 1024, 0)} | {spread(small, 'rps', 1, 0)} |")
+        out.append("")
     return "\n".join(out)
 
 
@@ -1646,8 +1894,8 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="python3 bench/run.py",
         description="oxapi's load benchmark against raw hyper, axum, actix-web and FastAPI.")
-    p.add_argument("mode", choices=["load", "isolation", "idle", "realtime", "smoke", "all",
-                                    "report"],
+    p.add_argument("mode", choices=["load", "isolation", "idle", "realtime", "files", "smoke",
+                                    "all", "report"],
                    help="report: write the .md and .svg again from the .json, measuring nothing")
     p.add_argument("--quick", action="store_true",
                    help="a smoke check of the harness: 1 run of 2 s, fewer connections; "
@@ -1670,6 +1918,8 @@ def parse_args(argv):
     p.add_argument("--sse-events", type=int, help="realtime: events published (default 200)")
     p.add_argument("--realtime-idle", type=int,
                    help="realtime: idle WebSockets, and idle SSE subscribers (default 5000)")
+    p.add_argument("--upload-mib", type=int, default=100,
+                   help="files: the upload's size in MiB (default 100)")
     p.add_argument("--servers", default=",".join(LOAD_SERVERS),
                    help="comma-separated subset of: " + ", ".join(LOAD_SERVERS))
     p.add_argument("--endpoints", default=",".join(e[0] for e in ENDPOINTS),
@@ -1725,6 +1975,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     raise_file_limit()
     ensure_tools()
+    ensure_static_files()
     if args.mode == "smoke":
         return mode_smoke(args)
     if args.mode == "report":
@@ -1733,17 +1984,19 @@ def main(argv=None) -> int:
         sys.exit("error: needs 2 cores (server on core 0, load generator on core 1)")
     if not args.no_build:
         build("release")
-    if any(SERVERS[s]["kind"] == "python" for s in args.servers):
+    # The files mode measures Rust servers only: no venv for it.
+    if args.mode != "files" and any(SERVERS[s]["kind"] == "python" for s in args.servers):
         if not ensure_venv():
             args.servers = [s for s in args.servers if SERVERS[s]["kind"] != "python"]
     machine = machine_info()
     prefix = "quick" if args.quick else "latest"
-    modes = ["load", "isolation", "idle", "realtime"] if args.mode == "all" else [args.mode]
+    modes = (["load", "isolation", "idle", "realtime", "files"] if args.mode == "all"
+             else [args.mode])
     started = time.monotonic()
     for mode in modes:
         t0 = time.monotonic()
         payload = {"load": mode_load, "isolation": mode_isolation, "idle": mode_idle,
-                   "realtime": mode_realtime}[mode](args)
+                   "realtime": mode_realtime, "files": mode_files}[mode](args)
         payload["wall_seconds"] = round(time.monotonic() - t0)
         machine["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
         write_results(mode, payload, machine, prefix)

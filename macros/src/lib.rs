@@ -10,6 +10,7 @@ use proc_macro::TokenStream;
 mod errors;
 mod model;
 mod model_schema;
+mod multipart_form;
 mod route;
 mod runtime;
 
@@ -70,4 +71,10 @@ pub fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn model(attr: TokenStream, item: TokenStream) -> TokenStream {
     model::expand(attr.into(), item.into()).into()
+}
+
+/// Reads a `multipart/form-data` body into a struct (see `oxapi::MultipartForm`).
+#[proc_macro_derive(FromMultipart)]
+pub fn from_multipart(item: TokenStream) -> TokenStream {
+    multipart_form::expand(item.into()).into()
 }

@@ -143,6 +143,16 @@ catalogue! {
         field_errors: false,
         description: "The request body's media type is not one this operation reads.",
     }
+    /// 416: none of the byte ranges a `Range` header asks for is in the file.
+    RangeNotSatisfiable {
+        status: 416,
+        type: "range-not-satisfiable",
+        title: "Range not satisfiable",
+        component: "RangeNotSatisfiable",
+        headers: [("Content-Range", "`bytes */LENGTH`: the length of the whole file.")],
+        field_errors: false,
+        description: "None of the byte ranges the `Range` header asks for is in the file.",
+    }
     /// 422: parameters or body have the wrong type, are missing, or fail validation.
     Validation {
         status: 422,

@@ -52,10 +52,12 @@ mod docs;
 mod error;
 mod error_handlers;
 mod extract;
+mod files;
 mod handler;
 mod lenient;
 mod lifespan;
 pub mod middleware;
+mod multipart;
 mod pool;
 mod problem;
 mod proxy;
@@ -85,11 +87,16 @@ pub use extract::{
     BodyStream, ClientAddr, ClientScheme, Cookie, Extension, Form, FromRequest, FromRequestParts,
     Header, Json, MatchedPath, PeerAddr, Query, Rejection, State,
 };
+pub use files::{FileRequest, FileResponse, StaticFiles};
 pub use handler::Request;
 pub use lenient::{FromText, Lenient};
 pub use lifespan::{
     BackgroundTaskStats, DEFAULT_BACKGROUND_TASK_LIMIT, HookOutput, Lifespan, LifespanHandle,
     LifespanState, StartupError,
+};
+pub use multipart::{
+    DEFAULT_MAX_PARTS, DEFAULT_PART_LIMIT, DEFAULT_SPOOL_THRESHOLD, Field, FormPart, FromMultipart,
+    Multipart, MultipartConfig, MultipartForm, UploadFile, UploadReader,
 };
 pub use oxapi_openapi::{
     ContactInfo, ErrorSpec, FrameworkError, LicenseInfo, OperationDoc, OperationIdInput,
@@ -234,6 +241,11 @@ pub use oxapi_macros::websocket;
 /// Rules are the `validator` crate's (`length`, `range`, `email`, `url`, `regex`, `nested`,
 /// ...); serde attributes (`#[serde(default)]`, `rename_all`, ...) work as usual.
 pub use oxapi_macros::model;
+
+/// Derives [`FromMultipart`]: a struct read from a `multipart/form-data` body by
+/// [`MultipartForm`], one [`FormPart`] per field (files and scalar values). A field's doc
+/// comment becomes its description in the document. See [`MultipartForm`].
+pub use oxapi_macros::FromMultipart;
 
 /// An async test on the tokio that `oxapi` re-exports, so tests need no dependency but `oxapi`:
 /// tokio's `#[tokio::test]`, taking the same options (`flavor = "multi_thread"`, ...).

@@ -1,12 +1,15 @@
 //! What generated code uses. Not public API: names here change without notice.
 
 pub use crate::context::{RequestContext, RouteContext};
+pub use crate::extract::Rejection as MultipartRejection;
 pub use crate::extract::kind::{Extractor, Incoming, ViaBody, ViaParts};
 pub use crate::extract::rules::{
     ParamValue, Pattern, check_param, length_applies, pattern_applies, range_applies,
 };
 pub use crate::extract::{FromRequest, FromRequestParts, Rejections};
 pub use crate::handler::{HandlerFn, HandlerFuture, PathParams, Request};
+pub use crate::multipart::{Field, FormPart, FromMultipart, Multipart, field_index, form_schema};
+pub use crate::problem::FieldError;
 pub use crate::route::{DescribeFn, Route, RouteDef, RouteMeta};
 pub use crate::validate::{Validate, ValidationErrors};
 pub use oxapi_openapi::{

@@ -255,6 +255,45 @@ async fn download_video(name: String) -> Streaming {
     Streaming::from_iter([name])
 }
 
+/// A photo and what it shows, as a form (FastAPI's `File()` and `Form()`).
+#[derive(oxapi::FromMultipart)]
+struct PhotoForm {
+    /// The picture.
+    image: oxapi::UploadFile,
+    /// Who is in it.
+    animal: String,
+    /// More angles.
+    #[allow(dead_code)]
+    more: Vec<oxapi::UploadFile>,
+    #[allow(dead_code)]
+    taken_by: Option<String>,
+}
+
+/// Upload a photo with its caption fields.
+#[post("/photos", tags = ["photos"])]
+async fn upload_photo(form: oxapi::MultipartForm<PhotoForm>) -> String {
+    format!("{} bytes of {}", form.image.size(), form.animal)
+}
+
+/// Any parts, read one by one.
+#[post("/photos/raw", tags = ["photos"])]
+async fn upload_parts(mut form: oxapi::Multipart) -> Result<String, ApiError> {
+    let mut count = 0;
+    while form.next_field().await?.is_some() {
+        count += 1;
+    }
+    Ok(format!("{count} parts"))
+}
+
+/// A photo file, with ranges and validators.
+#[get("/files/{name}", tags = ["photos"])]
+async fn photo_file(
+    name: String,
+    request: oxapi::FileRequest,
+) -> Result<oxapi::FileResponse, ApiError> {
+    Ok(oxapi::FileResponse::open(name).await?.for_request(request))
+}
+
 /// Subscribe to feeding events.
 #[post("/subscriptions", tags = ["events"])]
 async fn subscribe(subscription: Json<Subscription>) -> StatusCode {
@@ -330,7 +369,10 @@ fn app() -> App {
             feedings_live,
             feedings,
             upload_video,
-            download_video
+            download_video,
+            upload_photo,
+            upload_parts,
+            photo_file
         ])
 }
 

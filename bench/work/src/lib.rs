@@ -66,3 +66,12 @@ pub fn bind_addr() -> std::net::SocketAddr {
 pub fn layers_enabled() -> bool {
     std::env::var_os("BENCH_LAYERS").is_some_and(|value| value == "1")
 }
+
+/// The directory served at `/static/` by the servers that serve files: `BENCH_STATIC_DIR`, or
+/// `static` in the working directory. `run.py` fills it with the files it measures.
+pub fn static_dir() -> std::path::PathBuf {
+    std::env::var_os("BENCH_STATIC_DIR").map_or_else(|| "static".into(), Into::into)
+}
+
+/// The body limit of `POST /upload`: 1 GiB, far above the benchmark's 100 MiB upload.
+pub const UPLOAD_LIMIT: usize = 1024 * 1024 * 1024;

@@ -66,4 +66,4 @@ pub(crate) fn expand_with(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

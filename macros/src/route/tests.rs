@@ -16,12 +16,12 @@ use quote::quote;
 /// Expands `attr` on `item` and compares the result with the case's snapshot.
 #[track_caller]
 fn assert_expansion(case: &str, method: Option<&str>, attr: TokenStream, item: TokenStream) {
-    assert_expanded(case, super::expand(method, attr, item));
+    assert_snapshot(case, super::expand(method, attr, item));
 }
 
-/// Compares `tokens`, an expansion, with the case's snapshot.
+/// Compares `tokens`, pretty-printed, with the snapshot `macros/tests/expand/<case>.rs`.
 #[track_caller]
-fn assert_expanded(case: &str, tokens: TokenStream) {
+pub(crate) fn assert_snapshot(case: &str, tokens: TokenStream) {
     let file: syn::File = match syn::parse2(tokens.clone()) {
         Ok(file) => file,
         Err(error) => panic!("{case}: the expansion does not parse as Rust ({error}):\n{tokens}"),
@@ -322,5 +322,5 @@ fn websocket_with_path_extractor_and_typed_socket() {
             }
         ),
     );
-    assert_expanded("websocket_with_path_extractor_and_typed_socket", tokens);
+    assert_snapshot("websocket_with_path_extractor_and_typed_socket", tokens);
 }

@@ -46,6 +46,32 @@ impl App {
         self
     }
 
+    /// Serves the files under `dir` at `prefix` ([`StaticFiles`](crate::StaticFiles): content
+    /// types, `ETag`, 304, ranges, `HEAD`; no path leaves `dir`), outside the document.
+    ///
+    /// ```
+    /// use oxapi::prelude::*;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let dir = std::env::temp_dir().join("oxapi-doctest-static");
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// std::fs::write(dir.join("hello.txt"), "hello").unwrap();
+    /// let client = App::new().static_files("/static", &dir).test_client();
+    /// let response = client.get("/static/hello.txt").send().await;
+    /// assert_eq!(response.text(), "hello");
+    /// assert_eq!(response.header("content-type"), Some("text/plain"));
+    /// assert_eq!(client.get("/static/%2e%2e/etc/passwd").send().await.status(), 404);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn static_files(
+        self,
+        prefix: impl Into<String>,
+        dir: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.mount(prefix, crate::StaticFiles::new(dir))
+    }
+
     /// Wraps the whole app in a tower layer: it sees every request before routing, so also
     /// those answered 404 or 405 (CORS preflights, compression, tracing, request ids).
     /// Layers added later wrap the earlier ones.

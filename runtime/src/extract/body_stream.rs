@@ -104,7 +104,7 @@ impl FromRequest for BodyStream {
         ctx: &RequestContext<'_>,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
         let (parts, body) = request.into_parts();
-        std::future::ready(stream_of(&parts.headers, body, ctx.body_limit()))
+        std::future::ready(Self::of(&parts.headers, body, ctx.body_limit()))
     }
 
     fn from_incoming(
@@ -112,14 +112,20 @@ impl FromRequest for BodyStream {
         ctx: &RequestContext<'_>,
     ) -> impl Future<Output = Result<Self, Rejection>> + Send {
         let (head, body) = incoming.head_and_body();
-        std::future::ready(stream_of(&head.headers, body, ctx.body_limit()))
+        std::future::ready(Self::of(&head.headers, body, ctx.body_limit()))
     }
 }
 
-/// The stream of `body`, or a 413 at once if its `Content-Length` is over `limit`.
-fn stream_of(headers: &http::HeaderMap, body: Body, limit: usize) -> Result<BodyStream, Rejection> {
-    if super::body::declared_length(headers).is_some_and(|length| length > limit as u64) {
-        return Err(Rejection::BodyTooLarge { limit });
+impl BodyStream {
+    /// The stream of `body`, or a 413 at once if its `Content-Length` is over `limit`.
+    pub(crate) fn of(
+        headers: &http::HeaderMap,
+        body: Body,
+        limit: usize,
+    ) -> Result<Self, Rejection> {
+        if super::body::declared_length(headers).is_some_and(|length| length > limit as u64) {
+            return Err(Rejection::BodyTooLarge { limit });
+        }
+        Ok(Self::new(body, limit))
     }
-    Ok(BodyStream::new(body, limit))
 }

@@ -29,6 +29,21 @@ pub enum Rejection {
     },
     /// The request could not be read to its end (the client went away, for instance): 400.
     BodyRead,
+    /// One part of a multipart body is larger than the configured limit: 413.
+    PartTooLarge {
+        /// The part's name (empty if it has none).
+        name: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// A multipart body has more parts than the configured limit: 413.
+    TooManyParts {
+        /// The most parts accepted.
+        limit: usize,
+    },
+    /// An upload could not be written to its temporary file (a full disk, for instance): 500,
+    /// logged where it happened.
+    Storage,
     /// Values have the wrong type, are missing or fail validation: 422, one entry per value.
     Invalid(Vec<FieldError>),
     /// A handler asked for state the app was not given: 500. The app checks this at startup,
@@ -54,7 +69,10 @@ impl Rejection {
         match self {
             Self::Malformed { .. } | Self::BodyRead => FrameworkError::Malformed,
             Self::UnsupportedMediaType { .. } => FrameworkError::UnsupportedMediaType,
-            Self::BodyTooLarge { .. } => FrameworkError::BodyTooLarge,
+            Self::BodyTooLarge { .. } | Self::PartTooLarge { .. } | Self::TooManyParts { .. } => {
+                FrameworkError::BodyTooLarge
+            }
+            Self::Storage => FrameworkError::Internal,
             Self::Invalid(_) => FrameworkError::Validation,
             Self::MissingState { .. } => FrameworkError::Internal,
         }
@@ -77,6 +95,13 @@ impl Rejection {
                 problem.with_detail(format!("the request body is larger than {limit} bytes"))
             }
             Self::BodyRead => problem.with_detail("the request body could not be read"),
+            Self::PartTooLarge { name, limit } => problem.with_detail(format!(
+                "the multipart part `{name}` is larger than {limit} bytes"
+            )),
+            Self::TooManyParts { limit } => {
+                problem.with_detail(format!("the multipart body has more than {limit} parts"))
+            }
+            Self::Storage => problem,
             Self::Invalid(errors) => validation_problem(errors.clone()),
             Self::MissingState { .. } => problem,
         }
@@ -100,6 +125,11 @@ impl fmt::Display for Rejection {
             Self::UnsupportedMediaType { expected } => write!(f, "expected media type {expected}"),
             Self::BodyTooLarge { limit } => write!(f, "request body over {limit} bytes"),
             Self::BodyRead => f.write_str("request body could not be read"),
+            Self::PartTooLarge { name, limit } => {
+                write!(f, "multipart part {name:?} over {limit} bytes")
+            }
+            Self::TooManyParts { limit } => write!(f, "multipart body over {limit} parts"),
+            Self::Storage => f.write_str("upload could not be stored"),
             Self::Invalid(errors) => write!(f, "{} invalid inputs", errors.len()),
             Self::MissingState { type_name } => write!(f, "no state of type {type_name}"),
         }

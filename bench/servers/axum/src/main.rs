@@ -7,7 +7,8 @@
 //! user writes) and moved to `spawn_blocking`. With `BENCH_LAYERS=1`, every route is behind
 //! tower-http's trace, CORS and compression layers (`Router::layer`). The realtime routes
 //! (`/ws/echo`, `/sse/events`, `/sse/publish`) are axum's own WebSocket and SSE, as its
-//! documentation writes them.
+//! documentation writes them. `POST /upload` is axum's `Multipart` counting a file's bytes,
+//! `GET /static/..` tower-http's `ServeDir`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::ws::{self, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
+use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 #[derive(Serialize)]
@@ -247,6 +249,17 @@ async fn blocking_sleep() -> Json<Done> {
     Json(Done { ok: true })
 }
 
+/// Reads a multipart body's file part as it arrives, counting and discarding its bytes.
+async fn upload(mut form: Multipart) -> Result<Json<serde_json::Value>, StatusCode> {
+    let mut bytes = 0u64;
+    while let Some(mut field) = form.next_field().await.map_err(|error| error.status())? {
+        while let Some(chunk) = field.chunk().await.map_err(|error| error.status())? {
+            bytes += chunk.len() as u64;
+        }
+    }
+    Ok(Json(serde_json::json!({ "bytes": bytes })))
+}
+
 fn main() {
     let addr = bench_work::bind_addr();
     let app = Router::new()
@@ -262,6 +275,11 @@ fn main() {
         .route("/ws/echo", get(ws_echo))
         .route("/sse/events", get(sse_events))
         .route("/sse/publish", post(sse_publish))
+        .route(
+            "/upload",
+            post(upload).layer(DefaultBodyLimit::max(bench_work::UPLOAD_LIMIT)),
+        )
+        .nest_service("/static", ServeDir::new(bench_work::static_dir()))
         .with_state(AppState {
             ids: Arc::new(AtomicU64::new(0)),
             seq: Arc::new(AtomicU64::new(0)),

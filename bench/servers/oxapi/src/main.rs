@@ -2,7 +2,8 @@
 //! codes), plus `GET /io` and the isolation benchmark's slow routes, served on a tokio runtime
 //! with ONE worker thread (the blocking pool keeps its default size). With `BENCH_LAYERS=1`,
 //! behind tower-http's trace, CORS and compression layers (`App::layer`). The realtime routes
-//! (`/ws/echo`, `/sse/events`, `/sse/publish`) are oxapi's own WebSocket and SSE.
+//! (`/ws/echo`, `/sse/events`, `/sse/publish`) are oxapi's own WebSocket and SSE; `POST /upload`
+//! is a `Multipart` counting a file's bytes, `GET /static/..` `App::static_files`.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -108,6 +109,27 @@ pub async fn sse_publish(channel: State<Ticks>) -> Json<Published> {
     Json(Published { subscribers: sent })
 }
 
+/// How many bytes an upload carried.
+#[model]
+pub struct Uploaded {
+    /// The file part's length.
+    pub bytes: u64,
+}
+
+/// Reads a multipart body's file part as it arrives, counting and discarding its bytes (the
+/// same work as axum's route: nothing is stored).
+// `bench_work::UPLOAD_LIMIT`, spelled out: the attribute takes a literal.
+#[post("/upload", body_limit = 1_073_741_824)]
+pub async fn upload(mut form: oxapi::Multipart) -> Result<Json<Uploaded>, oxapi::Rejection> {
+    let mut bytes = 0;
+    while let Some(mut field) = form.next_field().await? {
+        while let Some(chunk) = field.chunk().await? {
+            bytes += chunk.len() as u64;
+        }
+    }
+    Ok(Json(Uploaded { bytes }))
+}
+
 /// The blocking pool's policy: `BENCH_BLOCKING_PRIORITY=background` (isolation first) or
 /// `normal`; else oxapi's default.
 fn blocking_priority() -> oxapi::BlockingPriority {
@@ -134,8 +156,10 @@ fn main() -> ExitCode {
             work_sleep,
             ws_echo,
             sse_events,
-            sse_publish
+            sse_publish,
+            upload
         ])
+        .static_files("/static", bench_work::static_dir())
         .state(Ticks {
             sender: broadcast::channel(64).0,
             seq: std::sync::atomic::AtomicU64::new(0),

@@ -1,0 +1,8 @@
+use oxapi::FromMultipart;
+
+#[derive(FromMultipart)]
+enum Upload {
+    File,
+}
+
+fn main() {}
