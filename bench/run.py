@@ -1313,7 +1313,8 @@ def mode_realtime(args) -> dict:
                 log(f"  {name:<8} {mode:<8} {result['held']} held ({result['failed']} failed): "
                     f"{result['bytes_per_connection'] or 0:,} B each")
     results = summarize_parts(samples, ("server_us_per_message", "server_us_per_event",
-                                        "bytes_per_connection", "fanout_p50_ms"))
+                                        "bytes_per_connection", "fanout_p50_ms",
+                                        "messages_per_s"))
     return {
         "started": started, "finished": now(),
         "config": {"runs": args.runs, "ws_connections": args.ws_connections,
@@ -1687,6 +1688,9 @@ def render_md(data: dict) -> str:
         def cell(name, part, key, digits=2):
             s = res[name][part]
             value, bounds = s.get(key), s.get(f"{key}_range")
+            if digits == 0:  # counts: thousands separated, as fmt does for floats
+                value = float(value) if value is not None else None
+                bounds = [float(b) for b in bounds] if bounds else None
             text = fmt(value, digits)
             if bounds:
                 text += f" [{fmt(bounds[0], digits)}–{fmt(bounds[1], digits)}]"
@@ -1711,7 +1715,7 @@ def render_md(data: dict) -> str:
         for name in res:
             out.append(
                 f"| {name} | {cell(name, 'ws_echo', 'server_us_per_message')} | "
-                f"{fmt(res[name]['ws_echo'].get('messages_per_s'), 0)} | "
+                f"{cell(name, 'ws_echo', 'messages_per_s', 0)} | "
                 f"{cell(name, 'sse_fanout', 'server_us_per_event')} | "
                 f"{cell(name, 'sse_fanout', 'fanout_p50_ms')} | "
                 f"{cell(name, 'idle_ws', 'bytes_per_connection', 0)} | "
