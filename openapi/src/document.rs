@@ -69,6 +69,9 @@ pub struct OperationDoc<'g> {
     states: Vec<(TypeId, &'static str)>,
     peer_addr: bool,
     app_errors: bool,
+    /// The security schemes the operation's requirement names, by name, for the document's
+    /// `components.securitySchemes`.
+    security_schemes: Vec<(String, Value)>,
 }
 
 /// The serialized form of an operation.
@@ -96,6 +99,11 @@ struct Operation {
     callbacks: Map<String, Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deprecated: bool,
+    /// The security requirement: every scheme an extractor of the operation (or of its
+    /// router's or app's dependencies) reads, each with the scopes it requires. One object, so
+    /// all of them are required together, as the extractors are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security: Option<[Map<String, Value>; 1]>,
     /// Where the handler runs; none for a webhook or callback, which the API sends.
     #[serde(rename = "x-oxapi-dispatch", skip_serializing_if = "Option::is_none")]
     dispatch: Option<&'static str>,
@@ -178,6 +186,7 @@ impl<'g> OperationDoc<'g> {
             states: Vec::new(),
             peer_addr: false,
             app_errors: false,
+            security_schemes: Vec::new(),
         }
     }
 }
@@ -620,6 +629,29 @@ impl OperationDoc<'_> {
         self.peer_addr = true;
     }
 
+    /// Records that the operation requires the security scheme `name` (a [Security Scheme
+    /// Object](https://spec.openapis.org/oas/v3.1.1.html#security-scheme-object), listed under
+    /// `components.securitySchemes`) with `scopes` (OAuth2 scopes; empty for other schemes).
+    ///
+    /// Every scheme recorded is required together; a scheme recorded twice (by a router's
+    /// dependency and by the handler) is required once, with the union of the scopes.
+    pub fn security(&mut self, name: &str, scheme: Value, scopes: &[&str]) {
+        if !self.security_schemes.iter().any(|(known, _)| known == name) {
+            self.security_schemes.push((name.to_owned(), scheme));
+        }
+        let [requirement] = self.operation.security.get_or_insert_with(Default::default);
+        let entry = requirement
+            .entry(name.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(known) = entry {
+            for scope in scopes {
+                if !known.iter().any(|known| known == scope) {
+                    known.push(Value::from(*scope));
+                }
+            }
+        }
+    }
+
     /// The parameters added so far, as JSON.
     pub fn parameters(&self) -> &[Value] {
         &self.operation.parameters
@@ -650,6 +682,7 @@ impl OperationDoc<'_> {
             operation: self.operation,
             states: self.states,
             peer_addr: self.peer_addr,
+            security_schemes: self.security_schemes,
         }
     }
 }
@@ -660,6 +693,7 @@ pub struct DescribedOperation {
     operation: Operation,
     states: Vec<(TypeId, &'static str)>,
     peer_addr: bool,
+    security_schemes: Vec<(String, Value)>,
 }
 
 impl DescribedOperation {
@@ -698,6 +732,8 @@ pub struct DocumentBuilder {
     framework: FrameworkDocs,
     paths: BTreeMap<String, BTreeMap<String, Value>>,
     webhooks: BTreeMap<String, BTreeMap<String, Value>>,
+    /// `components.securitySchemes`: the first description given for each name.
+    security_schemes: BTreeMap<String, Value>,
 }
 
 /// Why a document could not be built: a bug in a description, reported at startup.
@@ -738,6 +774,7 @@ impl DocumentBuilder {
             framework: FrameworkDocs::default(),
             paths: BTreeMap::new(),
             webhooks: BTreeMap::new(),
+            security_schemes: BTreeMap::new(),
         }
     }
 
@@ -839,6 +876,9 @@ impl DocumentBuilder {
     /// Adds a described operation at `method` and `path` (a route template: a catch-all
     /// `{*rest}` is documented as the OpenAPI template `{rest}`).
     pub fn insert(&mut self, method: &str, path: &str, op: DescribedOperation) {
+        for (name, scheme) in op.security_schemes {
+            self.security_schemes.entry(name).or_insert(scheme);
+        }
         let mut value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
         if let Some(extra) = op.operation.extra {
             merge_json(&mut value, extra);
@@ -895,10 +935,12 @@ impl DocumentBuilder {
                 )
             })
             .collect();
-        object.insert(
-            "components".into(),
-            json!({ "schemas": schemas, "responses": responses }),
-        );
+        let mut components = json!({ "schemas": schemas, "responses": responses });
+        if !self.security_schemes.is_empty() {
+            components["securitySchemes"] =
+                serde_json::to_value(&self.security_schemes).unwrap_or_default();
+        }
+        object.insert("components".into(), components);
         add_integer_bounds(&mut document);
         check_refs(&document)?;
         Ok(document)

@@ -27,6 +27,7 @@ mod proxy;
 mod redirect;
 mod responses;
 mod routers;
+mod security;
 mod streaming;
 mod websocket;
 mod zoo;
