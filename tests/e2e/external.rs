@@ -24,6 +24,7 @@ use oxapi::App;
 use oxapi_tests::{Client, Server, Version};
 use serde_json::Value;
 
+mod swagger_authorize;
 mod websocket_conformance;
 
 // ---------------------------------------------------------------------------------------------
