@@ -17,6 +17,7 @@ mod extract;
 mod extractor_kind;
 mod head_models;
 mod hello;
+mod jwt;
 mod lifespan;
 mod middleware;
 mod openapi;
