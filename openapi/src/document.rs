@@ -1406,4 +1406,40 @@ mod tests {
             })
         );
     }
+
+    #[test]
+    fn security_schemes_are_listed_once_and_scopes_merge_per_operation() {
+        let bearer = json!({ "type": "http", "scheme": "bearer" });
+        let oauth = json!({ "type": "oauth2", "flows": { "password": { "tokenUrl": "/token", "scopes": {} } } });
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        // A router's dependency, then the handler's extractors.
+        op.security("OAuth2", oauth.clone(), &[]);
+        op.security("OAuth2", oauth.clone(), &["write", "read"]);
+        op.security("OAuth2", oauth.clone(), &["write"]);
+        op.security("HTTPBearer", bearer.clone(), &[]);
+        let op = op.finish();
+        builder.insert("GET", "/a", op);
+        let op = builder.operation(&meta(Dispatch::EventLoop)).finish();
+        builder.insert("GET", "/open", op);
+        let document = builder.finish().unwrap_or_default();
+        assert_eq!(
+            document["paths"]["/a"]["get"]["security"],
+            json!([{ "OAuth2": ["write", "read"], "HTTPBearer": [] }])
+        );
+        assert!(document["paths"]["/open"]["get"].get("security").is_none());
+        assert_eq!(
+            document["components"]["securitySchemes"],
+            json!({ "HTTPBearer": bearer, "OAuth2": oauth })
+        );
+    }
+
+    #[test]
+    fn a_document_without_security_has_no_schemes() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let op = builder.operation(&meta(Dispatch::EventLoop)).finish();
+        builder.insert("GET", "/open", op);
+        let document = builder.finish().unwrap_or_default();
+        assert!(document["components"].get("securitySchemes").is_none());
+    }
 }

@@ -617,3 +617,37 @@ async fn cookies_are_set_removed_signed_and_encrypted() {
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_level_security_dependency_guards_and_documents_every_route() {
+    let app = App::new()
+        .dependency::<HttpBearer>()
+        .routes(routes![bearer, header_key]);
+    let server = Server::start(app).await;
+    let client = Client::new(&server, VERSIONS[0]);
+    let document = client.get("/openapi.json").await.json();
+    assert_eq!(
+        document["paths"]["/keys/header"]["get"]["security"],
+        json!([{ "x-api-key": [], "HTTPBearer": [] }])
+    );
+    assert_eq!(
+        document["paths"]["/bearer"]["get"]["security"],
+        json!([{ "HTTPBearer": [] }])
+    );
+    // The docs pages are not guarded.
+    assert_eq!(client.get("/docs").await.status, 200);
+    let refused = client
+        .send(Method::GET, "/keys/header", &[("x-api-key", "s3cret")], "")
+        .await;
+    refused.problem(401);
+    let both = client
+        .send(
+            Method::GET,
+            "/keys/header",
+            &[("x-api-key", "s3cret"), ("authorization", "Bearer t")],
+            "",
+        )
+        .await;
+    assert_eq!(both.text(), "in");
+    server.stop().await;
+}
