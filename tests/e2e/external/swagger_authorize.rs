@@ -1,13 +1,13 @@
 //! Swagger UI's Authorize button, in headless Chromium: a driver page of the test's app loads
 //! the docs page in a frame of the same origin, calls protected operations (401), authorizes
-//! with a bearer token, an API key and OAuth2's password flow (the browser posts the form to
-//! the token URL), calls them again from the page (200), and writes what it saw into its own
-//! DOM, which Chromium dumps.
+//! with a bearer token, HTTP Basic credentials, an API key and OAuth2's password flow (the
+//! browser posts the form to the token URL), calls them again from the page (200), and writes
+//! what it saw into its own DOM, which Chromium dumps.
 
 use oxapi::prelude::*;
 use oxapi::security::{
-    ApiKey, ApiKeyLocation, ApiKeyName, AuthError, HttpBearer, OAuth2Flow, OAuth2PasswordBearer,
-    OAuth2PasswordRequestForm, Scopes,
+    ApiKey, ApiKeyLocation, ApiKeyName, AuthError, HttpBasic, HttpBearer, OAuth2Flow,
+    OAuth2PasswordBearer, OAuth2PasswordRequestForm, Scopes,
 };
 use oxapi::{Value, json};
 use oxapi_tests::Server;
@@ -50,6 +50,14 @@ async fn bearer_only(bearer: HttpBearer) -> Result<&'static str, ApiError> {
     (bearer.token() == "s3cret")
         .then_some("bearer ok")
         .ok_or_else(|| ApiError::forbidden("unknown token"))
+}
+
+#[get("/basic-only")]
+async fn basic_only(credentials: HttpBasic) -> Result<&'static str, AuthError> {
+    credentials
+        .verify("admin", "correct horse")
+        .then_some("basic ok")
+        .ok_or_else(|| HttpBasic::<oxapi::security::ApiRealm>::challenge("wrong password"))
 }
 
 #[get("/key-only")]
@@ -135,9 +143,15 @@ async function main() {
   const frame = document.getElementById('docs');
   const doc = await until(() => frame.contentDocument && frame.contentDocument.querySelector('.auth-wrapper .authorize') && frame.contentDocument, 'Authorize button');
   const results = {};
+  // Not `basic_only`: a 401 with a `Basic` challenge makes the browser ask for credentials
+  // itself, a dialog no page can answer.
   for (const id of ['bearer_only', 'key_only', 'scoped']) results[id + ' before'] = await call(doc, id);
   doc.querySelector('.auth-wrapper .authorize').click();
   await authorize(doc, 'HTTPBearer', c => type(c.querySelector('input'), 's3cret'));
+  await authorize(doc, 'HTTPBasic', c => {
+    type(c.querySelector('input[type=text]'), 'admin');
+    type(c.querySelector('input[type=password]'), 'correct horse');
+  });
   await authorize(doc, 'x-api-key', c => type(c.querySelector('input'), 'k3y'));
   await authorize(doc, 'OAuth2PasswordBearer', c => {
     type(c.querySelector('#oauth_username'), 'alice');
@@ -145,7 +159,7 @@ async function main() {
     for (const box of c.querySelectorAll('input[type=checkbox]')) if (box.dataset.value === 'write' && !box.checked) box.click();
   });
   doc.querySelector('.modal-ux .close-modal').click();
-  for (const id of ['bearer_only', 'key_only', 'scoped']) results[id + ' after'] = await call(doc, id);
+  for (const id of ['bearer_only', 'basic_only', 'key_only', 'scoped']) results[id + ' after'] = await call(doc, id);
   out.textContent = 'RESULT' + JSON.stringify(results) + 'END';
 }
 main().catch(e => { out.textContent = 'ERROR ' + e.message + 'END'; });
@@ -155,7 +169,14 @@ main().catch(e => { out.textContent = 'ERROR ' + e.message + 'END'; });
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn swagger_ui_authorizes_and_calls_protected_operations() {
-    let app = App::new().routes(routes![token, bearer_only, key_only, scoped, drive]);
+    let app = App::new().routes(routes![
+        token,
+        bearer_only,
+        basic_only,
+        key_only,
+        scoped,
+        drive
+    ]);
     let server = Server::start(app).await;
     let url = format!("http://{}/drive", server.addr());
     let (dom, _net_log) = blocking(move || {
@@ -178,7 +199,8 @@ async fn swagger_ui_authorizes_and_calls_protected_operations() {
         seen,
         json!({
             "bearer_only before": "401", "key_only before": "401", "scoped before": "401",
-            "bearer_only after": "200", "key_only after": "200", "scoped after": "200",
+            "bearer_only after": "200", "basic_only after": "200",
+            "key_only after": "200", "scoped after": "200",
         })
     );
 }
