@@ -13,8 +13,10 @@ use crate::response::{IntoResponse, Response};
 /// missing or malformed) or a 403 problem (a required scope missing), each with its
 /// `WWW-Authenticate` challenge.
 ///
-/// It keeps its status through `?` into [`ApiError`](crate::ApiError)-returning code only as
-/// a response: return it, or `Result<_, AuthError>`, from a handler or a dependency.
+/// Return it (`Result<_, AuthError>`) from a handler or a dependency, or pass it on with `?`:
+/// into [`oxapi::Error`](crate::Error) it keeps everything; into [`ApiError`](crate::ApiError)
+/// it keeps its status and detail but not its `WWW-Authenticate`, which `ApiError` has no
+/// place for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthError {
     error: FrameworkError,
@@ -70,6 +72,11 @@ impl AuthError {
     pub fn detail(&self) -> &str {
         &self.detail
     }
+
+    /// The problem details sent, without the challenge.
+    pub fn problem(&self) -> Problem {
+        Problem::from(self.error).with_detail(self.detail.as_ref())
+    }
 }
 
 impl std::fmt::Display for AuthError {
@@ -86,9 +93,7 @@ impl IntoResponse for AuthError {
     }
 
     fn into_response(self) -> Response {
-        let mut response = Problem::from(self.error)
-            .with_detail(self.detail.into_owned())
-            .render();
+        let mut response = self.problem().render();
         // Challenges are built from the extractors' constants and scope names; one that is no
         // valid header value (a scope with a control character) is left out, not a 500.
         if let Ok(value) = HeaderValue::try_from(self.challenge.as_ref()) {
