@@ -72,6 +72,8 @@ pub struct OperationDoc<'g> {
     /// The security schemes the operation's requirement names, by name, for the document's
     /// `components.securitySchemes`.
     security_schemes: Vec<(String, Value)>,
+    /// The schemes an operation reads if sent (`Option<HttpBearer>`), with their scopes.
+    optional_security: Map<String, Value>,
 }
 
 /// The serialized form of an operation.
@@ -100,10 +102,11 @@ struct Operation {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deprecated: bool,
     /// The security requirement: every scheme an extractor of the operation (or of its
-    /// router's or app's dependencies) reads, each with the scopes it requires. One object, so
-    /// all of them are required together, as the extractors are.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    security: Option<[Map<String, Value>; 1]>,
+    /// router's or app's dependencies) reads, each with the scopes it requires, all required
+    /// together as the extractors are; then, if the operation also reads optional credentials,
+    /// a second alternative with those too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    security: Vec<Map<String, Value>>,
     /// Where the handler runs; none for a webhook or callback, which the API sends.
     #[serde(rename = "x-oxapi-dispatch", skip_serializing_if = "Option::is_none")]
     dispatch: Option<&'static str>,
@@ -187,6 +190,7 @@ impl<'g> OperationDoc<'g> {
             peer_addr: false,
             app_errors: false,
             security_schemes: Vec::new(),
+            optional_security: Map::new(),
         }
     }
 }
@@ -636,19 +640,26 @@ impl OperationDoc<'_> {
     /// Every scheme recorded is required together; a scheme recorded twice (by a router's
     /// dependency and by the handler) is required once, with the union of the scopes.
     pub fn security(&mut self, name: &str, scheme: Value, scopes: &[&str]) {
+        self.security_scheme(name, scheme);
+        if self.operation.security.is_empty() {
+            self.operation.security.push(Map::new());
+        }
+        add_scopes(&mut self.operation.security[0], name, scopes);
+    }
+
+    /// Records that the operation reads the security scheme `name` if the client sends it
+    /// (`Option<HttpBearer>`, FastAPI's `auto_error=False`): the requirement gets a second
+    /// alternative with it, beside the one without (`[{}, {"HTTPBearer": []}]` when nothing else
+    /// is required).
+    pub fn optional_security(&mut self, name: &str, scheme: Value, scopes: &[&str]) {
+        self.security_scheme(name, scheme);
+        add_scopes(&mut self.optional_security, name, scopes);
+    }
+
+    /// Lists `scheme` under `name` for the document, the first description given winning.
+    fn security_scheme(&mut self, name: &str, scheme: Value) {
         if !self.security_schemes.iter().any(|(known, _)| known == name) {
             self.security_schemes.push((name.to_owned(), scheme));
-        }
-        let [requirement] = self.operation.security.get_or_insert_with(Default::default);
-        let entry = requirement
-            .entry(name.to_owned())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(known) = entry {
-            for scope in scopes {
-                if !known.iter().any(|known| known == scope) {
-                    known.push(Value::from(*scope));
-                }
-            }
         }
     }
 
@@ -659,6 +670,23 @@ impl OperationDoc<'_> {
 
     /// Ends the description, releasing the builder.
     pub fn finish(mut self) -> DescribedOperation {
+        if !self.optional_security.is_empty() {
+            let required = self.operation.security.first().cloned().unwrap_or_default();
+            let mut with_optional = required.clone();
+            for (name, scopes) in std::mem::take(&mut self.optional_security) {
+                let scopes: Vec<&str> = scopes
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                add_scopes(&mut with_optional, &name, &scopes);
+            }
+            // Optional credentials the operation requires anyway add no alternative.
+            if with_optional != required {
+                self.operation.security = vec![required, with_optional];
+            }
+        }
         // Every operation documents a success: an operation whose return type said nothing
         // of one still answers with its route's status.
         if !self.responses.has_own_success() {
@@ -944,6 +972,20 @@ impl DocumentBuilder {
         add_integer_bounds(&mut document);
         check_refs(&document)?;
         Ok(document)
+    }
+}
+
+/// Adds the scheme `name` to a security requirement object, with `scopes` beside those it has.
+fn add_scopes(requirement: &mut Map<String, Value>, name: &str, scopes: &[&str]) {
+    let entry = requirement
+        .entry(name.to_owned())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(known) = entry {
+        for scope in scopes {
+            if !known.iter().any(|known| known == scope) {
+                known.push(Value::from(*scope));
+            }
+        }
     }
 }
 
@@ -1432,6 +1474,33 @@ mod tests {
             document["components"]["securitySchemes"],
             json!({ "HTTPBearer": bearer, "OAuth2": oauth })
         );
+    }
+
+    #[test]
+    fn optional_credentials_add_an_alternative_requirement() {
+        let bearer = json!({ "type": "http", "scheme": "bearer" });
+        let key = json!({ "type": "apiKey", "in": "header", "name": "k" });
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let requirement = |builder: &mut DocumentBuilder,
+                           describe: &dyn Fn(&mut OperationDoc<'_>)| {
+            let mut op = builder.operation(&meta(Dispatch::EventLoop));
+            describe(&mut op);
+            serde_json::to_value(op.finish().operation.security).unwrap_or_default()
+        };
+        let only_optional = requirement(&mut builder, &|op| {
+            op.optional_security("HTTPBearer", bearer.clone(), &[]);
+        });
+        assert_eq!(only_optional, json!([{}, { "HTTPBearer": [] }]));
+        let both = requirement(&mut builder, &|op| {
+            op.security("k", key.clone(), &[]);
+            op.optional_security("HTTPBearer", bearer.clone(), &[]);
+        });
+        assert_eq!(both, json!([{ "k": [] }, { "k": [], "HTTPBearer": [] }]));
+        let required_anyway = requirement(&mut builder, &|op| {
+            op.optional_security("HTTPBearer", bearer.clone(), &[]);
+            op.security("HTTPBearer", bearer.clone(), &[]);
+        });
+        assert_eq!(required_anyway, json!([{ "HTTPBearer": [] }]));
     }
 
     #[test]

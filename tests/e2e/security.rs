@@ -121,6 +121,12 @@ async fn bearer(bearer: HttpBearer) -> String {
     format!("token {}", bearer.token())
 }
 
+/// Reads a token if sent (FastAPI's `auto_error=False`).
+#[get("/greeting")]
+async fn greeting(bearer: Option<HttpBearer>, key: Option<ApiKey<HeaderKey>>) -> String {
+    format!("bearer: {}, key: {}", bearer.is_some(), key.is_some())
+}
+
 #[get("/basic")]
 async fn basic(credentials: HttpBasic) -> Result<String, AuthError> {
     if credentials.verify("admin", "correct horse") {
@@ -235,6 +241,7 @@ fn app() -> App {
         .routes(routes![
             token,
             bearer,
+            greeting,
             basic,
             header_key,
             query_key,
@@ -313,6 +320,21 @@ async fn http_schemes_and_api_keys_refuse_bad_credentials_with_their_challenge()
             assert_eq!(challenge(&reply), r#"Basic realm="api""#, "{bad}");
         }
         get("/basic", &[]).await.problem(401);
+
+        // Optional credentials: absent is `None`, malformed still a 401.
+        assert_eq!(
+            get("/greeting", &[]).await.text(),
+            "bearer: false, key: false"
+        );
+        let both = get(
+            "/greeting",
+            &[("authorization", "Bearer t"), ("x-api-key", "k")],
+        )
+        .await;
+        assert_eq!(both.text(), "bearer: true, key: true");
+        let malformed = get("/greeting", &[("authorization", "Basic t")]).await;
+        malformed.problem(401);
+        assert_eq!(challenge(&malformed), r#"Bearer error="invalid_request""#);
 
         assert_eq!(
             get("/keys/header", &[("x-api-key", "s3cret")]).await.text(),

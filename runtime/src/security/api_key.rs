@@ -3,11 +3,11 @@
 use std::marker::PhantomData;
 
 use http::request::Parts;
-use oxapi_openapi::{FrameworkError, OperationDoc};
-use serde_json::json;
+use oxapi_openapi::OperationDoc;
+use serde_json::{Value, json};
 
 use super::challenge::AuthError;
-use super::secrets_match;
+use super::{SecurityScheme, describe_required, secrets_match};
 use crate::context::RequestContext;
 use crate::extract::{FromRequestParts, cookies};
 
@@ -166,11 +166,23 @@ impl<K: ApiKeyName> FromRequestParts for ApiKey<K> {
     }
 
     fn describe(op: &mut OperationDoc<'_>) {
+        describe_required::<Self>(op);
+    }
+}
+
+impl<K: ApiKeyName> SecurityScheme for ApiKey<K> {
+    const NAME: &'static str = K::SCHEME;
+
+    fn scheme() -> Value {
         let mut scheme = json!({ "type": "apiKey", "in": K::LOCATION.as_str(), "name": K::NAME });
         if let Some(description) = K::DESCRIPTION {
             scheme["description"] = description.into();
         }
-        op.security(K::SCHEME, scheme, &[]);
-        op.error(FrameworkError::Unauthorized);
+        scheme
+    }
+
+    /// An empty key counts as none.
+    fn is_sent(parts: &Parts) -> bool {
+        Self::read(parts).is_some()
     }
 }

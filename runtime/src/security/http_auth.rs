@@ -5,11 +5,11 @@ use std::marker::PhantomData;
 use base64::Engine;
 use http::header::AUTHORIZATION;
 use http::request::Parts;
-use oxapi_openapi::{FrameworkError, OperationDoc};
-use serde_json::json;
+use oxapi_openapi::OperationDoc;
+use serde_json::{Value, json};
 
 use super::challenge::AuthError;
-use super::secrets_match;
+use super::{SecurityScheme, describe_required, secrets_match};
 use crate::context::RequestContext;
 use crate::extract::FromRequestParts;
 
@@ -100,12 +100,19 @@ impl FromRequestParts for HttpBearer {
     }
 
     fn describe(op: &mut OperationDoc<'_>) {
-        op.security(
-            "HTTPBearer",
-            json!({ "type": "http", "scheme": "bearer" }),
-            &[],
-        );
-        op.error(FrameworkError::Unauthorized);
+        describe_required::<Self>(op);
+    }
+}
+
+impl SecurityScheme for HttpBearer {
+    const NAME: &'static str = "HTTPBearer";
+
+    fn scheme() -> Value {
+        json!({ "type": "http", "scheme": "bearer" })
+    }
+
+    fn is_sent(parts: &Parts) -> bool {
+        parts.headers.contains_key(AUTHORIZATION)
     }
 }
 
@@ -237,12 +244,19 @@ impl<R: Realm> FromRequestParts for HttpBasic<R> {
     }
 
     fn describe(op: &mut OperationDoc<'_>) {
-        op.security(
-            "HTTPBasic",
-            json!({ "type": "http", "scheme": "basic" }),
-            &[],
-        );
-        op.error(FrameworkError::Unauthorized);
+        describe_required::<Self>(op);
+    }
+}
+
+impl<R: Realm> SecurityScheme for HttpBasic<R> {
+    const NAME: &'static str = "HTTPBasic";
+
+    fn scheme() -> Value {
+        json!({ "type": "http", "scheme": "basic" })
+    }
+
+    fn is_sent(parts: &Parts) -> bool {
+        parts.headers.contains_key(AUTHORIZATION)
     }
 }
 

@@ -4,11 +4,11 @@
 use std::marker::PhantomData;
 
 use http::request::Parts;
-use oxapi_openapi::{FrameworkError, OperationDoc};
+use oxapi_openapi::OperationDoc;
 use serde_json::{Map, Value, json};
 
-use super::HttpBearer;
 use super::challenge::AuthError;
+use super::{HttpBearer, SecurityScheme, describe_required};
 use crate::context::RequestContext;
 use crate::extract::FromRequestParts;
 use crate::problem::FieldError;
@@ -172,22 +172,27 @@ impl<F: OAuth2Flow, S: Scopes> FromRequestParts for OAuth2PasswordBearer<F, S> {
     }
 
     fn describe(op: &mut OperationDoc<'_>) {
+        describe_required::<Self>(op);
+    }
+}
+
+impl<F: OAuth2Flow, S: Scopes> SecurityScheme for OAuth2PasswordBearer<F, S> {
+    const NAME: &'static str = F::SCHEME;
+    const SCOPES: &'static [&'static str] = S::SCOPES;
+
+    fn scheme() -> Value {
         let scopes: Map<String, Value> = F::SCOPES
             .iter()
             .map(|(name, description)| ((*name).to_owned(), Value::from(*description)))
             .collect();
-        op.security(
-            F::SCHEME,
-            json!({
-                "type": "oauth2",
-                "flows": { "password": { "tokenUrl": F::TOKEN_URL, "scopes": scopes } },
-            }),
-            S::SCOPES,
-        );
-        op.error(FrameworkError::Unauthorized);
-        if !S::SCOPES.is_empty() {
-            op.error(FrameworkError::Forbidden);
-        }
+        json!({
+            "type": "oauth2",
+            "flows": { "password": { "tokenUrl": F::TOKEN_URL, "scopes": scopes } },
+        })
+    }
+
+    fn is_sent(parts: &Parts) -> bool {
+        HttpBearer::is_sent(parts)
     }
 }
 
