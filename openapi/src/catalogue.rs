@@ -123,6 +123,27 @@ catalogue! {
         field_errors: false,
         description: "The path is in this document, but not with the request's method.",
     }
+    /// 401: the credentials a security extractor reads are missing or malformed.
+    Unauthorized {
+        status: 401,
+        type: "unauthorized",
+        title: "Not authenticated",
+        component: "Unauthorized",
+        headers: [("WWW-Authenticate", "The scheme to authenticate with (RFC 9110, section 11.6.1), with `error=\"invalid_request\"` for malformed bearer credentials (RFC 6750).")],
+        field_errors: false,
+        description: "The credentials this operation requires are missing or malformed; `WWW-Authenticate` names the scheme to use.",
+    }
+    /// 403: the request is authenticated but not allowed: a token without a required scope, or
+    /// a cross-site form post refused by the CSRF guard.
+    Forbidden {
+        status: 403,
+        type: "forbidden",
+        title: "Forbidden",
+        component: "Forbidden",
+        headers: [("WWW-Authenticate", "For a missing OAuth2 scope: `Bearer error=\"insufficient_scope\"` with the `scope` required (RFC 6750, section 3.1).")],
+        field_errors: false,
+        description: "The request is not allowed: the token lacks a required scope, or a cross-site request was refused; the detail says which.",
+    }
     /// 413: the body is over the route's limit.
     BodyTooLarge {
         status: 413,
@@ -232,9 +253,13 @@ impl FrameworkError {
     /// Whether the server may send this error for any request, so that the document always
     /// lists its component (404, 405, 431 come for requests no operation matches). `false` for
     /// an error only some operations send (426, for WebSocket operations): its component is
-    /// listed when an operation refers to it.
+    /// listed when an operation refers to it, as are 401 and 403, which only operations with security
+    /// extractors or the CSRF guard send.
     pub fn sent_for_any_request(self) -> bool {
-        !matches!(self, Self::UpgradeRequired)
+        !matches!(
+            self,
+            Self::UpgradeRequired | Self::Unauthorized | Self::Forbidden
+        )
     }
 
     /// The schema of this error's problem: the document's `Problem` schema, with the `type`,

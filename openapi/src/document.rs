@@ -69,6 +69,11 @@ pub struct OperationDoc<'g> {
     states: Vec<(TypeId, &'static str)>,
     peer_addr: bool,
     app_errors: bool,
+    /// The security schemes the operation's requirement names, by name, for the document's
+    /// `components.securitySchemes`.
+    security_schemes: Vec<(String, Value)>,
+    /// The schemes an operation reads if sent (`Option<HttpBearer>`), with their scopes.
+    optional_security: Map<String, Value>,
 }
 
 /// The serialized form of an operation.
@@ -96,6 +101,12 @@ struct Operation {
     callbacks: Map<String, Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     deprecated: bool,
+    /// The security requirement: every scheme an extractor of the operation (or of its
+    /// router's or app's dependencies) reads, each with the scopes it requires, all required
+    /// together as the extractors are; then, if the operation also reads optional credentials,
+    /// a second alternative with those too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    security: Vec<Map<String, Value>>,
     /// Where the handler runs; none for a webhook or callback, which the API sends.
     #[serde(rename = "x-oxapi-dispatch", skip_serializing_if = "Option::is_none")]
     dispatch: Option<&'static str>,
@@ -178,6 +189,8 @@ impl<'g> OperationDoc<'g> {
             states: Vec::new(),
             peer_addr: false,
             app_errors: false,
+            security_schemes: Vec::new(),
+            optional_security: Map::new(),
         }
     }
 }
@@ -620,6 +633,36 @@ impl OperationDoc<'_> {
         self.peer_addr = true;
     }
 
+    /// Records that the operation requires the security scheme `name` (a [Security Scheme
+    /// Object](https://spec.openapis.org/oas/v3.1.1.html#security-scheme-object), listed under
+    /// `components.securitySchemes`) with `scopes` (OAuth2 scopes; empty for other schemes).
+    ///
+    /// Every scheme recorded is required together; a scheme recorded twice (by a router's
+    /// dependency and by the handler) is required once, with the union of the scopes.
+    pub fn security(&mut self, name: &str, scheme: Value, scopes: &[&str]) {
+        self.security_scheme(name, scheme);
+        if self.operation.security.is_empty() {
+            self.operation.security.push(Map::new());
+        }
+        add_scopes(&mut self.operation.security[0], name, scopes);
+    }
+
+    /// Records that the operation reads the security scheme `name` if the client sends it
+    /// (`Option<HttpBearer>`, FastAPI's `auto_error=False`): the requirement gets a second
+    /// alternative with it, beside the one without (`[{}, {"HTTPBearer": []}]` when nothing else
+    /// is required).
+    pub fn optional_security(&mut self, name: &str, scheme: Value, scopes: &[&str]) {
+        self.security_scheme(name, scheme);
+        add_scopes(&mut self.optional_security, name, scopes);
+    }
+
+    /// Lists `scheme` under `name` for the document, the first description given winning.
+    fn security_scheme(&mut self, name: &str, scheme: Value) {
+        if !self.security_schemes.iter().any(|(known, _)| known == name) {
+            self.security_schemes.push((name.to_owned(), scheme));
+        }
+    }
+
     /// The parameters added so far, as JSON.
     pub fn parameters(&self) -> &[Value] {
         &self.operation.parameters
@@ -627,6 +670,23 @@ impl OperationDoc<'_> {
 
     /// Ends the description, releasing the builder.
     pub fn finish(mut self) -> DescribedOperation {
+        if !self.optional_security.is_empty() {
+            let required = self.operation.security.first().cloned().unwrap_or_default();
+            let mut with_optional = required.clone();
+            for (name, scopes) in std::mem::take(&mut self.optional_security) {
+                let scopes: Vec<&str> = scopes
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                add_scopes(&mut with_optional, &name, &scopes);
+            }
+            // Optional credentials the operation requires anyway add no alternative.
+            if with_optional != required {
+                self.operation.security = vec![required, with_optional];
+            }
+        }
         // Every operation documents a success: an operation whose return type said nothing
         // of one still answers with its route's status.
         if !self.responses.has_own_success() {
@@ -650,6 +710,7 @@ impl OperationDoc<'_> {
             operation: self.operation,
             states: self.states,
             peer_addr: self.peer_addr,
+            security_schemes: self.security_schemes,
         }
     }
 }
@@ -660,6 +721,7 @@ pub struct DescribedOperation {
     operation: Operation,
     states: Vec<(TypeId, &'static str)>,
     peer_addr: bool,
+    security_schemes: Vec<(String, Value)>,
 }
 
 impl DescribedOperation {
@@ -698,6 +760,8 @@ pub struct DocumentBuilder {
     framework: FrameworkDocs,
     paths: BTreeMap<String, BTreeMap<String, Value>>,
     webhooks: BTreeMap<String, BTreeMap<String, Value>>,
+    /// `components.securitySchemes`: the first description given for each name.
+    security_schemes: BTreeMap<String, Value>,
 }
 
 /// Why a document could not be built: a bug in a description, reported at startup.
@@ -738,6 +802,7 @@ impl DocumentBuilder {
             framework: FrameworkDocs::default(),
             paths: BTreeMap::new(),
             webhooks: BTreeMap::new(),
+            security_schemes: BTreeMap::new(),
         }
     }
 
@@ -839,6 +904,9 @@ impl DocumentBuilder {
     /// Adds a described operation at `method` and `path` (a route template: a catch-all
     /// `{*rest}` is documented as the OpenAPI template `{rest}`).
     pub fn insert(&mut self, method: &str, path: &str, op: DescribedOperation) {
+        for (name, scheme) in op.security_schemes {
+            self.security_schemes.entry(name).or_insert(scheme);
+        }
         let mut value = serde_json::to_value(&op.operation).unwrap_or(Value::Null);
         if let Some(extra) = op.operation.extra {
             merge_json(&mut value, extra);
@@ -895,13 +963,29 @@ impl DocumentBuilder {
                 )
             })
             .collect();
-        object.insert(
-            "components".into(),
-            json!({ "schemas": schemas, "responses": responses }),
-        );
+        let mut components = json!({ "schemas": schemas, "responses": responses });
+        if !self.security_schemes.is_empty() {
+            components["securitySchemes"] =
+                serde_json::to_value(&self.security_schemes).unwrap_or_default();
+        }
+        object.insert("components".into(), components);
         add_integer_bounds(&mut document);
         check_refs(&document)?;
         Ok(document)
+    }
+}
+
+/// Adds the scheme `name` to a security requirement object, with `scopes` beside those it has.
+fn add_scopes(requirement: &mut Map<String, Value>, name: &str, scopes: &[&str]) {
+    let entry = requirement
+        .entry(name.to_owned())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(known) = entry {
+        for scope in scopes {
+            if !known.iter().any(|known| known == scope) {
+                known.push(Value::from(*scope));
+            }
+        }
     }
 }
 
@@ -1363,5 +1447,68 @@ mod tests {
                 reference: "#/components/schemas/Nope".into()
             })
         );
+    }
+
+    #[test]
+    fn security_schemes_are_listed_once_and_scopes_merge_per_operation() {
+        let bearer = json!({ "type": "http", "scheme": "bearer" });
+        let oauth = json!({ "type": "oauth2", "flows": { "password": { "tokenUrl": "/token", "scopes": {} } } });
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let mut op = builder.operation(&meta(Dispatch::EventLoop));
+        // A router's dependency, then the handler's extractors.
+        op.security("OAuth2", oauth.clone(), &[]);
+        op.security("OAuth2", oauth.clone(), &["write", "read"]);
+        op.security("OAuth2", oauth.clone(), &["write"]);
+        op.security("HTTPBearer", bearer.clone(), &[]);
+        let op = op.finish();
+        builder.insert("GET", "/a", op);
+        let op = builder.operation(&meta(Dispatch::EventLoop)).finish();
+        builder.insert("GET", "/open", op);
+        let document = builder.finish().unwrap_or_default();
+        assert_eq!(
+            document["paths"]["/a"]["get"]["security"],
+            json!([{ "OAuth2": ["write", "read"], "HTTPBearer": [] }])
+        );
+        assert!(document["paths"]["/open"]["get"].get("security").is_none());
+        assert_eq!(
+            document["components"]["securitySchemes"],
+            json!({ "HTTPBearer": bearer, "OAuth2": oauth })
+        );
+    }
+
+    #[test]
+    fn optional_credentials_add_an_alternative_requirement() {
+        let bearer = json!({ "type": "http", "scheme": "bearer" });
+        let key = json!({ "type": "apiKey", "in": "header", "name": "k" });
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let requirement = |builder: &mut DocumentBuilder,
+                           describe: &dyn Fn(&mut OperationDoc<'_>)| {
+            let mut op = builder.operation(&meta(Dispatch::EventLoop));
+            describe(&mut op);
+            serde_json::to_value(op.finish().operation.security).unwrap_or_default()
+        };
+        let only_optional = requirement(&mut builder, &|op| {
+            op.optional_security("HTTPBearer", bearer.clone(), &[]);
+        });
+        assert_eq!(only_optional, json!([{}, { "HTTPBearer": [] }]));
+        let both = requirement(&mut builder, &|op| {
+            op.security("k", key.clone(), &[]);
+            op.optional_security("HTTPBearer", bearer.clone(), &[]);
+        });
+        assert_eq!(both, json!([{ "k": [] }, { "k": [], "HTTPBearer": [] }]));
+        let required_anyway = requirement(&mut builder, &|op| {
+            op.optional_security("HTTPBearer", bearer.clone(), &[]);
+            op.security("HTTPBearer", bearer.clone(), &[]);
+        });
+        assert_eq!(required_anyway, json!([{ "HTTPBearer": [] }]));
+    }
+
+    #[test]
+    fn a_document_without_security_has_no_schemes() {
+        let mut builder = DocumentBuilder::new(ApiInfo::new("T", "1"));
+        let op = builder.operation(&meta(Dispatch::EventLoop)).finish();
+        builder.insert("GET", "/open", op);
+        let document = builder.finish().unwrap_or_default();
+        assert!(document["components"].get("securitySchemes").is_none());
     }
 }

@@ -124,13 +124,17 @@ impl IntoResponse for Error {
             // the framework's own error, sent as such.
             Inner::Any(error) => match error.downcast::<crate::extract::Rejection>() {
                 Ok(rejection) => rejection.into_response(),
-                Err(error) => {
-                    let mut response = Problem::from(FrameworkError::Internal).into_response();
-                    response
-                        .extensions_mut()
-                        .insert(Unhandled(Arc::from(error)));
-                    response
-                }
+                // A security extractor's refusal, with its `WWW-Authenticate`.
+                Err(error) => match error.downcast::<crate::security::AuthError>() {
+                    Ok(refusal) => refusal.into_response(),
+                    Err(error) => {
+                        let mut response = Problem::from(FrameworkError::Internal).into_response();
+                        response
+                            .extensions_mut()
+                            .insert(Unhandled(Arc::from(error)));
+                        response
+                    }
+                },
             },
         }
     }
@@ -167,6 +171,15 @@ mod tests {
         let rejection = crate::extract::Rejection::BodyTooLarge { limit: 10 };
         let response = Error::from(rejection).into_response();
         assert_eq!(response.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(response.extensions().get::<Unhandled>().is_none());
+    }
+
+    #[test]
+    fn a_security_refusal_passed_on_keeps_its_challenge() {
+        let refusal = crate::security::AuthError::unauthorized("Bearer", "not authenticated");
+        let response = Error::from(refusal).into_response();
+        assert_eq!(response.status(), http::StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
         assert!(response.extensions().get::<Unhandled>().is_none());
     }
 

@@ -213,6 +213,13 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for ApiError {
         {
             return Self::from_problem(rejection.problem());
         }
+        // A security extractor's refusal keeps its status and detail; `ApiError` has no
+        // headers, so its `WWW-Authenticate` is only kept by `oxapi::Error` or by returning it.
+        if let Some(refusal) =
+            (&error as &dyn std::any::Any).downcast_ref::<crate::security::AuthError>()
+        {
+            return Self::from_problem(refusal.problem());
+        }
         Self::internal(error)
     }
 }
@@ -236,6 +243,16 @@ mod tests {
         assert_eq!(
             error.into_response().status(),
             StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+
+    #[test]
+    fn a_security_refusal_passed_on_keeps_its_status() {
+        let error = ApiError::from(crate::security::AuthError::insufficient_scope(&["write"]));
+        assert_eq!(error.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            error.problem_details().detail(),
+            Some("the token lacks a required scope: write")
         );
     }
 

@@ -24,6 +24,7 @@ use oxapi::App;
 use oxapi_tests::{Client, Server, Version};
 use serde_json::Value;
 
+mod swagger_authorize;
 mod websocket_conformance;
 
 // ---------------------------------------------------------------------------------------------
@@ -795,7 +796,8 @@ async fn scalar_at_scalar_shows_every_operation_from_127_0_0_1_only() {
 /// schemas, valid input accepted and invalid input rejected, plus its stateful scenarios. The
 /// seed and the number of cases per operation are fixed, so the same cases run every time (a
 /// time budget would make them depend on the machine's speed).
-async fn schemathesis_finds_conforming(app: App) {
+async fn schemathesis_finds_conforming(app: App, headers: &[&str]) {
+    let headers: Vec<String> = headers.iter().map(|header| (*header).to_owned()).collect();
     let schemathesis = tool("venv/bin/schemathesis");
     let server = Server::start(app).await;
     let base = format!("http://{}", server.addr());
@@ -807,6 +809,13 @@ async fn schemathesis_finds_conforming(app: App) {
             .arg(format!("{base}/openapi.json"))
             // The document's `servers` names 127.0.0.1:8000: test this server instead.
             .args(["--url", &base])
+            // Credentials for the operations that require them; schemathesis also tries
+            // requests without them and with wrong ones, which must be refused.
+            .args(
+                headers
+                    .iter()
+                    .flat_map(|header| ["--header", header.as_str()]),
+            )
             .args(["--checks", "all"])
             .args(["--seed", "1"])
             .args(["--max-examples", "200"])
@@ -842,7 +851,7 @@ async fn schemathesis_finds_conforming(app: App) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn schemathesis_finds_hello_conforming_to_its_document() {
-    schemathesis_finds_conforming(hello::app()).await;
+    schemathesis_finds_conforming(hello::app(), &[]).await;
 }
 
 /// The bookshop carries a rule of every kind, on model fields and on parameters: this proves
@@ -850,7 +859,11 @@ async fn schemathesis_finds_hello_conforming_to_its_document() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn schemathesis_finds_bookshop_conforming_to_its_document() {
-    schemathesis_finds_conforming(bookshop::app()).await;
+    schemathesis_finds_conforming(
+        bookshop::app(),
+        &[&format!("x-api-key: {}", bookshop::DEMO_API_KEY)],
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ pub use query::Query;
 pub use rejection::Rejection;
 pub use state::State;
 
-pub(crate) use header::{cookie_param, header_param};
+pub(crate) use header::{cookie_param, cookies, header_param};
 pub(crate) use path::path_param;
 pub(crate) use query::query_param;
 pub use rejection::Rejections;
