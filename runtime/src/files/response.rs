@@ -69,19 +69,25 @@ impl FileResponse {
     ///
     /// 404 if there is no file there (or it is a directory), 500 if it cannot be read.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self, ApiError> {
-        let path = path.as_ref();
-        let not_found = || ApiError::not_found("no such file");
-        let file = tokio::fs::File::open(path)
+        let path = path.as_ref().to_owned();
+        // One trip to a blocking thread for both calls: each `tokio::fs` call is a trip.
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path))
             .await
-            .map_err(|error| match error.kind() {
-                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => not_found(),
-                _ => ApiError::internal(error),
-            })?;
-        let metadata = file.metadata().await.map_err(ApiError::internal)?;
+            .map_err(ApiError::internal)?
+    }
+
+    /// [`open`](Self::open) on the calling thread, which may block.
+    pub(crate) fn open_blocking(path: &Path) -> Result<Self, ApiError> {
+        let not_found = || ApiError::not_found("no such file");
+        let file = std::fs::File::open(path).map_err(|error| match error.kind() {
+            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory => not_found(),
+            _ => ApiError::internal(error),
+        })?;
+        let metadata = file.metadata().map_err(ApiError::internal)?;
         if !metadata.is_file() {
             return Err(not_found());
         }
-        Ok(Self::new(file, &metadata, path))
+        Ok(Self::new(tokio::fs::File::from_std(file), &metadata, path))
     }
 
     /// The response for `file`, of `metadata`, typed by the extension of `path`.

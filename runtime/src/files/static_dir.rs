@@ -59,12 +59,18 @@ impl StaticFiles {
         }
         let head = method == Method::HEAD;
         let conditions = FileRequest::new(method, request.headers());
-        let Some(path) = resolve(&root, request.uri().path()).await else {
-            return not_found(request.uri().path());
-        };
-        let mut response = match FileResponse::open(&path).await {
-            Ok(file) => file.for_request(conditions).into_response(),
-            Err(error) => error.into_response(),
+        // The path's checks, the file's opening and its metadata in one trip to a blocking
+        // thread (each `tokio::fs` call would be a trip of its own).
+        let uri_path = request.uri().path().to_owned();
+        let opened = tokio::task::spawn_blocking(move || {
+            resolve(&root, &uri_path).map(|path| FileResponse::open_blocking(&path))
+        })
+        .await;
+        let mut response = match opened {
+            Ok(Some(Ok(file))) => file.for_request(conditions).into_response(),
+            Ok(Some(Err(error))) => error.into_response(),
+            Ok(None) => return not_found(request.uri().path()),
+            Err(error) => crate::error::ApiError::internal(error).into_response(),
         };
         if head {
             *response.body_mut() = Body::empty();
@@ -81,12 +87,13 @@ fn not_found(path: &str) -> Response {
 
 /// The file `uri_path` names under `root`, if it is one and stays under `root` once every
 /// symbolic link is resolved; a directory's `index.html`.
-async fn resolve(root: &Path, uri_path: &str) -> Option<PathBuf> {
+/// Blocks: it reads the file system.
+fn resolve(root: &Path, uri_path: &str) -> Option<PathBuf> {
     let mut path = root.join(relative_path(uri_path)?);
-    if tokio::fs::metadata(&path).await.ok()?.is_dir() {
+    if std::fs::metadata(&path).ok()?.is_dir() {
         path.push("index.html");
     }
-    let resolved = tokio::fs::canonicalize(&path).await.ok()?;
+    let resolved = std::fs::canonicalize(&path).ok()?;
     resolved.starts_with(root).then_some(resolved)
 }
 
