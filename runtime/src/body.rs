@@ -77,6 +77,11 @@ impl Body {
         }
     }
 
+    /// Whether the whole body is in memory: written at once, with nothing to wait for.
+    pub(crate) fn is_in_memory(&self) -> bool {
+        matches!(self.inner, Inner::Empty | Inner::Full(_))
+    }
+
     /// The whole body if it is already in memory, without waiting.
     #[cfg(test)]
     pub(crate) fn as_full(&self) -> Option<Bytes> {

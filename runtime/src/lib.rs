@@ -55,8 +55,10 @@ mod error_handlers;
 mod extract;
 mod files;
 mod handler;
+mod head_watch;
 mod lenient;
 mod lifespan;
+mod limits;
 pub mod middleware;
 mod multipart;
 mod pool;
@@ -96,6 +98,7 @@ pub use lifespan::{
     BackgroundTaskStats, DEFAULT_BACKGROUND_TASK_LIMIT, HookOutput, Lifespan, LifespanHandle,
     LifespanState, StartupError,
 };
+pub use limits::ServerLimits;
 pub use multipart::{
     DEFAULT_MAX_PARTS, DEFAULT_PART_LIMIT, DEFAULT_SPOOL_THRESHOLD, Field, FormPart, FromMultipart,
     Multipart, MultipartConfig, MultipartForm, UploadFile, UploadReader,

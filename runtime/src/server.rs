@@ -11,16 +11,21 @@ use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::app::Shared;
 use crate::body::Body;
 use crate::extract::PeerAddr;
+use crate::limits::ServerLimits;
 use crate::routing::ResponseFuture;
 use crate::service;
+
+mod deadlines;
+
+use crate::head_watch::{CountingIo, HeadWatch};
 
 /// The listen backlog. tokio's default (128) overflows when a few hundred clients connect at
 /// once, which clients see as one-second stalls; the kernel caps it at `somaxconn`.
@@ -45,6 +50,8 @@ struct AppService {
     /// The connection's peer, if the app reads it ([`PeerAddr`]); `None` otherwise, so that a
     /// request of an app that does not carries no extensions (inserting one allocates a map).
     peer: Option<SocketAddr>,
+    /// An HTTP/1 connection's watch, told of each request head (see `head_watch`).
+    watch: Option<Arc<HeadWatch>>,
 }
 
 impl hyper::service::Service<http::Request<Incoming>> for AppService {
@@ -58,8 +65,28 @@ impl hyper::service::Service<http::Request<Incoming>> for AppService {
         if let Some(peer) = self.peer {
             request.extensions_mut().insert(PeerAddr(peer));
         }
-        service::call(&self.app, request.map(Body::incoming))
+        let mut response = service::call(&self.app, request.map(Body::incoming));
+        if let Some(watch) = &self.watch {
+            watch.head_arrived();
+            response.tell_when_done(Arc::clone(watch));
+        }
+        response
     }
+}
+
+/// Applies the HTTP/2 limits to hyper's builder or hyper-util's: two types with the same
+/// methods.
+macro_rules! configure_http2 {
+    ($builder:expr, $limits:expr) => {{
+        let limits: &ServerLimits = $limits;
+        $builder
+            .max_concurrent_streams(limits.http2_max_concurrent_streams)
+            .max_header_list_size(limits.http2_max_header_list_size)
+            .max_pending_accept_reset_streams(limits.http2_max_pending_accept_reset_streams)
+            .timer(TokioTimer::new())
+            .keep_alive_interval(limits.http2_keep_alive_interval)
+            .keep_alive_timeout(limits.http2_keep_alive_timeout);
+    }};
 }
 
 /// The connection builders, configured once and shared by every connection task.
@@ -70,17 +97,41 @@ struct Protocols {
     /// hyper-util's reading detector, for the rare connection whose first read is too short
     /// to tell the versions apart.
     auto: auto::Builder<TokioExecutor>,
+    limits: ServerLimits,
 }
 
 impl Protocols {
-    fn new() -> Self {
+    fn new(limits: &ServerLimits) -> Self {
+        let mut http1 = http1::Builder::new();
+        http1.max_header_size(limits.max_header_size);
+        if let Some(count) = limits.max_headers {
+            http1.max_headers(count);
+        }
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        configure_http2!(http2, limits);
+        // The rare path keeps hyper's own timer, costly per request but exact; its builder
+        // bounds the head by the read buffer, of at least 8 KiB.
+        let mut auto = auto::Builder::new(TokioExecutor::new());
+        {
+            let mut http1 = auto.http1();
+            http1
+                .max_buf_size(limits.max_header_size.max(8192))
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout.or(limits.keep_alive_timeout));
+            if let Some(count) = limits.max_headers {
+                http1.max_headers(count);
+            }
+        }
+        configure_http2!(auto.http2(), limits);
         Self {
-            http1: http1::Builder::new(),
-            http2: http2::Builder::new(TokioExecutor::new()),
-            auto: auto::Builder::new(TokioExecutor::new()),
+            http1,
+            http2,
+            auto,
+            limits: limits.clone(),
         }
     }
 }
+
 
 /// Accepts connections on `listener` until `shutdown` completes, then stops accepting and
 /// waits up to `grace` for in-flight requests to finish.
@@ -90,13 +141,26 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) {
-    let protocols = Arc::new(Protocols::new());
+    let protocols = Arc::new(Protocols::new(&app.limits));
+    // A permit per connection served: at the limit, the loop stops accepting, and new
+    // connections wait in the backlog until one closes.
+    let permits = Arc::new(Semaphore::new(
+        app.limits.max_connections.min(Semaphore::MAX_PERMITS),
+    ));
     // Each connection task holds a receiver: a send asks them all to finish, and `closed`
     // completes once the last of them has.
     let (draining, _) = watch::channel(());
     let needs_peer = app.needs_peer;
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                // The semaphore is never closed.
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
@@ -105,12 +169,14 @@ pub(crate) async fn serve(
                     let service = AppService {
                         app: Arc::clone(&app),
                         peer: needs_peer.then_some(peer),
+                        watch: None,
                     };
                     tokio::spawn(serve_connection(
                         stream,
                         service,
                         Arc::clone(&protocols),
                         draining.subscribe(),
+                        permit,
                     ));
                 }
                 Err(error) => {
@@ -141,6 +207,7 @@ where
     let service = AppService {
         peer: app.needs_peer.then_some(peer),
         app,
+        watch: None,
     };
     // The connection's errors are the client's, and the test sees them on its side.
     let _ = http1::Builder::new()
@@ -187,10 +254,15 @@ fn sniff(first: &[u8]) -> Protocol {
 /// HTTP/1 state alone, not room for HTTP/2's as well.
 async fn serve_connection(
     stream: TcpStream,
-    service: AppService,
+    mut service: AppService,
     protocols: Arc<Protocols>,
     mut draining: watch::Receiver<()>,
+    // Held until the connection ends.
+    _permit: OwnedSemaphorePermit,
 ) {
+    // Watched from the start: a connection that sends nothing is held to the header read
+    // timeout before its version is known, too.
+    let watch = deadlines::watch(&protocols.limits).map(Watch);
     let mut first = [0; H2_PREFACE_START.len()];
     let protocol = tokio::select! {
         biased;
@@ -201,30 +273,45 @@ async fn serve_connection(
         },
         // Shutdown before a request arrived: nothing is in flight.
         _ = draining.changed() => return,
+        () = expiry(watch.as_ref()) => return,
     };
     let io = TokioIo::new(stream);
     // Errors from the connections are the peer's (reset, malformed HTTP): nothing to report.
-    match protocol {
-        Protocol::Http1 => {
+    match (protocol, watch) {
+        (Protocol::Http1, Some(watch)) => {
+            service.watch = Some(Arc::clone(&watch.0));
+            let io = CountingIo::new(io, Arc::clone(&watch.0));
             let connection = protocols
                 .http1
                 .serve_connection(io, service)
                 .with_upgrades();
-            finish(connection, draining, |connection| {
+            finish(connection, draining, Some(&watch.0), |connection| {
                 connection.graceful_shutdown();
             })
             .await;
         }
-        Protocol::Http2 => {
+        (Protocol::Http1, None) => {
+            let connection = protocols
+                .http1
+                .serve_connection(io, service)
+                .with_upgrades();
+            finish(connection, draining, None, |connection| {
+                connection.graceful_shutdown();
+            })
+            .await;
+        }
+        // HTTP/2 keeps its own liveness checks; the rare undecided connection has hyper's
+        // timer. Dropping the watch forgets it.
+        (Protocol::Http2, _) => {
             let connection = Box::pin(protocols.http2.serve_connection(io, service));
-            finish(connection, draining, |connection| {
+            finish(connection, draining, None, |connection| {
                 connection.get_mut().as_mut().graceful_shutdown();
             })
             .await;
         }
-        Protocol::Undecided => {
+        (Protocol::Undecided, _) => {
             let connection = Box::pin(protocols.auto.serve_connection_with_upgrades(io, service));
-            finish(connection, draining, |connection| {
+            finish(connection, draining, None, |connection| {
                 connection.get_mut().as_mut().graceful_shutdown();
             })
             .await;
@@ -232,11 +319,39 @@ async fn serve_connection(
     }
 }
 
+/// A connection's [`HeadWatch`], which the deadline thread forgets once this is dropped
+/// (however the connection's task ends).
+struct Watch(Arc<HeadWatch>);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Completes when the deadline thread expires `watch`; never without one.
+async fn expiry(watch: Option<&Watch>) {
+    let Some(Watch(watch)) = watch else {
+        return std::future::pending().await;
+    };
+    std::future::poll_fn(|cx| {
+        watch.set_waker(cx.waker());
+        if watch.expired() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
 /// Drives `connection` to its end; if shutdown begins first, starts its graceful shutdown
-/// (in-flight requests finish, no new ones are read) and drives it on.
+/// (in-flight requests finish, no new ones are read) and drives it on. An HTTP/1 connection
+/// with a `watch` is dropped, and so closed, when the deadline thread expires it.
 async fn finish<C, E>(
     connection: C,
     mut draining: watch::Receiver<()>,
+    watch: Option<&HeadWatch>,
     graceful_shutdown: impl FnOnce(Pin<&mut C>),
 ) where
     C: Future<Output = Result<(), E>>,
@@ -244,27 +359,45 @@ async fn finish<C, E>(
     let mut connection = std::pin::pin!(connection);
     // The connection task is woken for every request. Polling the shutdown future each time
     // would lock its wait list each time; it is polled once to register this task's waker,
-    // and after that only once the channel says shutdown has begun (an atomic load).
+    // and after that only once the channel says shutdown has begun (an atomic load). The
+    // deadline thread is given the same waker once: a spawned task's waker stays the same.
     let signal = draining.clone();
     let mut changed = std::pin::pin!(draining.changed());
     let mut registered = false;
-    let shutting_down = std::future::poll_fn(|cx| {
+    let ended = std::future::poll_fn(|cx| {
         if connection.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(false);
+            return Poll::Ready(Ended::Closed);
         }
         if !registered || signal.has_changed().unwrap_or(true) {
+            if !registered && let Some(watch) = watch {
+                watch.set_waker(cx.waker());
+            }
             registered = true;
             if changed.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(true);
+                return Poll::Ready(Ended::Draining);
             }
+        }
+        if watch.is_some_and(HeadWatch::expired) {
+            return Poll::Ready(Ended::Expired);
         }
         Poll::Pending
     })
     .await;
-    if shutting_down {
+    if ended == Ended::Draining {
         graceful_shutdown(connection.as_mut());
         let _ = connection.await;
     }
+}
+
+/// How [`finish`]'s wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// The connection ended.
+    Closed,
+    /// Shutdown began.
+    Draining,
+    /// An HTTP/1 connection waited too long for a request head: dropping it closes it.
+    Expired,
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -20,6 +20,7 @@ mod head_models;
 mod hello;
 mod jwt;
 mod lifespan;
+mod limits;
 mod middleware;
 mod openapi;
 mod param_rules;

@@ -12,6 +12,7 @@ use crate::build_error::{BuildError, BuildErrors};
 use crate::context::{Resources, RouteContext};
 use crate::docs::Docs;
 use crate::error_handlers::{ErrorHandlers, SharedHandlers};
+use crate::limits::ServerLimits;
 use crate::middleware::{OnError, RouteService};
 use crate::pool::BlockingPool;
 use crate::proxy::{ProxyConfig, TrustedProxies};
@@ -33,6 +34,7 @@ pub(crate) struct AppInner {
     /// requests; decided here so that apps which don't pay nothing per request.
     pub(crate) needs_peer: bool,
     pub(crate) shutdown_grace: Duration,
+    pub(crate) limits: ServerLimits,
 }
 
 impl App {
@@ -323,6 +325,7 @@ impl App {
             layered,
             needs_peer,
             shutdown_grace: self.shutdown_grace,
+            limits: self.limits,
         });
         Ok((built, document))
     }

@@ -10,6 +10,7 @@ use crate::context::{Overrides, StateMap};
 use crate::docs::DocsConfig;
 use crate::error_handlers::ErrorHandlers;
 use crate::lifespan::Hooks;
+use crate::limits::ServerLimits;
 use crate::middleware::{LayerErrorHandler, LayerFn, default_layer_error};
 use crate::pool::{BlockingPriority, PoolConfig};
 use crate::proxy::ProxyHeaders;
@@ -76,6 +77,7 @@ pub struct App {
     body_limit: usize,
     pool: PoolConfig,
     pub(crate) shutdown_grace: Duration,
+    limits: ServerLimits,
 }
 
 /// A callback given to [`App::callback`].
@@ -133,6 +135,7 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
             pool: PoolConfig::default(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            limits: ServerLimits::default(),
         }
     }
 
@@ -406,6 +409,15 @@ impl App {
     #[must_use]
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
+        self
+    }
+
+    /// The server's limits on connections: header read and keep-alive timeouts, head size,
+    /// connections served at once, HTTP/2's streams and liveness checks (see
+    /// [`ServerLimits`] for each default).
+    #[must_use]
+    pub fn server_limits(mut self, limits: ServerLimits) -> Self {
+        self.limits = limits;
         self
     }
 }

@@ -12,17 +12,23 @@ use std::task::{Context, Poll};
 use crate::body::{Body, Response};
 use crate::error_handlers::{ErrorHandlers, SharedHandlers, handle_in_place};
 use crate::handler::HandlerFuture;
+use crate::head_watch::{DoneOnDrop, HeadWatch};
 use crate::problem::panic_response;
 
 /// The response to one request.
 pub(crate) struct ResponseFuture {
     state: State,
+    /// An HTTP/1 connection's watch, told when the response is finished: when it is ready if
+    /// its body is in memory, else when its body ends. `None` elsewhere.
+    done: Option<Arc<HeadWatch>>,
 }
 
 // The app's error handlers live in a variant of their own, not in a field: an app without
 // them keeps the future as small, and its drop and poll as short, as before they existed.
 enum State {
-    Ready(Option<Response>),
+    /// Boxed: a response is large, and a future that holds one inline makes every handler's
+    /// future as large, to be moved on every request, for the sake of 404s and 405s.
+    Ready(Option<Box<Response>>),
     Running {
         future: HandlerFuture,
         head: bool,
@@ -43,7 +49,8 @@ impl std::fmt::Debug for ResponseFuture {
 impl ResponseFuture {
     pub(crate) fn ready(response: Response) -> Self {
         Self {
-            state: State::Ready(Some(response)),
+            state: State::Ready(Some(Box::new(response))),
+            done: None,
         }
     }
 
@@ -58,7 +65,22 @@ impl ResponseFuture {
                 handlers: Arc::clone(handlers),
             },
         };
-        Self { state }
+        Self { state, done: None }
+    }
+
+    /// Tells `watch` when the response is finished.
+    pub(crate) fn tell_when_done(&mut self, watch: Arc<HeadWatch>) {
+        self.done = Some(watch);
+    }
+}
+
+/// Tells `watch` that `response` is finished, or hooks its body to tell it when it ends.
+fn tell_done(watch: Arc<HeadWatch>, response: &mut Response) {
+    let body = response.body_mut();
+    if body.is_in_memory() {
+        watch.response_done();
+    } else {
+        *body = Body::new(DoneOnDrop::new(std::mem::take(body), watch));
     }
 }
 
@@ -66,11 +88,17 @@ impl Future for ResponseFuture {
     type Output = Result<Response, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (future, head, handlers) = match &mut self.get_mut().state {
+        let this = self.get_mut();
+        let (future, head, handlers) = match &mut this.state {
             State::Ready(response) => {
-                return Poll::Ready(Ok(response.take().unwrap_or_else(|| {
-                    panic_response(&"response future polled after completion")
-                })));
+                let mut response = response.take().map_or_else(
+                    || panic_response(&"response future polled after completion"),
+                    |response| *response,
+                );
+                if let Some(watch) = this.done.take() {
+                    tell_done(watch, &mut response);
+                }
+                return Poll::Ready(Ok(response));
             }
             State::Running { future, head } => (future, *head, None),
             State::Handled {
@@ -90,6 +118,9 @@ impl Future for ResponseFuture {
         // `oxapi::Error` a middleware or a dependency answered with is still logged.
         if response.status().as_u16() >= 400 {
             handle_in_place(handlers, None, &mut response);
+        }
+        if let Some(watch) = this.done.take() {
+            tell_done(watch, &mut response);
         }
         Poll::Ready(Ok(if head { strip_body(response) } else { response }))
     }
