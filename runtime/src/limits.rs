@@ -60,8 +60,8 @@ impl ServerLimits {
     /// `None` waits forever. Checked at a tick of a quarter of the shorter of this and the
     /// keep-alive timeout, so a connection is closed within 1.25 times the limit.
     #[must_use]
-    pub fn header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.header_read_timeout = timeout.filter(|timeout| !timeout.is_zero());
+    pub fn header_read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.header_read_timeout = timeout.into().filter(|timeout| !timeout.is_zero());
         self
     }
 
@@ -69,8 +69,8 @@ impl ServerLimits {
     /// `None` keeps idle connections open until the client closes them. A request that is
     /// running, or a response being streamed, is never cut by this.
     #[must_use]
-    pub fn keep_alive_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.keep_alive_timeout = timeout.filter(|timeout| !timeout.is_zero());
+    pub fn keep_alive_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.keep_alive_timeout = timeout.into().filter(|timeout| !timeout.is_zero());
         self
     }
 
@@ -122,8 +122,12 @@ impl ServerLimits {
     /// is closed if the PING is not answered within `timeout`. `None` sends none. A client
     /// that answers keeps its idle connection; HTTP/2 clients pool a single connection.
     #[must_use]
-    pub fn http2_keep_alive(mut self, interval: Option<Duration>, timeout: Duration) -> Self {
-        self.http2_keep_alive_interval = interval.filter(|interval| !interval.is_zero());
+    pub fn http2_keep_alive(
+        mut self,
+        interval: impl Into<Option<Duration>>,
+        timeout: Duration,
+    ) -> Self {
+        self.http2_keep_alive_interval = interval.into().filter(|interval| !interval.is_zero());
         self.http2_keep_alive_timeout = timeout;
         self
     }

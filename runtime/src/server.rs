@@ -132,7 +132,6 @@ impl Protocols {
     }
 }
 
-
 /// Accepts connections on `listener` until `shutdown` completes, then stops accepting and
 /// waits up to `grace` for in-flight requests to finish.
 pub(crate) async fn serve(

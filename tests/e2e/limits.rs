@@ -246,3 +246,117 @@ async fn connections_past_the_limit_wait_in_the_backlog_until_one_closes() {
     assert!(response.ends_with("pong"), "{response}");
     server.stop().await;
 }
+
+/// Tells the test when the handler's future is dropped.
+struct OnDrop(Option<tokio::sync::oneshot::Sender<()>>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        if let Some(dropped) = self.0.take() {
+            let _ = dropped.send(());
+        }
+    }
+}
+
+type DropSignal = Arc<std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>>;
+
+#[get("/forever")]
+async fn forever(dropped: State<DropSignal>) -> &'static str {
+    let _guard = OnDrop(dropped.lock().unwrap().take());
+    std::future::pending::<()>().await;
+    "never"
+}
+
+/// A plain fn that holds its blocking thread until the test lets it go.
+#[get("/stuck")]
+fn stuck(release: State<Arc<std::sync::Mutex<std::sync::mpsc::Receiver<()>>>>) -> &'static str {
+    let _ = release.lock().unwrap().recv();
+    "released"
+}
+
+#[get("/pool")]
+async fn pool(stats: oxapi::BlockingPoolStats) -> String {
+    format!("{} {}", stats.busy, stats.queued)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_its_timeout_gets_504_and_its_future_is_dropped() {
+    let (dropped_tx, dropped) = tokio::sync::oneshot::channel();
+    let signal: DropSignal = Arc::new(std::sync::Mutex::new(Some(dropped_tx)));
+    let app = App::new()
+        .routes(routes![forever, ping])
+        .state(signal)
+        .request_timeout(Duration::from_millis(100));
+    let document = App::new()
+        .routes(routes![forever])
+        .state(DropSignal::default())
+        .request_timeout(Duration::from_millis(100))
+        .openapi()
+        .unwrap();
+    assert_eq!(
+        document["paths"]["/forever"]["get"]["responses"]["504"]["$ref"],
+        "#/components/responses/Timeout"
+    );
+    let server = Server::start(app).await;
+    let client = Client::new(&server, Version::Http1);
+    let reply = client.get("/forever").await;
+    let problem = reply.problem(504);
+    assert_eq!(problem["type"], "urn:oxapi:problem:timeout");
+    tokio::time::timeout(HANG_GUARD, dropped)
+        .await
+        .expect("the handler's future is dropped")
+        .unwrap();
+    assert_eq!(client.get("/ping").await.text(), "pong");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_sets_its_own_timeout_over_the_apps() {
+    let (dropped_tx, _dropped) = tokio::sync::oneshot::channel();
+    let signal: DropSignal = Arc::new(std::sync::Mutex::new(Some(dropped_tx)));
+    let quick = oxapi::Router::new()
+        .prefix("/quick")
+        .routes(routes![forever])
+        .request_timeout(Duration::from_millis(50));
+    let app = App::new()
+        .routes(routes![ping])
+        .router(quick)
+        .state(signal)
+        // An hour: only the router's own limit can answer in this test.
+        .request_timeout(Duration::from_secs(3600));
+    let server = Server::start(app).await;
+    let client = Client::new(&server, Version::Http2);
+    client.get("/quick/forever").await.problem(504);
+    assert_eq!(client.get("/ping").await.text(), "pong");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_plain_fn_keeps_its_thread_until_it_returns() {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let app = App::new()
+        .routes(routes![stuck, pool])
+        .state(Arc::new(std::sync::Mutex::new(released)))
+        .blocking_threads(1)
+        .request_timeout(Duration::from_millis(100));
+    let server = Server::start(app).await;
+    let client = Client::new(&server, Version::Http1);
+    client.get("/stuck").await.problem(504);
+    // The call runs on: its thread is busy, so the pool's one thread is taken.
+    assert_eq!(client.get("/pool").await.text(), "1 0");
+    release.send(()).unwrap();
+    // Once it returns, the thread serves the next call.
+    release.send(()).unwrap();
+    tokio::time::timeout(HANG_GUARD, async {
+        loop {
+            if client.get("/pool").await.text() == "0 0" {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the thread is free once the call returns");
+    assert_eq!(client.get("/stuck").await.text(), "released");
+    server.stop().await;
+}

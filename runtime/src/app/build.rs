@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use oxapi_openapi::{DocumentBuilder, OperationIdInput, OperationIdStrategy, OperationMeta};
+use oxapi_openapi::{
+    DocumentBuilder, FrameworkError, OperationIdInput, OperationIdStrategy, OperationMeta,
+};
 
 use super::App;
 use super::proxy::root_prefix;
@@ -188,7 +190,12 @@ impl App {
         let mut seen_ids: Vec<(String, &FlatRoute)> = Vec::new();
         for flat_route in &flat.routes {
             let FlatRoute { path, route, scope } = flat_route;
-            let display = || format!("{} {path} ({})", route.method, route.display_name());
+            let display = || {
+                format!(
+                    "{} {path} ({}::{})",
+                    route.method, route.meta.module_path, route.meta.fn_name
+                )
+            };
             let operation_id = Self::operation_id(self.operation_ids, flat_route);
             if let Some((_, first)) = seen_ids.iter().find(|(id, _)| *id == operation_id) {
                 errors.push(BuildError::DuplicateOperationId {
@@ -213,6 +220,9 @@ impl App {
             }
             for (status, description) in &scope.responses {
                 op.problem_response(*status, description);
+            }
+            if scope.request_timeout.is_some() {
+                op.error(FrameworkError::Timeout);
             }
             if op.has_app_errors() {
                 self.errors.describe_types(&mut op);

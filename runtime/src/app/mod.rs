@@ -412,6 +412,17 @@ impl App {
         self
     }
 
+    /// The longest any route may take to answer (unless its router sets its own, with
+    /// [`Router::request_timeout`]): past it, the handler's future is dropped and the client
+    /// gets a `504` problem, documented on every operation. None by default. A plain `fn`
+    /// handler cannot be stopped: it runs on, holding its blocking thread (counted against
+    /// the pool's threads), and its result is dropped.
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.root = self.root.request_timeout(timeout);
+        self
+    }
+
     /// The server's limits on connections: header read and keep-alive timeouts, head size,
     /// connections served at once, HTTP/2's streams and liveness checks (see
     /// [`ServerLimits`] for each default).

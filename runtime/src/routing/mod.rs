@@ -20,7 +20,7 @@ use crate::context::RouteContext;
 use crate::dependency::DependencyService;
 use crate::error_handlers::SharedHandlers;
 use crate::handler::{HandlerFn, PathParams, Request};
-use crate::middleware::{OnError, RouteService};
+use crate::middleware::{OnError, RouteService, layer_fn};
 use crate::response::Response;
 use table::{ANY_METHOD, Endpoint, Target};
 
@@ -69,7 +69,10 @@ pub(crate) fn route_endpoint(
         "{} {} ({}::{})",
         route.method, path, route.meta.module_path, route.meta.fn_name
     );
-    let target = if scope.dependencies.is_empty() && scope.layers.is_empty() {
+    let target = if scope.dependencies.is_empty()
+        && scope.layers.is_empty()
+        && scope.request_timeout.is_none()
+    {
         Target::Handler {
             handler: route.handler,
             context,
@@ -89,6 +92,11 @@ pub(crate) fn route_endpoint(
         }
         for layer in &scope.layers {
             service = layer(service, on_error);
+        }
+        // Outermost, so that the limit holds for everything the route does; its `Elapsed`
+        // is answered 504 by the app's layer error handler.
+        if let Some(limit) = scope.request_timeout {
+            service = layer_fn(tower::timeout::TimeoutLayer::new(limit))(service, on_error);
         }
         Target::Service {
             service,

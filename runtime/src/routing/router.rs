@@ -49,6 +49,7 @@ pub struct Router {
     layers: Vec<LayerFn>,
     nested: Vec<Router>,
     mounts: Vec<(String, RouteService)>,
+    request_timeout: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for Router {
@@ -180,6 +181,16 @@ impl Router {
         &self.routes
     }
 
+    /// The longest its routes (and those of routers nested in it that set none) may take to
+    /// answer, extractors, dependencies and layers included: past it, the handler's future
+    /// is dropped and the client gets a `504` problem. A plain `fn` handler cannot be stopped:
+    /// it runs on, holding its blocking thread, and its result is dropped.
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
     /// Every route and mount of this router and those nested in it, with what applies to
     /// each, outermost first.
     pub(crate) fn flatten(self, scope: &Scope, flat: &mut Flat) {
@@ -203,6 +214,7 @@ impl Router {
                 .collect(),
             // A nested router's layers wrap its routes first, its parents' after.
             layers: self.layers.iter().chain(&scope.layers).cloned().collect(),
+            request_timeout: self.request_timeout.or(scope.request_timeout),
         };
         for route in self.routes {
             flat.routes.push(FlatRoute {
@@ -233,6 +245,8 @@ pub(crate) struct Scope {
     pub(crate) responses: Vec<(u16, String)>,
     /// Innermost first: the order they are applied in.
     pub(crate) layers: Vec<LayerFn>,
+    /// The innermost router's request timeout, if any sets one.
+    pub(crate) request_timeout: Option<std::time::Duration>,
 }
 
 /// A route with everything its routers give it.
