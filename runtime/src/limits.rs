@@ -15,6 +15,7 @@ use std::time::Duration;
 ///         .header_read_timeout(Duration::from_secs(5))
 ///         .max_connections(50_000),
 /// );
+/// # app.check().unwrap();
 /// ```
 ///
 /// What a client sees when it crosses one is in the README's "Reliability" section.
