@@ -18,6 +18,7 @@ mod extractor_kind;
 mod files;
 mod head_models;
 mod hello;
+mod http2_limits;
 mod jwt;
 mod lifespan;
 mod limits;

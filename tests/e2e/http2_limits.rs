@@ -1,0 +1,156 @@
+//! HTTP/2's limits against hostile clients: concurrent streams, header list size, and the
+//! rapid-reset flood (CVE-2023-44487).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use oxapi::prelude::*;
+use oxapi::{ServerLimits, State};
+use oxapi_tests::{Client, Server, Version};
+use tokio::net::TcpStream;
+
+const HANG_GUARD: Duration = Duration::from_secs(30);
+
+#[derive(Default)]
+struct Counter(AtomicUsize);
+
+impl Counter {
+    fn add(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+    fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[get("/counted")]
+async fn counted(counter: State<Arc<Counter>>) -> &'static str {
+    counter.add();
+    // Held long enough that a reset always finds it running.
+    tokio::task::yield_now().await;
+    "counted"
+}
+
+#[get("/ping")]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+fn app(counter: &Arc<Counter>) -> App {
+    App::new()
+        .routes(routes![counted, ping])
+        .state(Arc::clone(counter))
+        .server_limits(ServerLimits::default())
+}
+
+async fn h2_client(
+    server: &Server,
+) -> (
+    h2::client::SendRequest<Bytes>,
+    tokio::task::JoinHandle<Result<(), h2::Error>>,
+) {
+    let stream = TcpStream::connect(server.addr()).await.unwrap();
+    let (client, connection) = h2::client::handshake(stream).await.unwrap();
+    let connection = tokio::spawn(connection);
+    (client, connection)
+}
+
+fn get(path: &str) -> http::Request<()> {
+    http::Request::get(format!("http://localhost{path}"))
+        .body(())
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_advertises_its_stream_limit_and_refuses_oversized_header_lists() {
+    let counter = Arc::new(Counter::default());
+    let server = Server::start(app(&counter)).await;
+    let (client, _connection) = h2_client(&server).await;
+    let mut client = client.ready().await.unwrap();
+    // A request's round trip brings the server's SETTINGS.
+    let (response, _) = client.send_request(get("/ping"), true).unwrap();
+    tokio::time::timeout(HANG_GUARD, response)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        client.current_max_send_streams(),
+        ServerLimits::DEFAULT_HTTP2_MAX_CONCURRENT_STREAMS as usize
+    );
+    let mut client = client.ready().await.unwrap();
+    // 40 KiB of headers: over the 32 KiB header list the server allows.
+    let mut request = get("/ping");
+    for index in 0..20 {
+        request.headers_mut().insert(
+            http::HeaderName::from_bytes(format!("x-big-{index}").as_bytes()).unwrap(),
+            http::HeaderValue::from_str(&"a".repeat(2048)).unwrap(),
+        );
+    }
+    let (response, _) = client.send_request(request, true).unwrap();
+    let response = tokio::time::timeout(HANG_GUARD, response)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), 431);
+    // The connection goes on serving.
+    let mut client = client.ready().await.unwrap();
+    let (response, _) = client.send_request(get("/ping"), true).unwrap();
+    let response = tokio::time::timeout(HANG_GUARD, response)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rapid_reset_flood_is_cut_off_and_others_are_served() {
+    const FLOOD: usize = 20_000;
+    let counter = Arc::new(Counter::default());
+    let server = Server::start(app(&counter)).await;
+    let (mut client, connection) = h2_client(&server).await;
+    let mut sent = 0;
+    let flood = async {
+        for _ in 0..FLOOD {
+            client = match client.ready().await {
+                Ok(client) => client,
+                Err(_) => return,
+            };
+            let Ok((_, mut stream)) = client.send_request(get("/counted"), false) else {
+                return;
+            };
+            stream.send_reset(h2::Reason::CANCEL);
+            sent += 1;
+        }
+    };
+    tokio::time::timeout(HANG_GUARD, flood)
+        .await
+        .expect("the flood ends");
+    // The server ends the flooding connection with GOAWAY ENHANCE_YOUR_CALM.
+    let ended = tokio::time::timeout(HANG_GUARD, connection)
+        .await
+        .expect("the server closes the flooding connection")
+        .unwrap();
+    let error = ended.expect_err("the connection ends in an error");
+    assert_eq!(
+        error.reason(),
+        Some(h2::Reason::ENHANCE_YOUR_CALM),
+        "{error}"
+    );
+    assert!(
+        sent < FLOOD,
+        "the server cut the flood short: {sent} streams sent"
+    );
+    let ran = counter.count();
+    assert!(ran < FLOOD, "{ran} handlers ran for {sent} streams sent");
+    // Other clients are served all along.
+    for version in [Version::Http1, Version::Http2] {
+        assert_eq!(
+            Client::new(&server, version).get("/ping").await.text(),
+            "pong"
+        );
+    }
+    server.stop().await;
+}
