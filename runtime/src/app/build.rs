@@ -33,6 +33,8 @@ pub(crate) struct AppInner {
     /// requests; decided here so that apps which don't pay nothing per request.
     pub(crate) needs_peer: bool,
     pub(crate) shutdown_grace: Duration,
+    /// The server's TLS; `None` serves plain HTTP.
+    pub(crate) tls: Option<crate::TlsConfig>,
 }
 
 impl App {
@@ -274,6 +276,7 @@ impl App {
             proxies: ProxyConfig {
                 trusted,
                 headers: self.proxy_headers,
+                tls: self.tls.is_some(),
             },
         });
         let on_error = OnError {
@@ -323,6 +326,7 @@ impl App {
             layered,
             needs_peer,
             shutdown_grace: self.shutdown_grace,
+            tls: self.tls,
         });
         Ok((built, document))
     }

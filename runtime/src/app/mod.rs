@@ -76,6 +76,8 @@ pub struct App {
     body_limit: usize,
     pool: PoolConfig,
     pub(crate) shutdown_grace: Duration,
+    /// TLS for the server; `None` serves plain HTTP.
+    pub(crate) tls: Option<crate::TlsConfig>,
 }
 
 /// A callback given to [`App::callback`].
@@ -133,6 +135,7 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
             pool: PoolConfig::default(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            tls: None,
         }
     }
 
@@ -406,6 +409,25 @@ impl App {
     #[must_use]
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
+        self
+    }
+
+    /// Serves over TLS with `config`'s certificate: HTTPS only on the app's port, HTTP/2 and
+    /// HTTP/1.1 chosen by ALPN, the certificate files read again on `SIGHUP` (see
+    /// [`TlsConfig`](crate::TlsConfig)). `App::run` sets it from `--tls-cert` and
+    /// `--tls-key` as well; those win over this.
+    ///
+    /// ```no_run
+    /// use oxapi::{App, TlsConfig};
+    ///
+    /// # fn main() -> Result<(), oxapi::TlsError> {
+    /// let tls = TlsConfig::from_pem_files("cert.pem", "key.pem")?;
+    /// App::new().tls(tls).run();
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn tls(mut self, config: crate::TlsConfig) -> Self {
+        self.tls = Some(config);
         self
     }
 }
