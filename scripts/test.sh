@@ -17,10 +17,11 @@ fail() {
 }
 
 # System tools the process tests call: `ss` (iproute2) reads the listen backlog, `kill`
-# (procps) sends signals.
+# (procps) sends signals, `curl` with HTTP/2 is a client of the TLS tests.
 missing=()
 command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 command -v kill >/dev/null 2>&1 || missing+=(procps)
+curl -V 2>/dev/null | grep -q '^Features:.* HTTP2' || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
     step "installing ${missing[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \

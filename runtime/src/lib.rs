@@ -74,6 +74,7 @@ mod server;
 mod service;
 mod stream;
 mod test_client;
+mod tls;
 mod validate;
 pub mod ws;
 // After `validate`, whose trait it implements for each type.
@@ -117,6 +118,7 @@ pub use routing::Router;
 pub use run::{DEFAULT_BIND, ServeError};
 pub use stream::{Event, JsonLines, LastEventId, Sse, Streaming};
 pub use test_client::{TestClient, TestRequest, TestResponse, TestWebSocket};
+pub use tls::{DEFAULT_HANDSHAKE_TIMEOUT, TlsConfig, TlsError};
 pub use validate::{Validate, ValidationErrors};
 
 pub use bytes::Bytes;

@@ -1,7 +1,6 @@
 //! Starting an app: [`App::serve`] on the caller's runtime, [`App::run`] as a whole program
 //! with its own runtime and a tiny command line.
 
-use std::error::Error as _;
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
@@ -15,6 +14,7 @@ use crate::app::App;
 use crate::build_error::BuildErrors;
 use crate::lifespan::{Startup, StartupError};
 use crate::server;
+use crate::tls::{ReloadOnHangup, TlsConfig, TlsError};
 
 /// The address `App::run` listens on when neither `--bind` nor `OXAPI_BIND` says otherwise.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
@@ -115,6 +115,9 @@ impl App {
                 return Err(ServeError::Build(errors));
             }
         };
+        // Before the hooks run: from here on a SIGHUP reloads the certificate instead of
+        // ending the process.
+        let _reload = app.tls.as_ref().and_then(ReloadOnHangup::start);
         let mut shutdown = std::pin::pin!(shutdown);
         // The listener is not polled until every hook has succeeded, so a connection that
         // arrives meanwhile waits in the backlog, and is reset if startup fails.
@@ -143,7 +146,8 @@ impl App {
     /// be bound or a startup hook fails, it prints why and exits 1.
     ///
     /// ```text
-    /// SERVICE [--bind ADDR]      serve (default 127.0.0.1:8000, or $OXAPI_BIND)
+    /// SERVICE [--bind ADDR] [--tls-cert PEM --tls-key PEM]
+    ///                            serve (default 127.0.0.1:8000, or $OXAPI_BIND)
     /// SERVICE openapi [--yaml]   print the OpenAPI document and exit
     /// SERVICE --help             print usage
     /// ```
@@ -151,6 +155,11 @@ impl App {
     /// Behind a proxy, `--root-path PATH` (or `$OXAPI_ROOT_PATH`) sets [`App::root_path`],
     /// for `openapi` too, and `--forwarded-allow-ips LIST` (or `$OXAPI_FORWARDED_ALLOW_IPS`,
     /// comma-separated) sets [`App::forwarded_allow_ips`]; either wins over the code's value.
+    ///
+    /// `--tls-cert PEM --tls-key PEM` (or `$OXAPI_TLS_CERT` and `$OXAPI_TLS_KEY`) serve HTTPS
+    /// with that certificate chain and key, as [`App::tls`] with
+    /// [`TlsConfig::from_pem_files`] (keeping the code's handshake timeout); a file that
+    /// cannot be read or holds no valid certificate or key exits 1 before anything is bound.
     pub fn run(self) -> ExitCode {
         self.run_with_args(std::env::args().skip(1))
     }
@@ -169,6 +178,8 @@ impl App {
             bind: std::env::var("OXAPI_BIND").ok(),
             root_path: std::env::var("OXAPI_ROOT_PATH").ok(),
             forwarded_allow_ips: std::env::var("OXAPI_FORWARDED_ALLOW_IPS").ok(),
+            tls_cert: std::env::var("OXAPI_TLS_CERT").ok(),
+            tls_key: std::env::var("OXAPI_TLS_KEY").ok(),
         };
         let command = match Command::parse(args, env) {
             Ok(command) => command,
@@ -182,7 +193,23 @@ impl App {
                 println!("{}", usage(&program, &self.info.title));
                 ExitCode::SUCCESS
             }
-            Command::Serve { bind, deployment } => self.deployed(deployment).run_server(&bind),
+            Command::Serve {
+                bind,
+                deployment,
+                tls,
+            } => {
+                let app = self.deployed(deployment);
+                match tls {
+                    None => app.run_server(&bind),
+                    Some(files) => match app.with_tls_files(&files) {
+                        Ok(app) => app.run_server(&bind),
+                        Err(error) => {
+                            report(&error);
+                            ExitCode::FAILURE
+                        }
+                    },
+                }
+            }
             Command::OpenApi { yaml, deployment } => self.deployed(deployment).print_openapi(yaml),
         }
     }
@@ -196,6 +223,16 @@ impl App {
             self = self.forwarded_allow_ips(list.split(','));
         }
         self
+    }
+
+    /// The app serving TLS with the certificate and key of the command line, and the
+    /// handshake timeout of the code's [`TlsConfig`], if it has one.
+    fn with_tls_files(self, files: &TlsFiles) -> Result<Self, TlsError> {
+        let mut config = TlsConfig::from_pem_files(&files.cert, &files.key)?;
+        if let Some(code) = &self.tls {
+            config = config.handshake_timeout(code.timeout());
+        }
+        Ok(self.tls(config))
     }
 
     /// Prints the document without binding anything.
@@ -250,6 +287,7 @@ impl App {
         };
         let title = self.info.title.clone();
         let version = self.info.version.clone();
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
         let result = runtime.block_on(async move {
             // Bound before the startup hooks run, so a port in use fails before any hook has
             // side effects (a migration, a registration).
@@ -261,26 +299,33 @@ impl App {
             // Printed once the app is ready: the line means requests are served.
             let ready = |listener: &TcpListener| {
                 let local = listener.local_addr().unwrap_or(addr);
-                println!("oxapi: {title} {version} listening on http://{local}");
+                println!("oxapi: {title} {version} listening on {scheme}://{local}");
                 let _ = std::io::stdout().flush();
             };
             self.serve_listener(listener, shutdown, ready).await
         });
         match result {
             Ok(()) => ExitCode::SUCCESS,
+            // The build errors are listed in full already.
+            Err(ServeError::Build(errors)) => {
+                eprintln!("error: {errors}");
+                ExitCode::FAILURE
+            }
             Err(error) => {
-                eprintln!("error: {error}");
-                // The build errors are listed in full already; other errors have causes.
-                if !matches!(error, ServeError::Build(_)) {
-                    let mut cause = error.source();
-                    while let Some(source) = cause {
-                        eprintln!("  caused by: {source}");
-                        cause = source.source();
-                    }
-                }
+                report(&error);
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+/// Prints `error` and its causes, one a line.
+fn report(error: &dyn std::error::Error) {
+    eprintln!("error: {error}");
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        eprintln!("  caused by: {source}");
+        cause = source.source();
     }
 }
 
@@ -309,6 +354,7 @@ enum Command {
     Serve {
         bind: String,
         deployment: Deployment,
+        tls: Option<TlsFiles>,
     },
     OpenApi {
         yaml: bool,
@@ -324,12 +370,21 @@ struct Deployment {
     forwarded_allow_ips: Option<String>,
 }
 
+/// The certificate chain and key files `--tls-cert` and `--tls-key` name.
+#[derive(Debug, PartialEq, Eq)]
+struct TlsFiles {
+    cert: String,
+    key: String,
+}
+
 /// The environment variables the command line falls back to.
 #[derive(Debug, Default)]
 struct Env {
     bind: Option<String>,
     root_path: Option<String>,
     forwarded_allow_ips: Option<String>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
 }
 
 /// An empty variable counts as unset.
@@ -352,11 +407,13 @@ fn option_value(
 }
 
 const ROOT_PATH_HINT: &str = "a path prefix, like /api";
+const PEM_HINT: &str = "a PEM file";
 
 impl Command {
     fn parse(args: impl IntoIterator<Item = String>, env: Env) -> Result<Self, String> {
         let mut bind = None;
         let mut deployment = Deployment::default();
+        let (mut tls_cert, mut tls_key) = (None, None);
         let mut args = args.into_iter().peekable();
         if args.peek().map(String::as_str) == Some("openapi") {
             args.next();
@@ -397,6 +454,10 @@ impl Command {
                 &mut args,
             ) {
                 deployment.forwarded_allow_ips = Some(value?);
+            } else if let Some(value) = option_value(arg, "--tls-cert", PEM_HINT, &mut args) {
+                tls_cert = Some(value?);
+            } else if let Some(value) = option_value(arg, "--tls-key", PEM_HINT, &mut args) {
+                tls_key = Some(value?);
             } else {
                 return Err(format!("unexpected argument `{arg}`"));
             }
@@ -408,13 +469,33 @@ impl Command {
         deployment.forwarded_allow_ips = deployment
             .forwarded_allow_ips
             .or(set(env.forwarded_allow_ips));
-        Ok(Self::Serve { bind, deployment })
+        let tls = match (tls_cert.or(set(env.tls_cert)), tls_key.or(set(env.tls_key))) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(
+                    "`--tls-cert` needs `--tls-key` (or $OXAPI_TLS_KEY): the certificate's private key"
+                        .to_owned(),
+                );
+            }
+            (None, Some(_)) => {
+                return Err(
+                    "`--tls-key` needs `--tls-cert` (or $OXAPI_TLS_CERT): the certificate chain"
+                        .to_owned(),
+                );
+            }
+        };
+        Ok(Self::Serve {
+            bind,
+            deployment,
+            tls,
+        })
     }
 }
 
 fn usage(program: &str, title: &str) -> String {
     format!(
-        "{title}\n\nUsage:\n  {program} [--bind ADDR]      serve HTTP/1.1 and HTTP/2 on ADDR\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n\nStops on SIGINT or SIGTERM after finishing in-flight requests."
+        "{title}\n\nUsage:\n  {program} [--bind ADDR] [--tls-cert PEM --tls-key PEM]\n                               serve HTTP/1.1 and HTTP/2 on ADDR (HTTPS with a certificate)\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n  --tls-cert PEM               serve HTTPS (TLS only) with this certificate chain, server certificate first (or $OXAPI_TLS_CERT)\n  --tls-key PEM                the certificate's private key (or $OXAPI_TLS_KEY); both or neither\n\nStops on SIGINT or SIGTERM after finishing in-flight requests. Under TLS, SIGHUP reads the certificate and key again."
     )
 }
 
@@ -436,6 +517,7 @@ mod tests {
             Ok(Command::Serve {
                 bind: bind.to_owned(),
                 deployment: Deployment::default(),
+                tls: None,
             })
         };
         assert_eq!(parse(&[], None), serve(DEFAULT_BIND));
@@ -469,9 +551,9 @@ mod tests {
     #[test]
     fn proxy_settings_come_from_flags_then_env() {
         let env = |root: &str, ips: &str| Env {
-            bind: None,
             root_path: Some(root.to_owned()),
             forwarded_allow_ips: Some(ips.to_owned()),
+            ..Env::default()
         };
         let parse_env =
             |args: &[&str], env: Env| Command::parse(args.iter().map(|s| (*s).to_owned()), env);
@@ -483,6 +565,7 @@ mod tests {
             Ok(Command::Serve {
                 bind: DEFAULT_BIND.to_owned(),
                 deployment,
+                tls: None,
             })
         };
         assert_eq!(
@@ -524,6 +607,67 @@ mod tests {
                 .unwrap_err()
                 .contains("unexpected argument `--root-pathx`")
         );
+    }
+
+    #[test]
+    fn tls_files_come_from_flags_then_env_both_or_neither() {
+        let parse_env = |args: &[&str], cert: Option<&str>, key: Option<&str>| {
+            let env = Env {
+                tls_cert: cert.map(str::to_owned),
+                tls_key: key.map(str::to_owned),
+                ..Env::default()
+            };
+            Command::parse(args.iter().map(|s| (*s).to_owned()), env)
+        };
+        let serve = |files: Option<(&str, &str)>| {
+            Ok(Command::Serve {
+                bind: DEFAULT_BIND.to_owned(),
+                deployment: Deployment::default(),
+                tls: files.map(|(cert, key)| TlsFiles {
+                    cert: cert.to_owned(),
+                    key: key.to_owned(),
+                }),
+            })
+        };
+        assert_eq!(parse_env(&[], None, None), serve(None));
+        assert_eq!(
+            parse_env(&["--tls-cert", "c.pem", "--tls-key=k.pem"], None, None),
+            serve(Some(("c.pem", "k.pem")))
+        );
+        assert_eq!(
+            parse_env(&[], Some("env-c.pem"), Some("env-k.pem")),
+            serve(Some(("env-c.pem", "env-k.pem")))
+        );
+        assert_eq!(
+            parse_env(&["--tls-cert=c.pem"], Some("env-c.pem"), Some("env-k.pem")),
+            serve(Some(("c.pem", "env-k.pem")))
+        );
+        // An empty variable is unset.
+        assert_eq!(parse_env(&[], Some(""), Some("")), serve(None));
+        let error = parse_env(&["--tls-cert", "c.pem"], None, None).unwrap_err();
+        assert!(error.contains("`--tls-cert` needs `--tls-key`"), "{error}");
+        let error = parse_env(&[], None, Some("k.pem")).unwrap_err();
+        assert!(error.contains("`--tls-key` needs `--tls-cert`"), "{error}");
+        let error = parse_env(&["--tls-key"], None, None).unwrap_err();
+        assert!(error.contains("`--tls-key` needs a PEM file"), "{error}");
+        // Not an option of `openapi`.
+        assert!(parse_env(&["openapi", "--tls-cert", "c.pem"], None, None).is_err());
+    }
+
+    #[test]
+    fn usage_names_every_option() {
+        let text = usage("service", "Title");
+        for option in [
+            "--bind",
+            "--root-path",
+            "--forwarded-allow-ips",
+            "--tls-cert",
+            "--tls-key",
+            "$OXAPI_TLS_CERT",
+            "$OXAPI_TLS_KEY",
+        ] {
+            assert!(text.contains(option), "{option} in {text}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The HTTP server: hyper 1 over tokio, HTTP/1.1 and HTTP/2 (h2c) on one port, with graceful
-//! shutdown.
+//! The HTTP server: hyper 1 over tokio, HTTP/1.1 and HTTP/2 (h2c, or h2 by ALPN under TLS)
+//! on one port, with graceful shutdown.
 
 use std::future::Future;
 use std::io;
@@ -22,6 +22,7 @@ use crate::extract::PeerAddr;
 use crate::limits::ServerLimits;
 use crate::routing::ResponseFuture;
 use crate::service;
+use crate::tls;
 
 mod deadlines;
 
@@ -150,6 +151,7 @@ pub(crate) async fn serve(
     // completes once the last of them has.
     let (draining, _) = watch::channel(());
     let needs_peer = app.needs_peer;
+    let tls = app.tls.as_ref().map(crate::TlsConfig::acceptor);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -170,13 +172,28 @@ pub(crate) async fn serve(
                         peer: needs_peer.then_some(peer),
                         watch: None,
                     };
-                    tokio::spawn(serve_connection(
-                        stream,
-                        service,
-                        Arc::clone(&protocols),
-                        draining.subscribe(),
-                        permit,
-                    ));
+                    let protocols = Arc::clone(&protocols);
+                    match &tls {
+                        None => {
+                            tokio::spawn(serve_connection(
+                                stream,
+                                service,
+                                protocols,
+                                draining.subscribe(),
+                                permit,
+                            ));
+                        }
+                        Some(tls) => {
+                            tokio::spawn(serve_tls_connection(
+                                stream,
+                                tls.clone(),
+                                service,
+                                protocols,
+                                draining.subscribe(),
+                                permit,
+                            ));
+                        }
+                    }
                 }
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -221,7 +238,8 @@ enum Protocol {
     Http1,
     /// The connection opened with HTTP/2's preface (h2c with prior knowledge).
     Http2,
-    /// Too few bytes arrived to tell: `P`, `PR` or `PRI` may begin either.
+    /// Too few bytes arrived to tell (`P`, `PR` or `PRI` may begin either), or a TLS client
+    /// agreed on no protocol by ALPN: hyper-util reads the first bytes to tell.
     Undecided,
 }
 
@@ -253,7 +271,7 @@ fn sniff(first: &[u8]) -> Protocol {
 /// HTTP/1 state alone, not room for HTTP/2's as well.
 async fn serve_connection(
     stream: TcpStream,
-    mut service: AppService,
+    service: AppService,
     protocols: Arc<Protocols>,
     mut draining: watch::Receiver<()>,
     // Held until the connection ends.
@@ -274,6 +292,52 @@ async fn serve_connection(
         _ = draining.changed() => return,
         () = expiry(watch.as_ref()) => return,
     };
+    serve_io(stream, protocol, service, &protocols, draining, watch).await;
+}
+
+/// Serves one TLS connection: the handshake (bounded by the handshake timeout, given up at
+/// shutdown), then the version ALPN chose, as [`serve_connection`] does.
+async fn serve_tls_connection(
+    stream: TcpStream,
+    tls: tls::Acceptor,
+    service: AppService,
+    protocols: Arc<Protocols>,
+    mut draining: watch::Receiver<()>,
+    // Held until the connection ends.
+    _permit: OwnedSemaphorePermit,
+) {
+    let accepted = tokio::select! {
+        biased;
+        accepted = tls.accept(stream) => accepted,
+        // Shutdown before a request arrived: nothing is in flight.
+        _ = draining.changed() => return,
+    };
+    // A failed or timed-out handshake: dropping the stream closes the connection.
+    let Some((stream, alpn)) = accepted else {
+        return;
+    };
+    let protocol = match alpn {
+        tls::Alpn::Http2 => Protocol::Http2,
+        tls::Alpn::Http1 => Protocol::Http1,
+        tls::Alpn::None => Protocol::Undecided,
+    };
+    // The handshake had its own timeout; the head's starts now.
+    let watch = deadlines::watch(&protocols.limits).map(Watch);
+    serve_io(stream, protocol, service, &protocols, draining, watch).await;
+}
+
+/// Serves `stream` as `protocol` until the connection ends, or until shutdown asks it to
+/// finish its in-flight requests: the same for a TCP stream and a TLS one.
+async fn serve_io<S>(
+    stream: S,
+    protocol: Protocol,
+    mut service: AppService,
+    protocols: &Protocols,
+    draining: watch::Receiver<()>,
+    watch: Option<Watch>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let io = TokioIo::new(stream);
     // Errors from the connections are the peer's (reset, malformed HTTP): nothing to report.
     match (protocol, watch) {

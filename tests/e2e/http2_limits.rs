@@ -128,23 +128,23 @@ async fn a_rapid_reset_flood_is_cut_off_and_others_are_served() {
     tokio::time::timeout(HANG_GUARD, flood)
         .await
         .expect("the flood ends");
-    // The server ends the flooding connection with GOAWAY ENHANCE_YOUR_CALM.
+    // The server ends the flooding connection with GOAWAY ENHANCE_YOUR_CALM; the client
+    // sees it, or, if it was still writing when the server closed, a broken pipe.
     let ended = tokio::time::timeout(HANG_GUARD, connection)
         .await
         .expect("the server closes the flooding connection")
         .unwrap();
     let error = ended.expect_err("the connection ends in an error");
-    assert_eq!(
-        error.reason(),
-        Some(h2::Reason::ENHANCE_YOUR_CALM),
-        "{error}"
-    );
-    assert!(
-        sent < FLOOD,
-        "the server cut the flood short: {sent} streams sent"
-    );
+    if let Some(reason) = error.reason() {
+        assert_eq!(reason, h2::Reason::ENHANCE_YOUR_CALM, "{error}");
+    } else {
+        assert!(error.is_io(), "{error}");
+    }
     let ran = counter.count();
-    assert!(ran < FLOOD, "{ran} handlers ran for {sent} streams sent");
+    assert!(
+        ran < FLOOD / 2,
+        "{ran} handlers ran for {sent} streams sent: the flood was not cut short"
+    );
     // Other clients are served all along.
     for version in [Version::Http1, Version::Http2] {
         assert_eq!(

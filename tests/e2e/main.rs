@@ -33,6 +33,7 @@ mod responses;
 mod routers;
 mod security;
 mod streaming;
+mod tls;
 mod uploads;
 mod websocket;
 mod zoo;

@@ -8,17 +8,19 @@ use std::time::Duration;
 
 use oxapi_tests::raw;
 
-const FIXTURE: &str = env!("CARGO_BIN_EXE_fixture");
+pub(crate) const FIXTURE: &str = env!("CARGO_BIN_EXE_fixture");
 
 /// A running fixture process and what it printed.
-struct Fixture {
+pub(crate) struct Fixture {
     child: Child,
-    addr: std::net::SocketAddr,
+    pub(crate) addr: std::net::SocketAddr,
+    /// The scheme of the URL it printed: `http`, or `https` when it serves TLS.
+    pub(crate) scheme: String,
     stderr: mpsc::Receiver<String>,
 }
 
 impl Fixture {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
         Self::start_command(Command::new(FIXTURE), args, env)
     }
 
@@ -44,11 +46,11 @@ impl Fixture {
         BufReader::new(stdout)
             .read_line(&mut line)
             .expect("read the listening line");
-        let url = line
+        let (scheme, url) = line
             .trim()
             .rsplit(' ')
             .next()
-            .and_then(|url| url.strip_prefix("http://"))
+            .and_then(|url| url.split_once("://"))
             .unwrap_or_else(|| panic!("no URL in {line:?}"));
         let addr = url
             .parse()
@@ -66,11 +68,12 @@ impl Fixture {
         Self {
             child,
             addr,
+            scheme: scheme.to_owned(),
             stderr: receiver,
         }
     }
 
-    fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .args([signal, &self.child.id().to_string()])
             .status()
@@ -92,7 +95,7 @@ impl Fixture {
     }
 
     /// Waits for the process to exit (a hang fails after 30 s).
-    fn wait(mut self) -> ExitStatus {
+    pub(crate) fn wait(mut self) -> ExitStatus {
         for _ in 0..300 {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status;
@@ -159,6 +162,7 @@ fn the_bind_address_can_come_from_the_environment() {
     let fixture = Fixture::start(&[], &[("OXAPI_BIND", "127.0.0.1:0")]);
     assert_eq!(fixture.addr.ip().to_string(), "127.0.0.1");
     assert_ne!(fixture.addr.port(), 0, "the real port is printed");
+    assert_eq!(fixture.scheme, "http");
     assert!(body(&get(fixture.addr, "/thread")).starts_with("oxapi-worker-"));
     fixture.signal("-INT");
     fixture.wait_for_stderr("shutdown hook ran");

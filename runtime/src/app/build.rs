@@ -37,6 +37,8 @@ pub(crate) struct AppInner {
     pub(crate) needs_peer: bool,
     pub(crate) shutdown_grace: Duration,
     pub(crate) limits: ServerLimits,
+    /// The server's TLS; `None` serves plain HTTP.
+    pub(crate) tls: Option<crate::TlsConfig>,
 }
 
 impl App {
@@ -286,6 +288,7 @@ impl App {
             proxies: ProxyConfig {
                 trusted,
                 headers: self.proxy_headers,
+                tls: self.tls.is_some(),
             },
         });
         let on_error = OnError {
@@ -336,6 +339,7 @@ impl App {
             needs_peer,
             shutdown_grace: self.shutdown_grace,
             limits: self.limits,
+            tls: self.tls,
         });
         Ok((built, document))
     }

@@ -78,6 +78,8 @@ pub struct App {
     pool: PoolConfig,
     pub(crate) shutdown_grace: Duration,
     limits: ServerLimits,
+    /// TLS for the server; `None` serves plain HTTP.
+    pub(crate) tls: Option<crate::TlsConfig>,
 }
 
 /// A callback given to [`App::callback`].
@@ -136,6 +138,7 @@ impl App {
             pool: PoolConfig::default(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             limits: ServerLimits::default(),
+            tls: None,
         }
     }
 
@@ -429,6 +432,25 @@ impl App {
     #[must_use]
     pub fn server_limits(mut self, limits: ServerLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Serves over TLS with `config`'s certificate: HTTPS only on the app's port, HTTP/2 and
+    /// HTTP/1.1 chosen by ALPN, the certificate files read again on `SIGHUP` (see
+    /// [`TlsConfig`](crate::TlsConfig)). `App::run` sets it from `--tls-cert` and
+    /// `--tls-key` as well; those win over this.
+    ///
+    /// ```no_run
+    /// use oxapi::{App, TlsConfig};
+    ///
+    /// # fn main() -> Result<(), oxapi::TlsError> {
+    /// let tls = TlsConfig::from_pem_files("cert.pem", "key.pem")?;
+    /// App::new().tls(tls).run();
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn tls(mut self, config: crate::TlsConfig) -> Self {
+        self.tls = Some(config);
         self
     }
 }

@@ -8,7 +8,8 @@ impl App {
     /// The proxies whose forwarding headers are believed, as uvicorn's
     /// `--forwarded-allow-ips`: addresses (`10.0.0.1`, `::1`) and CIDR ranges (`10.0.0.0/8`,
     /// `fd00::/8`). Default: none, so [`ClientAddr`](crate::ClientAddr) is the peer's address
-    /// and [`ClientScheme`](crate::ClientScheme) is `http`, whatever the headers say.
+    /// and [`ClientScheme`](crate::ClientScheme) is the connection's (`http`, or `https` under
+    /// [`App::tls`](crate::App::tls)), whatever the headers say.
     ///
     /// `*` trusts every peer, and with it the farthest entry of the header, which the client
     /// writes: only for an app that nothing but its proxy can reach. An IPv4-mapped IPv6 peer

@@ -159,7 +159,8 @@ impl FromRequestParts for ClientAddr {
     }
 }
 
-/// The scheme the client used: `http`, unless a trusted proxy reports another
+/// The scheme the client used: the connection's (`https` if the app serves TLS itself,
+/// [`App::tls`](crate::App::tls), else `http`), unless a trusted proxy reports another
 /// (`X-Forwarded-Proto`, or `proto=` in `Forwarded`; one of `http`, `https`, `ws`, `wss`).
 ///
 /// Read as [`ClientAddr`] is, from the same hop: for building absolute URLs, or for refusing

@@ -39,6 +39,19 @@ pub enum ProxyHeaders {
 pub(crate) struct ProxyConfig {
     pub(crate) trusted: TrustedProxies,
     pub(crate) headers: ProxyHeaders,
+    /// Whether the app serves TLS itself, so a client connecting directly uses `https`.
+    pub(crate) tls: bool,
+}
+
+impl ProxyConfig {
+    /// The scheme of a connection to the app: also a trusted proxy's when it reports none.
+    fn direct_scheme(&self) -> Scheme {
+        if self.tls {
+            Scheme::HTTPS
+        } else {
+            Scheme::HTTP
+        }
+    }
 }
 
 /// The client as the request's proxies report it: the peer itself unless the peer is trusted.
@@ -46,8 +59,8 @@ pub(crate) struct ProxyConfig {
 pub(crate) struct Client {
     /// The client's address; port 0 when the proxy gave none (as uvicorn does).
     pub(crate) addr: SocketAddr,
-    /// The scheme the client used; `http` unless a trusted proxy says otherwise, since oxapi
-    /// serves no TLS itself.
+    /// The scheme the client used: the connection's (`https` if the app serves TLS, else
+    /// `http`) unless a trusted proxy says otherwise.
     pub(crate) scheme: Scheme,
 }
 
@@ -55,14 +68,14 @@ pub(crate) struct Client {
 pub(crate) fn resolve(peer: SocketAddr, headers: &HeaderMap, config: &ProxyConfig) -> Client {
     let direct = Client {
         addr: peer,
-        scheme: Scheme::HTTP,
+        scheme: config.direct_scheme(),
     };
     if config.trusted.is_empty() || !config.trusted.contains(peer.ip()) {
         return direct;
     }
     match config.headers {
-        ProxyHeaders::XForwarded => x_forwarded(peer, headers, &config.trusted),
-        ProxyHeaders::Forwarded => forwarded(peer, headers, &config.trusted).unwrap_or(direct),
+        ProxyHeaders::XForwarded => x_forwarded(peer, headers, config),
+        ProxyHeaders::Forwarded => forwarded(peer, headers, config).unwrap_or(direct),
     }
 }
 
@@ -102,7 +115,8 @@ fn address(node: Node, peer: SocketAddr) -> SocketAddr {
 /// Each proxy appends to `X-Forwarded-For`, so the scheme is taken at the same distance from
 /// the nearest end of `X-Forwarded-Proto` as the client's hop, or from its farthest entry when
 /// it is shorter (the usual case: one proxy set it once).
-fn x_forwarded(peer: SocketAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> Client {
+fn x_forwarded(peer: SocketAddr, headers: &HeaderMap, config: &ProxyConfig) -> Client {
+    let trusted = &config.trusted;
     let (distance, addr) = match pick(headers::x_forwarded_for(headers), |node| *node, trusted) {
         Some((distance, node)) => (distance, address(node, peer)),
         None => (0, peer),
@@ -118,7 +132,7 @@ fn x_forwarded(peer: SocketAddr, headers: &HeaderMap, trusted: &TrustedProxies) 
         addr,
         scheme: proto
             .and_then(headers::parse_scheme)
-            .unwrap_or(Scheme::HTTP),
+            .unwrap_or_else(|| config.direct_scheme()),
     }
 }
 
@@ -126,7 +140,7 @@ fn x_forwarded(peer: SocketAddr, headers: &HeaderMap, trusted: &TrustedProxies) 
 ///
 /// Each line is parsed on its own, so a malformed line a client sent stays one opaque hop
 /// beyond the lines its proxies appended.
-fn forwarded(peer: SocketAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> Option<Client> {
+fn forwarded(peer: SocketAddr, headers: &HeaderMap, config: &ProxyConfig) -> Option<Client> {
     let mut elements = Vec::new();
     for line in headers.get_all(http::header::FORWARDED) {
         match line.to_str().ok().and_then(headers::forwarded_line) {
@@ -134,10 +148,14 @@ fn forwarded(peer: SocketAddr, headers: &HeaderMap, trusted: &TrustedProxies) ->
             None => elements.push(Element::OPAQUE),
         }
     }
-    let (_, element) = pick(elements.into_iter().rev(), |element| element.node, trusted)?;
+    let (_, element) = pick(
+        elements.into_iter().rev(),
+        |element| element.node,
+        &config.trusted,
+    )?;
     Some(Client {
         addr: address(element.node, peer),
-        scheme: element.proto.unwrap_or(Scheme::HTTP),
+        scheme: element.proto.unwrap_or_else(|| config.direct_scheme()),
     })
 }
 

@@ -9,7 +9,11 @@ const PEER: &str = "10.0.0.1:5000";
 fn config(trusted: &[&str], headers: ProxyHeaders) -> ProxyConfig {
     let (trusted, errors) = TrustedProxies::parse(trusted.iter().copied());
     assert!(errors.is_empty(), "{errors:?}");
-    ProxyConfig { trusted, headers }
+    ProxyConfig {
+        trusted,
+        headers,
+        tls: false,
+    }
 }
 
 fn header_map(headers: &[(&'static str, &[u8])]) -> HeaderMap {
@@ -165,6 +169,46 @@ fn forwarded_from_a_trusted_peer() {
         (&[(XFF, b"203.0.113.7"), (XFP, b"https")], PEER, "http"),
     ];
     check(&config, PEER, cases);
+}
+
+#[test]
+fn an_app_serving_tls_is_reached_over_https_unless_a_proxy_says_otherwise() {
+    for headers in [ProxyHeaders::XForwarded, ProxyHeaders::Forwarded] {
+        let tls = ProxyConfig {
+            tls: true,
+            ..config(&["10.0.0.0/8"], headers)
+        };
+        let cases: &[Case<'_>] = &[
+            (&[], PEER, "https"),
+            (&[(XFF, b"203.0.113.7")], "203.0.113.7:0", "https"),
+            (
+                &[(XFF, b"203.0.113.7"), (XFP, b"http")],
+                "203.0.113.7:0",
+                "http",
+            ),
+            (&[(FWD, b"for=203.0.113.7")], "203.0.113.7:0", "https"),
+            (
+                &[(FWD, b"for=203.0.113.7;proto=http")],
+                "203.0.113.7:0",
+                "http",
+            ),
+        ];
+        // The cases whose headers are of the kind this config reads.
+        let read: Vec<Case<'_>> = cases
+            .iter()
+            .filter(|(sent, _, _)| {
+                sent.iter()
+                    .all(|(name, _)| (*name == FWD) == (headers == ProxyHeaders::Forwarded))
+            })
+            .copied()
+            .collect();
+        check(&tls, PEER, &read);
+        let untrusted = ProxyConfig {
+            tls: true,
+            ..ProxyConfig::default()
+        };
+        assert_eq!(run(&untrusted, PEER, &[(XFP, b"http")]).1, "https");
+    }
 }
 
 #[test]
