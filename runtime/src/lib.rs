@@ -72,6 +72,7 @@ mod run;
 pub mod security;
 mod server;
 mod service;
+mod stall;
 mod stream;
 mod test_client;
 mod tls;
@@ -116,6 +117,7 @@ pub use response::{Created, Html, IntoResponse, IntoResponseParts, NoContent, Re
 pub use route::RouteDef;
 pub use routing::Router;
 pub use run::{DEFAULT_BIND, ServeError};
+pub use stall::{DEFAULT_STALL_THRESHOLD, StallStats};
 pub use stream::{Event, JsonLines, LastEventId, Sse, Streaming};
 pub use test_client::{TestClient, TestRequest, TestResponse, TestWebSocket};
 pub use tls::{DEFAULT_HANDSHAKE_TIMEOUT, TlsConfig, TlsError};

@@ -271,6 +271,7 @@ impl App {
     }
 
     fn run_server(self, bind: &str) -> ExitCode {
+        install_log();
         let addr = match resolve(bind) {
             Ok(addr) => addr,
             Err(message) => {
@@ -327,6 +328,19 @@ fn report(error: &dyn std::error::Error) {
         eprintln!("  caused by: {source}");
         cause = source.source();
     }
+}
+
+/// Prints the app's log (oxapi's warnings among them: a stalled event loop, a failed
+/// background task) to stderr, filtered by `RUST_LOG` (default `info`), unless the program
+/// installed a subscriber of its own first.
+fn install_log() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Fails only if a subscriber is already set: the program's, which wins.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// The multi-threaded runtime `App::run` serves on, with named threads.

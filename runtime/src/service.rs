@@ -34,13 +34,17 @@ macro_rules! route {
                 endpoint:
                     Endpoint {
                         target: Target::Handler { handler, context },
+                        stall,
                         ..
                     },
                 params,
                 head,
-            } => {
-                ResponseFuture::running(handler($request, params, context), head, &routing.handlers)
-            }
+            } => ResponseFuture::running(
+                handler($request, params, context),
+                head,
+                &routing.handlers,
+                *stall,
+            ),
             lookup => route_elsewhere(routing, lookup, $request),
         }
     }};
@@ -62,6 +66,7 @@ fn through_layers(app: &Shared, service: &RouteService, request: Request) -> Res
         Box::pin(async move { call_once(service, request).await }),
         false,
         &app.routing.handlers,
+        app.layers_stall,
     )
 }
 
@@ -131,9 +136,12 @@ fn route_elsewhere(routing: &Routing, lookup: Lookup<'_>, mut request: Request) 
             head,
         } => match &endpoint.target {
             // Served by `route`.
-            Target::Handler { handler, context } => {
-                ResponseFuture::running(handler(request, params, context), head, handlers)
-            }
+            Target::Handler { handler, context } => ResponseFuture::running(
+                handler(request, params, context),
+                head,
+                handlers,
+                endpoint.stall,
+            ),
             Target::Service { service, template } => {
                 let params = params.detach(request.uri().path());
                 let extensions = request.extensions_mut();
@@ -144,6 +152,7 @@ fn route_elsewhere(routing: &Routing, lookup: Lookup<'_>, mut request: Request) 
                     Box::pin(async move { call_once(service, request).await }),
                     head,
                     handlers,
+                    endpoint.stall,
                 )
             }
             Target::Mount { service, prefix } => {
@@ -154,6 +163,7 @@ fn route_elsewhere(routing: &Routing, lookup: Lookup<'_>, mut request: Request) 
                     Box::pin(async move { call_once(service, request).await }),
                     false,
                     handlers,
+                    endpoint.stall,
                 )
             }
         },

@@ -81,15 +81,15 @@ impl Fixture {
         assert!(status.success());
     }
 
-    /// Waits for a line on stderr containing `text`.
-    fn wait_for_stderr(&self, text: &str) {
+    /// Waits for a line on stderr containing `text`, and returns it.
+    fn wait_for_stderr(&self, text: &str) -> String {
         loop {
             let line = self
                 .stderr
                 .recv_timeout(Duration::from_secs(20))
                 .unwrap_or_else(|_| panic!("no stderr line containing {text:?}"));
             if line.contains(text) {
-                return;
+                return line;
             }
         }
     }
@@ -288,4 +288,54 @@ fn a_plain_fn_holding_a_lock_the_event_loop_needs_finishes_beside_a_cpu_hog() {
     }
     // Nine holds happened, one at a time.
     assert_eq!(body(&get(addr, "/lock")), "9");
+}
+
+fn post(addr: std::net::SocketAddr, path: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    );
+    runtime.block_on(raw(addr, request.as_bytes()))
+}
+
+/// An async handler that blocks its event-loop thread (a blocking call hidden in a helper) is
+/// reported while it blocks, counted, and reported again with how long it blocked when it
+/// ends; the other worker serves meanwhile.
+#[test]
+fn a_handler_blocking_the_event_loop_is_reported_while_it_runs_and_when_it_ends() {
+    let fixture = Fixture::start(&["--bind", "127.0.0.1:0"], &[("TOKIO_WORKER_THREADS", "2")]);
+    let addr = fixture.addr;
+    let stalled = std::thread::spawn(move || get(addr, "/stall/one"));
+    fixture.wait_for_stderr("fixture: stalling");
+    // Reported while it happens: the poll never returns until released.
+    let running = fixture.wait_for_stderr("is still running");
+    assert!(running.contains("GET /stall/{label}"), "{running}");
+    assert!(running.contains("WARN"), "{running}");
+    let stats = get(addr, "/stalls");
+    assert!(
+        stats.ends_with("\r\n\r\n1 ") || stats.contains("\r\n\r\n1 "),
+        "{stats}"
+    );
+    assert!(post(addr, "/stall/release").ends_with("released"));
+    let stalled = stalled.join().unwrap();
+    assert!(stalled.ends_with("one"), "{stalled}");
+    // And once, when it ends, with what to do about it.
+    let ended = fixture.wait_for_stderr("blocked the event loop of");
+    assert!(ended.contains("GET /stall/{label}"), "{ended}");
+    assert!(ended.contains("make the handler a plain `fn`"), "{ended}");
+    let blocked_ms: u64 = ended
+        .split("for at least ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("no duration in {ended}"));
+    assert!(
+        blocked_ms >= 1_000,
+        "it was reported running past a second: {ended}"
+    );
+    fixture.signal("-TERM");
+    assert!(fixture.wait().success());
 }

@@ -21,6 +21,7 @@ use crate::proxy::{ProxyConfig, TrustedProxies};
 use crate::routing::table::Router as Table;
 use crate::routing::{Flat, FlatRoute, Scope, mount_endpoints, route_endpoint};
 use crate::service::{Routing, RoutingService};
+use crate::stall::{AppStalls, RouteId};
 
 /// A built app, shared by every connection and request.
 pub(crate) type Shared = Arc<AppInner>;
@@ -37,6 +38,8 @@ pub(crate) struct AppInner {
     pub(crate) needs_peer: bool,
     pub(crate) shutdown_grace: Duration,
     pub(crate) limits: ServerLimits,
+    /// The app's layers as the stall detector names them; `0` if it is off.
+    pub(crate) layers_stall: RouteId,
     /// The server's TLS; `None` serves plain HTTP.
     pub(crate) tls: Option<crate::TlsConfig>,
 }
@@ -269,6 +272,11 @@ impl App {
         };
 
         let mut states = self.states;
+        let stalls = self.stall_threshold.map(AppStalls::new);
+        if let Some(stalls) = &stalls {
+            states.insert(Arc::clone(stalls));
+        }
+        let stall_id = |name: String| stalls.as_ref().map_or(0, |stalls| stalls.register(name));
         states.insert(Docs::new(
             &self.info.title,
             &document,
@@ -306,16 +314,17 @@ impl App {
                     .body_limit
                     .and_then(|limit| usize::try_from(limit).ok())
                     .unwrap_or(body_limit);
-                let context = Arc::new(RouteContext::new(
-                    Arc::clone(&resources),
-                    limit,
-                    &flat_route.path,
-                ));
+                let stall = stall_id(format!("{} {}", flat_route.route.method, flat_route.path));
+                let context = Arc::new(
+                    RouteContext::new(Arc::clone(&resources), limit, &flat_route.path)
+                        .with_stall(stall),
+                );
                 route_endpoint(flat_route, context, &on_error)
             })
             .collect();
         for mount in flat.mounts {
-            endpoints.extend(mount_endpoints(mount, &on_error));
+            let stall = stall_id(format!("{} (mounted service)", mount.prefix));
+            endpoints.extend(mount_endpoints(mount, &on_error, stall));
         }
         let table = Table::new(endpoints, &mut errors);
         if !errors.is_empty() {
@@ -333,12 +342,18 @@ impl App {
                 .iter()
                 .fold(inner, |service, layer| layer(service, &on_error))
         });
+        let layers_stall = if layered.is_some() {
+            stall_id("the app's layers".to_owned())
+        } else {
+            0
+        };
         let built = Arc::new(AppInner {
             routing,
             layered,
             needs_peer,
             shutdown_grace: self.shutdown_grace,
             limits: self.limits,
+            layers_stall,
             tls: self.tls,
         });
         Ok((built, document))

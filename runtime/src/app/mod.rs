@@ -78,6 +78,7 @@ pub struct App {
     pool: PoolConfig,
     pub(crate) shutdown_grace: Duration,
     limits: ServerLimits,
+    stall_threshold: Option<Duration>,
     /// TLS for the server; `None` serves plain HTTP.
     pub(crate) tls: Option<crate::TlsConfig>,
 }
@@ -138,6 +139,7 @@ impl App {
             pool: PoolConfig::default(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             limits: ServerLimits::default(),
+            stall_threshold: Some(crate::DEFAULT_STALL_THRESHOLD),
             tls: None,
         }
     }
@@ -432,6 +434,15 @@ impl App {
     #[must_use]
     pub fn server_limits(mut self, limits: ServerLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// How long a poll of a route's future may hold the event loop before the stall detector
+    /// reports it (default 10 ms, [`DEFAULT_STALL_THRESHOLD`](crate::DEFAULT_STALL_THRESHOLD));
+    /// `None` turns the detector off for this app. See [`StallStats`](crate::StallStats).
+    #[must_use]
+    pub fn stall_threshold(mut self, threshold: impl Into<Option<Duration>>) -> Self {
+        self.stall_threshold = threshold.into().filter(|threshold| !threshold.is_zero());
         self
     }
 

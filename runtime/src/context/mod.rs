@@ -50,6 +50,8 @@ pub struct RouteContext {
     resources: Arc<Resources>,
     body_limit: usize,
     matched_path: Box<str>,
+    /// The route as the stall detector names it; `0` if the detector is off.
+    stall: crate::stall::RouteId,
 }
 
 impl RouteContext {
@@ -58,7 +60,19 @@ impl RouteContext {
             resources,
             body_limit,
             matched_path: matched_path.into(),
+            stall: 0,
         }
+    }
+
+    /// The context, its route named `stall` to the stall detector.
+    pub(crate) fn with_stall(mut self, stall: crate::stall::RouteId) -> Self {
+        self.stall = stall;
+        self
+    }
+
+    /// The route as the stall detector names it; `0` if the detector is off.
+    pub(crate) fn stall(&self) -> crate::stall::RouteId {
+        self.stall
     }
 
     /// A context outside any app, for unit tests of extractors: no state, the default body
@@ -155,6 +169,11 @@ impl<'a> RequestContext<'a> {
 
     pub(crate) fn resources_arc(&self) -> Arc<Resources> {
         Arc::clone(&self.route.resources)
+    }
+
+    /// The route as the stall detector names it.
+    pub(crate) fn stall(&self) -> crate::stall::RouteId {
+        self.route.stall
     }
 
     /// This request's background-task queue, made by `init` the first time.

@@ -18,6 +18,7 @@ mod pool_stats;
 mod query;
 mod rejection;
 pub(crate) mod rules;
+mod stall_stats;
 mod state;
 mod value;
 

@@ -14,10 +14,14 @@ use crate::error_handlers::{ErrorHandlers, SharedHandlers, handle_in_place};
 use crate::handler::HandlerFuture;
 use crate::head_watch::{DoneOnDrop, HeadWatch};
 use crate::problem::panic_response;
+use crate::stall::{self, RouteId};
 
 /// The response to one request.
 pub(crate) struct ResponseFuture {
     state: State,
+    /// The route as the stall detector names it, marked on the polling thread for each poll;
+    /// `0` if the detector is off.
+    stall: RouteId,
     /// An HTTP/1 connection's watch, told when the response is finished: when it is ready if
     /// its body is in memory, else when its body ends. `None` elsewhere.
     done: Option<Arc<HeadWatch>>,
@@ -50,13 +54,19 @@ impl ResponseFuture {
     pub(crate) fn ready(response: Response) -> Self {
         Self {
             state: State::Ready(Some(Box::new(response))),
+            stall: 0,
             done: None,
         }
     }
 
     /// The response of `future`, a handler's, through the app's error `handlers` if it has
-    /// any; `head` drops its body.
-    pub(crate) fn running(future: HandlerFuture, head: bool, handlers: &SharedHandlers) -> Self {
+    /// any; `head` drops its body; each poll is watched as route `stall`'s.
+    pub(crate) fn running(
+        future: HandlerFuture,
+        head: bool,
+        handlers: &SharedHandlers,
+        stall: RouteId,
+    ) -> Self {
         let state = match handlers {
             None => State::Running { future, head },
             Some(handlers) => State::Handled {
@@ -65,7 +75,11 @@ impl ResponseFuture {
                 handlers: Arc::clone(handlers),
             },
         };
-        Self { state, done: None }
+        Self {
+            state,
+            stall,
+            done: None,
+        }
     }
 
     /// Tells `watch` when the response is finished.
@@ -108,7 +122,9 @@ impl Future for ResponseFuture {
             } => (future, *head, Some(&**handlers)),
         };
         // A panicking handler answers 500 instead of dropping the connection.
+        let polling = stall::enter(this.stall);
         let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
+        drop(polling);
         let mut response = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(response)) => response,

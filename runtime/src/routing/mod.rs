@@ -22,6 +22,7 @@ use crate::error_handlers::SharedHandlers;
 use crate::handler::{HandlerFn, PathParams, Request};
 use crate::middleware::{OnError, RouteService, layer_fn};
 use crate::response::Response;
+use crate::stall::RouteId;
 use table::{ANY_METHOD, Endpoint, Target};
 
 /// A generated handler as a tower service, for a route behind layers or dependencies. The
@@ -53,6 +54,7 @@ impl Service<Request> for HandlerService {
             (self.handler)(request, params, &self.context),
             false,
             &self.handlers,
+            self.context.stall(),
         )
     }
 }
@@ -64,6 +66,7 @@ pub(crate) fn route_endpoint(
     context: Arc<RouteContext>,
     on_error: &OnError,
 ) -> Endpoint {
+    let stall = context.stall();
     let FlatRoute { path, route, scope } = route;
     let name = format!(
         "{} {} ({}::{})",
@@ -108,11 +111,16 @@ pub(crate) fn route_endpoint(
         template: path.as_str().into(),
         name,
         target,
+        stall,
     }
 }
 
 /// The two endpoints of a mounted service: the prefix itself and everything below it.
-pub(crate) fn mount_endpoints(mount: FlatMount, on_error: &OnError) -> [Endpoint; 2] {
+pub(crate) fn mount_endpoints(
+    mount: FlatMount,
+    on_error: &OnError,
+    stall: RouteId,
+) -> [Endpoint; 2] {
     let FlatMount {
         prefix,
         mut service,
@@ -131,6 +139,7 @@ pub(crate) fn mount_endpoints(mount: FlatMount, on_error: &OnError) -> [Endpoint
             service: service.clone(),
             prefix: Arc::clone(&shared_prefix),
         },
+        stall,
     };
     [
         endpoint(if prefix.is_empty() {

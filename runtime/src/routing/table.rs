@@ -8,6 +8,7 @@ use crate::build_error::BuildError;
 use crate::context::RouteContext;
 use crate::handler::{HandlerFn, PathParams};
 use crate::middleware::RouteService;
+use crate::stall::RouteId;
 
 /// The method a mounted service is registered under: it answers every method.
 pub(crate) const ANY_METHOD: &str = "*";
@@ -21,6 +22,8 @@ pub(crate) struct Endpoint {
     /// `GET /v1/items/{id} (module::read_item)`, for messages.
     pub(crate) name: String,
     pub(crate) target: Target,
+    /// The route as the stall detector names it; `0` if the detector is off.
+    pub(crate) stall: RouteId,
 }
 
 /// How an endpoint answers.
@@ -247,6 +250,7 @@ mod tests {
 
     fn endpoint(route: RouteDef) -> Endpoint {
         Endpoint {
+            stall: 0,
             method: route.method,
             template: route.path.into(),
             name: route.display_name(),

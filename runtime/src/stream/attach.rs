@@ -3,6 +3,7 @@
 //! handler's last step) fills it, and the body reads it on its first poll. A response without
 //! a slot pays one check of its (usually empty) extensions.
 
+use crate::stall::RouteId;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -18,6 +19,8 @@ type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub(crate) struct Attached {
     pub(crate) shutdown: Option<Shutdown>,
     pub(crate) resources: Arc<Resources>,
+    /// The route, for the stall detector to name when the body's stream blocks.
+    pub(crate) stall: RouteId,
 }
 
 /// Where `respond` leaves [`Attached`] for the body; shared by the response's extensions and
@@ -26,13 +29,15 @@ pub(crate) struct Attached {
 pub(crate) struct Slot(Arc<Mutex<Option<Attached>>>);
 
 impl Slot {
-    /// Takes the app's shutdown signal, if `respond` left one.
-    fn take_shutdown(&self) -> Option<Shutdown> {
+    /// Takes the app's shutdown signal, if `respond` left one, and the route's stall id.
+    fn take_shutdown(&self) -> (Option<Shutdown>, RouteId) {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .as_mut()
-            .and_then(|attached| attached.shutdown.take())
+            .map_or((None, 0), |attached| {
+                (attached.shutdown.take(), attached.stall)
+            })
     }
 
     /// The app's resources (its blocking pool), if `respond` left them.
@@ -56,10 +61,13 @@ pub(crate) enum Attachment {
 }
 
 impl Attachment {
-    /// Whether shutdown has begun; registers `cx` to be woken when it does.
-    pub(crate) fn shutdown_began(&mut self, cx: &mut Context<'_>) -> bool {
+    /// Whether shutdown has begun; registers `cx` to be woken when it does. On the first
+    /// call, sets `stall` to the route's stall id.
+    pub(crate) fn shutdown_began(&mut self, cx: &mut Context<'_>, stall: &mut RouteId) -> bool {
         if let Self::Unread(slot) = self {
-            *self = match slot.take_shutdown() {
+            let (shutdown, route) = slot.take_shutdown();
+            *stall = route;
+            *self = match shutdown {
                 Some(shutdown) => Self::Armed(shutdown),
                 None => Self::Detached,
             };
@@ -91,6 +99,7 @@ pub(crate) fn attach(ctx: &RequestContext<'_>, response: &mut Response) {
     *slot.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Attached {
         shutdown,
         resources: ctx.resources_arc(),
+        stall: ctx.stall(),
     });
 }
 

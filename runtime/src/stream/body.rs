@@ -11,6 +11,7 @@ use http_body::Frame;
 use super::attach::{Attachment, Slot};
 use super::iter::IterStream;
 use crate::body::{Body, BoxError, Response};
+use crate::stall::{self, RouteId};
 
 type Chunks = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
 
@@ -24,6 +25,8 @@ pub(crate) struct StreamingBody {
     attachment: Attachment,
     /// Sent when shutdown ends the stream (an SSE event telling clients to reconnect).
     farewell: Option<Bytes>,
+    /// The route, for the stall detector: known from the slot on the first poll.
+    stall: RouteId,
 }
 
 impl StreamingBody {
@@ -35,6 +38,7 @@ impl StreamingBody {
             chunks: Some(Box::pin(chunks)),
             attachment: Attachment::Unread(Slot::default()),
             farewell: None,
+            stall: 0,
         }
     }
 
@@ -54,6 +58,7 @@ impl StreamingBody {
             chunks: Some(Box::pin(IterStream::new(iter, slot.clone()))),
             attachment: Attachment::Unread(slot),
             farewell: None,
+            stall: 0,
         }
     }
 
@@ -83,10 +88,12 @@ impl http_body::Body for StreamingBody {
         let Some(chunks) = this.chunks.as_mut() else {
             return Poll::Ready(None);
         };
-        if this.attachment.shutdown_began(cx) {
+        if this.attachment.shutdown_began(cx, &mut this.stall) {
             this.chunks = None;
             return Poll::Ready(this.farewell.take().map(|bytes| Ok(Frame::data(bytes))));
         }
+        // The stream's producer runs in this poll: a blocking one blocks the event loop.
+        let _polling = stall::enter(this.stall);
         loop {
             match std::task::ready!(chunks.as_mut().poll_next(cx)) {
                 // An empty chunk says nothing; HTTP/1.1 would read it as the end.

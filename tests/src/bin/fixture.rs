@@ -74,6 +74,48 @@ async fn lock(shared: State<Shared>) -> String {
     shared.count().to_string()
 }
 
+/// Released by `/stall/release`: what `/stall/wait` blocks its thread on.
+static STALL: (Mutex<bool>, std::sync::Condvar) = (Mutex::new(false), std::sync::Condvar::new());
+
+/// Blocks the calling thread until `/stall/release`: a blocking call hidden in a function,
+/// which the route macro cannot see and the stall detector must.
+fn wait_for_release() {
+    let (released, condvar) = &STALL;
+    let mut released = released
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    while !*released {
+        released = condvar
+            .wait(released)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    }
+}
+
+/// An async handler that blocks its event-loop thread until released.
+#[get("/stall/{label}")]
+async fn stall_wait(label: String) -> String {
+    eprintln!("fixture: stalling");
+    wait_for_release();
+    label
+}
+
+/// Releases `/stall/{label}`.
+#[post("/stall/release")]
+async fn stall_release() -> &'static str {
+    let (released, condvar) = &STALL;
+    *released
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+    condvar.notify_all();
+    "released"
+}
+
+/// What the stall detector counted.
+#[get("/stalls")]
+async fn stalls(stats: oxapi::StallStats) -> String {
+    format!("{} {}", stats.slow_polls, stats.longest.as_millis())
+}
+
 fn main() -> std::process::ExitCode {
     if std::env::var_os("FIXTURE_CPU_HOG").is_some() {
         // A normal-priority thread that computes for ever, beside the event loop.
@@ -103,6 +145,15 @@ fn main() -> std::process::ExitCode {
                 _ => oxapi::BlockingPriority::default(),
             },
         )
-        .routes(routes![thread, sync_thread, sleep, hold, lock])
+        .routes(routes![
+            thread,
+            sync_thread,
+            sleep,
+            hold,
+            lock,
+            stall_wait,
+            stall_release,
+            stalls
+        ])
         .run()
 }
