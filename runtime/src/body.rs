@@ -77,7 +77,7 @@ impl Body {
         }
     }
 
-    /// Whether the whole body is in memory: written at once, with nothing to wait for.
+    /// Whether the whole body is in memory: nothing to wait for once the response is ready.
     pub(crate) fn is_in_memory(&self) -> bool {
         matches!(self.inner, Inner::Empty | Inner::Full(_))
     }

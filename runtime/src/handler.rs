@@ -44,14 +44,14 @@ impl PathParams {
     /// Records the values matched in `path`, in template order.
     pub(crate) fn from_match(path: &str, params: &matchit::Params<'_, '_>) -> Self {
         let base = path.as_ptr() as usize;
-        let ranges = params
-            .iter()
-            .map(|(_, value)| {
-                // matchit's values are slices of `path`: their offset is the pointer distance.
-                let start = (value.as_ptr() as usize).saturating_sub(base);
-                (start as u32, (start + value.len()) as u32)
-            })
-            .collect();
+        // Pushed one by one: `collect` reserved from a size hint first, which cost more than
+        // the one or two values a path has.
+        let mut ranges = SmallVec::new();
+        for (_, value) in params.iter() {
+            // matchit's values are slices of `path`: their offset is the pointer distance.
+            let start = (value.as_ptr() as usize).saturating_sub(base);
+            ranges.push((start as u32, (start + value.len()) as u32));
+        }
         Self {
             ranges,
             routed: None,

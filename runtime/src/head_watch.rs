@@ -5,7 +5,7 @@
 //! registered per request, an extra read after each response to start it, and a timed park of
 //! the worker whenever a timer is registered. Here nothing is timed per request. Each HTTP/1
 //! connection has a [`HeadWatch`] of counters — request heads that arrived, responses that
-//! finished, reads and writes that moved bytes — kept by the service, the response and the
+//! finished, reads that moved bytes — kept by the service, the response and the
 //! IO ([`CountingIo`]) as plain stores. One thread for the whole process
 //! (`server/deadlines.rs`) looks at every connection's counters at a coarse tick
 //! ([`HeadDeadline::decide`]) and wakes the connection it finds waiting too long, which then
@@ -30,15 +30,16 @@ use crate::limits::ServerLimits;
 pub(crate) struct HeadWatch {
     /// How many request heads arrived (the service was called).
     heads: AtomicU32,
-    /// How many responses finished: their body was in memory when the handler answered, or
-    /// their streamed body ended.
+    /// How many responses finished: their body was small and in memory when the handler
+    /// answered, or their body (streamed, or large) was written to its end.
     done: AtomicU32,
     /// How many reads returned bytes, or the end of the stream.
     reads: AtomicU32,
     /// `reads` when the last response finished: more since mean a head has begun.
     reads_at_done: AtomicU32,
-    /// How many writes moved bytes: a slow reader of a large response is not idle.
-    writes: AtomicU32,
+    /// How many writes found the socket's buffer full: a client taking a response in slowly
+    /// makes this move; one that stopped reading does not.
+    write_stalls: AtomicU32,
     /// Set by the deadline thread: the connection is to close.
     expired: AtomicBool,
     /// Set when the connection's task ends: the deadline thread forgets it.
@@ -99,7 +100,7 @@ impl HeadWatch {
             done: self.done.load(Relaxed),
             reads: self.reads.load(Relaxed),
             reads_at_done: self.reads_at_done.load(Relaxed),
-            writes: self.writes.load(Relaxed),
+            write_stalls: self.write_stalls.load(Relaxed),
         }
     }
 }
@@ -111,10 +112,11 @@ struct Snapshot {
     done: u32,
     reads: u32,
     reads_at_done: u32,
-    writes: u32,
+    write_stalls: u32,
 }
 
-/// An HTTP/1 connection's IO, counting the reads and writes that move bytes.
+/// An HTTP/1 connection's IO, counting the reads that move bytes and the writes that find
+/// the socket full (a branch on the fast path, a store on the slow one).
 #[derive(Debug)]
 pub(crate) struct CountingIo<I> {
     io: I,
@@ -150,8 +152,8 @@ impl<I: Write + Unpin> Write for CountingIo<I> {
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.io).poll_write(cx, buf);
-        if polled.is_ready() {
-            bump(&this.watch.writes);
+        if polled.is_pending() {
+            bump(&this.watch.write_stalls);
         }
         polled
     }
@@ -175,8 +177,8 @@ impl<I: Write + Unpin> Write for CountingIo<I> {
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
-        if polled.is_ready() {
-            bump(&this.watch.writes);
+        if polled.is_pending() {
+            bump(&this.watch.write_stalls);
         }
         polled
     }
@@ -273,10 +275,13 @@ impl HeadDeadline {
     fn decide(&mut self, now: Instant, now_counts: Snapshot) -> Option<Expired> {
         let last = self.last.replace(now_counts);
         let waiting = now_counts.heads == now_counts.done;
-        // A new wait: a request was served since the last tick, or bytes were written (a
-        // slow reader still taking a response in). It began at most a tick ago.
-        let moved = last
-            .is_some_and(|last| last.done != now_counts.done || last.writes != now_counts.writes);
+        // A new wait: a request was served since the last tick, or a response being taken in
+        // slowly filled the socket again (hyper lets go of a body once it holds its bytes,
+        // before they are written). It began at most a tick ago. A client that stops reading
+        // a response is closed after the keep-alive timeout, as nginx's `send_timeout` does.
+        let moved = last.is_some_and(|last| {
+            last.done != now_counts.done || last.write_stalls != now_counts.write_stalls
+        });
         if !waiting || moved {
             self.waiting_since = None;
             self.head_since = None;
@@ -341,11 +346,10 @@ mod tests {
         fn response_done(&mut self) -> Snapshot {
             self.0.reads_at_done = self.0.reads;
             self.0.done += 1;
-            self.0.writes += 1;
             self.0
         }
-        fn write(&mut self) -> Snapshot {
-            self.0.writes += 1;
+        fn write_stalls(&mut self) -> Snapshot {
+            self.0.write_stalls += 1;
             self.0
         }
         fn served(&mut self) -> Snapshot {
@@ -411,16 +415,16 @@ mod tests {
     }
 
     #[test]
-    fn a_slow_reader_taking_a_response_in_is_not_idle() {
+    fn a_slow_reader_taking_a_response_in_is_not_idle_and_one_that_stopped_is() {
         let start = Instant::now();
         let mut deadline = deadline(10, 75);
         let mut connection = Connection::default();
         let mut counts = connection.served();
         for second in (0..300).step_by(50) {
             assert_eq!(deadline.decide(at(start, second), counts), None, "{second}");
-            counts = connection.write();
+            counts = connection.write_stalls();
         }
-        // Written all, then idle.
+        // The client stopped reading.
         assert_eq!(deadline.decide(at(start, 300), counts), None);
         assert_eq!(deadline.decide(at(start, 375), counts), Some(Expired::Idle));
     }

@@ -121,10 +121,15 @@ impl Future for ResponseFuture {
                 handlers,
             } => (future, *head, Some(&**handlers)),
         };
-        // A panicking handler answers 500 instead of dropping the connection.
-        let polling = stall::enter(this.stall);
-        let polled = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)));
-        drop(polling);
+        // A panicking handler answers 500 instead of dropping the connection. The stall
+        // detector is told of the poll by the thread's slot.
+        let stall = this.stall;
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            let polling = stall::begin(stall);
+            let polled = future.as_mut().poll(cx);
+            stall::end(polling);
+            polled
+        }));
         let mut response = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(response)) => response,

@@ -20,7 +20,7 @@ mod watchdog;
 use std::time::Duration;
 
 pub(crate) use registry::{AppStalls, RouteId};
-pub(crate) use slot::enter;
+pub(crate) use slot::{begin, end, enter};
 
 /// The default threshold: a poll that holds the event loop longer is reported (10 ms).
 pub const DEFAULT_STALL_THRESHOLD: Duration = Duration::from_millis(10);

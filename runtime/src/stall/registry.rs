@@ -29,6 +29,7 @@ impl AppStalls {
         apps.retain(|app| app.strong_count() > 0);
         apps.push(Arc::downgrade(&app));
         drop(apps);
+        APPS_CHANGED.fetch_add(1, Relaxed);
         super::watchdog::start();
         app
     }
@@ -77,6 +78,14 @@ static ROUTES: RwLock<Vec<Entry>> = RwLock::new(Vec::new());
 
 /// The apps with the detector on, for the watchdog's tick.
 static APPS: RwLock<Vec<Weak<AppStalls>>> = RwLock::new(Vec::new());
+
+/// Counts the apps registered, so that the watchdog reads `APPS` only when it changed.
+static APPS_CHANGED: AtomicU64 = AtomicU64::new(0);
+
+/// How many times apps were registered: the watchdog recomputes its tick when this moves.
+pub(super) fn apps_changed() -> u64 {
+    APPS_CHANGED.load(Relaxed)
+}
 
 /// The name and app of route `id`, if its app is alive.
 pub(super) fn lookup(id: RouteId) -> Option<(Box<str>, Arc<AppStalls>)> {

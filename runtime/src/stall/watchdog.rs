@@ -2,19 +2,22 @@
 //! and reports the polls it sees running too long.
 
 use std::sync::atomic::Ordering;
-use std::sync::{OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use super::RouteId;
 use super::registry;
-use super::slot::{self, PARKED, split};
+use super::slot::{self, PARKED, Slot, split};
 
 /// When a poll still running is first reported; then at twice the time, and so on.
 const FIRST_STUCK_REPORT: Duration = Duration::from_secs(1);
+/// Ticks per threshold: a poll is counted between one and one and a half thresholds after it
+/// began.
+const TICKS_PER_THRESHOLD: u32 = 2;
 /// The fastest tick, whatever the threshold.
 const MIN_TICK: Duration = Duration::from_millis(1);
-/// Ticks with every slot idle and unchanged before the watchdog sleeps until a poll begins.
+/// Ticks with every slot idle before the watchdog sleeps until a poll begins.
 const IDLE_TICKS_BEFORE_PARKING: u32 = 8;
 
 /// What the watchdog saw of one slot.
@@ -126,49 +129,56 @@ pub(super) fn wake() {
 }
 
 fn run() {
+    // Every slot with what the watchdog has seen of it; this thread alone touches them.
+    let mut watched: Vec<(Arc<Slot>, Tracker)> = Vec::new();
     let mut idle_ticks = 0;
-    let mut last_words: Vec<u64> = Vec::new();
+    let mut threshold = None;
+    let mut apps_seen = None;
     loop {
-        let Some(threshold) = registry::shortest_threshold() else {
+        // The shortest threshold is read again only when an app was built since.
+        let apps = registry::apps_changed();
+        if apps_seen != Some(apps) {
+            apps_seen = Some(apps);
+            threshold = registry::shortest_threshold();
+        }
+        let Some(threshold) = threshold else {
             // No app watches its polls: sleep until one is built and a poll wakes this.
-            park();
+            park(&watched);
             continue;
         };
-        std::thread::sleep((threshold / 4).max(MIN_TICK));
-        let slots = slot::slots();
+        std::thread::sleep((threshold / TICKS_PER_THRESHOLD).max(MIN_TICK));
+        watched.extend(
+            slot::take_new()
+                .into_iter()
+                .map(|slot| (slot, Tracker::default())),
+        );
+        watched.retain(|(slot, _)| !slot.is_gone());
         let now = Instant::now();
-        let words: Vec<u64> = slots.iter().map(|slot| slot.word()).collect();
-        for (slot, &word) in slots.iter().zip(&words) {
-            let seen = slot
-                .tracker
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .observe(word, now, |route| {
-                    registry::lookup(route).map(|(_, app)| app.threshold())
-                });
+        let mut quiet = true;
+        for (slot, tracker) in &mut watched {
+            let word = slot.word();
+            quiet &= split(word).1 == 0 && tracker.current.is_none();
+            let seen = tracker.observe(word, now, |route| {
+                registry::lookup(route).map(|(_, app)| app.threshold())
+            });
             for seen in seen.into_iter().flatten() {
                 report(seen, &slot.thread);
             }
         }
-        let busy = words.iter().any(|&word| split(word).1 != 0);
-        idle_ticks = if busy || words != last_words {
-            0
-        } else {
-            idle_ticks + 1
-        };
-        last_words = words;
+        idle_ticks = if quiet { idle_ticks + 1 } else { 0 };
         if idle_ticks >= IDLE_TICKS_BEFORE_PARKING {
             idle_ticks = 0;
-            park();
+            park(&watched);
         }
     }
 }
 
 /// Sleeps until a poll begins. A poll's thread stores its slot, then reads `PARKED`; this
 /// stores `PARKED`, then reads every slot: one of the two sees the other.
-fn park() {
+fn park(watched: &[(Arc<Slot>, Tracker)]) {
     PARKED.store(true, Ordering::SeqCst);
-    let busy = slot::slots().iter().any(|slot| split(slot.word()).1 != 0);
+    // A thread new since the last tick has not polled yet, or its poll wakes this.
+    let busy = watched.iter().any(|(slot, _)| split(slot.word()).1 != 0);
     if !busy {
         // A bound, in case of a spurious miss: a minute of sleep costs nothing.
         std::thread::park_timeout(Duration::from_secs(60));
