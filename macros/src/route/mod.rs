@@ -1,9 +1,11 @@
 //! The route attributes: `#[get("/path")]`, ..., `#[route(method = .., path = ..)]`.
 //!
 //! Three phases: [`args`], [`signature`] and [`template`] parse, [`check`] checks what they
-//! read into a [`check::Route`], [`expand`] generates code from a valid route only.
+//! read into a [`check::Route`] ([`blocking`] reads an `async fn`'s body for calls that
+//! block the event loop), [`expand`] generates code from a valid route only.
 
 mod args;
+mod blocking;
 mod check;
 mod expand;
 mod param_options;
