@@ -9,7 +9,6 @@ use syn::{FnArg, Ident, LitStr, Pat, Path, ReturnType, Type};
 
 use super::Kind;
 use super::args::RouteArgs;
-use super::blocking;
 use super::param_options::ParamOptions;
 use super::signature::{HandlerFn, ParamAttrKind, ParamAttrs, summary_and_description};
 use super::template::parse_template;
@@ -406,14 +405,14 @@ impl Route {
         if kind == Kind::WebSocket {
             check_websocket(sig, &args, &params, errors);
         }
-        match (&args.allow_blocking, sig.asyncness.is_some()) {
-            (None, true) => blocking::check(kind, &handler.body, errors),
-            (Some(key), false) => errors.at(
+        if let Some(key) = &args.allow_blocking
+            && sig.asyncness.is_none()
+        {
+            errors.at(
                 key,
                 "`allow_blocking` is for an `async fn` handler; a plain `fn` runs on the blocking \
                  pool, where blocking is expected: remove it",
-            ),
-            _ => {}
+            );
         }
 
         if let Some(path) = &args.path {

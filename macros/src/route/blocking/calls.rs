@@ -127,6 +127,7 @@ const BLOCKING: &[Blocking] = &[
         shape: Shape::Call,
         instead: "`tokio::net::UdpSocket::bind(..).await`",
     },
+    // A trait: `module` only names it, no function of it is called by path.
     Blocking {
         module: "std::net::ToSocketAddrs",
         names: Names::Only(&[]),
@@ -173,6 +174,7 @@ const BLOCKING: &[Blocking] = &[
 pub(super) struct Found {
     /// The call as the message names it: `std::fs::read`, `std::process::Command::new(..).output()`.
     pub(super) what: String,
+    /// What to use instead: `` `tokio::fs::read(..).await` ``.
     pub(super) instead: String,
 }
 
