@@ -27,6 +27,12 @@ impl Errors {
         self.list.is_empty()
     }
 
+    /// The messages, for tests.
+    #[cfg(test)]
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.list.iter().map(ToString::to_string).collect()
+    }
+
     /// All errors as `compile_error!` invocations.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
         self.list.iter().map(syn::Error::to_compile_error).collect()

@@ -27,7 +27,7 @@ use crate::response::{IntoResponse, Response};
 ///
 /// #[get("/config")]
 /// async fn config() -> Result<String, oxapi::Error> {
-///     let text = std::fs::read_to_string("/no/such/file")?; // an `io::Error`: unmapped
+///     let text = oxapi::tokio::fs::read_to_string("/no/such/file").await?; // an `io::Error`: unmapped
 ///     Ok(text)
 /// }
 ///

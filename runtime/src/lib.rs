@@ -170,10 +170,26 @@ pub use tokio;
 /// - `openapi_extra = r#"{"x-internal": true}"#`: a JSON object merged into the operation.
 /// - `hidden`: leave the operation out of the documentation.
 /// - `body_limit = 1048576`: this route's largest body, in bytes.
+/// - `allow_blocking`: do not read this `async fn`'s body for blocking calls (below).
 /// - `crate = path`: where `oxapi` is, if renamed.
 ///
 /// An `async fn` runs on the event loop; a plain `fn` runs on the blocking pool, so it may
-/// block or compute without stalling other requests.
+/// block or compute without stalling other requests. In an `async fn`'s own body, a call known
+/// to block the thread (`std::thread::sleep`, `std::fs::read`, `std::net::TcpStream::connect`,
+/// `std::process::Command::output`, `reqwest::blocking::get`, ...) is a compile error saying
+/// what to use instead, unless it is awaited or handed to `spawn_blocking`; the README's
+/// "Blocking calls in an `async fn`" lists them.
+///
+/// ```compile_fail
+/// use oxapi::prelude::*;
+///
+/// #[get("/slow")]
+/// async fn slow() -> &'static str {
+///     std::thread::sleep(std::time::Duration::from_millis(10)); // use tokio::time::sleep
+///     "done"
+/// }
+/// # fn main() {}
+/// ```
 pub use oxapi_macros::get;
 
 /// Declares a `POST` route. See [`get`] for the options.

@@ -17,6 +17,7 @@ const OPTIONS: &[&str] = &[
     "operation_id",
     "hidden",
     "body_limit",
+    "allow_blocking",
     "responses",
     "response_description",
     "openapi_extra",
@@ -36,6 +37,8 @@ pub(crate) struct RouteArgs {
     pub(crate) operation_id: Option<LitStr>,
     pub(crate) hidden: Option<Ident>,
     pub(crate) body_limit: Option<LitInt>,
+    /// `allow_blocking`: the `async fn` handler's body is not checked for blocking calls.
+    pub(crate) allow_blocking: Option<Ident>,
     pub(crate) responses: Vec<ResponseEntry>,
     pub(crate) response_description: Option<LitStr>,
     pub(crate) openapi_extra: Option<LitStr>,
@@ -343,6 +346,11 @@ impl RouteArgs {
             ("body_limit", other) => errors.span(
                 other.span_or(&key),
                 "`body_limit` takes a size in bytes: `body_limit = 1_048_576`",
+            ),
+            ("allow_blocking", OptionValue::None) => self.allow_blocking = Some(key),
+            ("allow_blocking", other) => errors.span(
+                other.span_or(&key),
+                "`allow_blocking` takes no value: write `allow_blocking`",
             ),
             ("responses", OptionValue::Responses(list)) => self.responses = list,
             ("responses", other) => errors.span(

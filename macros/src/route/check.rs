@@ -405,6 +405,15 @@ impl Route {
         if kind == Kind::WebSocket {
             check_websocket(sig, &args, &params, errors);
         }
+        if let Some(key) = &args.allow_blocking
+            && sig.asyncness.is_none()
+        {
+            errors.at(
+                key,
+                "`allow_blocking` is for an `async fn` handler; a plain `fn` runs on the blocking \
+                 pool, where blocking is expected: remove it",
+            );
+        }
 
         if let Some(path) = &args.path {
             for (placeholder, matched) in placeholders.iter().zip(&matched) {

@@ -1,9 +1,11 @@
 //! The route attributes: `#[get("/path")]`, ..., `#[route(method = .., path = ..)]`.
 //!
 //! Three phases: [`args`], [`signature`] and [`template`] parse, [`check`] checks what they
-//! read into a [`check::Route`], [`expand`] generates code from a valid route only.
+//! read into a [`check::Route`] ([`blocking`] reads an `async fn`'s body for calls that
+//! block the event loop), [`expand`] generates code from a valid route only.
 
 mod args;
+mod blocking;
 mod check;
 mod expand;
 mod param_options;
@@ -55,12 +57,22 @@ pub(crate) fn expand_with(
         }
     };
     let param_attrs = signature::take_param_attrs(&mut handler, &mut errors);
+    // Blocking calls say nothing against the route itself: it is still generated, so that
+    // they are all the user reads, without errors where the route is used.
+    let mut blocking = Errors::default();
+    if handler.sig.asyncness.is_some() && args.allow_blocking.is_none() {
+        blocking::check(kind, &handler.body, &mut blocking);
+    }
+    let blocking = blocking.to_compile_errors();
     let route = check::Route::check(kind, method, args, &handler, param_attrs, &mut errors);
     match route {
-        Some(route) if errors.is_empty() => expand::generate(&route, &handler),
+        Some(route) if errors.is_empty() => {
+            let code = expand::generate(&route, &handler);
+            quote! { #code #blocking }
+        }
         _ => {
             let errors = errors.to_compile_errors();
-            quote! { #handler #errors }
+            quote! { #handler #errors #blocking }
         }
     }
 }

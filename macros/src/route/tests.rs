@@ -324,3 +324,33 @@ fn websocket_with_path_extractor_and_typed_socket() {
     );
     assert_snapshot("websocket_with_path_extractor_and_typed_socket", tokens);
 }
+
+#[test]
+fn a_blocking_call_is_reported_beside_the_generated_route() {
+    let body = quote!(
+        async fn report() -> String {
+            std::thread::sleep(delay);
+            std::fs::read_to_string(path).unwrap()
+        }
+    );
+    let checked = super::expand(Some("GET"), quote!("/report"), body.clone()).to_string();
+    let allowed = super::expand(Some("GET"), quote!("/report", allow_blocking), body).to_string();
+    // `allow_blocking` changes nothing but the check: the same route, without errors.
+    assert!(!allowed.contains("compile_error"));
+    let errors = checked.strip_prefix(&allowed).unwrap();
+    assert_eq!(errors.matches("compile_error").count(), 2, "{errors}");
+}
+
+#[test]
+fn a_plain_fn_body_is_not_read_for_blocking_calls() {
+    let expansion = super::expand(
+        Some("GET"),
+        quote!("/report"),
+        quote!(
+            fn report() -> String {
+                std::fs::read_to_string(path).unwrap()
+            }
+        ),
+    );
+    assert!(!expansion.to_string().contains("compile_error"));
+}

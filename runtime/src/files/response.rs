@@ -40,7 +40,7 @@ const CHUNK: usize = 64 * 1024;
 /// #[get("/report")]
 /// async fn report(request: FileRequest) -> Result<FileResponse, ApiError> {
 ///     # let path = std::env::temp_dir().join("oxapi-doctest-report.txt");
-///     # std::fs::write(&path, "0123456789").unwrap();
+///     # oxapi::tokio::fs::write(&path, "0123456789").await.unwrap();
 ///     Ok(FileResponse::open(path).await?.for_request(request))
 /// }
 ///

@@ -1,0 +1,8 @@
+use oxapi::prelude::*;
+
+#[get("/report", allow_blocking = true)]
+async fn report() -> String {
+    String::new()
+}
+
+fn main() {}
