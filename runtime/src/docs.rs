@@ -160,6 +160,7 @@ fn route(path: &'static str, handler: Handler, name: &'static str) -> RouteDef {
             module_path: "oxapi::docs",
             hidden: true,
             body_limit: None,
+            timeout_ms: None,
             operation: OperationMeta::named(name),
         },
     }

@@ -170,6 +170,8 @@ pub use tokio;
 /// - `openapi_extra = r#"{"x-internal": true}"#`: a JSON object merged into the operation.
 /// - `hidden`: leave the operation out of the documentation.
 /// - `body_limit = 1048576`: this route's largest body, in bytes.
+/// - `timeout = "5s"` (or `"250ms"`, `"2m"`): this route's request timeout, over its routers'
+///   and the app's ([`App::request_timeout`]): past it the client gets a `504` problem.
 /// - `allow_blocking`: do not read this `async fn`'s body for blocking calls (below).
 /// - `crate = path`: where `oxapi` is, if renamed.
 ///
@@ -239,8 +241,8 @@ pub use oxapi_macros::route;
 /// (JSON of `#[model]` types); the handler is an `async fn` returning `()` or
 /// `Result<(), E>`. A request that is not a WebSocket handshake gets a 426 problem. The
 /// operation is documented as a `GET` with a `101` response, and the message schemas in its
-/// `x-websocket` extension (`client`, `server`). Takes [`get`]'s options but `status` and
-/// `body_limit`.
+/// `x-websocket` extension (`client`, `server`). Takes [`get`]'s options but `status`,
+/// `body_limit` and `timeout`.
 pub use oxapi_macros::websocket;
 
 /// Makes a type a request or response model: derives serde's `Serialize` and `Deserialize`,

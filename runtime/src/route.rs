@@ -18,6 +18,9 @@ pub struct RouteMeta {
     pub hidden: bool,
     /// `body_limit = ..`: this route's body limit in bytes.
     pub body_limit: Option<u64>,
+    /// `timeout = ".."`: this route's request timeout in milliseconds, over its routers' and
+    /// the app's.
+    pub timeout_ms: Option<u64>,
     /// What the document says of the operation: id, doc comment, tags, dispatch, statuses.
     pub operation: OperationMeta<'static>,
 }

@@ -407,3 +407,30 @@ async fn a_slow_reader_of_a_large_response_is_not_cut() {
     assert!(started.elapsed() > Duration::from_secs(1));
     server.stop().await;
 }
+
+#[get("/forever/own", timeout = "50ms")]
+async fn forever_own(dropped: State<DropSignal>) -> &'static str {
+    let _guard = OnDrop(dropped.lock().unwrap().take());
+    std::future::pending::<()>().await;
+    "never"
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_sets_its_own_timeout_over_its_routers_and_the_apps() {
+    let (dropped_tx, dropped) = tokio::sync::oneshot::channel();
+    let signal: DropSignal = Arc::new(std::sync::Mutex::new(Some(dropped_tx)));
+    let app = App::new()
+        .routes(routes![forever_own, ping])
+        .state(signal)
+        // An hour: only the route's own limit can answer in this test.
+        .request_timeout(Duration::from_secs(3600));
+    let server = Server::start(app).await;
+    let client = Client::new(&server, Version::Http1);
+    client.get("/forever/own").await.problem(504);
+    tokio::time::timeout(HANG_GUARD, dropped)
+        .await
+        .expect("the handler's future is dropped")
+        .unwrap();
+    assert_eq!(client.get("/ping").await.text(), "pong");
+    server.stop().await;
+}

@@ -17,6 +17,7 @@ const OPTIONS: &[&str] = &[
     "operation_id",
     "hidden",
     "body_limit",
+    "timeout",
     "allow_blocking",
     "responses",
     "response_description",
@@ -37,6 +38,8 @@ pub(crate) struct RouteArgs {
     pub(crate) operation_id: Option<LitStr>,
     pub(crate) hidden: Option<Ident>,
     pub(crate) body_limit: Option<LitInt>,
+    /// `timeout = "5s"`: the route's request timeout.
+    pub(crate) timeout: Option<LitStr>,
     /// `allow_blocking`: the `async fn` handler's body is not checked for blocking calls.
     pub(crate) allow_blocking: Option<Ident>,
     pub(crate) responses: Vec<ResponseEntry>,
@@ -346,6 +349,11 @@ impl RouteArgs {
             ("body_limit", other) => errors.span(
                 other.span_or(&key),
                 "`body_limit` takes a size in bytes: `body_limit = 1_048_576`",
+            ),
+            ("timeout", OptionValue::Str(timeout)) => self.timeout = Some(timeout),
+            ("timeout", other) => errors.span(
+                other.span_or(&key),
+                "`timeout` takes a duration: `timeout = \"5s\"` or `timeout = \"250ms\"`",
             ),
             ("allow_blocking", OptionValue::None) => self.allow_blocking = Some(key),
             ("allow_blocking", other) => errors.span(

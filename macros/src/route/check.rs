@@ -32,6 +32,8 @@ pub(crate) struct Route {
     pub(crate) operation_id: String,
     pub(crate) status: Option<u16>,
     pub(crate) body_limit: Option<u64>,
+    /// `timeout = ".."`, in milliseconds.
+    pub(crate) timeout_ms: Option<u64>,
     /// `responses(..)` entries with a description only.
     pub(crate) responses: Vec<(u16, String)>,
     /// `responses(..)` entries with a model, and their description if given.
@@ -447,6 +449,20 @@ impl Route {
                 .ok()
         });
 
+        let timeout_ms = args.timeout.as_ref().and_then(|timeout| {
+            parse_millis(&timeout.value())
+                .map_err(|why| {
+                    errors.at(
+                        timeout,
+                        format!(
+                            "`timeout` {why}: write a whole number of milliseconds, seconds or \
+                             minutes, like `\"250ms\"`, `\"5s\"` or `\"2m\"`"
+                        ),
+                    )
+                })
+                .ok()
+        });
+
         let mut responses = Vec::new();
         let mut response_models = Vec::new();
         let mut listed: Vec<u16> = Vec::new();
@@ -518,6 +534,7 @@ impl Route {
                 .unwrap_or_else(|| sig.ident.to_string().trim_start_matches("r#").to_owned()),
             status,
             body_limit,
+            timeout_ms,
             responses,
             response_models,
             response_description: args.response_description.as_ref().map(LitStr::value),
@@ -554,6 +571,7 @@ fn check_websocket(sig: &syn::Signature, args: &RouteArgs, params: &[Param], err
     for (option, given) in [
         ("status", args.status.as_ref().map(|lit| lit.span())),
         ("body_limit", args.body_limit.as_ref().map(|lit| lit.span())),
+        ("timeout", args.timeout.as_ref().map(|lit| lit.span())),
     ] {
         if let Some(span) = given {
             errors.span(
@@ -610,5 +628,50 @@ pub(crate) fn contains_impl_trait(ty: &Type) -> bool {
         Type::Paren(paren) => contains_impl_trait(&paren.elem),
         Type::Group(group) => contains_impl_trait(&group.elem),
         _ => false,
+    }
+}
+
+/// `"250ms"`, `"5s"` or `"2m"` in milliseconds; why not, if it is none of those or zero.
+fn parse_millis(text: &str) -> Result<u64, &'static str> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let count: u64 = digits
+        .replace('_', "")
+        .parse()
+        .map_err(|_| "is not a duration")?;
+    let millis = match unit {
+        "ms" => Some(count),
+        "s" => count.checked_mul(1_000),
+        "m" => count.checked_mul(60_000),
+        "" => return Err("has no unit"),
+        _ => return Err("has an unknown unit"),
+    }
+    .ok_or("is too long")?;
+    if millis == 0 {
+        return Err("is zero");
+    }
+    Ok(millis)
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::parse_millis;
+
+    #[test]
+    fn a_timeout_is_a_whole_number_with_a_unit() {
+        assert_eq!(parse_millis("250ms"), Ok(250));
+        assert_eq!(parse_millis("5s"), Ok(5_000));
+        assert_eq!(parse_millis("2m"), Ok(120_000));
+        assert_eq!(parse_millis("1_500ms"), Ok(1_500));
+        assert_eq!(parse_millis("5"), Err("has no unit"));
+        assert_eq!(parse_millis("5h"), Err("has an unknown unit"));
+        assert_eq!(parse_millis("0s"), Err("is zero"));
+        assert_eq!(parse_millis("s"), Err("is not a duration"));
+        assert_eq!(parse_millis("1.5s"), Err("is not a duration"));
+        assert_eq!(
+            parse_millis("99999999999999999999s"),
+            Err("is not a duration")
+        );
+        assert_eq!(parse_millis("18446744073709551615m"), Err("is too long"));
     }
 }

@@ -41,6 +41,10 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
         Some(limit) => quote!(::core::option::Option::Some(#limit)),
         None => quote!(::core::option::Option::None),
     };
+    let timeout_ms = match route.timeout_ms {
+        Some(millis) => quote!(::core::option::Option::Some(#millis)),
+        None => quote!(::core::option::Option::None),
+    };
     let responses = route
         .responses
         .iter()
@@ -76,6 +80,7 @@ pub(crate) fn generate(route: &Route, handler: &HandlerFn) -> TokenStream {
                         module_path: ::core::module_path!(),
                         hidden: #hidden,
                         body_limit: #body_limit,
+                        timeout_ms: #timeout_ms,
                         operation: #ox::OperationMeta {
                             operation_id: #operation_id,
                             summary: #summary,

@@ -128,6 +128,7 @@ fn options_status_tags_hidden_body_limit() {
             tags = ["files", "uploads"],
             hidden,
             body_limit = 1_048_576,
+            timeout = "2m",
             operation_id = "createUpload",
             responses(409 = "Already exists")
         ),

@@ -12,5 +12,5 @@ async fn x() {}
     "expected `STATUS = \"description\"`, `STATUS = Model` or `STATUS = (\"description\", Model)`, like `404 = \"No such item\"`"
 }
 ::core::compile_error! {
-    "unknown route option `stauts`: did you mean `status`? (valid options: `tags`, `status`, `operation_id`, `hidden`, `body_limit`, `allow_blocking`, `responses`, `response_description`, `openapi_extra`, `crate`)"
+    "unknown route option `stauts`: did you mean `status`? (valid options: `tags`, `status`, `operation_id`, `hidden`, `body_limit`, `timeout`, `allow_blocking`, `responses`, `response_description`, `openapi_extra`, `crate`)"
 }

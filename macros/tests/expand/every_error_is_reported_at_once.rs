@@ -1,6 +1,6 @@
 fn f<T>(a: Json<A>, b: Json<B>) {}
 ::core::compile_error! {
-    "unknown route option `stauts`: did you mean `status`? (valid options: `tags`, `status`, `operation_id`, `hidden`, `body_limit`, `allow_blocking`, `responses`, `response_description`, `openapi_extra`, `crate`)"
+    "unknown route option `stauts`: did you mean `status`? (valid options: `tags`, `status`, `operation_id`, `hidden`, `body_limit`, `timeout`, `allow_blocking`, `responses`, `response_description`, `openapi_extra`, `crate`)"
 }
 ::core::compile_error! {
     "a handler cannot be generic: oxapi generates one concrete route per function; remove the generic parameters and name concrete types"

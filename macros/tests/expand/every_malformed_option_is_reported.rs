@@ -6,5 +6,5 @@ async fn x() {}
     "`tags` takes a list of strings: `tags = [\"items\"]`"
 }
 ::core::compile_error! {
-    "unknown route option `unknown` (valid options: `tags`, `status`, `operation_id`, `hidden`, `body_limit`, `allow_blocking`, `responses`, `response_description`, `openapi_extra`, `crate`)"
+    "unknown route option `unknown` (valid options: `tags`, `status`, `operation_id`, `hidden`, `body_limit`, `timeout`, `allow_blocking`, `responses`, `response_description`, `openapi_extra`, `crate`)"
 }

@@ -27,6 +27,7 @@ const _: () = {
                 module_path: ::core::module_path!(),
                 hidden: true,
                 body_limit: ::core::option::Option::Some(1048576u64),
+                timeout_ms: ::core::option::Option::Some(120000u64),
                 operation: ::oxapi::__private::OperationMeta {
                     operation_id: "createUpload",
                     summary: ::core::option::Option::None,

@@ -26,6 +26,7 @@ const _: () = {
                 module_path: ::core::module_path!(),
                 hidden: false,
                 body_limit: ::core::option::Option::None,
+                timeout_ms: ::core::option::Option::None,
                 operation: ::oxapi::__private::OperationMeta {
                     operation_id: "hash",
                     summary: ::core::option::Option::None,

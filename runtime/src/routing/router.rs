@@ -217,10 +217,15 @@ impl Router {
             request_timeout: self.request_timeout.or(scope.request_timeout),
         };
         for route in self.routes {
+            let mut route_scope = scope.clone();
+            // The route's own timeout wins over its routers'.
+            if let Some(millis) = route.meta.timeout_ms {
+                route_scope.request_timeout = Some(std::time::Duration::from_millis(millis));
+            }
             flat.routes.push(FlatRoute {
                 path: format!("{}{}", scope.prefix, route.path),
                 route,
-                scope: scope.clone(),
+                scope: route_scope,
             });
         }
         for (prefix, service) in self.mounts {

@@ -274,6 +274,7 @@ mod tests {
                 module_path: "tests",
                 hidden: false,
                 body_limit: None,
+                timeout_ms: None,
                 operation: OperationMeta::named(name),
             },
         }
