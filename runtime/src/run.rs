@@ -140,7 +140,9 @@ impl App {
         Ok(())
     }
 
-    /// Runs the app as a program: reads the command line, builds a multi-threaded runtime
+    /// Runs the app as a program: reads the command line, raises the soft limit on open files
+    /// to the hard one, prints the log to stderr (`RUST_LOG`, default `info`) unless the
+    /// program installed a `tracing` subscriber, builds a multi-threaded runtime
     /// (threads `oxapi-worker-N`), runs the startup hooks, serves until SIGINT or SIGTERM,
     /// drains, runs the shutdown hooks, and exits 0. If the app has errors, the address cannot
     /// be bound or a startup hook fails, it prints why and exits 1.
@@ -272,6 +274,7 @@ impl App {
 
     fn run_server(self, bind: &str) -> ExitCode {
         install_log();
+        raise_open_files_limit();
         let addr = match resolve(bind) {
             Ok(addr) => addr,
             Err(message) => {
@@ -341,6 +344,29 @@ fn install_log() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// Raises the soft limit on open files to the hard one, as Go's runtime does: the default
+/// soft limit (1,024 on most Linux systems) is reached long before the server's connection
+/// limit, and a server short of descriptors stops accepting until one is freed.
+fn raise_open_files_limit() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        /// Linux's default `nr_open`: what "unlimited" is raised to.
+        const CEILING: u64 = 1 << 20;
+        let limit = getrlimit(Resource::Nofile);
+        let target = limit.maximum.unwrap_or(CEILING);
+        if limit.current.is_some_and(|current| current < target) {
+            let raised = Rlimit {
+                current: Some(target),
+                maximum: limit.maximum,
+            };
+            if let Err(error) = setrlimit(Resource::Nofile, raised) {
+                tracing::debug!(%error, "cannot raise the open-files limit");
+            }
+        }
+    }
 }
 
 /// The multi-threaded runtime `App::run` serves on, with named threads.

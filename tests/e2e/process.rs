@@ -339,3 +339,23 @@ fn a_handler_blocking_the_event_loop_is_reported_while_it_runs_and_when_it_ends(
     fixture.signal("-TERM");
     assert!(fixture.wait().success());
 }
+
+/// The service raises its soft limit on open files to the hard one: started with a soft
+/// limit of 256, it runs with the hard limit, so its connection limit is not cut short.
+#[test]
+fn the_open_files_limit_is_raised_to_the_hard_one() {
+    let mut command = Command::new("sh");
+    command.args(["-c", "ulimit -S -n 256 && exec \"$0\" \"$@\"", FIXTURE]);
+    let fixture = Fixture::start_command(command, &["--bind", "127.0.0.1:0"], &[]);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", fixture.child.id())).unwrap();
+    let line = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .unwrap();
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers.len(), 2, "{line}");
+    assert_eq!(numbers[0], numbers[1], "soft and hard: {line}");
+    assert_ne!(numbers[0], "256", "{line}");
+    fixture.signal("-TERM");
+    assert!(fixture.wait().success());
+}
