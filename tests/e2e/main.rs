@@ -32,6 +32,7 @@ mod redirect;
 mod responses;
 mod routers;
 mod security;
+mod stall;
 mod streaming;
 mod tls;
 mod uploads;

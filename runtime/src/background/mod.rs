@@ -66,6 +66,8 @@ pub(crate) struct Queue {
     resources: Arc<Resources>,
     /// `GET /items/{id}`, for the log of a failing task.
     route: String,
+    /// The route, for the stall detector watching the tasks.
+    stall: crate::stall::RouteId,
 }
 
 impl BackgroundTasks {
@@ -126,6 +128,7 @@ impl Queue {
             &self.lifespan,
             Arc::clone(&self.resources),
             self.route.clone(),
+            self.stall,
         );
     }
 }
@@ -158,6 +161,7 @@ impl FromRequestParts for BackgroundTasks {
                         lifespan: LifespanHandle::clone(lifespan),
                         resources: ctx.resources_arc(),
                         route: format!("{} {}", parts.method, ctx.matched_path()),
+                        stall: ctx.stall(),
                     }),
                 };
                 parts.extensions.insert(tasks.clone());

@@ -72,6 +72,7 @@ pub(crate) fn start(
     lifespan: &LifespanHandle,
     resources: Arc<Resources>,
     route: String,
+    stall: crate::stall::RouteId,
 ) {
     let mut admitted = Vec::with_capacity(tasks.len());
     for task in tasks {
@@ -98,12 +99,13 @@ pub(crate) fn start(
         return;
     }
     let handle = lifespan.clone();
-    lifespan.spawn(async move {
+    // The tasks run on the event loop like the request did: their stalls are reported.
+    lifespan.spawn(crate::stall::Watched::new(stall, async move {
         for task in admitted {
             let ok = run(task, &resources, &route).await;
             handle.finish_background_task(ok);
         }
-    });
+    }));
 }
 
 /// Runs one task; `false` if it failed or panicked (logged here).

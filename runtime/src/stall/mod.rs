@@ -17,6 +17,9 @@ mod registry;
 mod slot;
 mod watchdog;
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 pub(crate) use registry::{AppStalls, RouteId};
@@ -47,4 +50,31 @@ pub struct StallStats {
     pub longest: Duration,
     /// The threshold, or `None` if the detector is off for this app.
     pub threshold: Option<Duration>,
+}
+
+pin_project_lite::pin_project! {
+    /// A future whose polls the stall detector watches as route `route`'s: a WebSocket
+    /// handler's task, a request's background tasks.
+    #[derive(Debug)]
+    pub(crate) struct Watched<F> {
+        #[pin]
+        future: F,
+        route: RouteId,
+    }
+}
+
+impl<F> Watched<F> {
+    pub(crate) fn new(route: RouteId, future: F) -> Self {
+        Self { future, route }
+    }
+}
+
+impl<F: Future> Future for Watched<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _polling = enter(*this.route);
+        this.future.poll(cx)
+    }
 }

@@ -34,6 +34,8 @@ pub struct WebSocketUpgrade {
     lifespan: Option<LifespanHandle>,
     /// The route, for the log of a failing handler.
     route: String,
+    /// The route, for the stall detector watching the handler's task.
+    stall: crate::stall::RouteId,
 }
 
 impl fmt::Debug for WebSocketUpgrade {
@@ -70,6 +72,7 @@ impl WebSocketUpgrade {
                 .state::<LifespanHandle>()
                 .map(|handle| (**handle).clone()),
             route: ctx.matched_path().to_owned(),
+            stall: ctx.stall(),
         })
     }
 
@@ -90,6 +93,7 @@ impl WebSocketUpgrade {
             config,
             lifespan,
             route,
+            stall,
         } = self;
         let shutdown: std::pin::Pin<Box<dyn Future<Output = ()> + Send>> = match &lifespan {
             Some(lifespan) => Box::pin(lifespan.shutdown_signal()),
@@ -126,6 +130,8 @@ impl WebSocketUpgrade {
                 connection.close(frame).await;
             }
         };
+        // The handler runs on the event loop like a request's: its stalls are reported.
+        let task = crate::stall::Watched::new(stall, task);
         match lifespan {
             Some(lifespan) => drop(lifespan.spawn(task)),
             None => drop(tokio::spawn(task)),
