@@ -260,6 +260,12 @@ impl Drop for OnDrop {
 
 type DropSignal = Arc<std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>>;
 
+/// The state a handler takes its drop guard's sender from, and the receiver the test awaits.
+fn drop_signal() -> (DropSignal, tokio::sync::oneshot::Receiver<()>) {
+    let (dropped_tx, dropped) = tokio::sync::oneshot::channel();
+    (Arc::new(std::sync::Mutex::new(Some(dropped_tx))), dropped)
+}
+
 #[get("/forever")]
 async fn forever(dropped: State<DropSignal>) -> &'static str {
     let _guard = OnDrop(dropped.lock().unwrap().take());
@@ -281,8 +287,7 @@ async fn pool(stats: oxapi::BlockingPoolStats) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_past_its_timeout_gets_504_and_its_future_is_dropped() {
-    let (dropped_tx, dropped) = tokio::sync::oneshot::channel();
-    let signal: DropSignal = Arc::new(std::sync::Mutex::new(Some(dropped_tx)));
+    let (signal, dropped) = drop_signal();
     let app = App::new()
         .routes(routes![forever, ping])
         .state(signal)
@@ -312,8 +317,7 @@ async fn a_request_past_its_timeout_gets_504_and_its_future_is_dropped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_router_sets_its_own_timeout_over_the_apps() {
-    let (dropped_tx, _dropped) = tokio::sync::oneshot::channel();
-    let signal: DropSignal = Arc::new(std::sync::Mutex::new(Some(dropped_tx)));
+    let (signal, _dropped) = drop_signal();
     let quick = oxapi::Router::new()
         .prefix("/quick")
         .routes(routes![forever])
@@ -417,8 +421,7 @@ async fn forever_own(dropped: State<DropSignal>) -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_route_sets_its_own_timeout_over_its_routers_and_the_apps() {
-    let (dropped_tx, dropped) = tokio::sync::oneshot::channel();
-    let signal: DropSignal = Arc::new(std::sync::Mutex::new(Some(dropped_tx)));
+    let (signal, dropped) = drop_signal();
     let app = App::new()
         .routes(routes![forever_own, ping])
         .state(signal)

@@ -234,6 +234,20 @@ mod tests {
         start + Duration::from_millis(ms)
     }
 
+    /// A slow poll of `ROUTE`: counted when seen past the threshold, then ended.
+    fn slow_then_ended(slow_ms: u64, ended_ms: u64) -> [Seen; 2] {
+        [
+            Seen::Slow {
+                route: ROUTE,
+                blocked: Duration::from_millis(slow_ms),
+            },
+            Seen::Ended {
+                route: ROUTE,
+                blocked: Duration::from_millis(ended_ms),
+            },
+        ]
+    }
+
     fn ten_ms(_: RouteId) -> Option<Duration> {
         Some(Duration::from_millis(10))
     }
@@ -265,37 +279,13 @@ mod tests {
     fn a_slow_poll_is_counted_once_and_logged_when_it_ends() {
         let mut ticks: Vec<_> = (0..=80).step_by(2).map(|ms| (ms, word(3, ROUTE))).collect();
         ticks.push((82, word(3, 0)));
-        assert_eq!(
-            watch(&ticks),
-            [
-                Seen::Slow {
-                    route: ROUTE,
-                    blocked: Duration::from_millis(10)
-                },
-                Seen::Ended {
-                    route: ROUTE,
-                    blocked: Duration::from_millis(80)
-                },
-            ]
-        );
+        assert_eq!(watch(&ticks), slow_then_ended(10, 80));
     }
 
     #[test]
     fn the_next_poll_beginning_ends_the_slow_one() {
         let seen = watch(&[(0, word(1, ROUTE)), (20, word(1, ROUTE)), (22, word(2, 9))]);
-        assert_eq!(
-            seen,
-            [
-                Seen::Slow {
-                    route: ROUTE,
-                    blocked: Duration::from_millis(20)
-                },
-                Seen::Ended {
-                    route: ROUTE,
-                    blocked: Duration::from_millis(20)
-                },
-            ]
-        );
+        assert_eq!(seen, slow_then_ended(20, 20));
     }
 
     #[test]
@@ -317,19 +307,7 @@ mod tests {
     #[test]
     fn a_nested_poll_names_the_innermost_route() {
         let seen = watch(&[(0, word(1, 1)), (12, word(1, ROUTE)), (14, word(1, 0))]);
-        assert_eq!(
-            seen,
-            [
-                Seen::Slow {
-                    route: ROUTE,
-                    blocked: Duration::from_millis(12)
-                },
-                Seen::Ended {
-                    route: ROUTE,
-                    blocked: Duration::from_millis(12)
-                },
-            ]
-        );
+        assert_eq!(seen, slow_then_ended(12, 12));
     }
 
     #[test]
