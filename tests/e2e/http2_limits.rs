@@ -154,3 +154,56 @@ async fn a_rapid_reset_flood_is_cut_off_and_others_are_served() {
     }
     server.stop().await;
 }
+
+/// Reads HTTP/2 frames from `stream` until it ends: whether a PING came, and whether the
+/// server said GOAWAY.
+async fn frames_until_closed(stream: &mut TcpStream) -> (bool, bool) {
+    use tokio::io::AsyncReadExt;
+    let (mut ping, mut goaway) = (false, false);
+    let mut header = [0; 9];
+    loop {
+        if stream.read_exact(&mut header).await.is_err() {
+            return (ping, goaway);
+        }
+        let length =
+            usize::from(header[0]) << 16 | usize::from(header[1]) << 8 | usize::from(header[2]);
+        let mut payload = vec![0; length];
+        if stream.read_exact(&mut payload).await.is_err() {
+            return (ping, goaway);
+        }
+        match header[3] {
+            // PING that is not an ACK.
+            6 if header[4] & 1 == 0 => ping = true,
+            7 => goaway = true,
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http2_peer_that_does_not_answer_pings_is_closed() {
+    use tokio::io::AsyncWriteExt;
+    let counter = Arc::new(Counter::default());
+    let app = App::new()
+        .routes(routes![ping])
+        .state(counter)
+        .server_limits(
+            ServerLimits::default()
+                .http2_keep_alive(Duration::from_millis(100), Duration::from_millis(100)),
+        );
+    let server = Server::start(app).await;
+    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
+    // The preface and an empty SETTINGS frame; then silence: no SETTINGS ack, no PING ack.
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    let (ping, _) = tokio::time::timeout(HANG_GUARD, frames_until_closed(&mut stream))
+        .await
+        .expect("the server closes a connection whose peer does not answer");
+    assert!(
+        ping,
+        "the server pinged the quiet connection before closing it"
+    );
+    server.stop().await;
+}
