@@ -7,7 +7,7 @@ counters, the client sends a fixed number of requests over one keep-alive connec
 `callgrind_control --dump` writes the count of just those requests. Every thread of the server is
 counted (the event loop and, for sync routes, the blocking threads), the client is not.
 
-    python3 bench/instructions.py [--requests N] [--servers hyper,oxapi,axum] [--layers]
+    python3 bench/instructions.py [--requests N] [--servers hyper,oxapi,axum] [--layers | --tls]
 
 Writes bench/results/instructions.json and bench/results/instructions.md. Needs valgrind; the
 servers are built by `python3 bench/run.py` (release) or here with --build.
@@ -19,6 +19,13 @@ run but answer no preflight and compress nothing; rows marked "+ gzip" send
 `accept-encoding: gzip` to the endpoints whose answers are large enough to be compressed. Its
 table of what the layers add subtracts each server's figure in instructions.json: run the plain
 measurement first, from the same build. With --keep, the dumps are named SERVER-layers-ENDPOINT.
+
+--tls serves HTTPS (`--tls-cert/--tls-key`, a self-signed certificate for 127.0.0.1 and localhost
+that `openssl` writes into bench/target/tls/) and counts the same requests over one TLS
+keep-alive HTTP/1.1 connection (python's ssl, ALPN http/1.1); the handshake and the warm-up come
+before the counters are zeroed. Writes bench/results/instructions-tls.{json,md}, ratios to raw
+hyper over TLS, and what TLS adds over each server's figure in instructions.json (run the plain
+measurement first, from the same build). With --keep, the dumps are named SERVER-tls-ENDPOINT.
 """
 
 from __future__ import annotations
@@ -30,11 +37,14 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from certs import client_context, server_args, tls_files
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
@@ -59,6 +69,9 @@ GZIP_ENDPOINTS = [
 
 LAYERS_ENV = {"BENCH_LAYERS": "1"}
 
+# HTTP/1.1 by ALPN, as a client that speaks only HTTP/1.1 gets it.
+TLS_ALPN = "http/1.1"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -77,8 +90,13 @@ class Connection:
     """One keep-alive HTTP/1.1 connection that reads whole responses (content-length, or
     chunked: a compressed answer has no length)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, tls: ssl.SSLContext | None = None):
         self.sock = socket.create_connection((HOST, port), timeout=60)
+        if tls is not None:
+            # The handshake completes here, before any request.
+            self.sock = tls.wrap_socket(self.sock, server_hostname=HOST)
+            if self.sock.selected_alpn_protocol() != TLS_ALPN:
+                raise RuntimeError(f"ALPN chose {self.sock.selected_alpn_protocol()!r}")
         self.buffer = b""
         self.last_head = b""
 
@@ -145,8 +163,13 @@ def total_ir(path: str) -> int:
 
 
 def measure(server: str, requests: int, warmup: int, keep: Path | None = None,
-            layers: bool = False) -> dict[str, float]:
+            layers: bool = False, tls: tuple[Path, Path] | None = None,
+            negotiated: dict | None = None) -> dict[str, float]:
+    """Instructions per request of `server` on each endpoint. With `tls`, over HTTPS; the TLS
+    version, cipher suite and ALPN protocol of its connections go into `negotiated[server]`."""
     binary = BENCH / "target" / "release" / f"bench-{server}"
+    tls_args = server_args(tls) if tls else []
+    context = client_context(tls[0], [TLS_ALPN]) if tls else None
     env = dict(os.environ)
     env.pop("BENCH_LAYERS", None)
     if layers:
@@ -159,15 +182,21 @@ def measure(server: str, requests: int, warmup: int, keep: Path | None = None,
         proc = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--compress-strings=no", "--compress-pos=no",
              f"--callgrind-out-file={out}",
-             str(binary), "--bind", f"{HOST}:{port}"],
+             str(binary), "--bind", f"{HOST}:{port}", *tls_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env,
         )
         try:
             wait_ready(port, proc)
             raw = request_bytes(method, path, body, extra)
-            conn = Connection(port)
+            conn = Connection(port, context)
             for _ in range(warmup):
                 conn.send(raw)
+            if context is not None:
+                session = {"version": conn.sock.version(), "cipher": conn.sock.cipher()[0],
+                           "alpn": conn.sock.selected_alpn_protocol()}
+                if negotiated.setdefault(server, session) != session:
+                    raise RuntimeError(f"{server} {label}: negotiated {session}, before "
+                                       f"{negotiated[server]}")
             # What is measured is what was meant: compressed exactly when asked for, and
             # behind the layers exactly when asked for (they add `vary` to these answers).
             compressed = re.search(rb"(?im)^content-encoding:\s*gzip", conn.last_head) is not None
@@ -191,7 +220,8 @@ def measure(server: str, requests: int, warmup: int, keep: Path | None = None,
             if keep is not None:
                 keep.mkdir(parents=True, exist_ok=True)
                 slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
-                name = f"{server}-layers-{slug}" if layers else f"{server}-{slug}"
+                variant = "layers-" if layers else "tls-" if tls else ""
+                name = f"{server}-{variant}{slug}"
                 os.replace(dumps[-1], keep / f"{name}.callgrind")
             print(f"  {server:6} {label:32} {results[label]:10.0f} instructions/request", flush=True)
         finally:
@@ -209,33 +239,59 @@ def control(pid: int, action: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
 
 
+# What each variant is, for the tables: its results' file name, a title's suffix, the heading of
+# what it adds over the plain servers, and a paragraph on how it is set up.
+VARIANTS = {
+    "plain": {"file": "instructions", "title": "", "adds": None, "about": None},
+    "layers": {
+        "file": "instructions-layers",
+        "title": " behind trace + CORS + compression",
+        "adds": "What the layers add: instructions per request above the same server without them",
+        "about": "Every server behind the same tower-http layers (`BENCH_LAYERS=1`), outermost "
+                 "first: `TraceLayer::new_for_http()` (no subscriber installed), "
+                 "`CorsLayer::permissive()`, `CompressionLayer::new()` (gzip); the ratio is to raw "
+                 "hyper behind the same layers. The requests carry no `Origin` and, except in the "
+                 "`+ gzip` rows, no `Accept-Encoding`: the layers run but compress nothing. The "
+                 "`+ gzip` rows send `accept-encoding: gzip`, and the answer is compressed.",
+    },
+    "tls": {
+        "file": "instructions-tls",
+        "title": " over TLS",
+        "adds": "What TLS adds: instructions per request above the same server over plain TCP",
+        "about": "Every server serving HTTPS (`--tls-cert/--tls-key`, a self-signed ECDSA P-256 "
+                 "certificate): oxapi through `App::tls`, raw hyper and axum behind the same "
+                 "rustls setup as oxapi's (`bench/work/src/tls.rs`: the `ring` provider, ALPN "
+                 "`h2` then `http/1.1`). The client is python's `ssl` over one keep-alive "
+                 "connection; the handshake and the warm-up come before the counters are zeroed, "
+                 "so the figures are the per-request cost: the server's HTTP work plus rustls "
+                 "decrypting each request and encrypting each response. The ratio is to raw hyper "
+                 "over TLS.",
+    },
+}
+
+
 def render(data: dict, plain: dict | None = None) -> str:
     servers = data["servers"]
-    layers = data.get("layers", False)
+    variant = VARIANTS[data.get("variant", "layers" if data.get("layers") else "plain")]
     lines = [
-        "## Instructions per request behind trace + CORS + compression (callgrind)"
-        if layers else "## Instructions per request (callgrind)",
+        f"## Instructions per request{variant['title']} (callgrind)",
         "",
         f"{data['requests']} requests per endpoint over one keep-alive HTTP/1.1 connection, after "
         f"{data['warmup']} warm-up requests; every thread of the server counted. Instruction counts "
         "do not drift with machine load. Ratio to raw hyper in parentheses (lower is better).",
     ]
-    if layers:
-        lines += [
-            "",
-            "Every server behind the same tower-http layers (`BENCH_LAYERS=1`), outermost first: "
-            "`TraceLayer::new_for_http()` (no subscriber installed), `CorsLayer::permissive()`, "
-            "`CompressionLayer::new()` (gzip); the ratio is to raw hyper behind the same layers. "
-            "The requests carry no `Origin` and, except in the `+ gzip` rows, no "
-            "`Accept-Encoding`: the layers run but compress nothing. The `+ gzip` rows send "
-            "`accept-encoding: gzip`, and the answer is compressed.",
-        ]
+    if variant["about"]:
+        lines += ["", variant["about"]]
+    if data.get("negotiated"):
+        sessions = sorted({f"{s['version']}, {s['cipher']}, ALPN {s['alpn']}"
+                           for s in data["negotiated"].values()})
+        lines += ["", "Negotiated: " + "; ".join(sessions) + "."]
     lines += [
         "",
         "| endpoint | " + " | ".join(servers) + " |",
         "|---|" + "---:|" * len(servers),
     ]
-    labels = [e[0] for e in ENDPOINTS + (GZIP_ENDPOINTS if layers else [])]
+    labels = [e[0] for e in ENDPOINTS + (GZIP_ENDPOINTS if data.get("layers") else [])]
     for label in labels:
         base = data["results"].get("hyper", {}).get(label)
         cells = []
@@ -243,11 +299,10 @@ def render(data: dict, plain: dict | None = None) -> str:
             value = data["results"][server].get(label)
             cells.append(f"{value:,.0f} ({value / base:.2f}×)" if value and base else "–")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    if layers and plain is not None:
+    if variant["adds"] and plain is not None:
         lines += [
             "",
-            "What the layers add: instructions per request above the same server without them "
-            f"(`instructions.json`, {plain['requests']} requests, measured separately; between runs "
+            f"{variant['adds']} (`instructions.json`, {plain['requests']} requests, measured separately; between runs "
             "the sync route moves by up to a thousand instructions, the list by up to two hundred, "
             "the others by a few dozen).",
             "",
@@ -259,7 +314,8 @@ def render(data: dict, plain: dict | None = None) -> str:
             for server in servers:
                 value = data["results"][server].get(label)
                 before = plain["results"].get(server, {}).get(label)
-                cells.append(f"+{value - before:,.0f}" if value and before else "–")
+                cells.append(f"+{value - before:,.0f} ({before:,.0f} → {value:,.0f})"
+                             if value and before else "–")
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -275,25 +331,37 @@ def main() -> int:
     parser.add_argument("--layers", action="store_true",
                         help="serve behind trace + CORS + compression (BENCH_LAYERS=1); "
                              "writes results/instructions-layers.*")
+    parser.add_argument("--tls", action="store_true",
+                        help="serve HTTPS, count requests over one TLS connection; "
+                             "writes results/instructions-tls.*")
     args = parser.parse_args()
+    if args.layers and args.tls:
+        parser.error("--layers and --tls measure one variant each; run them one at a time")
     if args.build:
         subprocess.run(["cargo", "build", "--release", "--manifest-path", str(BENCH / "Cargo.toml")], check=True)
     servers = args.servers.split(",")
     if args.endpoints:
         ENDPOINTS[:] = [e for e in ENDPOINTS if args.endpoints in e[0]]
         GZIP_ENDPOINTS[:] = [e for e in GZIP_ENDPOINTS if args.endpoints in e[0]]
+    variant = "layers" if args.layers else "tls" if args.tls else "plain"
     data = {"requests": args.requests, "warmup": args.warmup, "servers": servers, "results": {}}
     if args.layers:
         data["layers"] = True
         data["env"] = LAYERS_ENV
+    tls = tls_files() if args.tls else None
+    if tls:
+        data["variant"] = "tls"
+        data["negotiated"] = {}
     for server in servers:
-        print(f"callgrind: {server}" + (" (BENCH_LAYERS=1)" if args.layers else ""), flush=True)
-        data["results"][server] = measure(server, args.requests, args.warmup, args.keep, args.layers)
+        print(f"callgrind: {server}" + (" (BENCH_LAYERS=1)" if args.layers else "")
+              + (" (TLS)" if tls else ""), flush=True)
+        data["results"][server] = measure(server, args.requests, args.warmup, args.keep,
+                                          args.layers, tls, data.get("negotiated"))
     RESULTS.mkdir(exist_ok=True)
-    name = "instructions-layers" if args.layers else "instructions"
+    name = VARIANTS[variant]["file"]
     (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
     plain = None
-    if args.layers and (RESULTS / "instructions.json").exists():
+    if variant != "plain" and (RESULTS / "instructions.json").exists():
         plain = json.loads((RESULTS / "instructions.json").read_text())
     markdown = render(data, plain)
     (RESULTS / f"{name}.md").write_text(markdown)

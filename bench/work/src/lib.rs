@@ -1,4 +1,9 @@
-//! What the isolation benchmark's slow routes do, identically in every Rust server.
+//! What the Rust servers share: what the isolation benchmark's slow routes do, the command
+//! line, and (feature `tls`) serving hyper connections over TLS for the servers that have no
+//! TLS of their own.
+
+#[cfg(feature = "tls")]
+pub mod tls;
 
 use std::time::Duration;
 
@@ -41,20 +46,71 @@ pub fn block_sleep() {
     std::thread::sleep(WORK);
 }
 
-/// `--bind ADDR` (default 127.0.0.1:8000) from the command line.
-pub fn bind_addr() -> std::net::SocketAddr {
+/// A Rust server's command line: `--bind ADDR` (default 127.0.0.1:8000), and
+/// `--tls-cert PEM --tls-key PEM` to serve HTTPS instead of plain HTTP.
+#[derive(Debug)]
+pub struct ServerArgs {
+    /// The address to listen on.
+    pub bind: std::net::SocketAddr,
+    /// The certificate chain and key to serve TLS with; `None` serves plain HTTP.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files `--tls-cert` and `--tls-key` name.
+#[derive(Debug)]
+pub struct TlsFiles {
+    /// The certificate chain, the server's certificate first.
+    pub cert: std::path::PathBuf,
+    /// The certificate's private key.
+    pub key: std::path::PathBuf,
+}
+
+const USAGE: &str = "usage: SERVER [--bind ADDR] [--tls-cert PEM --tls-key PEM]";
+
+/// The value of `--name VALUE` or `--name=VALUE` in `arg` (and the next argument).
+fn option_value(arg: &str, name: &str, args: &mut impl Iterator<Item = String>) -> Option<String> {
+    let inline = arg.strip_prefix(name)?;
+    if inline.is_empty() {
+        return Some(
+            args.next()
+                .unwrap_or_else(|| panic!("`{name}` needs a value; {USAGE}")),
+        );
+    }
+    inline.strip_prefix('=').map(str::to_owned)
+}
+
+/// The command line of this process (panics, naming the problem, on anything else: a
+/// benchmark server is started by the scripts, never by a user).
+pub fn server_args() -> ServerArgs {
     let mut args = std::env::args().skip(1);
     let mut bind = "127.0.0.1:8000".to_owned();
+    let (mut cert, mut key) = (None, None);
     while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--bind" => bind = args.next().expect("--bind needs an address"),
-            other => match other.strip_prefix("--bind=") {
-                Some(addr) => bind = addr.to_owned(),
-                None => panic!("unexpected argument `{other}`; usage: SERVER [--bind ADDR]"),
-            },
+        if let Some(value) = option_value(&arg, "--bind", &mut args) {
+            bind = value;
+        } else if let Some(value) = option_value(&arg, "--tls-cert", &mut args) {
+            cert = Some(value.into());
+        } else if let Some(value) = option_value(&arg, "--tls-key", &mut args) {
+            key = Some(value.into());
+        } else {
+            panic!("unexpected argument `{arg}`; {USAGE}");
         }
     }
-    bind.parse().expect("--bind needs an IP:PORT address")
+    let tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => panic!("`--tls-cert` and `--tls-key` go together; {USAGE}"),
+    };
+    let bind = bind.parse().expect("--bind needs an IP:PORT address");
+    ServerArgs { bind, tls }
+}
+
+/// `--bind ADDR` (default 127.0.0.1:8000), for a server without TLS: panics if given
+/// `--tls-cert`.
+pub fn bind_addr() -> std::net::SocketAddr {
+    let args = server_args();
+    assert!(args.tls.is_none(), "this server does not serve TLS");
+    args.bind
 }
 
 /// Whether to serve behind tower-http's CORS, compression and trace layers: `BENCH_LAYERS=1`

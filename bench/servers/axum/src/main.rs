@@ -8,7 +8,9 @@
 //! tower-http's trace, CORS and compression layers (`Router::layer`). The realtime routes
 //! (`/ws/echo`, `/sse/events`, `/sse/publish`) are axum's own WebSocket and SSE, as its
 //! documentation writes them. `POST /upload` is axum's `Multipart` counting a file's bytes,
-//! `GET /static/..` tower-http's `ServeDir`.
+//! `GET /static/..` tower-http's `ServeDir`. With `--tls-cert PEM --tls-key PEM`, HTTPS
+//! (axum has no TLS of its own): the router served through hyper-util behind raw hyper's TLS
+//! (`bench_work::tls`).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -25,6 +27,7 @@ use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
+use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use tower_http::compression::CompressionLayer;
@@ -261,7 +264,8 @@ async fn upload(mut form: Multipart) -> Result<Json<serde_json::Value>, StatusCo
 }
 
 fn main() {
-    let addr = bench_work::bind_addr();
+    let args = bench_work::server_args();
+    let tls = args.tls.as_ref().map(bench_work::tls::acceptor);
     let app = Router::new()
         .route("/hello/{name}", get(hello))
         .route("/sync/hello/{name}", get(sync_hello))
@@ -302,10 +306,20 @@ fn main() {
     runtime.block_on(async move {
         let socket = tokio::net::TcpSocket::new_v4().expect("socket");
         socket.set_reuseaddr(true).expect("SO_REUSEADDR");
-        socket.bind(addr).expect("bind");
-        let listener = socket.listen(4096).expect("listen").tap_io(|stream| {
-            let _ = stream.set_nodelay(true);
-        });
-        axum::serve(listener, app).await.expect("serve");
+        socket.bind(args.bind).expect("bind");
+        let listener = socket.listen(4096).expect("listen");
+        match tls {
+            // axum::serve has no TLS: the router as a hyper service, as axum::serve serves it,
+            // behind the same handshake as raw hyper's.
+            Some(acceptor) => {
+                bench_work::tls::serve(listener, acceptor, TowerToHyperService::new(app)).await;
+            }
+            None => {
+                let listener = listener.tap_io(|stream| {
+                    let _ = stream.set_nodelay(true);
+                });
+                axum::serve(listener, app).await.expect("serve");
+            }
+        }
     });
 }

@@ -2,12 +2,14 @@
 //! h2c, as oxapi), a tokio runtime with one worker thread, routing by splitting the path by
 //! hand, serde_json for bodies, validation by hand. With `BENCH_LAYERS=1`, behind tower-http's
 //! trace, CORS and compression layers (`tower::ServiceBuilder`, served through hyper-util's
-//! `TowerToHyperService`).
+//! `TowerToHyperService`). With `--tls-cert PEM --tls-key PEM`, HTTPS only, set up as oxapi's
+//! (`bench_work::tls`: rustls with ring, ALPN `h2` then `http/1.1`).
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use bench_work::tls::TlsAcceptor;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -229,7 +231,8 @@ async fn handle(request: Request<Incoming>) -> Result<Resp, Infallible> {
 }
 
 fn main() {
-    let addr = bench_work::bind_addr();
+    let args = bench_work::server_args();
+    let tls = args.tls.as_ref().map(bench_work::tls::acceptor);
     let layers = bench_work::layers_enabled();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -239,7 +242,7 @@ fn main() {
     runtime.block_on(async move {
         let socket = TcpSocket::new_v4().expect("socket");
         socket.set_reuseaddr(true).expect("SO_REUSEADDR");
-        socket.bind(addr).expect("bind");
+        socket.bind(args.bind).expect("bind");
         let listener = socket.listen(4096).expect("listen");
         if layers {
             // Outermost first (`ServiceBuilder` order): trace, CORS, compression, then `handle`.
@@ -248,15 +251,16 @@ fn main() {
                 .layer(CorsLayer::permissive())
                 .layer(CompressionLayer::new())
                 .service(tower::service_fn(handle));
-            accept_loop(listener, TowerToHyperService::new(service)).await;
+            serve(listener, tls, TowerToHyperService::new(service)).await;
         } else {
-            accept_loop(listener, hyper::service::service_fn(handle)).await;
+            serve(listener, tls, hyper::service::service_fn(handle)).await;
         }
     });
 }
 
-/// Accepts connections forever, serving each with a clone of `service`.
-async fn accept_loop<S, B>(listener: TcpListener, service: S)
+/// Accepts connections forever, serving each with a clone of `service`: over TLS with `tls`,
+/// else plain HTTP/1.1 and h2c.
+async fn serve<S, B>(listener: TcpListener, tls: Option<TlsAcceptor>, service: S)
 where
     S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
@@ -265,6 +269,9 @@ where
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    if let Some(acceptor) = tls {
+        return bench_work::tls::serve(listener, acceptor, service).await;
+    }
     let builder = auto::Builder::new(TokioExecutor::new());
     loop {
         let Ok((stream, _)) = listener.accept().await else {

@@ -3,7 +3,9 @@
 //! with ONE worker thread (the blocking pool keeps its default size). With `BENCH_LAYERS=1`,
 //! behind tower-http's trace, CORS and compression layers (`App::layer`). The realtime routes
 //! (`/ws/echo`, `/sse/events`, `/sse/publish`) are oxapi's own WebSocket and SSE; `POST /upload`
-//! is a `Multipart` counting a file's bytes, `GET /static/..` `App::static_files`.
+//! is a `Multipart` counting a file's bytes, `GET /static/..` `App::static_files`. With
+//! `--tls-cert PEM --tls-key PEM`, HTTPS through `App::tls`, as `App::run` does with the same
+//! flags.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -141,7 +143,7 @@ fn blocking_priority() -> oxapi::BlockingPriority {
 }
 
 fn main() -> ExitCode {
-    let addr = bench_work::bind_addr();
+    let args = bench_work::server_args();
     // `App::run` would build a runtime with one worker per core; the benchmark gives every
     // server one core, so: one worker thread, everything else as `App::run` has it.
     let runtime = oxapi::tokio::runtime::Builder::new_multi_thread()
@@ -173,7 +175,17 @@ fn main() -> ExitCode {
             .layer(CorsLayer::permissive())
             .layer(TraceLayer::new_for_http());
     }
-    match runtime.block_on(app.serve(addr)) {
+    if let Some(files) = &args.tls {
+        // What `App::run` does with `--tls-cert` and `--tls-key`.
+        match oxapi::TlsConfig::from_pem_files(&files.cert, &files.key) {
+            Ok(tls) => app = app.tls(tls),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    match runtime.block_on(app.serve(args.bind)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
