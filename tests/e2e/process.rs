@@ -308,7 +308,21 @@ fn post(addr: std::net::SocketAddr, path: &str) -> String {
 fn a_handler_blocking_the_event_loop_is_reported_while_it_runs_and_when_it_ends() {
     let fixture = Fixture::start(&["--bind", "127.0.0.1:0"], &[("TOKIO_WORKER_THREADS", "2")]);
     let addr = fixture.addr;
-    let stalled = std::thread::spawn(move || get(addr, "/stall/one"));
+    // Answered only once the test has seen the reports and released it: no 10 s guard of
+    // `raw` here, only the reports' own (a loaded machine may take longer to get there).
+    let stalled = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .unwrap();
+        stream
+            .write_all(b"GET /stall/one HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    });
     fixture.wait_for_stderr("fixture: stalling");
     // Reported while it happens: the poll never returns until released.
     let running = fixture.wait_for_stderr("is still running");
