@@ -17,11 +17,13 @@ fail() {
 }
 
 # System tools the process tests call: `ss` (iproute2) reads the listen backlog, `kill`
-# (procps) sends signals, `curl` with HTTP/2 is a client of the TLS tests.
+# (procps) sends signals, `curl` with HTTP/2 is a client of the TLS tests, `openssl` makes the
+# benchmark smoke check's TLS certificate (bench/certs.py).
 missing=()
 command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 command -v kill >/dev/null 2>&1 || missing+=(procps)
 curl -V 2>/dev/null | grep -q '^Features:.* HTTP2' || missing+=(curl)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
     step "installing ${missing[*]}"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
