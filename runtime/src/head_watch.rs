@@ -42,6 +42,9 @@ pub(crate) struct HeadWatch {
     write_stalls: AtomicU32,
     /// Set by the deadline thread: the connection is to close.
     expired: AtomicBool,
+    /// Set when shutdown begins: each response from now on says `Connection: close`, so the
+    /// client stops sending on this connection, and hyper closes it once it is written.
+    closing: AtomicBool,
     /// Set when the connection's task ends: the deadline thread forgets it.
     closed: AtomicBool,
     /// The connection task's waker, for the deadline thread to wake it when it expires.
@@ -62,6 +65,16 @@ impl HeadWatch {
     pub(crate) fn response_done(&self) {
         self.reads_at_done.store(self.reads.load(Relaxed), Relaxed);
         bump(&self.done);
+    }
+
+    /// From now on, every response closes the connection after it (shutdown began).
+    pub(crate) fn close_after_each_response(&self) {
+        self.closing.store(true, Relaxed);
+    }
+
+    /// Whether responses are to close the connection.
+    pub(crate) fn closing(&self) -> bool {
+        self.closing.load(Relaxed)
     }
 
     /// Whether the deadline thread found the connection waiting too long.

@@ -128,14 +128,15 @@ impl App {
         }
         ready(&listener);
         let handle = lifecycle.handle().clone();
-        let grace = app.shutdown_grace;
-        // `Draining` begins as the accept loop stops, so streams awaiting the shutdown signal
-        // end while the connections drain.
+        let (delay, grace) = (app.drain_delay, app.shutdown_grace);
+        // `Draining` begins with the signal, before the drain delay: a readiness probe fails at
+        // once, and streams awaiting the shutdown signal end while the connections drain.
+        // Requests and tasks have the grace period after the delay.
         let draining = async move {
             shutdown.await;
-            handle.begin_draining(grace);
+            handle.begin_draining(delay.saturating_add(grace));
         };
-        server::serve(app, listener, draining, grace).await;
+        server::serve(app, listener, draining, delay, grace).await;
         lifecycle.stop().await;
         Ok(())
     }

@@ -133,83 +133,154 @@ impl Protocols {
     }
 }
 
-/// Accepts connections on `listener` until `shutdown` completes, then stops accepting and
-/// waits up to `grace` for in-flight requests to finish.
+/// Where the server is in its shutdown, as each connection's task sees it. Phases only move
+/// forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    /// Serving as usual.
+    Serving,
+    /// The shutdown signal came, and the listener stays open for the drain delay: HTTP/1
+    /// responses close their connection, HTTP/2 connections are sent `GOAWAY`.
+    Leaving,
+    /// The listener is closed: each connection finishes its in-flight requests and closes;
+    /// an idle one closes now.
+    Closing,
+}
+
+/// Accepts connections on `listener` until `shutdown` completes, then goes on accepting for
+/// `delay` while telling each connection to close (see [`Phase::Leaving`]), accepts what is
+/// left in the accept queue, closes the listener, and waits up to `grace` for in-flight
+/// requests to finish.
 pub(crate) async fn serve(
     app: Shared,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
+    delay: Duration,
     grace: Duration,
 ) {
-    let protocols = Arc::new(Protocols::new(&app.limits));
-    // A permit per connection served: at the limit, the loop stops accepting, and new
-    // connections wait in the backlog until one closes.
-    let permits = Arc::new(Semaphore::new(
-        app.limits.max_connections.min(Semaphore::MAX_PERMITS),
-    ));
-    // Each connection task holds a receiver: a send asks them all to finish, and `closed`
-    // completes once the last of them has.
-    let (draining, _) = watch::channel(());
-    let needs_peer = app.needs_peer;
-    let tls = app.tls.as_ref().map(crate::TlsConfig::acceptor);
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
-            permit = Arc::clone(&permits).acquire_owned() => match permit {
-                Ok(permit) => permit,
-                // The semaphore is never closed.
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
-        };
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    // Responses are written whole; don't hold small ones back (Nagle).
-                    let _ = stream.set_nodelay(true);
-                    let service = AppService {
-                        app: Arc::clone(&app),
-                        peer: needs_peer.then_some(peer),
-                        watch: None,
-                    };
-                    let protocols = Arc::clone(&protocols);
-                    match &tls {
-                        None => {
-                            tokio::spawn(serve_connection(
-                                stream,
-                                service,
-                                protocols,
-                                draining.subscribe(),
-                                permit,
-                            ));
-                        }
-                        Some(tls) => {
-                            tokio::spawn(serve_tls_connection(
-                                stream,
-                                tls.clone(),
-                                service,
-                                protocols,
-                                draining.subscribe(),
-                                permit,
-                            ));
-                        }
-                    }
-                }
-                Err(error) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            () = &mut shutdown => break,
-        }
+    let acceptor = Acceptor::new(app);
+    let shutdown = std::pin::pin!(shutdown);
+    acceptor.accept_until(&listener, shutdown).await;
+    let _ = acceptor.phase.send(Phase::Leaving);
+    if !delay.is_zero() {
+        acceptor
+            .accept_until(&listener, std::pin::pin!(tokio::time::sleep(delay)))
+            .await;
     }
-    drop(listener);
-    let _ = draining.send(());
+    // Closing the listener resets the connections waiting in its queue, whose clients may
+    // have sent a request already: they are accepted and answered first.
+    acceptor.accept_queued(listener);
+    let _ = acceptor.phase.send(Phase::Closing);
     tokio::select! {
-        () = draining.closed() => {}
+        () = acceptor.phase.closed() => {}
         () = tokio::time::sleep(grace) => {
             tracing::warn!(?grace, "shutdown grace period over; closing remaining connections");
+        }
+    }
+}
+
+/// What the accept loop needs to start a connection's task.
+struct Acceptor {
+    app: Shared,
+    protocols: Arc<Protocols>,
+    /// A permit per connection served: at the limit, the loop stops accepting, and new
+    /// connections wait in the backlog until one closes.
+    permits: Arc<Semaphore>,
+    tls: Option<tls::Acceptor>,
+    /// Each connection task holds a receiver: the phase tells them to close, and `closed`
+    /// completes once the last of them has ended.
+    phase: watch::Sender<Phase>,
+}
+
+impl Acceptor {
+    fn new(app: Shared) -> Self {
+        Self {
+            protocols: Arc::new(Protocols::new(&app.limits)),
+            permits: Arc::new(Semaphore::new(
+                app.limits.max_connections.min(Semaphore::MAX_PERMITS),
+            )),
+            tls: app.tls.as_ref().map(crate::TlsConfig::acceptor),
+            phase: watch::channel(Phase::Serving).0,
+            app,
+        }
+    }
+
+    /// Accepts connections and starts their tasks until `stop` completes.
+    async fn accept_until(&self, listener: &TcpListener, mut stop: Pin<&mut impl Future>) {
+        loop {
+            let permit = tokio::select! {
+                permit = Arc::clone(&self.permits).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    // The semaphore is never closed.
+                    Err(_) => return,
+                },
+                _ = stop.as_mut() => return,
+            };
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, peer)) => self.start(stream, peer, Some(permit)),
+                    Err(error) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                _ = stop.as_mut() => return,
+            }
+        }
+    }
+
+    /// Accepts every connection already in the listener's queue, without waiting, and
+    /// closes the listener. The queue is read with the socket's own non-blocking `accept`,
+    /// not tokio's, which would wait for the event loop to report it readable. These few
+    /// are served even past the connection limit: refusing them would reset them.
+    fn accept_queued(&self, listener: TcpListener) {
+        let Ok(listener) = listener.into_std() else {
+            return;
+        };
+        loop {
+            match listener.accept() {
+                Ok((stream, peer)) => {
+                    let stream = stream
+                        .set_nonblocking(true)
+                        .and_then(|()| TcpStream::from_std(stream));
+                    if let Ok(stream) = stream {
+                        let permit = Arc::clone(&self.permits).try_acquire_owned().ok();
+                        self.start(stream, peer, permit);
+                    }
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                // `WouldBlock`: the queue is empty.
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Starts the task serving one accepted connection.
+    fn start(&self, stream: TcpStream, peer: SocketAddr, permit: Option<OwnedSemaphorePermit>) {
+        // Responses are written whole; don't hold small ones back (Nagle).
+        let _ = stream.set_nodelay(true);
+        let service = AppService {
+            app: Arc::clone(&self.app),
+            peer: self.app.needs_peer.then_some(peer),
+            watch: None,
+        };
+        let protocols = Arc::clone(&self.protocols);
+        let phase = self.phase.subscribe();
+        match &self.tls {
+            None => {
+                tokio::spawn(serve_connection(stream, service, protocols, phase, permit));
+            }
+            Some(tls) => {
+                tokio::spawn(serve_tls_connection(
+                    stream,
+                    tls.clone(),
+                    service,
+                    protocols,
+                    phase,
+                    permit,
+                ));
+            }
         }
     }
 }
@@ -273,9 +344,9 @@ async fn serve_connection(
     stream: TcpStream,
     service: AppService,
     protocols: Arc<Protocols>,
-    mut draining: watch::Receiver<()>,
+    mut phase: watch::Receiver<Phase>,
     // Held until the connection ends.
-    _permit: OwnedSemaphorePermit,
+    _permit: Option<OwnedSemaphorePermit>,
 ) {
     // Watched from the start: a connection that sends nothing is held to the header read
     // timeout before its version is known, too.
@@ -288,11 +359,12 @@ async fn serve_connection(
             // hyper meets the same error on its first read and ends the connection.
             Err(_) => Protocol::Http1,
         },
-        // Shutdown before a request arrived: nothing is in flight.
-        _ = draining.changed() => return,
+        // The listener closed before a request arrived: nothing is in flight. (One that
+        // arrives during the drain delay is served, and closes its connection.)
+        _ = phase.wait_for(|phase| *phase == Phase::Closing) => return,
         () = expiry(watch.as_ref()) => return,
     };
-    serve_io(stream, protocol, service, &protocols, draining, watch).await;
+    serve_io(stream, protocol, service, &protocols, phase, watch).await;
 }
 
 /// Serves one TLS connection: the handshake (bounded by the handshake timeout, given up at
@@ -302,15 +374,15 @@ async fn serve_tls_connection(
     tls: tls::Acceptor,
     service: AppService,
     protocols: Arc<Protocols>,
-    mut draining: watch::Receiver<()>,
+    mut phase: watch::Receiver<Phase>,
     // Held until the connection ends.
-    _permit: OwnedSemaphorePermit,
+    _permit: Option<OwnedSemaphorePermit>,
 ) {
     let accepted = tokio::select! {
         biased;
         accepted = tls.accept(stream) => accepted,
-        // Shutdown before a request arrived: nothing is in flight.
-        _ = draining.changed() => return,
+        // The listener closed before a request arrived: nothing is in flight.
+        _ = phase.wait_for(|phase| *phase == Phase::Closing) => return,
     };
     // A failed or timed-out handshake: dropping the stream closes the connection.
     let Some((stream, alpn)) = accepted else {
@@ -323,7 +395,7 @@ async fn serve_tls_connection(
     };
     // The handshake had its own timeout; the head's starts now.
     let watch = deadlines::watch(&protocols.limits).map(Watch);
-    serve_io(stream, protocol, service, &protocols, draining, watch).await;
+    serve_io(stream, protocol, service, &protocols, phase, watch).await;
 }
 
 /// Serves `stream` as `protocol` until the connection ends, or until shutdown asks it to
@@ -333,7 +405,7 @@ async fn serve_io<S>(
     protocol: Protocol,
     mut service: AppService,
     protocols: &Protocols,
-    draining: watch::Receiver<()>,
+    phase: watch::Receiver<Phase>,
     watch: Option<Watch>,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -350,7 +422,7 @@ async fn serve_io<S>(
                     .serve_connection(io, service)
                     .with_upgrades()
             );
-            finish(connection, draining, Some(&watch.0), |connection| {
+            finish(connection, phase, Some(&watch.0), |connection| {
                 connection.graceful_shutdown();
             })
             .await;
@@ -362,7 +434,7 @@ async fn serve_io<S>(
                     .serve_connection(io, service)
                     .with_upgrades()
             );
-            finish(connection, draining, None, |connection| {
+            finish(connection, phase, None, |connection| {
                 connection.graceful_shutdown();
             })
             .await;
@@ -371,7 +443,7 @@ async fn serve_io<S>(
         // timer. Dropping the watch forgets it.
         (Protocol::Http2, _) => {
             let mut connection = Box::pin(protocols.http2.serve_connection(io, service));
-            finish(connection.as_mut(), draining, None, |connection| {
+            finish(connection.as_mut(), phase, None, |connection| {
                 connection.graceful_shutdown();
             })
             .await;
@@ -379,7 +451,7 @@ async fn serve_io<S>(
         (Protocol::Undecided, _) => {
             let mut connection =
                 Box::pin(protocols.auto.serve_connection_with_upgrades(io, service));
-            finish(connection.as_mut(), draining, None, |connection| {
+            finish(connection.as_mut(), phase, None, |connection| {
                 connection.graceful_shutdown();
             })
             .await;
@@ -413,29 +485,66 @@ async fn expiry(watch: Option<&Watch>) {
     .await;
 }
 
-/// Drives `connection` to its end; if shutdown begins first, starts its graceful shutdown
-/// (in-flight requests finish, no new ones are read) and drives it on. An HTTP/1 connection
-/// with a `watch` is dropped, and so closed, when the deadline thread expires it.
+/// Drives `connection` to its end, closing it as shutdown asks: a watched HTTP/1 connection
+/// answers with `Connection: close` from [`Phase::Leaving`] on (each response then ends it)
+/// and starts its graceful shutdown (in-flight requests finish, an idle connection closes) at
+/// [`Phase::Closing`]; any other starts its graceful shutdown (HTTP/2: `GOAWAY`) at
+/// `Leaving`. An HTTP/1 connection with a `watch` is dropped, and so closed, when the
+/// deadline thread expires it.
 ///
 /// The caller pins the connection: an `async fn` that took it by value and pinned it would
 /// keep two slots of its size in its state (the argument and the pinned local), and an idle
 /// HTTP/1 connection's task would be ~670 bytes larger (`bench/run.py idle`).
 async fn finish<C, E>(
     mut connection: Pin<&mut C>,
-    mut draining: watch::Receiver<()>,
+    mut phase: watch::Receiver<Phase>,
     watch: Option<&HeadWatch>,
     graceful_shutdown: impl FnOnce(Pin<&mut C>),
 ) where
     C: Future<Output = Result<(), E>>,
 {
-    // The connection task is woken for every request. Polling the shutdown future each time
+    let shut_down_at = if watch.is_some() {
+        Phase::Closing
+    } else {
+        Phase::Leaving
+    };
+    loop {
+        let current = *phase.borrow_and_update();
+        if current >= Phase::Leaving
+            && let Some(watch) = watch
+        {
+            watch.close_after_each_response();
+        }
+        if current >= shut_down_at {
+            break;
+        }
+        match wait(connection.as_mut(), &mut phase, watch).await {
+            Ended::Closed | Ended::Expired => return,
+            Ended::PhaseChanged => {}
+            Ended::ServerGone => break,
+        }
+    }
+    graceful_shutdown(connection.as_mut());
+    let _ = connection.await;
+}
+
+/// Drives `connection` until it ends, the deadline thread expires it, or the phase changes.
+async fn wait<C, E>(
+    mut connection: Pin<&mut C>,
+    phase: &mut watch::Receiver<Phase>,
+    watch: Option<&HeadWatch>,
+) -> Ended
+where
+    C: Future<Output = Result<(), E>>,
+{
+    // The connection task is woken for every request. Polling the phase's future each time
     // would lock its wait list each time; it is polled once to register this task's waker,
-    // and after that only once the channel says shutdown has begun (an atomic load). The
+    // and after that only once the channel says the phase changed (an atomic load). The
     // deadline thread is given the same waker once: a spawned task's waker stays the same.
-    let signal = draining.clone();
-    let mut changed = std::pin::pin!(draining.changed());
+    let signal = phase.clone();
+    let mut changed = std::pin::pin!(phase.changed());
     let mut registered = false;
-    let ended = std::future::poll_fn(|cx| {
+    std::future::poll_fn(|cx| {
         if connection.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Ended::Closed);
         }
@@ -444,8 +553,11 @@ async fn finish<C, E>(
                 watch.set_waker(cx.waker());
             }
             registered = true;
-            if changed.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Ended::Draining);
+            if let Poll::Ready(changed) = changed.as_mut().poll(cx) {
+                return Poll::Ready(match changed {
+                    Ok(()) => Ended::PhaseChanged,
+                    Err(_) => Ended::ServerGone,
+                });
             }
         }
         if watch.is_some_and(HeadWatch::expired) {
@@ -453,20 +565,18 @@ async fn finish<C, E>(
         }
         Poll::Pending
     })
-    .await;
-    if ended == Ended::Draining {
-        graceful_shutdown(connection.as_mut());
-        let _ = connection.await;
-    }
+    .await
 }
 
-/// How [`finish`]'s wait ended.
+/// How [`wait`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ended {
     /// The connection ended.
     Closed,
-    /// Shutdown began.
-    Draining,
+    /// The shutdown phase moved on.
+    PhaseChanged,
+    /// The accept loop is gone (its future was dropped): the connection is to close.
+    ServerGone,
     /// An HTTP/1 connection waited too long for a request head: dropping it closes it.
     Expired,
 }

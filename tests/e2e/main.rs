@@ -9,6 +9,7 @@ mod background;
 mod bookshop;
 mod connection;
 mod contract;
+mod drain;
 mod error_handling;
 mod errors;
 mod every_error;

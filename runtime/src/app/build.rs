@@ -37,6 +37,8 @@ pub(crate) struct AppInner {
     /// requests; decided here so that apps which don't pay nothing per request.
     pub(crate) needs_peer: bool,
     pub(crate) shutdown_grace: Duration,
+    /// How long the listener stays open after the shutdown signal (`App::drain_delay`).
+    pub(crate) drain_delay: Duration,
     pub(crate) limits: ServerLimits,
     /// The app's layers as the stall detector names them; `0` if it is off.
     pub(crate) layers_stall: RouteId,
@@ -352,6 +354,7 @@ impl App {
             layered,
             needs_peer,
             shutdown_grace: self.shutdown_grace,
+            drain_delay: self.drain_delay,
             limits: self.limits,
             layers_stall,
             tls: self.tls,

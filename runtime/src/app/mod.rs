@@ -77,6 +77,7 @@ pub struct App {
     body_limit: usize,
     pool: PoolConfig,
     pub(crate) shutdown_grace: Duration,
+    drain_delay: Duration,
     limits: ServerLimits,
     stall_threshold: Option<Duration>,
     /// TLS for the server; `None` serves plain HTTP.
@@ -138,6 +139,7 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
             pool: PoolConfig::default(),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            drain_delay: Duration::ZERO,
             limits: ServerLimits::default(),
             stall_threshold: Some(crate::DEFAULT_STALL_THRESHOLD),
             tls: None,
@@ -414,6 +416,28 @@ impl App {
     #[must_use]
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.shutdown_grace = grace;
+        self
+    }
+
+    /// How long the server goes on accepting connections after a shutdown signal, before it
+    /// closes its listener (default none).
+    ///
+    /// Meanwhile the app is `Draining` (a readiness probe reading
+    /// [`LifespanHandle::state`](crate::LifespanHandle::state) answers 503 at once), every
+    /// HTTP/1 response says `Connection: close` and closes its connection, and HTTP/2
+    /// connections are sent `GOAWAY`: a load balancer stops reusing its connections and
+    /// learns, before the port closes, that this instance is leaving. Set it to how long
+    /// the load balancer takes to stop sending (its health checks' interval times their
+    /// failure threshold, or the time an orchestrator takes to remove the instance). The
+    /// grace period ([`App::shutdown_grace`]) starts after it.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let app = oxapi::App::new().drain_delay(Duration::from_secs(5));
+    /// ```
+    #[must_use]
+    pub fn drain_delay(mut self, delay: Duration) -> Self {
+        self.drain_delay = delay;
         self
     }
 

@@ -29,8 +29,8 @@ pub enum LifespanState {
     Starting,
     /// Every startup hook succeeded; requests are served.
     Ready,
-    /// Shutdown began: no new connections; in-flight requests, then background tasks, finish;
-    /// then the shutdown hooks run.
+    /// Shutdown began: connections are turned away (then no new ones accepted); in-flight
+    /// requests, then background tasks, finish; then the shutdown hooks run.
     Draining,
     /// Done: the shutdown hooks have run, or startup failed.
     Stopped,
@@ -66,17 +66,26 @@ pub enum LifespanState {
 ///
 /// # Shutdown, in order
 ///
-/// 1. **Stop accepting and announce it.** The shutdown trigger fires (SIGINT or SIGTERM, the
-///    future given to [`App::serve_with_shutdown`](crate::App::serve_with_shutdown), or
-///    [`TestClient::shutdown`](crate::TestClient::shutdown)): the state becomes `Draining`, the
-///    listener is closed, and [`LifespanHandle::shutdown_signal`] completes, in one step.
-/// 2. **Long-lived streams and WebSockets close.** They await `shutdown_signal()` and end
-///    themselves; an open stream is an in-flight request, so the next step waits for it. A
-///    WebSocket waiting in `recv` or calling `send` closes with `1001`; its connection runs as
-///    a task of [`LifespanHandle::spawn`], so step 4 waits for its close handshake.
+/// 1. **Announce it.** The shutdown trigger fires (SIGINT or SIGTERM, the future given to
+///    [`App::serve_with_shutdown`](crate::App::serve_with_shutdown), or
+///    [`TestClient::shutdown`](crate::TestClient::shutdown)): the state becomes `Draining` (a
+///    readiness probe answers 503 from now on) and [`LifespanHandle::shutdown_signal`]
+///    completes, in one step.
+/// 2. **Turn traffic away, then stop accepting.** For the app's
+///    [`drain_delay`](crate::App::drain_delay) (none by default) the server goes on accepting
+///    and answering, but each HTTP/1 response says `Connection: close` and closes its
+///    connection, and HTTP/2 connections are sent `GOAWAY` (the streams the client opened
+///    before it are served; later ones are refused unprocessed, for the client to send
+///    elsewhere): a load balancer stops reusing connections to this instance. Then the
+///    connections already waiting in the listener's queue are accepted and the listener is
+///    closed. Meanwhile long-lived streams and WebSockets, which await `shutdown_signal()`,
+///    end themselves; an open stream is an in-flight request, so the next step waits for it.
+///    A WebSocket waiting in `recv` or calling `send` closes with `1001`; its connection runs
+///    as a task of [`LifespanHandle::spawn`], so step 4 waits for its close handshake.
 /// 3. **Requests drain.** Each connection finishes its in-flight requests and closes (HTTP/1.1
-///    after the current response, HTTP/2 with `GOAWAY`), up to the app's
-///    [`shutdown_grace`](crate::App::shutdown_grace).
+///    after the current response, with `Connection: close`; HTTP/2 with `GOAWAY`); an idle
+///    keep-alive connection is closed at once. This takes up to the app's
+///    [`shutdown_grace`](crate::App::shutdown_grace), counted from the end of the delay.
 /// 4. **Background tasks drain.** Tasks started with [`LifespanHandle::spawn`] finish, within
 ///    what is left of the grace period.
 /// 5. **Shutdown hooks run**, once each, in reverse order of registration; a failing or

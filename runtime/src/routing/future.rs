@@ -89,7 +89,15 @@ impl ResponseFuture {
 }
 
 /// Tells `watch` that `response` is finished, or hooks its body to tell it when it ends.
+/// During shutdown it also says `Connection: close` (not on a protocol switch, which keeps
+/// the connection as the upgraded protocol's): hyper then closes the connection after it.
 fn tell_done(watch: Arc<HeadWatch>, response: &mut Response) {
+    if watch.closing() && response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
     let body = response.body_mut();
     if body.is_in_memory() {
         watch.response_done();

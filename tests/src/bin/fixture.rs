@@ -33,6 +33,25 @@ async fn sleep(ms: u64) -> &'static str {
     "done"
 }
 
+/// Sleeps `ms` milliseconds without a word, then answers `done`: a request that is in flight
+/// for a while, for load.
+#[get("/pause/{ms}")]
+async fn pause(ms: u64) -> &'static str {
+    oxapi::tokio::time::sleep(Duration::from_millis(ms)).await;
+    "done"
+}
+
+/// Ready for traffic? 200 while the app is `Ready`, 503 once shutdown has begun: a load
+/// balancer's readiness probe.
+#[get("/ready")]
+async fn ready(lifespan: State<oxapi::LifespanHandle>) -> StatusCode {
+    if lifespan.state() == oxapi::LifespanState::Ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
 /// A lock both a plain fn and an async fn take.
 #[derive(Debug, Default)]
 struct Shared(Mutex<u64>);
@@ -130,11 +149,16 @@ fn main() -> std::process::ExitCode {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(Duration::from_secs(30), Duration::from_millis);
+    let drain_delay = std::env::var("FIXTURE_DRAIN_DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_millis);
     // Set, the startup hook fails with this message.
     let startup_failure = std::env::var("FIXTURE_STARTUP_FAIL").ok();
     App::new()
         .title("Fixture")
         .shutdown_grace(grace)
+        .drain_delay(drain_delay)
         .on_startup(move || async move { startup_failure.map_or(Ok(()), Err) })
         // Tests wait for this line to know the shutdown hooks ran.
         .on_shutdown(|| async { eprintln!("fixture: shutdown hook ran") })
@@ -149,6 +173,8 @@ fn main() -> std::process::ExitCode {
             thread,
             sync_thread,
             sleep,
+            pause,
+            ready,
             hold,
             lock,
             stall_wait,
