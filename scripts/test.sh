@@ -60,32 +60,44 @@ set -e
 passed=$(count passed "$log_dir/cargo-test.log")
 failed=$(count failed "$log_dir/cargo-test.log")
 
+# Runs a cargo test command, its output kept in $log_dir/NAME.log, and sets NAME_status,
+# NAME_passed and NAME_failed (a failing command counts as one failure if no test failed).
+counted() {
+    local name=$1
+    shift
+    set +e
+    "$@" 2>&1 | tee "$log_dir/$name.log"
+    local status=${PIPESTATUS[0]}
+    set -e
+    local passed_here failed_here
+    passed_here=$(count passed "$log_dir/$name.log")
+    failed_here=$(count failed "$log_dir/$name.log")
+    if [ "$status" -ne 0 ] && [ "$failed_here" -eq 0 ]; then
+        failed_here=1
+    fi
+    printf -v "${name}_status" '%s' "$status"
+    printf -v "${name}_passed" '%s' "$passed_here"
+    printf -v "${name}_failed" '%s' "$failed_here"
+}
+
 # The external checks: both OpenAPI validators on every example's document, headless Chromium
 # on the docs pages, schemathesis against the running example. They are `#[ignore]`d in the
 # plain run above, since they need the tools installed into .tools/.
 step "external checks (openapi-spec-validator, redocly lint, chromium, schemathesis)"
-set +e
-OXAPI_TOOLS="$PWD/.tools" cargo test -p oxapi-tests --test e2e --locked -- --ignored external:: \
-    2>&1 | tee "$log_dir/external.log"
-external_status=${PIPESTATUS[0]}
-set -e
-external_passed=$(count passed "$log_dir/external.log")
-external_failed=$(count failed "$log_dir/external.log")
+OXAPI_TOOLS="$PWD/.tools" counted external \
+    cargo test -p oxapi-tests --test e2e --locked -- --ignored external::
+
+# Load: 10,000 keep-alive connections at once, then a burst of 5,000 new ones. Alone in its
+# process, so that its sockets do not share the descriptor limit with the other tests.
+step "load (10,000 keep-alive connections, a burst of 5,000)"
+counted load cargo test -p oxapi-tests --test e2e --locked -- --ignored load:: --nocapture
 
 # The blocking pool's wake protocol under every interleaving loom explores. `--cfg oxapi_loom`
 # swaps the pool's locks and threads for loom's; its own target dir keeps the main build's
 # cache intact.
 step "loom models of the blocking pool (--cfg oxapi_loom)"
-set +e
-RUSTFLAGS="--cfg oxapi_loom" CARGO_TARGET_DIR=target/loom cargo test -p oxapi --lib --release \
-    --locked pool::loom_models 2>&1 | tee "$log_dir/loom.log"
-loom_status=${PIPESTATUS[0]}
-set -e
-loom_passed=$(count passed "$log_dir/loom.log")
-loom_failed=$(count failed "$log_dir/loom.log")
-if [ "$loom_status" -ne 0 ] && [ "$loom_failed" -eq 0 ]; then
-    loom_failed=1
-fi
+RUSTFLAGS="--cfg oxapi_loom" CARGO_TARGET_DIR=target/loom counted loom \
+    cargo test -p oxapi --lib --release --locked pool::loom_models
 
 # The benchmark harness builds and its servers (oxapi, raw hyper, axum, actix-web, FastAPI)
 # answer every endpoint correctly; no load is run and nothing is timed.
@@ -102,8 +114,8 @@ if [ "$smoke_status" -ne 0 ] && [ "$smoke_failed" -eq 0 ]; then
     smoke_failed=1
 fi
 
-total_passed=$((passed + external_passed + loom_passed + smoke_passed))
-total_failed=$((failed + external_failed + loom_failed + smoke_failed))
+total_passed=$((passed + external_passed + load_passed + loom_passed + smoke_passed))
+total_failed=$((failed + external_failed + load_failed + loom_failed + smoke_failed))
 if [ "$status" -ne 0 ]; then
     printf '\nFailing tests (cargo test --workspace):\n' >&2
     failing "$log_dir/cargo-test.log"
@@ -116,6 +128,10 @@ printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"
 if [ "$status" -ne 0 ]; then
     fail "cargo test" "cargo test --workspace"
 fi
+if [ "$load_status" -ne 0 ]; then
+    printf '\nFailing load test:\n' >&2
+    failing "$log_dir/load.log"
+fi
 if [ "$loom_status" -ne 0 ]; then
     printf '\nFailing loom models:\n' >&2
     failing "$log_dir/loom.log"
@@ -126,6 +142,9 @@ fi
 if [ "$external_status" -ne 0 ]; then
     fail "external checks" \
         "OXAPI_TOOLS=\$PWD/.tools cargo test -p oxapi-tests --test e2e -- --ignored external::"
+fi
+if [ "$load_status" -ne 0 ]; then
+    fail "load test" "cargo test -p oxapi-tests --test e2e -- --ignored load:: --nocapture"
 fi
 if [ "$loom_status" -ne 0 ]; then
     fail "loom models" \

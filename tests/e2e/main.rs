@@ -23,6 +23,7 @@ mod http2_limits;
 mod jwt;
 mod lifespan;
 mod limits;
+mod load;
 mod middleware;
 mod openapi;
 mod param_rules;
