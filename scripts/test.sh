@@ -99,6 +99,27 @@ step "loom models of the blocking pool (--cfg oxapi_loom)"
 RUSTFLAGS="--cfg oxapi_loom" CARGO_TARGET_DIR=target/loom counted loom \
     cargo test -p oxapi --lib --release --locked pool::loom_models
 
+# The fuzz target `request_path` (fuzz/, see fuzz/README.md): any request through the app's
+# service must be answered below 500. A bounded run from the committed seeds; new inputs go to
+# target/, so the committed corpus stays as it is. On stable without a sanitizer (safe Rust;
+# `--dev` keeps overflow checks and builds in a few minutes); cargo-fuzz is installed if
+# missing, and if it cannot be the step says so and counts as failed.
+step "fuzz request_path (cargo fuzz run -s none --dev, 45 s or 100,000 runs)"
+fuzz_status=0
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked || fuzz_status=$?
+fi
+if [ "$fuzz_status" -ne 0 ]; then
+    printf '\nthe fuzz run did not start: cargo-fuzz could not be installed\n' >&2
+else
+    mkdir -p target/fuzz-corpus/request_path
+    set +e
+    (cd fuzz && cargo fuzz run -s none --dev request_path ../target/fuzz-corpus/request_path \
+        corpus/request_path -- -max_total_time=45 -runs=100000) 2>&1 | tee "$log_dir/fuzz.log"
+    fuzz_status=${PIPESTATUS[0]}
+    set -e
+fi
+
 # The benchmark harness builds and its servers (oxapi, raw hyper, axum, actix-web, FastAPI)
 # answer every endpoint correctly; no load is run and nothing is timed.
 step "benchmark smoke check (python3 bench/run.py smoke)"
@@ -115,7 +136,10 @@ if [ "$smoke_status" -ne 0 ] && [ "$smoke_failed" -eq 0 ]; then
 fi
 
 total_passed=$((passed + external_passed + load_passed + loom_passed + smoke_passed))
-total_failed=$((failed + external_failed + load_failed + loom_failed + smoke_failed))
+fuzz_failed=$((fuzz_status == 0 ? 0 : 1))
+fuzz_passed=$((1 - fuzz_failed))
+total_passed=$((total_passed + fuzz_passed))
+total_failed=$((failed + external_failed + load_failed + loom_failed + smoke_failed + fuzz_failed))
 if [ "$status" -ne 0 ]; then
     printf '\nFailing tests (cargo test --workspace):\n' >&2
     failing "$log_dir/cargo-test.log"
@@ -152,6 +176,10 @@ if [ "$loom_status" -ne 0 ]; then
 fi
 if [ "$smoke_status" -ne 0 ]; then
     fail "benchmark smoke check" "python3 bench/run.py smoke"
+fi
+if [ "$fuzz_status" -ne 0 ]; then
+    fail "fuzz run (a crash input, if any, is under fuzz/artifacts/request_path/)" \
+        "cd fuzz && cargo fuzz run -s none --dev request_path corpus/request_path -- -max_total_time=45"
 fi
 if [ "$passed" -eq 0 ]; then
     fail "no test ran"

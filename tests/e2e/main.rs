@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod background;
+mod bad_input;
 mod bookshop;
 mod connection;
 mod contract;

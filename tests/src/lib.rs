@@ -1,6 +1,8 @@
 //! Helpers for oxapi's end-to-end tests: a server on a real socket, HTTP/1.1 and HTTP/2
 //! clients, and raw-byte requests for input no client library would send.
 
+pub mod bad_input;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
