@@ -1,7 +1,8 @@
 //! Graceful shutdown under load, in order: on SIGTERM the service turns not-ready at once,
 //! keeps accepting for its drain delay while each connection is closed after its next answer
 //! (HTTP/1 `Connection: close`, HTTP/2 `GOAWAY`), then closes its listener, finishes what is
-//! in flight, closes idle keep-alive connections, and exits 0. Every request a client sent is
+//! in flight (requests, background tasks), closes idle keep-alive connections, runs its
+//! shutdown hooks and exits 0. Every request a client sent is
 //! answered; the only requests not answered are HTTP/2 streams the server refused with its
 //! `GOAWAY`, which were never processed and are sent again, as clients do.
 
@@ -280,6 +281,13 @@ fn sigterm_under_load_answers_every_request_sent_then_exits_0() {
             .map(|_| tokio::spawn(http1_client(addr, Arc::clone(&tally))))
             .chain((0..HTTP2_CLIENTS).map(|_| tokio::spawn(http2_client(addr, Arc::clone(&tally)))))
             .collect();
+        // A background task that outlasts the drain delay.
+        let queued = oxapi_tests::raw(
+            addr,
+            b"POST /background/4000 HTTP/1.1\r\nhost: drain.test\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+        assert!(queued.ends_with("queued"), "{queued}");
         until("the load is under way", || {
             tally.get(&tally.answered) >= 400
         })
@@ -363,6 +371,13 @@ fn sigterm_under_load_answers_every_request_sent_then_exits_0() {
         );
         assert!(tally.get(&tally.closed_by_server) >= HTTP1_CLIENTS);
     });
+    // The background task finished before the shutdown hooks ran.
+    let task = fixture.wait_for_stderr("fixture: ");
+    assert!(
+        task.contains("background task of 4000 ms done"),
+        "first: {task}"
+    );
+    fixture.wait_for_stderr("fixture: shutdown hook ran");
     let status = fixture.wait();
     assert!(status.success(), "exit status {status}");
 }

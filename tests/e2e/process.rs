@@ -87,7 +87,7 @@ impl Fixture {
     }
 
     /// Waits for a line on stderr containing `text`, and returns it.
-    fn wait_for_stderr(&self, text: &str) -> String {
+    pub(crate) fn wait_for_stderr(&self, text: &str) -> String {
         loop {
             let line = self
                 .stderr

@@ -41,6 +41,17 @@ async fn pause(ms: u64) -> &'static str {
     "done"
 }
 
+/// Answers at once and leaves a background task that sleeps `ms` milliseconds, then says so
+/// on stderr.
+#[post("/background/{ms}")]
+async fn background(ms: u64, tasks: oxapi::BackgroundTasks) -> &'static str {
+    tasks.spawn(async move {
+        oxapi::tokio::time::sleep(Duration::from_millis(ms)).await;
+        eprintln!("fixture: background task of {ms} ms done");
+    });
+    "queued"
+}
+
 /// Ready for traffic? 200 while the app is `Ready`, 503 once shutdown has begun: a load
 /// balancer's readiness probe.
 #[get("/ready")]
@@ -174,6 +185,7 @@ fn main() -> std::process::ExitCode {
             sync_thread,
             sleep,
             pause,
+            background,
             ready,
             hold,
             lock,
