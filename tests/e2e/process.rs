@@ -31,7 +31,7 @@ impl Fixture {
         Self::start_command(command, args, env)
     }
 
-    fn start_command(mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_command(mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Self {
         command
             .args(args)
             .env_remove("OXAPI_BIND")
@@ -73,6 +73,11 @@ impl Fixture {
         }
     }
 
+    /// The process's id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .args([signal, &self.child.id().to_string()])
@@ -82,7 +87,7 @@ impl Fixture {
     }
 
     /// Waits for a line on stderr containing `text`, and returns it.
-    fn wait_for_stderr(&self, text: &str) -> String {
+    pub(crate) fn wait_for_stderr(&self, text: &str) -> String {
         loop {
             let line = self
                 .stderr
@@ -114,7 +119,7 @@ impl Drop for Fixture {
     }
 }
 
-fn get(addr: std::net::SocketAddr, path: &str) -> String {
+pub(crate) fn get(addr: std::net::SocketAddr, path: &str) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -123,7 +128,7 @@ fn get(addr: std::net::SocketAddr, path: &str) -> String {
     runtime.block_on(raw(addr, request.as_bytes()))
 }
 
-fn body(response: &str) -> &str {
+pub(crate) fn body(response: &str) -> &str {
     response.split("\r\n\r\n").nth(1).unwrap_or("")
 }
 

@@ -1,5 +1,6 @@
 //! A service for tests of process-level behaviour: thread names, the command line, graceful
-//! shutdown, startup and shutdown hooks, and the blocking pool's priority against a CPU hog.
+//! shutdown, startup and shutdown hooks, the blocking pool's priority against a CPU hog, and
+//! worker processes.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -24,11 +25,19 @@ fn sync_thread() -> String {
         .to_owned()
 }
 
+/// The id of the process serving: with `--workers`, which worker answered.
+#[get("/pid")]
+async fn pid() -> String {
+    std::process::id().to_string()
+}
+
 /// Sleeps `ms` milliseconds, then answers `done`.
 #[get("/sleep/{ms}")]
 async fn sleep(ms: u64) -> &'static str {
-    // Tests wait for this line to know the request is in flight.
-    eprintln!("fixture: sleeping {ms} ms");
+    // Tests wait for this line to know the request is in flight. Written whole, in one call:
+    // worker processes share stderr, and `eprintln!` writes its pieces one by one.
+    let line = format!("fixture: sleeping {ms} ms\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     oxapi::tokio::time::sleep(Duration::from_millis(ms)).await;
     "done"
 }
@@ -148,6 +157,7 @@ fn main() -> std::process::ExitCode {
         .routes(routes![
             thread,
             sync_thread,
+            pid,
             sleep,
             hold,
             lock,
