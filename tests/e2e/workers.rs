@@ -21,7 +21,7 @@ fn start(workers: &str, env: &[(&str, &str)]) -> Fixture {
 
 /// Reads the supervisor's log until each of the `count` workers has started and is ready:
 /// their pids, by slot.
-fn started_workers(fixture: &Fixture, count: usize) -> Vec<u32> {
+pub(crate) fn started_workers(fixture: &Fixture, count: usize) -> Vec<u32> {
     let mut pids = vec![0; count];
     let mut ready = 0;
     while ready < count || pids.contains(&0) {
