@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 /// Why the supervisor failed.
 #[derive(Debug)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) enum SupervisorError {
     /// `--workers` needs a platform this build has no worker processes for.
     #[cfg_attr(target_os = "linux", allow(dead_code))]

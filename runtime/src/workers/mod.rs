@@ -30,6 +30,7 @@ pub(crate) use supervisor::supervise;
 /// The environment variable `--workers` falls back to.
 pub(crate) const COUNT_VAR: &str = "OXAPI_WORKERS";
 /// Set in a worker's environment: its slot, from 1 to N.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 const WORKER_VAR: &str = "OXAPI_WORKER";
 /// Set in a worker's environment: its supervisor's pid.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -37,6 +38,7 @@ const SUPERVISOR_VAR: &str = "OXAPI_SUPERVISOR";
 
 /// What the supervisor runs.
 #[derive(Debug)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(crate) struct Plan {
     /// How many workers serve at once.
     pub(crate) count: NonZeroUsize,

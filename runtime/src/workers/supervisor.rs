@@ -138,7 +138,10 @@ impl Supervisor {
         let (mut terminate, mut interrupt, mut hangup) =
             signals().map_err(SupervisorError::Signals)?;
         for index in 0..self.slots.len() {
-            self.start(index);
+            // A worker that cannot be started stops the rest from starting.
+            if self.stop.is_none() {
+                self.start(index);
+            }
         }
         let mut announce = Some(announce);
         let mut buffer = [0_u8; 32];
