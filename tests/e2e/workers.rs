@@ -249,8 +249,7 @@ fn a_worker_killed_under_load_fails_only_its_own_connections_and_is_replaced() {
     let (&victim, _) = serving.iter().max_by_key(|(_, count)| **count).unwrap();
     assert!(pids.contains(&victim), "{victim} {pids:?}");
     // A system call, not a `kill` process: the clients go on meanwhile.
-    let target = rustix::process::Pid::from_raw(victim.try_into().unwrap()).unwrap();
-    rustix::process::kill_process(target, rustix::process::Signal::KILL).unwrap();
+    kill(victim);
     killed.store(true, Ordering::SeqCst);
     let records: Vec<Record> = clients
         .into_iter()
@@ -301,6 +300,27 @@ fn a_worker_killed_under_load_fails_only_its_own_connections_and_is_replaced() {
     );
     assert!(!seen.contains(&victim));
 
+    fixture.signal("-TERM");
+    assert!(fixture.wait().success());
+}
+
+fn kill(pid: u32) {
+    let target = rustix::process::Pid::from_raw(pid.try_into().unwrap()).unwrap();
+    rustix::process::kill_process(target, rustix::process::Signal::KILL).unwrap();
+}
+
+/// The supervisor's restart delay doubles while a slot's workers die young.
+#[test]
+fn a_worker_that_keeps_dying_is_restarted_after_a_longer_delay_each_time() {
+    let fixture = start("1", &[]);
+    let mut pid = started_workers(&fixture, 1)[0];
+    for delay in ["100 ms", "200 ms", "400 ms"] {
+        kill(pid);
+        let died = fixture.wait_for_stderr(&format!("(pid {pid}) exited"));
+        assert!(died.contains(&format!("restarting in {delay}")), "{died}");
+        pid = started_workers(&fixture, 1)[0];
+    }
+    assert_eq!(body(&get(fixture.addr, "/pid")), pid.to_string());
     fixture.signal("-TERM");
     assert!(fixture.wait().success());
 }
