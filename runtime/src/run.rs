@@ -1,6 +1,7 @@
 //! Starting an app: [`App::serve`] on the caller's runtime, [`App::run`] as a whole program
 //! with its own runtime and a tiny command line.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
@@ -181,7 +182,6 @@ impl App {
 
     /// [`App::run`] with explicit arguments (without the program name).
     pub fn run_with_args(self, args: impl IntoIterator<Item = String>) -> ExitCode {
-        let args: Vec<String> = args.into_iter().collect();
         let program = std::env::args()
             .next()
             .and_then(|path| {
@@ -198,7 +198,7 @@ impl App {
             tls_key: std::env::var("OXAPI_TLS_KEY").ok(),
             workers: std::env::var(workers::COUNT_VAR).ok(),
         };
-        let command = match Command::parse(args.iter().cloned(), env) {
+        let command = match Command::parse(args, env) {
             Ok(command) => command,
             Err(message) => {
                 eprintln!("error: {message}\n\n{}", usage(&program, &self.info.title));
@@ -219,7 +219,9 @@ impl App {
                 let app = self.deployed(deployment);
                 let workers = workers.map(|count| workers::Plan {
                     count,
-                    args: without_workers(&args),
+                    // The program's own command line, which its `main` reads again in each
+                    // worker (it may differ from what it passed here).
+                    args: without_workers(std::env::args_os().skip(1)),
                     forward_hangup: false,
                 });
                 match tls {
@@ -515,14 +517,19 @@ fn worker_count(value: &str, source: &str) -> Result<NonZeroUsize, String> {
         .map_err(|_| format!("{source} needs {WORKERS_HINT}, not `{value}`"))
 }
 
-/// The command line less `--workers`: the workers' own. (A value of another option spelled
-/// `--workers` would be taken for it; no address, path or file is named so.)
-fn without_workers(args: &[String]) -> Vec<String> {
-    let mut rest = Vec::with_capacity(args.len());
-    let mut args = args.iter().cloned();
+/// The command line less `--workers N` / `--workers=N`: the workers' own. (A value of
+/// another option spelled `--workers` would be taken for it; no address, path or file is
+/// named so.)
+fn without_workers(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut rest = Vec::new();
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        if option_value(&arg, "--workers", WORKERS_HINT, &mut args).is_none() {
-            rest.push(arg);
+        match arg.to_str() {
+            Some("--workers") => {
+                args.next();
+            }
+            Some(option) if option.starts_with("--workers=") => {}
+            _ => rest.push(arg),
         }
     }
     rest
@@ -866,9 +873,9 @@ mod tests {
 
     #[test]
     fn workers_get_the_command_line_less_workers() {
-        let args = |args: &[&str]| args.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let args = |args: &[&str]| args.iter().map(OsString::from).collect::<Vec<_>>();
         assert_eq!(
-            without_workers(&args(&[
+            without_workers(args(&[
                 "--bind",
                 "0.0.0.0:80",
                 "--workers",
@@ -877,11 +884,12 @@ mod tests {
             ])),
             args(&["--bind", "0.0.0.0:80", "--root-path=/api"])
         );
+        // Options of the program's own are kept.
         assert_eq!(
-            without_workers(&args(&["--workers=2", "--tls-cert", "c.pem"])),
-            args(&["--tls-cert", "c.pem"])
+            without_workers(args(&["--workers=2", "--tls-cert", "c.pem", "--config"])),
+            args(&["--tls-cert", "c.pem", "--config"])
         );
-        assert_eq!(without_workers(&args(&[])), args(&[]));
+        assert_eq!(without_workers(args(&[])), args(&[]));
     }
 
     #[test]

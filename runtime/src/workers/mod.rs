@@ -42,8 +42,8 @@ const SUPERVISOR_VAR: &str = "OXAPI_SUPERVISOR";
 pub(crate) struct Plan {
     /// How many workers serve at once.
     pub(crate) count: NonZeroUsize,
-    /// The workers' command line: the service's own, less `--workers`.
-    pub(crate) args: Vec<String>,
+    /// The workers' command line: the program's own, less `--workers`.
+    pub(crate) args: Vec<std::ffi::OsString>,
     /// Whether SIGHUP is forwarded: the workers serve TLS and reload their certificate on it.
     /// Without TLS a worker has no handler for it, and SIGHUP would end it.
     pub(crate) forward_hangup: bool,
