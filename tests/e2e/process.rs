@@ -295,7 +295,7 @@ fn a_plain_fn_holding_a_lock_the_event_loop_needs_finishes_beside_a_cpu_hog() {
     assert_eq!(body(&get(addr, "/lock")), "9");
 }
 
-fn post(addr: std::net::SocketAddr, path: &str) -> String {
+pub(crate) fn post(addr: std::net::SocketAddr, path: &str) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

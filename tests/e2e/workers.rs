@@ -325,6 +325,24 @@ fn a_worker_that_keeps_dying_is_restarted_after_a_longer_delay_each_time() {
     assert!(fixture.wait().success());
 }
 
+/// An error status after the worker served is a crash to restart from, not a boot failure.
+#[test]
+fn a_worker_that_exits_with_an_error_while_serving_is_restarted() {
+    let fixture = start("1", &[]);
+    let pid = started_workers(&fixture, 1)[0];
+    let response = crate::process::post(fixture.addr, "/exit/3");
+    assert!(response.is_empty(), "{response}");
+    let died = fixture.wait_for_stderr(&format!("(pid {pid}) exited"));
+    assert!(
+        died.contains("exit status 3; restarting in 100 ms"),
+        "{died}"
+    );
+    let new = started_workers(&fixture, 1)[0];
+    assert_eq!(body(&get(fixture.addr, "/pid")), new.to_string());
+    fixture.signal("-TERM");
+    assert!(fixture.wait().success());
+}
+
 #[test]
 fn sigterm_to_the_supervisor_lets_every_worker_finish_its_requests() {
     const REQUESTS: usize = 4;

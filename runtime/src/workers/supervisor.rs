@@ -259,6 +259,9 @@ impl Supervisor {
     }
 
     fn exited(&mut self, index: usize, pid: u32, status: std::io::Result<ExitStatus>) {
+        // A worker that said it was ready and then died: its message is queued, and must
+        // count before its exit does (a failure after serving is no boot failure).
+        self.read_queued_ready();
         let number = index + 1;
         let ending = match status {
             Ok(status) => Ending::of(status),
@@ -304,6 +307,14 @@ impl Supervisor {
                 }
                 self.slots[index].state = SlotState::Done;
             }
+        }
+    }
+
+    /// Takes every ready message already received, without waiting.
+    fn read_queued_ready(&mut self) {
+        let mut buffer = [0_u8; 32];
+        while let Ok(length) = self.our_end.try_recv(&mut buffer) {
+            self.on_ready(&buffer[..length]);
         }
     }
 

@@ -31,6 +31,12 @@ async fn pid() -> String {
     std::process::id().to_string()
 }
 
+/// Ends the process at once with exit status `code`: a worker failing while it serves.
+#[post("/exit/{code}")]
+async fn exit(code: i32) -> &'static str {
+    std::process::exit(code)
+}
+
 /// Sleeps `ms` milliseconds, then answers `done`.
 #[get("/sleep/{ms}")]
 async fn sleep(ms: u64) -> &'static str {
@@ -158,6 +164,7 @@ fn main() -> std::process::ExitCode {
             thread,
             sync_thread,
             pid,
+            exit,
             sleep,
             hold,
             lock,
