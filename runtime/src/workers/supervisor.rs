@@ -68,7 +68,7 @@ enum SlotState {
     },
     /// The worker died; another starts at `at`.
     Waiting { at: Instant },
-    /// No worker any more: the supervisor is stopping.
+    /// No worker: not started yet, or none is to start again (the supervisor is stopping).
     Done,
 }
 
