@@ -77,6 +77,7 @@ mod stream;
 mod test_client;
 mod tls;
 mod validate;
+mod workers;
 pub mod ws;
 // After `validate`, whose trait it implements for each type.
 pub mod types;

@@ -1,12 +1,15 @@
 //! Starting an app: [`App::serve`] on the caller's runtime, [`App::run`] as a whole program
 //! with its own runtime and a tiny command line.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
@@ -15,6 +18,7 @@ use crate::build_error::BuildErrors;
 use crate::lifespan::{Startup, StartupError};
 use crate::server;
 use crate::tls::{ReloadOnHangup, TlsConfig, TlsError};
+use crate::workers;
 
 /// The address `App::run` listens on when neither `--bind` nor `OXAPI_BIND` says otherwise.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
@@ -149,7 +153,7 @@ impl App {
     /// be bound or a startup hook fails, it prints why and exits 1.
     ///
     /// ```text
-    /// SERVICE [--bind ADDR] [--tls-cert PEM --tls-key PEM]
+    /// SERVICE [--bind ADDR] [--workers N] [--tls-cert PEM --tls-key PEM]
     ///                            serve (default 127.0.0.1:8000, or $OXAPI_BIND)
     /// SERVICE openapi [--yaml]   print the OpenAPI document and exit
     /// SERVICE --help             print usage
@@ -163,6 +167,22 @@ impl App {
     /// with that certificate chain and key, as [`App::tls`] with
     /// [`TlsConfig::from_pem_files`] (keeping the code's handshake timeout); a file that
     /// cannot be read or holds no valid certificate or key exits 1 before anything is bound.
+    ///
+    /// `--workers N` (or `$OXAPI_WORKERS`; Linux) serves from N worker processes sharing one
+    /// listener: this process binds it, starts each worker by running the program again (each
+    /// with its own runtime, startup hooks and state), restarts a worker that dies, after a
+    /// delay that grows while they keep dying, and forwards SIGTERM and SIGINT (and SIGHUP,
+    /// under TLS) to them. It prints the listening line once every worker serves, and exits 0
+    /// once all have stopped cleanly; if a worker fails to start (a startup hook fails), it
+    /// stops the others and exits 1. Without the option, one process serves.
+    ///
+    /// `--drain-delay SECONDS` (or `$OXAPI_DRAIN_DELAY`) sets [`App::drain_delay`], and
+    /// `--shutdown-grace SECONDS` (or `$OXAPI_SHUTDOWN_GRACE`) [`App::shutdown_grace`]: whole
+    /// or decimal seconds, as uvicorn's and gunicorn's shutdown timeouts; either wins over the
+    /// code's value.
+    ///
+    /// A listener inherited by systemd's socket activation (`LISTEN_FDS`) is served instead
+    /// of binding `--bind`'s address.
     pub fn run(self) -> ExitCode {
         self.run_with_args(std::env::args().skip(1))
     }
@@ -183,6 +203,9 @@ impl App {
             forwarded_allow_ips: std::env::var("OXAPI_FORWARDED_ALLOW_IPS").ok(),
             tls_cert: std::env::var("OXAPI_TLS_CERT").ok(),
             tls_key: std::env::var("OXAPI_TLS_KEY").ok(),
+            workers: std::env::var(workers::COUNT_VAR).ok(),
+            drain_delay: std::env::var("OXAPI_DRAIN_DELAY").ok(),
+            shutdown_grace: std::env::var("OXAPI_SHUTDOWN_GRACE").ok(),
         };
         let command = match Command::parse(args, env) {
             Ok(command) => command,
@@ -200,12 +223,20 @@ impl App {
                 bind,
                 deployment,
                 tls,
+                workers,
             } => {
                 let app = self.deployed(deployment);
+                let workers = workers.map(|count| workers::Plan {
+                    count,
+                    // The program's own command line, which its `main` reads again in each
+                    // worker (it may differ from what it passed here).
+                    args: without_workers(std::env::args_os().skip(1)),
+                    forward_hangup: false,
+                });
                 match tls {
-                    None => app.run_server(&bind),
+                    None => app.run_server(&bind, workers),
                     Some(files) => match app.with_tls_files(&files) {
-                        Ok(app) => app.run_server(&bind),
+                        Ok(app) => app.run_server(&bind, workers),
                         Err(error) => {
                             report(&error);
                             ExitCode::FAILURE
@@ -224,6 +255,12 @@ impl App {
         }
         if let Some(list) = deployment.forwarded_allow_ips {
             self = self.forwarded_allow_ips(list.split(','));
+        }
+        if let Some(delay) = deployment.drain_delay {
+            self = self.drain_delay(delay);
+        }
+        if let Some(grace) = deployment.shutdown_grace {
+            self = self.shutdown_grace(grace);
         }
         self
     }
@@ -273,7 +310,17 @@ impl App {
         }
     }
 
-    fn run_server(self, bind: &str) -> ExitCode {
+    /// Serves as one process, as the supervisor of `workers`, or as one of its workers.
+    fn run_server(self, bind: &str, workers: Option<workers::Plan>) -> ExitCode {
+        // First, while the process has one thread: taking inherited sockets edits the
+        // environment.
+        let inherited = match workers::take() {
+            Ok(inherited) => inherited,
+            Err(error) => {
+                report(&error);
+                return ExitCode::FAILURE;
+            }
+        };
         install_log();
         raise_open_files_limit();
         let addr = match resolve(bind) {
@@ -283,6 +330,28 @@ impl App {
                 return ExitCode::from(2);
             }
         };
+        let title = self.info.title.clone();
+        let version = self.info.version.clone();
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        // Printed once the app is ready: the line means requests are served.
+        let announce = move |local: SocketAddr| {
+            println!("oxapi: {title} {version} listening on {scheme}://{local}");
+            let _ = std::io::stdout().flush();
+        };
+        if inherited.worker.is_none()
+            && let Some(mut plan) = workers
+        {
+            plan.forward_hangup = self.tls.is_some();
+            // The supervisor serves nothing: the app and its state are the workers' own.
+            drop(self);
+            return match workers::supervise(plan, addr, inherited.listener, announce) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    report(&error);
+                    ExitCode::FAILURE
+                }
+            };
+        }
         let runtime = match build_runtime() {
             Ok(runtime) => runtime,
             Err(error) => {
@@ -290,22 +359,24 @@ impl App {
                 return ExitCode::FAILURE;
             }
         };
-        let title = self.info.title.clone();
-        let version = self.info.version.clone();
-        let scheme = if self.tls.is_some() { "https" } else { "http" };
         let result = runtime.block_on(async move {
             // Bound before the startup hooks run, so a port in use fails before any hook has
-            // side effects (a migration, a registration).
-            let listener =
-                server::bind(addr).map_err(|source| ServeError::Bind { addr, source })?;
+            // side effects (a migration, a registration). A worker's listener, or systemd's,
+            // is inherited instead.
+            let listener = match inherited.listener {
+                Some(listener) => listener
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpListener::from_std(listener)),
+                None => server::bind(addr),
+            }
+            .map_err(|source| ServeError::Bind { addr, source })?;
             // Signal handlers first, before the hooks run and the line below is printed: a
             // client that reads it, or a supervisor during startup, may signal at once.
             let shutdown = server::shutdown_signal();
-            // Printed once the app is ready: the line means requests are served.
-            let ready = |listener: &TcpListener| {
-                let local = listener.local_addr().unwrap_or(addr);
-                println!("oxapi: {title} {version} listening on {scheme}://{local}");
-                let _ = std::io::stdout().flush();
+            // A worker tells its supervisor, which prints the line once all are ready.
+            let ready = move |listener: &TcpListener| match &inherited.worker {
+                Some(worker) => worker.ready(),
+                None => announce(listener.local_addr().unwrap_or(addr)),
             };
             self.serve_listener(listener, shutdown, ready).await
         });
@@ -396,6 +467,8 @@ enum Command {
         bind: String,
         deployment: Deployment,
         tls: Option<TlsFiles>,
+        /// `--workers N`: a supervisor and N worker processes; `None`: one process.
+        workers: Option<NonZeroUsize>,
     },
     OpenApi {
         yaml: bool,
@@ -409,6 +482,10 @@ enum Command {
 struct Deployment {
     root_path: Option<String>,
     forwarded_allow_ips: Option<String>,
+    /// `--drain-delay`: [`App::drain_delay`].
+    drain_delay: Option<Duration>,
+    /// `--shutdown-grace`: [`App::shutdown_grace`].
+    shutdown_grace: Option<Duration>,
 }
 
 /// The certificate chain and key files `--tls-cert` and `--tls-key` name.
@@ -426,6 +503,9 @@ struct Env {
     forwarded_allow_ips: Option<String>,
     tls_cert: Option<String>,
     tls_key: Option<String>,
+    workers: Option<String>,
+    drain_delay: Option<String>,
+    shutdown_grace: Option<String>,
 }
 
 /// An empty variable counts as unset.
@@ -449,12 +529,50 @@ fn option_value(
 
 const ROOT_PATH_HINT: &str = "a path prefix, like /api";
 const PEM_HINT: &str = "a PEM file";
+const WORKERS_HINT: &str = "a number of processes, 1 or more";
+const SECONDS_HINT: &str = "a number of seconds, like 5 or 0.5";
+
+/// A duration given in seconds, as uvicorn and gunicorn take their shutdown timeouts: a
+/// whole or decimal number, 0 or more.
+fn seconds(value: &str, source: &str) -> Result<Duration, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("{source} needs {SECONDS_HINT}, not `{value}`"))
+}
+
+/// A worker count: a whole number, 1 or more.
+fn worker_count(value: &str, source: &str) -> Result<NonZeroUsize, String> {
+    value
+        .parse()
+        .map_err(|_| format!("{source} needs {WORKERS_HINT}, not `{value}`"))
+}
+
+/// The command line less `--workers N` / `--workers=N`: the workers' own. (A value of
+/// another option spelled `--workers` would be taken for it; no address, path or file is
+/// named so.)
+fn without_workers(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut rest = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.to_str() {
+            Some("--workers") => {
+                args.next();
+            }
+            Some(option) if option.starts_with("--workers=") => {}
+            _ => rest.push(arg),
+        }
+    }
+    rest
+}
 
 impl Command {
     fn parse(args: impl IntoIterator<Item = String>, env: Env) -> Result<Self, String> {
         let mut bind = None;
         let mut deployment = Deployment::default();
         let (mut tls_cert, mut tls_key) = (None, None);
+        let mut workers = None;
         let mut args = args.into_iter().peekable();
         if args.peek().map(String::as_str) == Some("openapi") {
             args.next();
@@ -499,6 +617,15 @@ impl Command {
                 tls_cert = Some(value?);
             } else if let Some(value) = option_value(arg, "--tls-key", PEM_HINT, &mut args) {
                 tls_key = Some(value?);
+            } else if let Some(value) = option_value(arg, "--workers", WORKERS_HINT, &mut args) {
+                workers = Some(worker_count(&value?, "`--workers`")?);
+            } else if let Some(value) = option_value(arg, "--drain-delay", SECONDS_HINT, &mut args)
+            {
+                deployment.drain_delay = Some(seconds(&value?, "`--drain-delay`")?);
+            } else if let Some(value) =
+                option_value(arg, "--shutdown-grace", SECONDS_HINT, &mut args)
+            {
+                deployment.shutdown_grace = Some(seconds(&value?, "`--shutdown-grace`")?);
             } else {
                 return Err(format!("unexpected argument `{arg}`"));
             }
@@ -510,6 +637,16 @@ impl Command {
         deployment.forwarded_allow_ips = deployment
             .forwarded_allow_ips
             .or(set(env.forwarded_allow_ips));
+        if deployment.drain_delay.is_none()
+            && let Some(value) = set(env.drain_delay)
+        {
+            deployment.drain_delay = Some(seconds(&value, "$OXAPI_DRAIN_DELAY")?);
+        }
+        if deployment.shutdown_grace.is_none()
+            && let Some(value) = set(env.shutdown_grace)
+        {
+            deployment.shutdown_grace = Some(seconds(&value, "$OXAPI_SHUTDOWN_GRACE")?);
+        }
         let tls = match (tls_cert.or(set(env.tls_cert)), tls_key.or(set(env.tls_key))) {
             (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
             (None, None) => None,
@@ -526,17 +663,23 @@ impl Command {
                 );
             }
         };
+        let workers = match (workers, set(env.workers)) {
+            (Some(count), _) => Some(count),
+            (None, Some(value)) => Some(worker_count(&value, &format!("${}", workers::COUNT_VAR))?),
+            (None, None) => None,
+        };
         Ok(Self::Serve {
             bind,
             deployment,
             tls,
+            workers,
         })
     }
 }
 
 fn usage(program: &str, title: &str) -> String {
     format!(
-        "{title}\n\nUsage:\n  {program} [--bind ADDR] [--tls-cert PEM --tls-key PEM]\n                               serve HTTP/1.1 and HTTP/2 on ADDR (HTTPS with a certificate)\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n  --tls-cert PEM               serve HTTPS (TLS only) with this certificate chain, server certificate first (or $OXAPI_TLS_CERT)\n  --tls-key PEM                the certificate's private key (or $OXAPI_TLS_KEY); both or neither\n\nStops on SIGINT or SIGTERM after finishing in-flight requests. Under TLS, SIGHUP reads the certificate and key again."
+        "{title}\n\nUsage:\n  {program} [--bind ADDR] [--workers N] [--tls-cert PEM --tls-key PEM]\n                               serve HTTP/1.1 and HTTP/2 on ADDR (HTTPS with a certificate)\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n  --tls-cert PEM               serve HTTPS (TLS only) with this certificate chain, server certificate first (or $OXAPI_TLS_CERT)\n  --tls-key PEM                the certificate's private key (or $OXAPI_TLS_KEY); both or neither\n  --workers N                  serve from N worker processes sharing the port, each restarted if it dies (or $OXAPI_WORKERS)\n  --drain-delay SECONDS        after SIGTERM, go on accepting for this long while closing each connection after its next response, so a load balancer stops sending (default 0, or $OXAPI_DRAIN_DELAY)\n  --shutdown-grace SECONDS     then, how long in-flight requests and background tasks may take (default 30, or $OXAPI_SHUTDOWN_GRACE)\n\nStops on SIGINT or SIGTERM after finishing in-flight requests (with --workers, every worker does). Under TLS, SIGHUP reads the certificate and key again."
     )
 }
 
@@ -559,6 +702,7 @@ mod tests {
                 bind: bind.to_owned(),
                 deployment: Deployment::default(),
                 tls: None,
+                workers: None,
             })
         };
         assert_eq!(parse(&[], None), serve(DEFAULT_BIND));
@@ -601,12 +745,14 @@ mod tests {
         let deployment = |root: Option<&str>, ips: Option<&str>| Deployment {
             root_path: root.map(str::to_owned),
             forwarded_allow_ips: ips.map(str::to_owned),
+            ..Deployment::default()
         };
         let serve = |deployment| {
             Ok(Command::Serve {
                 bind: DEFAULT_BIND.to_owned(),
                 deployment,
                 tls: None,
+                workers: None,
             })
         };
         assert_eq!(
@@ -668,6 +814,7 @@ mod tests {
                     cert: cert.to_owned(),
                     key: key.to_owned(),
                 }),
+                workers: None,
             })
         };
         assert_eq!(parse_env(&[], None, None), serve(None));
@@ -696,6 +843,49 @@ mod tests {
     }
 
     #[test]
+    fn shutdown_timings_come_from_flags_then_env_in_seconds() {
+        let parse_env = |args: &[&str], delay: Option<&str>, grace: Option<&str>| {
+            let env = Env {
+                drain_delay: delay.map(str::to_owned),
+                shutdown_grace: grace.map(str::to_owned),
+                ..Env::default()
+            };
+            Command::parse(args.iter().map(|s| (*s).to_owned()), env).map(|command| match command {
+                Command::Serve { deployment, .. } => {
+                    (deployment.drain_delay, deployment.shutdown_grace)
+                }
+                other => panic!("{other:?}"),
+            })
+        };
+        let ms = |ms| Some(Duration::from_millis(ms));
+        assert_eq!(parse_env(&[], None, None), Ok((None, None)));
+        assert_eq!(
+            parse_env(&["--drain-delay", "5", "--shutdown-grace=0.5"], None, None),
+            Ok((ms(5_000), ms(500)))
+        );
+        assert_eq!(
+            parse_env(&[], Some("2.5"), Some("0")),
+            Ok((ms(2_500), ms(0)))
+        );
+        assert_eq!(
+            parse_env(&["--drain-delay=1"], Some("9"), Some("")),
+            Ok((ms(1_000), None))
+        );
+        for bad in ["-1", "5s", "NaN", "inf", ""] {
+            let error = parse_env(&["--drain-delay", bad], None, None).unwrap_err();
+            assert!(
+                error.contains("`--drain-delay` needs a number of seconds"),
+                "{error}"
+            );
+        }
+        let error = parse_env(&[], None, Some("soon")).unwrap_err();
+        assert!(
+            error.contains("$OXAPI_SHUTDOWN_GRACE needs a number of seconds"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn usage_names_every_option() {
         let text = usage("service", "Title");
         for option in [
@@ -706,9 +896,97 @@ mod tests {
             "--tls-key",
             "$OXAPI_TLS_CERT",
             "$OXAPI_TLS_KEY",
+            "--drain-delay",
+            "--shutdown-grace",
+            "$OXAPI_DRAIN_DELAY",
+            "$OXAPI_SHUTDOWN_GRACE",
+            "--workers N",
+            "$OXAPI_WORKERS",
         ] {
             assert!(text.contains(option), "{option} in {text}");
         }
+    }
+
+    #[test]
+    fn workers_come_from_the_flag_then_the_env_and_are_at_least_1() {
+        let parse_env = |args: &[&str], workers: Option<&str>| {
+            let env = Env {
+                workers: workers.map(str::to_owned),
+                ..Env::default()
+            };
+            Command::parse(args.iter().map(|s| (*s).to_owned()), env)
+        };
+        let serve = |workers: Option<usize>| {
+            Ok(Command::Serve {
+                bind: DEFAULT_BIND.to_owned(),
+                deployment: Deployment::default(),
+                tls: None,
+                workers: workers.and_then(NonZeroUsize::new),
+            })
+        };
+        assert_eq!(parse_env(&[], None), serve(None));
+        assert_eq!(parse_env(&["--workers", "3"], None), serve(Some(3)));
+        assert_eq!(parse_env(&["--workers=1"], None), serve(Some(1)));
+        assert_eq!(parse_env(&[], Some("4")), serve(Some(4)));
+        assert_eq!(parse_env(&["--workers", "2"], Some("4")), serve(Some(2)));
+        // An empty variable is unset.
+        assert_eq!(parse_env(&[], Some("")), serve(None));
+        for (args, env, message) in [
+            (
+                &["--workers", "0"][..],
+                None,
+                "`--workers` needs a number of processes, 1 or more, not `0`",
+            ),
+            (
+                &["--workers=-2"][..],
+                None,
+                "`--workers` needs a number of processes, 1 or more, not `-2`",
+            ),
+            (&["--workers", "many"][..], None, "not `many`"),
+            (
+                &["--workers"][..],
+                None,
+                "`--workers` needs a number of processes",
+            ),
+            (
+                &[][..],
+                Some("0"),
+                "$OXAPI_WORKERS needs a number of processes, 1 or more, not `0`",
+            ),
+        ] {
+            let error = parse_env(args, env).unwrap_err();
+            assert!(error.contains(message), "{args:?} {env:?}: {error}");
+        }
+        // Not an option of `openapi`, which ignores the variable.
+        assert!(parse_env(&["openapi", "--workers", "2"], None).is_err());
+        assert_eq!(
+            parse_env(&["openapi"], Some("2")),
+            Ok(Command::OpenApi {
+                yaml: false,
+                deployment: Deployment::default()
+            })
+        );
+    }
+
+    #[test]
+    fn workers_get_the_command_line_less_workers() {
+        let args = |args: &[&str]| args.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            without_workers(args(&[
+                "--bind",
+                "0.0.0.0:80",
+                "--workers",
+                "3",
+                "--root-path=/api"
+            ])),
+            args(&["--bind", "0.0.0.0:80", "--root-path=/api"])
+        );
+        // Options of the program's own are kept.
+        assert_eq!(
+            without_workers(args(&["--workers=2", "--tls-cert", "c.pem", "--config"])),
+            args(&["--tls-cert", "c.pem", "--config"])
+        );
+        assert_eq!(without_workers(args(&[])), args(&[]));
     }
 
     #[test]

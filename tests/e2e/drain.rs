@@ -19,9 +19,9 @@ use tokio::net::TcpStream;
 
 use super::process::Fixture;
 
-/// How long the fixture keeps accepting after SIGTERM: long enough that every client has
+/// How long the fixture keeps accepting after SIGTERM, in seconds (`--drain-delay`): long enough that every client has
 /// reconnected within it (a hang guard: the test stops the clients as soon as they have).
-const DRAIN_DELAY_MS: &str = "3000";
+const DRAIN_DELAY: &str = "3";
 const HTTP1_CLIENTS: usize = 8;
 const HTTP2_CLIENTS: usize = 2;
 const HTTP2_STREAMS: usize = 4;
@@ -248,8 +248,8 @@ async fn idle_connection(
 #[test]
 fn sigterm_under_load_answers_every_request_sent_then_exits_0() {
     let fixture = Fixture::start(
-        &["--bind", "127.0.0.1:0"],
-        &[("FIXTURE_DRAIN_DELAY_MS", DRAIN_DELAY_MS)],
+        &["--bind", "127.0.0.1:0", "--drain-delay", DRAIN_DELAY],
+        &[],
     );
     let addr = fixture.addr;
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -40,4 +40,5 @@ mod streaming;
 mod tls;
 mod uploads;
 mod websocket;
+mod workers;
 mod zoo;

@@ -31,7 +31,7 @@ impl Fixture {
         Self::start_command(command, args, env)
     }
 
-    fn start_command(mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_command(mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Self {
         command
             .args(args)
             .env_remove("OXAPI_BIND")
@@ -73,7 +73,7 @@ impl Fixture {
         }
     }
 
-    /// The process id.
+    /// The process's id.
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -119,7 +119,7 @@ impl Drop for Fixture {
     }
 }
 
-fn get(addr: std::net::SocketAddr, path: &str) -> String {
+pub(crate) fn get(addr: std::net::SocketAddr, path: &str) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -128,7 +128,7 @@ fn get(addr: std::net::SocketAddr, path: &str) -> String {
     runtime.block_on(raw(addr, request.as_bytes()))
 }
 
-fn body(response: &str) -> &str {
+pub(crate) fn body(response: &str) -> &str {
     response.split("\r\n\r\n").nth(1).unwrap_or("")
 }
 
@@ -295,7 +295,7 @@ fn a_plain_fn_holding_a_lock_the_event_loop_needs_finishes_beside_a_cpu_hog() {
     assert_eq!(body(&get(addr, "/lock")), "9");
 }
 
-fn post(addr: std::net::SocketAddr, path: &str) -> String {
+pub(crate) fn post(addr: std::net::SocketAddr, path: &str) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

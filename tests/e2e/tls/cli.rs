@@ -65,6 +65,60 @@ async fn sighup_reloads_the_certificate_for_new_connections_and_keeps_open_ones(
     assert!(fixture.wait().success());
 }
 
+/// Under `--workers`, the supervisor forwards SIGHUP to every worker, and each reloads.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn sighup_to_the_supervisor_reloads_every_workers_certificate() {
+    let ca = Authority::new();
+    let first = ca.server_cert(1);
+    let (cert, key) = first.write(ca.dir());
+    let fixture = Fixture::start(
+        &[
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "2",
+            "--tls-cert",
+            path(&cert),
+            "--tls-key",
+            path(&key),
+        ],
+        &[],
+    );
+    assert_eq!(fixture.scheme, "https");
+    let pids = crate::workers::started_workers(&fixture, 2);
+    let connector = connector(ca.ca_der(), &[HTTP11]);
+    assert_eq!(
+        peer_cert(&handshake(&connector, fixture.addr).await),
+        first.der
+    );
+
+    let second = ca.server_cert(2);
+    second.write(ca.dir());
+    fixture.signal("-HUP");
+    // The supervisor's line and the workers' come in any order.
+    let (mut forwarded, mut reloaded) = (0, 0);
+    while forwarded < 1 || reloaded < pids.len() {
+        let line = fixture.wait_for_stderr("SIGHUP");
+        if line.contains("SIGHUP forwarded to 2 workers") {
+            forwarded += 1;
+        } else if line.contains("TLS certificate reloaded") {
+            reloaded += 1;
+        } else {
+            panic!("{line}");
+        }
+    }
+    // Both reloaded: whichever worker takes a handshake presents the second certificate.
+    for _ in 0..10 {
+        assert_eq!(
+            peer_cert(&handshake(&connector, fixture.addr).await),
+            second.der
+        );
+    }
+    fixture.signal("-TERM");
+    assert!(fixture.wait().success());
+}
+
 #[tokio::test]
 async fn the_tls_files_can_come_from_the_environment() {
     let ca = Authority::new();

@@ -1,5 +1,6 @@
 //! A service for tests of process-level behaviour: thread names, the command line, graceful
-//! shutdown, startup and shutdown hooks, and the blocking pool's priority against a CPU hog.
+//! shutdown, startup and shutdown hooks, the blocking pool's priority against a CPU hog, and
+//! worker processes.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -24,11 +25,25 @@ fn sync_thread() -> String {
         .to_owned()
 }
 
+/// The id of the process serving: with `--workers`, which worker answered.
+#[get("/pid")]
+async fn pid() -> String {
+    std::process::id().to_string()
+}
+
+/// Ends the process at once with exit status `code`: a worker failing while it serves.
+#[post("/exit/{code}")]
+async fn exit(code: i32) -> &'static str {
+    std::process::exit(code)
+}
+
 /// Sleeps `ms` milliseconds, then answers `done`.
 #[get("/sleep/{ms}")]
 async fn sleep(ms: u64) -> &'static str {
-    // Tests wait for this line to know the request is in flight.
-    eprintln!("fixture: sleeping {ms} ms");
+    // Tests wait for this line to know the request is in flight. Written whole, in one call:
+    // worker processes share stderr, and `eprintln!` writes its pieces one by one.
+    let line = format!("fixture: sleeping {ms} ms\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     oxapi::tokio::time::sleep(Duration::from_millis(ms)).await;
     "done"
 }
@@ -160,16 +175,11 @@ fn main() -> std::process::ExitCode {
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(Duration::from_secs(30), Duration::from_millis);
-    let drain_delay = std::env::var("FIXTURE_DRAIN_DELAY_MS")
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-        .map_or(Duration::ZERO, Duration::from_millis);
     // Set, the startup hook fails with this message.
     let startup_failure = std::env::var("FIXTURE_STARTUP_FAIL").ok();
     App::new()
         .title("Fixture")
         .shutdown_grace(grace)
-        .drain_delay(drain_delay)
         .on_startup(move || async move { startup_failure.map_or(Ok(()), Err) })
         // Tests wait for this line to know the shutdown hooks ran.
         .on_shutdown(|| async { eprintln!("fixture: shutdown hook ran") })
@@ -183,6 +193,8 @@ fn main() -> std::process::ExitCode {
         .routes(routes![
             thread,
             sync_thread,
+            pid,
+            exit,
             sleep,
             pause,
             background,
