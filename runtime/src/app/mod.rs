@@ -431,9 +431,13 @@ impl App {
     /// failure threshold, or the time an orchestrator takes to remove the instance). The
     /// grace period ([`App::shutdown_grace`]) starts after it.
     ///
-    /// ```
+    /// ```no_run
     /// # use std::time::Duration;
-    /// let app = oxapi::App::new().drain_delay(Duration::from_secs(5));
+    /// # fn main() -> std::process::ExitCode {
+    /// oxapi::App::new()
+    ///     .drain_delay(Duration::from_secs(5))
+    ///     .run()
+    /// # }
     /// ```
     #[must_use]
     pub fn drain_delay(mut self, delay: Duration) -> Self {
