@@ -20,6 +20,8 @@ pub(super) struct Slot {
     pub(super) thread: Box<str>,
     /// Set when the thread exits: the watchdog lets go of the slot.
     gone: AtomicBool,
+    /// The tokio runtime the thread works for, if any: see [`Slot::nudge_runtime`].
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl Slot {
@@ -29,6 +31,23 @@ impl Slot {
 
     pub(super) fn is_gone(&self) -> bool {
         self.gone.load(Ordering::Relaxed)
+    }
+
+    /// Wakes an idle worker of the thread's runtime, for a poll that has blocked the thread.
+    ///
+    /// tokio polls the sockets and timers of a multi-threaded runtime from one parked worker
+    /// at a time; the others park on a condition variable, and are woken only when a task is
+    /// scheduled. A worker that left that role to run a task that then blocks leaves them
+    /// unpolled: every other worker sleeps, no socket event wakes them, and the whole runtime
+    /// waits for the blocked one (seen under load: one blocked background task kept the other
+    /// worker from answering for as long as it blocked). An empty task sent from outside the
+    /// runtime wakes an idle worker; with nothing to run, it parks again on the sockets and
+    /// timers, which are free. Nothing happens for a runtime of one thread, which the block
+    /// stops whatever is done.
+    pub(super) fn nudge_runtime(&self) {
+        if let Some(runtime) = &self.runtime {
+            drop(runtime.spawn(async {}));
+        }
     }
 }
 
@@ -81,6 +100,7 @@ fn register() -> Option<&'static Slot> {
         word: AtomicU64::new(0),
         thread: std::thread::current().name().unwrap_or("unnamed").into(),
         gone: AtomicBool::new(false),
+        runtime: tokio::runtime::Handle::try_current().ok(),
     });
     // Without a destructor on this thread (it is exiting), no slot: the poll is not watched.
     HANDLE

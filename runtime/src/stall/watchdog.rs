@@ -162,6 +162,9 @@ fn run() {
                 registry::lookup(route).map(|(_, app)| app.threshold())
             });
             for seen in seen.into_iter().flatten() {
+                if matches!(seen, Seen::Slow { .. } | Seen::Stuck { .. }) {
+                    slot.nudge_runtime();
+                }
                 report(seen, &slot.thread);
             }
         }
