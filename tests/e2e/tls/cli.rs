@@ -12,22 +12,26 @@ fn path(path: &std::path::Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// The fixture serving HTTPS with `cert` and `key` from the command line, plus `extra`.
+fn serve_tls(cert: &std::path::Path, key: &std::path::Path, extra: &[&str]) -> Fixture {
+    let mut args = vec![
+        "--bind",
+        "127.0.0.1:0",
+        "--tls-cert",
+        path(cert),
+        "--tls-key",
+        path(key),
+    ];
+    args.extend_from_slice(extra);
+    Fixture::start(&args, &[])
+}
+
 #[tokio::test]
 async fn sighup_reloads_the_certificate_for_new_connections_and_keeps_open_ones() {
     let ca = Authority::new();
     let first = ca.server_cert(1);
     let (cert, key) = first.write(ca.dir());
-    let fixture = Fixture::start(
-        &[
-            "--bind",
-            "127.0.0.1:0",
-            "--tls-cert",
-            path(&cert),
-            "--tls-key",
-            path(&key),
-        ],
-        &[],
-    );
+    let fixture = serve_tls(&cert, &key, &[]);
     assert_eq!(fixture.scheme, "https");
     let connector = connector(ca.ca_der(), &[HTTP11]);
     let stream = handshake(&connector, fixture.addr).await;
@@ -72,19 +76,7 @@ async fn sighup_to_the_supervisor_reloads_every_workers_certificate() {
     let ca = Authority::new();
     let first = ca.server_cert(1);
     let (cert, key) = first.write(ca.dir());
-    let fixture = Fixture::start(
-        &[
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "2",
-            "--tls-cert",
-            path(&cert),
-            "--tls-key",
-            path(&key),
-        ],
-        &[],
-    );
+    let fixture = serve_tls(&cert, &key, &["--workers", "2"]);
     assert_eq!(fixture.scheme, "https");
     let pids = crate::workers::started_workers(&fixture, 2);
     let connector = connector(ca.ca_der(), &[HTTP11]);
