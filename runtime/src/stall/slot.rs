@@ -20,8 +20,10 @@ pub(super) struct Slot {
     pub(super) thread: Box<str>,
     /// Set when the thread exits: the watchdog lets go of the slot.
     gone: AtomicBool,
-    /// The tokio runtime the thread works for, if any: see [`Slot::nudge_runtime`].
-    runtime: Option<tokio::runtime::Handle>,
+    /// The tokio runtime the thread works for, if any: see [`Slot::nudge_runtime`]. Let go
+    /// of when the thread exits: the slot outlives it, and a runtime's handle holds its
+    /// drivers' descriptors.
+    runtime: Mutex<Option<tokio::runtime::Handle>>,
 }
 
 impl Slot {
@@ -45,7 +47,8 @@ impl Slot {
     /// timers, which are free. Nothing happens for a runtime of one thread, which the block
     /// stops whatever is done.
     pub(super) fn nudge_runtime(&self) {
-        if let Some(runtime) = &self.runtime {
+        let runtime = self.runtime.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(runtime) = &*runtime {
             drop(runtime.spawn(async {}));
         }
     }
@@ -73,6 +76,13 @@ struct Handle(Arc<Slot>);
 impl Drop for Handle {
     fn drop(&mut self) {
         self.0.gone.store(true, Ordering::Relaxed);
+        let runtime = self
+            .0
+            .runtime
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(runtime);
     }
 }
 
@@ -100,7 +110,7 @@ fn register() -> Option<&'static Slot> {
         word: AtomicU64::new(0),
         thread: std::thread::current().name().unwrap_or("unnamed").into(),
         gone: AtomicBool::new(false),
-        runtime: tokio::runtime::Handle::try_current().ok(),
+        runtime: Mutex::new(tokio::runtime::Handle::try_current().ok()),
     });
     // Without a destructor on this thread (it is exiting), no slot: the poll is not watched.
     HANDLE
