@@ -168,11 +168,14 @@ pub(crate) async fn serve(
             .await;
     }
     // Closing the listener resets the connections waiting in its queue, whose clients may
-    // have sent a request already: they are accepted and answered first.
+    // have sent a request already: those are accepted and answered first.
     acceptor.accept_queued(listener);
     let _ = acceptor.phase.send(Phase::Closing);
+    let ended = async {
+        tokio::join!(acceptor.phase.closed(), acceptor.queued.closed());
+    };
     tokio::select! {
-        () = acceptor.phase.closed() => {}
+        () = ended => {}
         () = tokio::time::sleep(grace) => {
             tracing::warn!(?grace, "shutdown grace period over; closing remaining connections");
         }
@@ -190,6 +193,9 @@ struct Acceptor {
     /// Each connection task holds a receiver: the phase tells them to close, and `closed`
     /// completes once the last of them has ended.
     phase: watch::Sender<Phase>,
+    /// The same for the connections taken from the queue as the listener closes: they stay
+    /// `Leaving`, so each is answered once, then closed.
+    queued: watch::Sender<Phase>,
 }
 
 impl Acceptor {
@@ -201,6 +207,7 @@ impl Acceptor {
             )),
             tls: app.tls.as_ref().map(crate::TlsConfig::acceptor),
             phase: watch::channel(Phase::Serving).0,
+            queued: watch::channel(Phase::Leaving).0,
             app,
         }
     }
@@ -218,7 +225,9 @@ impl Acceptor {
             };
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, peer)) => self.start(stream, peer, Some(permit)),
+                    Ok((stream, peer)) => {
+                        self.start(stream, peer, Some(permit), self.phase.subscribe());
+                    }
                     Err(error) => {
                         // Out of file descriptors and the like: back off instead of spinning.
                         tracing::warn!(%error, "accept failed");
@@ -232,8 +241,10 @@ impl Acceptor {
 
     /// Accepts every connection already in the listener's queue, without waiting, and
     /// closes the listener. The queue is read with the socket's own non-blocking `accept`,
-    /// not tokio's, which would wait for the event loop to report it readable. These few
-    /// are served even past the connection limit: refusing them would reset them.
+    /// not tokio's, which would wait for the event loop to report it readable. A connection
+    /// whose client has sent something (a request, a TLS hello) is served once and closed,
+    /// even past the connection limit; one that has sent nothing is closed at once, as the
+    /// listener would have.
     fn accept_queued(&self, listener: TcpListener) {
         let Ok(listener) = listener.into_std() else {
             return;
@@ -241,12 +252,16 @@ impl Acceptor {
         loop {
             match listener.accept() {
                 Ok((stream, peer)) => {
-                    let stream = stream
-                        .set_nonblocking(true)
-                        .and_then(|()| TcpStream::from_std(stream));
-                    if let Ok(stream) = stream {
+                    // Non-blocking first, so that the peek cannot wait. Ok(0) is a client that
+                    // closed already; `WouldBlock`, one that has sent nothing.
+                    if stream.set_nonblocking(true).is_err()
+                        || !matches!(stream.peek(&mut [0; 1]), Ok(read) if read > 0)
+                    {
+                        continue;
+                    }
+                    if let Ok(stream) = TcpStream::from_std(stream) {
                         let permit = Arc::clone(&self.permits).try_acquire_owned().ok();
-                        self.start(stream, peer, permit);
+                        self.start(stream, peer, permit, self.queued.subscribe());
                     }
                 }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -256,8 +271,14 @@ impl Acceptor {
         }
     }
 
-    /// Starts the task serving one accepted connection.
-    fn start(&self, stream: TcpStream, peer: SocketAddr, permit: Option<OwnedSemaphorePermit>) {
+    /// Starts the task serving one accepted connection, which follows `phase`.
+    fn start(
+        &self,
+        stream: TcpStream,
+        peer: SocketAddr,
+        permit: Option<OwnedSemaphorePermit>,
+        phase: watch::Receiver<Phase>,
+    ) {
         // Responses are written whole; don't hold small ones back (Nagle).
         let _ = stream.set_nodelay(true);
         let service = AppService {
@@ -266,7 +287,6 @@ impl Acceptor {
             watch: None,
         };
         let protocols = Arc::clone(&self.protocols);
-        let phase = self.phase.subscribe();
         match &self.tls {
             None => {
                 tokio::spawn(serve_connection(stream, service, protocols, phase, permit));

@@ -99,16 +99,21 @@ impl Fixture {
         }
     }
 
-    /// Waits for the process to exit (a hang fails after 30 s).
+    /// Waits for the process to exit (a hang fails after 60 s, longer than the default grace
+    /// period, with what the process printed on stderr).
     pub(crate) fn wait(mut self) -> ExitStatus {
-        for _ in 0..300 {
+        for _ in 0..600 {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = self.child.kill();
-        panic!("fixture did not exit");
+        let printed: Vec<String> = self.stderr.try_iter().collect();
+        panic!(
+            "fixture did not exit; its stderr since last read:\n{}",
+            printed.join("\n")
+        );
     }
 }
 
