@@ -77,8 +77,8 @@ pub enum LifespanState {
 ///    connection, and HTTP/2 connections are sent `GOAWAY` (the streams the client opened
 ///    before it are served; later ones are refused unprocessed, for the client to send
 ///    elsewhere): a load balancer stops reusing connections to this instance. Then the
-///    connections already waiting in the listener's queue are accepted and the listener is
-///    closed. Meanwhile long-lived streams and WebSockets, which await `shutdown_signal()`,
+///    connections already waiting in the listener's queue are accepted (those whose client
+///    has sent something are answered once; the rest are closed) and the listener is closed. Meanwhile long-lived streams and WebSockets, which await `shutdown_signal()`,
 ///    end themselves; an open stream is an in-flight request, so the next step waits for it.
 ///    A WebSocket waiting in `recv` or calling `send` closes with `1001`; its connection runs
 ///    as a task of [`LifespanHandle::spawn`], so step 4 waits for its close handshake.
