@@ -161,7 +161,7 @@ pub(crate) async fn serve(
     let acceptor = Acceptor::new(app);
     let shutdown = std::pin::pin!(shutdown);
     acceptor.accept_until(&listener, shutdown).await;
-    let _ = acceptor.phase.send(Phase::Leaving);
+    acceptor.phase.send_replace(Phase::Leaving);
     if !delay.is_zero() {
         acceptor
             .accept_until(&listener, std::pin::pin!(tokio::time::sleep(delay)))
@@ -170,7 +170,7 @@ pub(crate) async fn serve(
     // Closing the listener resets the connections waiting in its queue, whose clients may
     // have sent a request already: those are accepted and answered first.
     acceptor.accept_queued(listener);
-    let _ = acceptor.phase.send(Phase::Closing);
+    acceptor.phase.send_replace(Phase::Closing);
     let ended = async {
         tokio::join!(acceptor.phase.closed(), acceptor.queued.closed());
     };

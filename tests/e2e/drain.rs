@@ -227,6 +227,27 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Probes `/ready` on new connections until it says 503 (30 s hang guard).
+async fn until_not_ready(addr: std::net::SocketAddr) {
+    let start = Instant::now();
+    loop {
+        let probe = b"GET /ready HTTP/1.1\r\nhost: drain.test\r\nconnection: close\r\n\r\n";
+        let response = oxapi_tests::raw(addr, probe).await;
+        if response.starts_with("HTTP/1.1 503") {
+            return;
+        }
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "readiness: {response}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "still ready after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A keep-alive HTTP/1 connection that was answered once and then left idle.
 async fn idle_connection(
     addr: std::net::SocketAddr,
@@ -297,23 +318,7 @@ fn sigterm_under_load_answers_every_request_sent_then_exits_0() {
         let answered_at_signal = tally.get(&tally.answered);
 
         // Not ready from the signal on, while still answering on new connections.
-        let start = Instant::now();
-        loop {
-            let probe = b"GET /ready HTTP/1.1\r\nhost: drain.test\r\nconnection: close\r\n\r\n";
-            let response = oxapi_tests::raw(addr, probe).await;
-            if response.starts_with("HTTP/1.1 503") {
-                break;
-            }
-            assert!(
-                response.starts_with("HTTP/1.1 200"),
-                "readiness: {response}"
-            );
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "still ready after SIGTERM"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        until_not_ready(addr).await;
         // Every HTTP/1 client was told to close and was answered on a new connection.
         until("every HTTP/1 client has reconnected", || {
             tally.get(&tally.reconnected) == HTTP1_CLIENTS
@@ -380,4 +385,33 @@ fn sigterm_under_load_answers_every_request_sent_then_exits_0() {
     fixture.wait_for_stderr("fixture: shutdown hook ran");
     let status = fixture.wait();
     assert!(status.success(), "exit status {status}");
+}
+
+/// With no connection open when SIGTERM comes, one opened during the drain delay is still
+/// answered, with `Connection: close`, and closed: the phase is kept even when no connection
+/// was there to be told.
+#[test]
+fn a_connection_opened_during_the_drain_delay_is_answered_and_closed() {
+    let fixture = Fixture::start(&["--bind", "127.0.0.1:0", "--drain-delay", "5"], &[]);
+    let addr = fixture.addr;
+    fixture.signal("-TERM");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // Each probe asks to close, so no connection stays open between them.
+        until_not_ready(addr).await;
+        // A keep-alive request: the server says it closes, and does (`raw` reads to the end).
+        let response =
+            oxapi_tests::raw(addr, b"GET /pause/0 HTTP/1.1\r\nhost: drain.test\r\n\r\n").await;
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(
+            response
+                .to_ascii_lowercase()
+                .contains("\r\nconnection: close\r\n"),
+            "{response}"
+        );
+    });
+    assert!(fixture.wait().success());
 }
