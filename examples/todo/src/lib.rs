@@ -6,7 +6,7 @@
 //! - one [`Repository`] trait with a SQLite and a PostgreSQL implementation, both running
 //!   the same parameterized SQL through sqlx's runtime functions;
 //! - the database opened and migrated by a startup hook ([`Database`], an oxapi
-//!   [`Lifespan`](oxapi::Lifespan)), its pool closed after the last request;
+//!   [`Lifespan`]), its pool closed after the last request;
 //! - CRUD with validated models, pages (`limit`/`offset`), a `done` filter and sorting;
 //! - optimistic concurrency: every read carries the row's version as its `ETag`, and a write
 //!   with `If-Match` is refused with 412 if someone changed the row first;

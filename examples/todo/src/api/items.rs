@@ -4,7 +4,8 @@ use oxapi::Router;
 use oxapi::prelude::*;
 use oxapi::types::Uuid;
 
-use super::{Made, Tagged, etag, made, page, tagged};
+use super::etag::IfMatch;
+use super::{Made, Tagged, made, page, tagged};
 use crate::Store;
 use crate::model::{Item, ItemPage, ItemPatch, NewItem, Sort};
 use crate::repo::Owner;
@@ -76,7 +77,6 @@ pub async fn read_item(
 #[patch(
     "/{list_id}/items/{item_id}",
     responses(
-        400 = "A malformed `If-Match`",
         404 = "No such list or item",
         412 = "The item changed since the version `If-Match` names"
     )
@@ -88,15 +88,11 @@ pub async fn update_item(
     list_id: Uuid,
     /// The item's id.
     item_id: Uuid,
-    /// The `ETag` of the version this change was made to: the change is refused with 412 if
-    /// the item is at another.
-    #[header]
-    if_match: Option<String>,
+    if_match: IfMatch,
     patch: Json<ItemPatch>,
 ) -> Result<Tagged<Item>, ApiError> {
-    let expect = etag::expect(if_match.as_deref())?;
     let item = store
-        .update_item(owner, list_id, item_id, patch.0, expect)
+        .update_item(owner, list_id, item_id, patch.0, if_match.0)
         .await?;
     Ok(tagged(item.version, item))
 }
@@ -105,7 +101,6 @@ pub async fn update_item(
 #[delete(
     "/{list_id}/items/{item_id}",
     responses(
-        400 = "A malformed `If-Match`",
         404 = "No such list or item",
         412 = "The item changed since the version `If-Match` names"
     )
@@ -117,11 +112,10 @@ pub async fn delete_item(
     list_id: Uuid,
     /// The item's id.
     item_id: Uuid,
-    /// The `ETag` of the version to delete: refused with 412 if the item is at another.
-    #[header]
-    if_match: Option<String>,
+    if_match: IfMatch,
 ) -> Result<NoContent, ApiError> {
-    let expect = etag::expect(if_match.as_deref())?;
-    store.delete_item(owner, list_id, item_id, expect).await?;
+    store
+        .delete_item(owner, list_id, item_id, if_match.0)
+        .await?;
     Ok(NoContent)
 }

@@ -4,7 +4,8 @@ use oxapi::Router;
 use oxapi::prelude::*;
 use oxapi::types::Uuid;
 
-use super::{Made, Tagged, etag, made, page, tagged};
+use super::etag::IfMatch;
+use super::{Made, Tagged, made, page, tagged};
 use crate::Store;
 use crate::model::{ListPage, ListPatch, NewList, Sort, TodoList};
 use crate::repo::Owner;
@@ -68,7 +69,6 @@ pub async fn read_list(
 #[patch(
     "/{list_id}",
     responses(
-        400 = "A malformed `If-Match`",
         404 = "No such list",
         409 = "The owner has a list with this title",
         412 = "The list changed since the version `If-Match` names"
@@ -79,14 +79,12 @@ pub async fn update_list(
     owner: Owner,
     /// The list's id.
     list_id: Uuid,
-    /// The `ETag` of the version this change was made to: the change is refused with 412 if
-    /// the list is at another.
-    #[header]
-    if_match: Option<String>,
+    if_match: IfMatch,
     patch: Json<ListPatch>,
 ) -> Result<Tagged<TodoList>, ApiError> {
-    let expect = etag::expect(if_match.as_deref())?;
-    let list = store.update_list(owner, list_id, patch.0, expect).await?;
+    let list = store
+        .update_list(owner, list_id, patch.0, if_match.0)
+        .await?;
     Ok(tagged(list.version, list))
 }
 
@@ -94,7 +92,6 @@ pub async fn update_list(
 #[delete(
     "/{list_id}",
     responses(
-        400 = "A malformed `If-Match`",
         404 = "No such list",
         412 = "The list changed since the version `If-Match` names"
     )
@@ -104,11 +101,8 @@ pub async fn delete_list(
     owner: Owner,
     /// The list's id.
     list_id: Uuid,
-    /// The `ETag` of the version to delete: refused with 412 if the list is at another.
-    #[header]
-    if_match: Option<String>,
+    if_match: IfMatch,
 ) -> Result<NoContent, ApiError> {
-    let expect = etag::expect(if_match.as_deref())?;
-    store.delete_list(owner, list_id, expect).await?;
+    store.delete_list(owner, list_id, if_match.0).await?;
     Ok(NoContent)
 }

@@ -1,5 +1,5 @@
 //! The database behind the API: one [`Repository`] trait, implemented on SQLite
-//! ([`sqlite`]) and on PostgreSQL ([`postgres`]) from the same SQL ([`sql`]).
+//! ([`SqliteRepository`]) and on PostgreSQL ([`PgRepository`]) from the same SQL (`sql.rs`).
 //!
 //! sqlx's `Any` driver would need one implementation only, but it has no uuid or timestamp
 //! types; each backend here gets its own pool, pragmas and migrations instead, and both run
