@@ -212,6 +212,7 @@ macro_rules! repository_impl {
                 TodoList,
             };
             use $crate::repo::sql::{self, allowed, changed_meanwhile, unique};
+            use $crate::repo::{Expect, Owner, RepoError, Repository};
 
             /// The connection a helper runs on: a transaction's or the pool's.
             type Connection = <$db as sqlx::Database>::Connection;
@@ -248,7 +249,6 @@ macro_rules! repository_impl {
                     .await?;
                 allowed(version, expect, "item")
             }
-            use $crate::repo::{Expect, Owner, RepoError, Repository};
 
             impl Repository for $repo {
                 fn create_list(
