@@ -38,6 +38,7 @@ mod security;
 mod stall;
 mod streaming;
 mod tls;
+mod todo;
 mod uploads;
 mod websocket;
 mod workers;

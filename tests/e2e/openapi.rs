@@ -11,7 +11,11 @@ use serde_json::{Value, json};
 
 /// The examples whose `openapi.json` is checked in, with their apps.
 fn examples() -> Vec<(&'static str, App)> {
-    vec![("hello", hello::app()), ("bookshop", bookshop::app())]
+    vec![
+        ("hello", hello::app()),
+        ("bookshop", bookshop::app()),
+        ("todo", todo::app(todo::DatabaseConfig::in_memory())),
+    ]
 }
 
 fn workspace_root() -> PathBuf {

@@ -1,0 +1,121 @@
+//! `/v1/lists/{list_id}/items`: the items of a list.
+
+use oxapi::Router;
+use oxapi::prelude::*;
+use oxapi::types::Uuid;
+
+use super::etag::IfMatch;
+use super::{Made, Tagged, made, page, tagged};
+use crate::Store;
+use crate::model::{Item, ItemPage, ItemPatch, NewItem, Sort};
+use crate::repo::Owner;
+
+/// The items' routes.
+pub fn router() -> Router {
+    Router::new().prefix("/lists").tag("items").routes(routes![
+        list_items,
+        create_item,
+        read_item,
+        update_item,
+        delete_item
+    ])
+}
+
+/// List a list's items, a page at a time.
+#[get("/{list_id}/items", responses(404 = "No such list"))]
+pub async fn list_items(
+    store: State<Store>,
+    owner: Owner,
+    /// The list's id.
+    list_id: Uuid,
+    /// Only the items done (`true`) or not done (`false`).
+    #[query]
+    done: Option<bool>,
+    /// How many items per page.
+    #[query(default = 20, range(min = 1, max = 100))]
+    limit: u32,
+    /// How many items to skip.
+    #[query(default = 0, range(max = 1_000_000))]
+    offset: u32,
+    /// The order: `created` (the default), `-created`, `title` or `-title`.
+    #[query]
+    sort: Option<Sort>,
+) -> Result<Json<ItemPage>, ApiError> {
+    let page = page(limit, offset, sort);
+    Ok(Json(store.list_items(owner, list_id, done, page).await?))
+}
+
+/// Add an item to a list.
+#[post("/{list_id}/items", status = 201, responses(404 = "No such list"))]
+pub async fn create_item(
+    store: State<Store>,
+    owner: Owner,
+    /// The list's id.
+    list_id: Uuid,
+    new: Json<NewItem>,
+) -> Result<Made<Item>, ApiError> {
+    let item = store.create_item(owner, list_id, new.0).await?;
+    let location = format!("/v1/lists/{list_id}/items/{}", item.id);
+    Ok(made(item.version, location, item))
+}
+
+/// Read one item, with its version as its `ETag`.
+#[get("/{list_id}/items/{item_id}", responses(404 = "No such list or item"))]
+pub async fn read_item(
+    store: State<Store>,
+    owner: Owner,
+    /// The list's id.
+    list_id: Uuid,
+    /// The item's id.
+    item_id: Uuid,
+) -> Result<Tagged<Item>, ApiError> {
+    let item = store.get_item(owner, list_id, item_id).await?;
+    Ok(tagged(item.version, item))
+}
+
+/// Change an item; with `If-Match`, only if nobody changed it since.
+#[patch(
+    "/{list_id}/items/{item_id}",
+    responses(
+        404 = "No such list or item",
+        412 = "The item changed since the version `If-Match` names"
+    )
+)]
+pub async fn update_item(
+    store: State<Store>,
+    owner: Owner,
+    /// The list's id.
+    list_id: Uuid,
+    /// The item's id.
+    item_id: Uuid,
+    if_match: IfMatch,
+    patch: Json<ItemPatch>,
+) -> Result<Tagged<Item>, ApiError> {
+    let item = store
+        .update_item(owner, list_id, item_id, patch.0, if_match.0)
+        .await?;
+    Ok(tagged(item.version, item))
+}
+
+/// Delete an item; with `If-Match`, only if nobody changed it since.
+#[delete(
+    "/{list_id}/items/{item_id}",
+    responses(
+        404 = "No such list or item",
+        412 = "The item changed since the version `If-Match` names"
+    )
+)]
+pub async fn delete_item(
+    store: State<Store>,
+    owner: Owner,
+    /// The list's id.
+    list_id: Uuid,
+    /// The item's id.
+    item_id: Uuid,
+    if_match: IfMatch,
+) -> Result<NoContent, ApiError> {
+    store
+        .delete_item(owner, list_id, item_id, if_match.0)
+        .await?;
+    Ok(NoContent)
+}

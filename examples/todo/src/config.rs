@@ -1,0 +1,223 @@
+//! The service's configuration, from its command line and environment only.
+//!
+//! ```text
+//! todo [--database-url URL | --memory] [--data-dir DIR] [--max-connections N] [oxapi's options]
+//! ```
+//!
+//! - `--database-url URL` (or `$DATABASE_URL`): `sqlite:…` or `postgres://…`.
+//! - `--memory`: an in-memory SQLite database, gone when the process ends (for tests and
+//!   demos; the same as `DATABASE_URL=sqlite::memory:`).
+//! - With neither, a SQLite file `todo.db` in `--data-dir` (or `$TODO_DATA_DIR`; default
+//!   `./data`), both made if missing.
+//! - `--max-connections N` (or `$DATABASE_MAX_CONNECTIONS`): the pool's size (default 10).
+//!
+//! Every other argument is [`App::run`](oxapi::App::run)'s (`--bind`, `--workers`, `openapi`, …).
+
+use std::path::PathBuf;
+
+/// The options this module reads, for a usage message.
+pub const USAGE: &str = "Database options (the others are oxapi's: see --help):
+  --database-url URL      sqlite:... or postgres://... (or $DATABASE_URL)
+  --memory                an in-memory SQLite database (the same as DATABASE_URL=sqlite::memory:)
+  --data-dir DIR          without a URL: the SQLite file DIR/todo.db, made if missing (or $TODO_DATA_DIR; default ./data)
+  --max-connections N     the connection pool's size (or $DATABASE_MAX_CONNECTIONS; default 10)";
+
+/// The pool size when neither `--max-connections` nor `$DATABASE_MAX_CONNECTIONS` sets it.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
+
+/// The data directory when neither `--data-dir` nor `$TODO_DATA_DIR` sets it.
+pub const DEFAULT_DATA_DIR: &str = "data";
+
+/// Which database to use and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseConfig {
+    /// The database's URL: `sqlite:…` or `postgres://…`.
+    pub url: String,
+    /// A directory to make before opening the database (the default SQLite file's).
+    pub data_dir: Option<PathBuf>,
+    /// The most connections the pool opens.
+    pub max_connections: u32,
+}
+
+impl DatabaseConfig {
+    /// A fresh in-memory SQLite database.
+    pub fn in_memory() -> Self {
+        Self::url("sqlite::memory:")
+    }
+
+    /// The database at `url`, with the default pool size.
+    pub fn url(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            data_dir: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// The environment variables the configuration reads, passed in so tests need not set them.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// `$DATABASE_URL`.
+    pub database_url: Option<String>,
+    /// `$TODO_DATA_DIR`.
+    pub data_dir: Option<String>,
+    /// `$DATABASE_MAX_CONNECTIONS`.
+    pub max_connections: Option<String>,
+}
+
+impl Env {
+    /// The process's environment.
+    pub fn from_process() -> Self {
+        let var = |name| std::env::var(name).ok().filter(|value| !value.is_empty());
+        Self {
+            database_url: var("DATABASE_URL"),
+            data_dir: var("TODO_DATA_DIR"),
+            max_connections: var("DATABASE_MAX_CONNECTIONS"),
+        }
+    }
+}
+
+/// Reads the database configuration from `args` (without the program name) and `env`, and
+/// returns it with the arguments that are not its own, for [`App::run_with_args`].
+///
+/// # Errors
+///
+/// A message for the user: an option without its value, a pool size that is not a positive
+/// number, or both `--memory` and `--database-url`.
+///
+/// [`App::run_with_args`]: oxapi::App::run_with_args
+pub fn parse(
+    args: impl IntoIterator<Item = String>,
+    env: Env,
+) -> Result<(DatabaseConfig, Vec<String>), String> {
+    let mut url = None;
+    let mut memory = false;
+    let mut data_dir = None;
+    let mut max_connections = None;
+    let mut rest = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => {
+                (name.to_owned(), Some(value.to_owned()))
+            }
+            _ => (arg.clone(), None),
+        };
+        let mut value = |hint: &str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("`{name}` needs {hint}"))
+        };
+        match name.as_str() {
+            "--database-url" => {
+                url = Some(value("a URL, like sqlite:todo.db or postgres://host/db")?)
+            }
+            "--data-dir" => data_dir = Some(value("a directory")?),
+            "--max-connections" => max_connections = Some(value("a number of connections")?),
+            "--memory" if inline.is_none() => memory = true,
+            _ => rest.push(arg),
+        }
+    }
+    if memory && url.is_some() {
+        return Err("`--memory` and `--database-url` name two databases: give one".into());
+    }
+    let max_connections = match max_connections.or(env.max_connections) {
+        None => DEFAULT_MAX_CONNECTIONS,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|count| *count > 0)
+            .ok_or_else(|| format!("the pool size must be a positive number, not `{text}`"))?,
+    };
+    let config = if memory {
+        DatabaseConfig::in_memory()
+    } else if let Some(url) = url.or(env.database_url) {
+        DatabaseConfig::url(url)
+    } else {
+        let dir = PathBuf::from(
+            data_dir
+                .or(env.data_dir)
+                .unwrap_or_else(|| DEFAULT_DATA_DIR.into()),
+        );
+        DatabaseConfig {
+            url: format!("sqlite://{}", dir.join("todo.db").display()),
+            data_dir: Some(dir),
+            max_connections,
+        }
+    };
+    Ok((
+        DatabaseConfig {
+            max_connections,
+            ..config
+        },
+        rest,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|arg| (*arg).to_owned()).collect()
+    }
+
+    #[test]
+    fn nothing_set_is_a_sqlite_file_in_the_data_directory() {
+        let (config, rest) = parse(args(&["--bind", "127.0.0.1:0"]), Env::default()).unwrap();
+        assert_eq!(config.url, "sqlite://data/todo.db");
+        assert_eq!(config.data_dir, Some(PathBuf::from("data")));
+        assert_eq!(config.max_connections, DEFAULT_MAX_CONNECTIONS);
+        assert_eq!(rest, args(&["--bind", "127.0.0.1:0"]));
+    }
+
+    #[test]
+    fn flags_win_over_the_environment() {
+        let env = Env {
+            database_url: Some("postgres://db/todo".into()),
+            data_dir: Some("/var/lib/todo".into()),
+            max_connections: Some("4".into()),
+        };
+        let (config, _) = parse(args(&[]), env.clone()).unwrap();
+        assert_eq!(
+            config,
+            DatabaseConfig {
+                max_connections: 4,
+                ..DatabaseConfig::url("postgres://db/todo")
+            }
+        );
+        let (config, rest) =
+            parse(args(&["--memory", "--max-connections=2", "openapi"]), env).unwrap();
+        assert_eq!(
+            config,
+            DatabaseConfig {
+                max_connections: 2,
+                ..DatabaseConfig::in_memory()
+            }
+        );
+        assert_eq!(rest, args(&["openapi"]));
+        let (config, _) = parse(args(&["--data-dir", "/tmp/x"]), Env::default()).unwrap();
+        assert_eq!(config.url, "sqlite:///tmp/x/todo.db");
+    }
+
+    #[test]
+    fn bad_options_are_refused_with_a_reason() {
+        for (list, reason) in [
+            (&["--database-url"][..], "`--database-url` needs a URL"),
+            (
+                &["--max-connections", "0"][..],
+                "must be a positive number, not `0`",
+            ),
+            (&["--max-connections=lots"][..], "not `lots`"),
+            (
+                &["--memory", "--database-url", "sqlite:x.db"][..],
+                "give one",
+            ),
+        ] {
+            let error = parse(args(list), Env::default()).unwrap_err();
+            assert!(error.contains(reason), "{list:?}: {error}");
+        }
+    }
+}

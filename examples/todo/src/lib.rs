@@ -1,0 +1,82 @@
+//! The todo service: oxapi's main example.
+//!
+//! Todo lists and their items over HTTP, stored in SQLite by default (a file under `./data`,
+//! or memory with `--memory`) or in PostgreSQL when `DATABASE_URL` names one. What it shows:
+//!
+//! - one [`Repository`] trait with a SQLite and a PostgreSQL implementation, both running
+//!   the same parameterized SQL through sqlx's runtime functions;
+//! - the database opened and migrated by a startup hook ([`Database`], an oxapi
+//!   [`Lifespan`]), its pool closed after the last request;
+//! - CRUD with validated models, pages (`limit`/`offset`), a `done` filter and sorting;
+//! - optimistic concurrency: every read carries the row's version as its `ETag`, and a write
+//!   with `If-Match` is refused with 412 if someone changed the row first;
+//! - every failure as RFC 9457 problem details: 404, 409, 412, 422.
+//!
+//! Handlers are `async fn`s: every database call awaits on the event loop, and none blocks it.
+
+pub mod api;
+pub mod config;
+pub mod model;
+pub mod repo;
+
+use oxapi::prelude::*;
+use oxapi::{ContactInfo, Lifespan};
+
+pub use config::DatabaseConfig;
+pub use repo::{ConnectError, Repository};
+
+/// The app's store, as handlers read it: `State<Store>`.
+pub type Store = Box<dyn Repository>;
+
+/// The database as a lifespan resource: opened and migrated before the first request, its
+/// pool closed after the last.
+#[derive(Debug, Clone)]
+pub struct Database {
+    config: DatabaseConfig,
+}
+
+impl Database {
+    /// The database `config` names.
+    pub fn new(config: DatabaseConfig) -> Self {
+        Self { config }
+    }
+}
+
+impl Lifespan for Database {
+    type State = Store;
+    type Error = ConnectError;
+
+    async fn startup(&self) -> Result<Store, ConnectError> {
+        repo::connect(&self.config).await
+    }
+
+    async fn shutdown(&self, store: std::sync::Arc<Store>) -> Result<(), ConnectError> {
+        store.close().await;
+        Ok(())
+    }
+}
+
+/// The service, on the database `config` names.
+pub fn app(config: DatabaseConfig) -> App {
+    App::new()
+        .title("Todo API")
+        .version(env!("CARGO_PKG_VERSION"))
+        .description(
+            "oxapi's main example: todo lists and their items, on SQLite by default and \
+             PostgreSQL by URL. Reads carry an `ETag`; writes with `If-Match` are refused with \
+             412 when the row changed first.",
+        )
+        .tag("lists", "Todo lists.")
+        .tag("items", "The things to do on a list.")
+        .server(
+            "http://127.0.0.1:8000",
+            "A local run of `cargo run -p todo`.",
+        )
+        .contact(ContactInfo {
+            name: Some("oxapi".into()),
+            url: None,
+            email: None,
+        })
+        .lifespan(Database::new(config))
+        .router(api::router())
+}

@@ -1,0 +1,107 @@
+//! What can go wrong in the repository, and how each failure is answered.
+
+use std::fmt;
+
+use oxapi::{ApiError, Problem, StatusCode};
+
+/// Why a repository call failed.
+///
+/// Not a `std::error::Error` on purpose: oxapi turns any such error into a 500 with `?`, and
+/// these must keep their statuses, through the `From<RepoError> for ApiError` below.
+#[derive(Debug)]
+pub enum RepoError {
+    /// No such list or item (or it is another owner's).
+    NotFound(&'static str),
+    /// The write would break a uniqueness rule (a list title the owner has already).
+    Conflict(&'static str),
+    /// The row is at another version than the write expected: someone changed it first.
+    VersionMismatch {
+        /// The row's version now.
+        current: i64,
+    },
+    /// The database failed.
+    Database(sqlx::Error),
+}
+
+impl fmt::Display for RepoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFound(what) => write!(f, "no such {what}"),
+            Self::Conflict(what) => f.write_str(what),
+            Self::VersionMismatch { current } => write!(
+                f,
+                "the resource changed: it is at version {current}, not one `If-Match` names"
+            ),
+            Self::Database(error) => write!(f, "database error: {error}"),
+        }
+    }
+}
+
+impl From<sqlx::Error> for RepoError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Database(error)
+    }
+}
+
+impl From<RepoError> for ApiError {
+    fn from(error: RepoError) -> Self {
+        match error {
+            RepoError::NotFound(_) => ApiError::not_found(error.to_string()),
+            RepoError::Conflict(_) => ApiError::conflict(error.to_string()),
+            RepoError::VersionMismatch { .. } => ApiError::from_problem(
+                Problem::new(StatusCode::PRECONDITION_FAILED).with_detail(error.to_string()),
+            ),
+            // Logged with its cause; the client learns nothing of the database.
+            RepoError::Database(error) => ApiError::internal(error),
+        }
+    }
+}
+
+/// Why the database could not be opened.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// The URL names no database this service speaks (`sqlite:` or `postgres:`).
+    UnknownScheme,
+    /// The data directory for the SQLite file could not be made.
+    DataDir(std::io::Error),
+    /// The database could not be reached or opened.
+    Connect(sqlx::Error),
+    /// A migration failed.
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownScheme => {
+                f.write_str("the database URL must start with `sqlite:` or `postgres://`")
+            }
+            Self::DataDir(_) => f.write_str("cannot make the data directory"),
+            Self::Connect(_) => f.write_str("cannot open the database"),
+            Self::Migrate(_) => f.write_str("cannot migrate the database"),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::UnknownScheme => None,
+            Self::DataDir(error) => Some(error),
+            Self::Connect(error) => Some(error),
+            Self::Migrate(error) => Some(error),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ConnectError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Connect(error)
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for ConnectError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        Self::Migrate(error)
+    }
+}

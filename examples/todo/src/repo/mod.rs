@@ -1,0 +1,164 @@
+//! The database behind the API: one [`Repository`] trait, implemented on SQLite
+//! ([`SqliteRepository`]) and on PostgreSQL ([`PgRepository`]) from the same SQL (`sql.rs`).
+//!
+//! sqlx's `Any` driver would need one implementation only, but it has no uuid or timestamp
+//! types; each backend here gets its own pool, pragmas and migrations instead, and both run
+//! the same statements (SQLite reads `$1` placeholders as PostgreSQL does).
+
+mod error;
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::time::Duration;
+
+use oxapi::futures::future::BoxFuture;
+use oxapi::types::Uuid;
+
+use crate::config::DatabaseConfig;
+use crate::model::{
+    Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest, TodoList,
+};
+
+pub use error::{ConnectError, RepoError};
+pub use postgres::PgRepository;
+pub use sqlite::SqliteRepository;
+
+/// Who a list belongs to.
+///
+/// Every request acts for [`Owner::ANONYMOUS`] until users and sign-in come; the schema
+/// already keeps an owner per list, and every query is scoped to one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner(pub Uuid);
+
+impl Owner {
+    /// The owner of every list made without signing in: the nil UUID.
+    pub const ANONYMOUS: Owner = Owner(Uuid::nil());
+}
+
+/// What a conditional write expects of the row it changes (from `If-Match`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// Any version: an unconditional write (no `If-Match`, or `If-Match: *`).
+    Any,
+    /// One of these versions, else the write fails with [`RepoError::VersionMismatch`]
+    /// (none at all when every tag of `If-Match` was weak or not one of ours).
+    OneOf(Vec<i64>),
+}
+
+impl Expect {
+    /// Whether a row at `version` may be written.
+    pub fn allows(&self, version: i64) -> bool {
+        match self {
+            Self::Any => true,
+            Self::OneOf(versions) => versions.contains(&version),
+        }
+    }
+}
+
+/// The store of todo lists and items.
+///
+/// Every method takes the [`Owner`] it acts for and sees only that owner's rows: a list or
+/// item of another owner is [`RepoError::NotFound`]. Methods return boxed futures so the
+/// app can hold either backend as a `Box<dyn Repository>`.
+pub trait Repository: Send + Sync + 'static {
+    /// Makes a list. [`RepoError::Conflict`] if the owner has one with its title.
+    fn create_list(&self, owner: Owner, new: NewList)
+    -> BoxFuture<'_, Result<TodoList, RepoError>>;
+
+    /// One list.
+    fn get_list(&self, owner: Owner, list_id: Uuid) -> BoxFuture<'_, Result<TodoList, RepoError>>;
+
+    /// A page of the owner's lists, with how many there are.
+    fn list_lists(
+        &self,
+        owner: Owner,
+        page: PageRequest,
+    ) -> BoxFuture<'_, Result<ListPage, RepoError>>;
+
+    /// Changes a list if its version is as expected, and counts the change.
+    fn update_list(
+        &self,
+        owner: Owner,
+        list_id: Uuid,
+        patch: ListPatch,
+        expect: Expect,
+    ) -> BoxFuture<'_, Result<TodoList, RepoError>>;
+
+    /// Deletes a list and its items, if its version is as expected.
+    fn delete_list(
+        &self,
+        owner: Owner,
+        list_id: Uuid,
+        expect: Expect,
+    ) -> BoxFuture<'_, Result<(), RepoError>>;
+
+    /// Adds an item to a list.
+    fn create_item(
+        &self,
+        owner: Owner,
+        list_id: Uuid,
+        new: NewItem,
+    ) -> BoxFuture<'_, Result<Item, RepoError>>;
+
+    /// One item of a list.
+    fn get_item(
+        &self,
+        owner: Owner,
+        list_id: Uuid,
+        item_id: Uuid,
+    ) -> BoxFuture<'_, Result<Item, RepoError>>;
+
+    /// A page of a list's items (only those whose `done` is `done`, if given), with how
+    /// many match. [`RepoError::NotFound`] if there is no such list.
+    fn list_items(
+        &self,
+        owner: Owner,
+        list_id: Uuid,
+        done: Option<bool>,
+        page: PageRequest,
+    ) -> BoxFuture<'_, Result<ItemPage, RepoError>>;
+
+    /// Changes an item if its version is as expected, and counts the change.
+    fn update_item(
+        &self,
+        owner: Owner,
+        list_id: Uuid,
+        item_id: Uuid,
+        patch: ItemPatch,
+        expect: Expect,
+    ) -> BoxFuture<'_, Result<Item, RepoError>>;
+
+    /// Deletes an item, if its version is as expected.
+    fn delete_item(
+        &self,
+        owner: Owner,
+        list_id: Uuid,
+        item_id: Uuid,
+        expect: Expect,
+    ) -> BoxFuture<'_, Result<(), RepoError>>;
+
+    /// Closes the pool: waits for connections in use to come back, then closes them all.
+    fn close(&self) -> BoxFuture<'_, ()>;
+}
+
+/// How long a connection waits for another's write lock (SQLite) before failing, and how
+/// long a request waits for a connection from the pool.
+pub const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects to the database `config` names, runs its migrations, and returns it.
+///
+/// # Errors
+///
+/// A URL of no known database, a database that cannot be reached or opened, or a migration
+/// that fails.
+pub async fn connect(config: &DatabaseConfig) -> Result<Box<dyn Repository>, ConnectError> {
+    let url = config.url.as_str();
+    if url.starts_with("sqlite:") {
+        Ok(Box::new(SqliteRepository::connect(config).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Box::new(PgRepository::connect(config).await?))
+    } else {
+        Err(ConnectError::UnknownScheme)
+    }
+}

@@ -1,0 +1,531 @@
+//! The SQL both backends run, and the one [`Repository`](super::Repository) implementation
+//! written over it ([`repository_impl!`]), instantiated for each backend's pool.
+//!
+//! Every statement is a constant with `$n` placeholders: values are always bound, never
+//! spliced. The one varying part, a page's order, is picked from a fixed table by [`Sort`].
+
+use oxapi::types::{Timestamp, Uuid};
+use sqlx::FromRow;
+use time::OffsetDateTime;
+
+use crate::model::{Item, Sort, TodoList};
+
+/// A list's columns, in [`ListRow`]'s order.
+macro_rules! list_columns {
+    () => {
+        "id, title, version, created_at, updated_at"
+    };
+}
+
+/// An item's columns, in [`ItemRow`]'s order.
+macro_rules! item_columns {
+    () => {
+        "id, list_id, title, done, version, created_at, updated_at"
+    };
+}
+
+/// The four orders of a page, by [`Sort`]: ids are UUIDv7, so the id's order is creation's.
+macro_rules! by_sort {
+    ($head:expr, $tail:expr) => {
+        [
+            concat!($head, " ORDER BY id ", $tail),
+            concat!($head, " ORDER BY id DESC ", $tail),
+            concat!($head, " ORDER BY title, id ", $tail),
+            concat!($head, " ORDER BY title DESC, id DESC ", $tail),
+        ]
+    };
+}
+
+pub(crate) const INSERT_LIST: &str = concat!(
+    "INSERT INTO lists (id, owner_id, title, version, created_at, updated_at) \
+     VALUES ($1, $2, $3, 1, $4, $4) RETURNING ",
+    list_columns!()
+);
+pub(crate) const SELECT_LIST: &str = concat!(
+    "SELECT ",
+    list_columns!(),
+    " FROM lists WHERE id = $1 AND owner_id = $2"
+);
+pub(crate) const LIST_VERSION: &str = "SELECT version FROM lists WHERE id = $1 AND owner_id = $2";
+pub(crate) const COUNT_LISTS: &str = "SELECT COUNT(*) FROM lists WHERE owner_id = $1";
+const PAGE_LISTS: [&str; 4] = by_sort!(
+    concat!(
+        "SELECT ",
+        list_columns!(),
+        " FROM lists WHERE owner_id = $1"
+    ),
+    "LIMIT $2 OFFSET $3"
+);
+pub(crate) const UPDATE_LIST: &str = concat!(
+    "UPDATE lists SET title = COALESCE($1, title), version = version + 1, updated_at = $2 \
+     WHERE id = $3 AND owner_id = $4 AND version = $5 RETURNING ",
+    list_columns!()
+);
+pub(crate) const DELETE_LIST: &str =
+    "DELETE FROM lists WHERE id = $1 AND owner_id = $2 AND version = $3";
+
+/// Scopes an item statement whose `$2` is the list's id and `$3` the owner's to the owner's
+/// lists.
+macro_rules! owned_list {
+    () => {
+        " AND EXISTS (SELECT 1 FROM lists WHERE lists.id = $2 AND lists.owner_id = $3)"
+    };
+}
+
+pub(crate) const INSERT_ITEM: &str = concat!(
+    "INSERT INTO items (id, list_id, title, done, version, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING ",
+    item_columns!()
+);
+pub(crate) const SELECT_ITEM: &str = concat!(
+    "SELECT ",
+    item_columns!(),
+    " FROM items WHERE id = $1 AND list_id = $2",
+    owned_list!()
+);
+pub(crate) const ITEM_VERSION: &str = concat!(
+    "SELECT version FROM items WHERE id = $1 AND list_id = $2",
+    owned_list!()
+);
+pub(crate) const COUNT_ITEMS: &str =
+    "SELECT COUNT(*) FROM items WHERE list_id = $1 AND ($2 IS NULL OR done = $2)";
+const PAGE_ITEMS: [&str; 4] = by_sort!(
+    concat!(
+        "SELECT ",
+        item_columns!(),
+        " FROM items WHERE list_id = $1 AND ($2 IS NULL OR done = $2)"
+    ),
+    "LIMIT $3 OFFSET $4"
+);
+pub(crate) const UPDATE_ITEM: &str = concat!(
+    "UPDATE items SET title = COALESCE($1, title), done = COALESCE($2, done), \
+     version = version + 1, updated_at = $3 \
+     WHERE id = $4 AND list_id = $5 AND version = $6 RETURNING ",
+    item_columns!()
+);
+pub(crate) const DELETE_ITEM: &str =
+    "DELETE FROM items WHERE id = $1 AND list_id = $2 AND version = $3";
+
+/// The page of lists in `sort`'s order.
+pub(crate) fn page_lists(sort: Sort) -> &'static str {
+    PAGE_LISTS[sort_index(sort)]
+}
+
+/// The page of items in `sort`'s order.
+pub(crate) fn page_items(sort: Sort) -> &'static str {
+    PAGE_ITEMS[sort_index(sort)]
+}
+
+fn sort_index(sort: Sort) -> usize {
+    match sort {
+        Sort::Created => 0,
+        Sort::CreatedDesc => 1,
+        Sort::Title => 2,
+        Sort::TitleDesc => 3,
+    }
+}
+
+/// A row of `lists`.
+#[derive(Debug, FromRow)]
+pub(crate) struct ListRow {
+    id: Uuid,
+    title: String,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+/// A row of `items`.
+#[derive(Debug, FromRow)]
+pub(crate) struct ItemRow {
+    id: Uuid,
+    list_id: Uuid,
+    title: String,
+    done: bool,
+    version: i64,
+    created_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+}
+
+impl TryFrom<ListRow> for TodoList {
+    type Error = sqlx::Error;
+
+    fn try_from(row: ListRow) -> Result<Self, sqlx::Error> {
+        Ok(TodoList {
+            id: row.id,
+            title: row.title,
+            version: row.version,
+            created_at: timestamp(row.created_at)?,
+            updated_at: timestamp(row.updated_at)?,
+        })
+    }
+}
+
+impl TryFrom<ItemRow> for Item {
+    type Error = sqlx::Error;
+
+    fn try_from(row: ItemRow) -> Result<Self, sqlx::Error> {
+        Ok(Item {
+            id: row.id,
+            list_id: row.list_id,
+            title: row.title,
+            done: row.done,
+            version: row.version,
+            created_at: timestamp(row.created_at)?,
+            updated_at: timestamp(row.updated_at)?,
+        })
+    }
+}
+
+/// The time now, as both databases store it: UTC, to the microsecond (PostgreSQL's
+/// precision), so what a write returns is what a later read returns.
+pub(crate) fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    let micros = now.microsecond();
+    now.replace_microsecond(micros).unwrap_or(now)
+}
+
+/// A stored time as the API's timestamp type. Fails only for a time outside jiff's range
+/// (years -9999 to 9999), which no row written by this service holds.
+fn timestamp(time: OffsetDateTime) -> Result<Timestamp, sqlx::Error> {
+    Timestamp::from_nanosecond(time.unix_timestamp_nanos())
+        .map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+/// A new row id: UUIDv7, time-ordered, so that sorting by id sorts by creation.
+pub(crate) fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// Implements [`Repository`](super::Repository) for `$repo`, a backend with a `pool` field
+/// (a `sqlx::Pool`) and a `begin_write` method starting a transaction that holds the write
+/// lock from its start (SQLite's `BEGIN IMMEDIATE`): both backends run this same code.
+macro_rules! repository_impl {
+    ($repo:ty, $db:ty) => {
+        // In a block of its own, so that its imports stay in it.
+        const _: () = {
+            use oxapi::futures::future::BoxFuture;
+            use oxapi::types::Uuid;
+
+            use $crate::model::{
+                Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest,
+                TodoList,
+            };
+            use $crate::repo::sql::{self, allowed, changed_meanwhile, unique};
+            use $crate::repo::{Expect, Owner, RepoError, Repository};
+
+            /// The connection a helper runs on: a transaction's or the pool's.
+            type Connection = <$db as sqlx::Database>::Connection;
+
+            /// The version of the owner's list `list_id`, if `expect` allows writing it.
+            async fn list_version(
+                conn: &mut Connection,
+                owner: Owner,
+                list_id: Uuid,
+                expect: &Expect,
+            ) -> Result<i64, RepoError> {
+                let version = sqlx::query_scalar(sql::LIST_VERSION)
+                    .bind(list_id)
+                    .bind(owner.0)
+                    .fetch_optional(conn)
+                    .await?;
+                allowed(version, expect, "list")
+            }
+
+            /// The version of item `item_id` of the owner's list `list_id`, if `expect` allows
+            /// writing it.
+            async fn item_version(
+                conn: &mut Connection,
+                owner: Owner,
+                list_id: Uuid,
+                item_id: Uuid,
+                expect: &Expect,
+            ) -> Result<i64, RepoError> {
+                let version = sqlx::query_scalar(sql::ITEM_VERSION)
+                    .bind(item_id)
+                    .bind(list_id)
+                    .bind(owner.0)
+                    .fetch_optional(conn)
+                    .await?;
+                allowed(version, expect, "item")
+            }
+
+            impl Repository for $repo {
+                fn create_list(
+                    &self,
+                    owner: Owner,
+                    new: NewList,
+                ) -> BoxFuture<'_, Result<TodoList, RepoError>> {
+                    Box::pin(async move {
+                        let row: sql::ListRow = sqlx::query_as(sql::INSERT_LIST)
+                            .bind(sql::new_id())
+                            .bind(owner.0)
+                            .bind(new.title)
+                            .bind(sql::now())
+                            .fetch_one(&self.pool)
+                            .await
+                            .map_err(|error| {
+                                unique("the owner has a list with this title", error)
+                            })?;
+                        Ok(TodoList::try_from(row)?)
+                    })
+                }
+
+                fn get_list(
+                    &self,
+                    owner: Owner,
+                    list_id: Uuid,
+                ) -> BoxFuture<'_, Result<TodoList, RepoError>> {
+                    Box::pin(async move {
+                        let row: Option<sql::ListRow> = sqlx::query_as(sql::SELECT_LIST)
+                            .bind(list_id)
+                            .bind(owner.0)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        let row = row.ok_or(RepoError::NotFound("list"))?;
+                        Ok(TodoList::try_from(row)?)
+                    })
+                }
+
+                fn list_lists(
+                    &self,
+                    owner: Owner,
+                    page: PageRequest,
+                ) -> BoxFuture<'_, Result<ListPage, RepoError>> {
+                    Box::pin(async move {
+                        let total: i64 = sqlx::query_scalar(sql::COUNT_LISTS)
+                            .bind(owner.0)
+                            .fetch_one(&self.pool)
+                            .await?;
+                        let rows: Vec<sql::ListRow> = sqlx::query_as(sql::page_lists(page.sort))
+                            .bind(owner.0)
+                            .bind(i64::from(page.limit))
+                            .bind(i64::from(page.offset))
+                            .fetch_all(&self.pool)
+                            .await?;
+                        let items = rows
+                            .into_iter()
+                            .map(TodoList::try_from)
+                            .collect::<Result<_, _>>()?;
+                        Ok(ListPage { items, total })
+                    })
+                }
+
+                fn update_list(
+                    &self,
+                    owner: Owner,
+                    list_id: Uuid,
+                    patch: ListPatch,
+                    expect: Expect,
+                ) -> BoxFuture<'_, Result<TodoList, RepoError>> {
+                    Box::pin(async move {
+                        let mut tx = self.begin_write().await?;
+                        let version = list_version(&mut tx, owner, list_id, &expect).await?;
+                        let row: Option<sql::ListRow> = sqlx::query_as(sql::UPDATE_LIST)
+                            .bind(patch.title)
+                            .bind(sql::now())
+                            .bind(list_id)
+                            .bind(owner.0)
+                            .bind(version)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(|error| {
+                                unique("the owner has a list with this title", error)
+                            })?;
+                        let row = row.ok_or(changed_meanwhile(version))?;
+                        tx.commit().await?;
+                        Ok(TodoList::try_from(row)?)
+                    })
+                }
+
+                fn delete_list(
+                    &self,
+                    owner: Owner,
+                    list_id: Uuid,
+                    expect: Expect,
+                ) -> BoxFuture<'_, Result<(), RepoError>> {
+                    Box::pin(async move {
+                        let mut tx = self.begin_write().await?;
+                        let version = list_version(&mut tx, owner, list_id, &expect).await?;
+                        let deleted = sqlx::query(sql::DELETE_LIST)
+                            .bind(list_id)
+                            .bind(owner.0)
+                            .bind(version)
+                            .execute(&mut *tx)
+                            .await?;
+                        if deleted.rows_affected() == 0 {
+                            return Err(changed_meanwhile(version));
+                        }
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                }
+
+                fn create_item(
+                    &self,
+                    owner: Owner,
+                    list_id: Uuid,
+                    new: NewItem,
+                ) -> BoxFuture<'_, Result<Item, RepoError>> {
+                    Box::pin(async move {
+                        // The list's check and the insert agree: no delete of the list between.
+                        let mut tx = self.begin_write().await?;
+                        list_version(&mut tx, owner, list_id, &Expect::Any).await?;
+                        let row: sql::ItemRow = sqlx::query_as(sql::INSERT_ITEM)
+                            .bind(sql::new_id())
+                            .bind(list_id)
+                            .bind(new.title)
+                            .bind(new.done)
+                            .bind(sql::now())
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                        Ok(Item::try_from(row)?)
+                    })
+                }
+
+                fn get_item(
+                    &self,
+                    owner: Owner,
+                    list_id: Uuid,
+                    item_id: Uuid,
+                ) -> BoxFuture<'_, Result<Item, RepoError>> {
+                    Box::pin(async move {
+                        let row: Option<sql::ItemRow> = sqlx::query_as(sql::SELECT_ITEM)
+                            .bind(item_id)
+                            .bind(list_id)
+                            .bind(owner.0)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        let row = row.ok_or(RepoError::NotFound("item"))?;
+                        Ok(Item::try_from(row)?)
+                    })
+                }
+
+                fn list_items(
+                    &self,
+                    owner: Owner,
+                    list_id: Uuid,
+                    done: Option<bool>,
+                    page: PageRequest,
+                ) -> BoxFuture<'_, Result<ItemPage, RepoError>> {
+                    Box::pin(async move {
+                        let mut conn = self.pool.acquire().await?;
+                        list_version(&mut conn, owner, list_id, &Expect::Any).await?;
+                        let total: i64 = sqlx::query_scalar(sql::COUNT_ITEMS)
+                            .bind(list_id)
+                            .bind(done)
+                            .fetch_one(&mut *conn)
+                            .await?;
+                        let rows: Vec<sql::ItemRow> = sqlx::query_as(sql::page_items(page.sort))
+                            .bind(list_id)
+                            .bind(done)
+                            .bind(i64::from(page.limit))
+                            .bind(i64::from(page.offset))
+                            .fetch_all(&mut *conn)
+                            .await?;
+                        let items = rows
+                            .into_iter()
+                            .map(Item::try_from)
+                            .collect::<Result<_, _>>()?;
+                        Ok(ItemPage { items, total })
+                    })
+                }
+
+                fn update_item(
+                    &self,
+                    owner: Owner,
+                    list_id: Uuid,
+                    item_id: Uuid,
+                    patch: ItemPatch,
+                    expect: Expect,
+                ) -> BoxFuture<'_, Result<Item, RepoError>> {
+                    Box::pin(async move {
+                        let mut tx = self.begin_write().await?;
+                        let version =
+                            item_version(&mut tx, owner, list_id, item_id, &expect).await?;
+                        let row: Option<sql::ItemRow> = sqlx::query_as(sql::UPDATE_ITEM)
+                            .bind(patch.title)
+                            .bind(patch.done)
+                            .bind(sql::now())
+                            .bind(item_id)
+                            .bind(list_id)
+                            .bind(version)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        let row = row.ok_or(changed_meanwhile(version))?;
+                        tx.commit().await?;
+                        Ok(Item::try_from(row)?)
+                    })
+                }
+
+                fn delete_item(
+                    &self,
+                    owner: Owner,
+                    list_id: Uuid,
+                    item_id: Uuid,
+                    expect: Expect,
+                ) -> BoxFuture<'_, Result<(), RepoError>> {
+                    Box::pin(async move {
+                        let mut tx = self.begin_write().await?;
+                        let version =
+                            item_version(&mut tx, owner, list_id, item_id, &expect).await?;
+                        let deleted = sqlx::query(sql::DELETE_ITEM)
+                            .bind(item_id)
+                            .bind(list_id)
+                            .bind(version)
+                            .execute(&mut *tx)
+                            .await?;
+                        if deleted.rows_affected() == 0 {
+                            return Err(changed_meanwhile(version));
+                        }
+                        tx.commit().await?;
+                        Ok(())
+                    })
+                }
+
+                fn close(&self) -> BoxFuture<'_, ()> {
+                    Box::pin(self.pool.close())
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use repository_impl;
+
+use super::{Expect, RepoError};
+
+/// The version a conditional write may change: the row's, if it exists and `expect` allows
+/// it.
+pub(crate) fn allowed(
+    version: Option<i64>,
+    expect: &Expect,
+    what: &'static str,
+) -> Result<i64, RepoError> {
+    let version = version.ok_or(RepoError::NotFound(what))?;
+    if expect.allows(version) {
+        Ok(version)
+    } else {
+        Err(RepoError::VersionMismatch { current: version })
+    }
+}
+
+/// The error of a conditional write that found no row at the version it had read: another
+/// transaction changed the row in between (PostgreSQL re-checks a row it waited for), so it
+/// is at least one version further.
+pub(crate) fn changed_meanwhile(version: i64) -> RepoError {
+    RepoError::VersionMismatch {
+        current: version + 1,
+    }
+}
+
+/// A write's error: `conflict` if it broke a uniqueness rule.
+pub(crate) fn unique(conflict: &'static str, error: sqlx::Error) -> RepoError {
+    match &error {
+        sqlx::Error::Database(database) if database.is_unique_violation() => {
+            RepoError::Conflict(conflict)
+        }
+        _ => RepoError::Database(error),
+    }
+}
