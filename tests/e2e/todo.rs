@@ -8,19 +8,21 @@ use http::Method;
 use oxapi_tests::{Client, Reply, Server, VERSIONS, Version};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use todo::DatabaseConfig;
+use todo::{Config, DatabaseConfig};
 
 const JSON: (&str, &str) = ("content-type", "application/json");
 
-/// The service on a fresh database, with what keeps that database alive.
+/// The service on a fresh database, with what keeps that database alive, and a user signed
+/// up on it.
 struct Todo {
     server: Server,
+    token: String,
     _dir: Option<TempDir>,
 }
 
 impl Todo {
     async fn start() -> Self {
-        let (config, dir) = match std::env::var("DATABASE_URL") {
+        let (database, dir) = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.is_empty() => (DatabaseConfig::url(url), None),
             _ => {
                 let dir = tempfile::tempdir().unwrap();
@@ -28,13 +30,25 @@ impl Todo {
                 (DatabaseConfig::url(url), Some(dir))
             }
         };
+        let server = Server::start(todo::app(Config::new(database))).await;
+        let token = sign_up(&Client::new(&server, Version::Http1), "").await;
         Self {
-            server: Server::start(todo::app(config)).await,
+            server,
+            token,
             _dir: dir,
         }
     }
 
-    fn client(&self, version: Version) -> Client {
+    /// A client acting for the test's user.
+    fn client(&self, version: Version) -> Session {
+        Session {
+            client: Client::new(&self.server, version),
+            bearer: format!("Bearer {}", self.token),
+        }
+    }
+
+    /// A client sending no token.
+    fn anonymous(&self, version: Version) -> Client {
         Client::new(&self.server, version)
     }
 
@@ -43,18 +57,82 @@ impl Todo {
     }
 }
 
+/// The password of every test user.
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Signs up a new user and signs in, asking for `scope` (all scopes if empty); returns the
+/// access token.
+async fn sign_up(client: &Client, scope: &str) -> String {
+    let username = format!("user-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+    let made = client
+        .send(
+            Method::POST,
+            "/v1/users",
+            &[JSON],
+            json!({ "username": username, "password": PASSWORD }).to_string(),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    sign_in(client, &username, PASSWORD, scope).await.json()["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token"))
+        .to_owned()
+}
+
+/// `POST /v1/token` with a username, a password and a scope.
+async fn sign_in(client: &Client, username: &str, password: &str, scope: &str) -> Reply {
+    let form = format!(
+        "grant_type=password&username={username}&password={}&scope={}",
+        password.replace(' ', "+"),
+        scope.replace(' ', "+")
+    );
+    client
+        .send(
+            Method::POST,
+            "/v1/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            form,
+        )
+        .await
+}
+
+/// A client whose every request carries a user's token.
+#[derive(Debug, Clone)]
+struct Session {
+    client: Client,
+    bearer: String,
+}
+
+impl Session {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<bytes::Bytes>,
+    ) -> Reply {
+        let mut headers = headers.to_vec();
+        headers.push(("authorization", &self.bearer));
+        self.client.send(method, path, &headers, body).await
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, &[], "").await
+    }
+}
+
 /// A title no other test (or run, on a shared database) uses.
 fn unique(title: &str) -> String {
     format!("{title} {}", uuid::Uuid::new_v4())
 }
 
-async fn post(client: &Client, path: &str, body: Value) -> Reply {
+async fn post(client: &Session, path: &str, body: Value) -> Reply {
     client
         .send(Method::POST, path, &[JSON], body.to_string())
         .await
 }
 
-async fn patch(client: &Client, path: &str, if_match: Option<&str>, body: Value) -> Reply {
+async fn patch(client: &Session, path: &str, if_match: Option<&str>, body: Value) -> Reply {
     let mut headers = vec![JSON];
     if let Some(tag) = if_match {
         headers.push(("if-match", tag));
@@ -65,7 +143,7 @@ async fn patch(client: &Client, path: &str, if_match: Option<&str>, body: Value)
 }
 
 /// Makes a list and returns its path.
-async fn new_list(client: &Client, title: &str) -> String {
+async fn new_list(client: &Session, title: &str) -> String {
     let reply = post(client, "/v1/lists", json!({ "title": unique(title) })).await;
     assert_eq!(reply.status, 201, "{}", reply.text());
     format!("/v1/lists/{}", reply.json()["id"].as_str().unwrap())
@@ -406,5 +484,107 @@ async fn fifty_concurrent_writers_with_if_match_one_wins_each_round_none_lost() 
         assert_eq!(after["title"], winners[0].as_str());
         assert_eq!(after["version"], round + 1);
     }
+    todo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_sign_up_sign_in_and_see_only_their_own_lists() {
+    let todo = Todo::start().await;
+    let anonymous = todo.anonymous(Version::Http1);
+    let alice = todo.client(Version::Http1);
+    let list = new_list(&alice, "alice's").await;
+
+    // Who the token says.
+    let me = alice.get("/v1/users/me").await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    let username = me.json()["username"].as_str().unwrap().to_owned();
+    assert!(me.json().get("password_hash").is_none());
+
+    // Signing up twice with a name, a short password, a wrong password, an unknown name, an
+    // unknown scope.
+    let again = anonymous
+        .send(
+            Method::POST,
+            "/v1/users",
+            &[JSON],
+            json!({ "username": username, "password": PASSWORD }).to_string(),
+        )
+        .await;
+    again.problem(409);
+    let short = anonymous
+        .send(
+            Method::POST,
+            "/v1/users",
+            &[JSON],
+            json!({ "username": "bob-the-short", "password": "short" }).to_string(),
+        )
+        .await
+        .problem(422);
+    assert_eq!(oxapi_tests::locations(&short), ["body.password"], "{short}");
+    sign_in(&anonymous, &username, "not the password", "")
+        .await
+        .problem(400);
+    sign_in(&anonymous, "nobody-at-all", PASSWORD, "")
+        .await
+        .problem(400);
+    sign_in(&anonymous, &username, PASSWORD, "lists:admin")
+        .await
+        .problem(400);
+    let token = sign_in(&anonymous, &username, PASSWORD, "").await;
+    assert_eq!(token.status, 200, "{}", token.text());
+    assert_eq!(token.json()["token_type"], "bearer");
+    assert_eq!(token.json()["scope"], "lists:read lists:write");
+
+    // No token, a malformed one, a forged one: 401 with the bearer challenge.
+    let forged = {
+        let (header, _) = alice.bearer.rsplit_once('.').unwrap();
+        format!("{header}.c2lnbmVkIGJ5IHNvbWVvbmUgZWxzZQ")
+    };
+    for authorization in [None, Some("Bearer not-a-jwt"), Some(forged.as_str())] {
+        let headers: Vec<(&str, &str)> = authorization
+            .map(|value| ("authorization", value))
+            .into_iter()
+            .collect();
+        let refused = anonymous.send(Method::GET, &list, &headers, "").await;
+        refused.problem(401);
+        assert!(
+            refused
+                .header("www-authenticate")
+                .is_some_and(|challenge| challenge.starts_with("Bearer")),
+            "{:?}",
+            refused.header("www-authenticate")
+        );
+    }
+
+    // Another user sees none of alice's lists, and cannot change them.
+    let bob = Session {
+        client: anonymous.clone(),
+        bearer: format!("Bearer {}", sign_up(&anonymous, "").await),
+    };
+    bob.get(&list).await.problem(404);
+    patch(&bob, &list, None, json!({ "title": "mine now" }))
+        .await
+        .problem(404);
+    assert_eq!(bob.get("/v1/lists").await.json()["total"], 0);
+
+    // A read-only token reads, and may not write: 403 naming the scope.
+    let reader = Session {
+        client: anonymous.clone(),
+        bearer: format!(
+            "Bearer {}",
+            sign_in(&anonymous, &username, PASSWORD, "lists:read")
+                .await
+                .json()["access_token"]
+                .as_str()
+                .unwrap()
+        ),
+    };
+    assert_eq!(reader.get(&list).await.status, 200);
+    let forbidden = patch(&reader, &list, None, json!({ "title": "renamed" })).await;
+    assert_eq!(
+        forbidden.header("www-authenticate"),
+        Some(r#"Bearer error="insufficient_scope", scope="lists:write""#)
+    );
+    forbidden.problem(403);
     todo.stop().await;
 }

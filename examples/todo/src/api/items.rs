@@ -7,8 +7,8 @@ use oxapi::types::Uuid;
 use super::etag::IfMatch;
 use super::{Made, Tagged, made, page, tagged};
 use crate::Store;
+use crate::auth::{Reader, Writer};
 use crate::model::{Item, ItemPage, ItemPatch, NewItem, Sort};
-use crate::repo::Owner;
 
 /// The items' routes.
 pub fn router() -> Router {
@@ -25,7 +25,7 @@ pub fn router() -> Router {
 #[get("/{list_id}/items", responses(404 = "No such list"))]
 pub async fn list_items(
     store: State<Store>,
-    owner: Owner,
+    user: Reader,
     /// The list's id.
     list_id: Uuid,
     /// Only the items done (`true`) or not done (`false`).
@@ -42,19 +42,21 @@ pub async fn list_items(
     sort: Option<Sort>,
 ) -> Result<Json<ItemPage>, ApiError> {
     let page = page(limit, offset, sort);
-    Ok(Json(store.list_items(owner, list_id, done, page).await?))
+    Ok(Json(
+        store.list_items(user.owner(), list_id, done, page).await?,
+    ))
 }
 
 /// Add an item to a list.
 #[post("/{list_id}/items", status = 201, responses(404 = "No such list"))]
 pub async fn create_item(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
     /// The list's id.
     list_id: Uuid,
     new: Json<NewItem>,
 ) -> Result<Made<Item>, ApiError> {
-    let item = store.create_item(owner, list_id, new.0).await?;
+    let item = store.create_item(user.owner(), list_id, new.0).await?;
     let location = format!("/v1/lists/{list_id}/items/{}", item.id);
     Ok(made(item.version, location, item))
 }
@@ -63,13 +65,13 @@ pub async fn create_item(
 #[get("/{list_id}/items/{item_id}", responses(404 = "No such list or item"))]
 pub async fn read_item(
     store: State<Store>,
-    owner: Owner,
+    user: Reader,
     /// The list's id.
     list_id: Uuid,
     /// The item's id.
     item_id: Uuid,
 ) -> Result<Tagged<Item>, ApiError> {
-    let item = store.get_item(owner, list_id, item_id).await?;
+    let item = store.get_item(user.owner(), list_id, item_id).await?;
     Ok(tagged(item.version, item))
 }
 
@@ -83,7 +85,7 @@ pub async fn read_item(
 )]
 pub async fn update_item(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
     /// The list's id.
     list_id: Uuid,
     /// The item's id.
@@ -92,7 +94,7 @@ pub async fn update_item(
     patch: Json<ItemPatch>,
 ) -> Result<Tagged<Item>, ApiError> {
     let item = store
-        .update_item(owner, list_id, item_id, patch.0, if_match.0)
+        .update_item(user.owner(), list_id, item_id, patch.0, if_match.0)
         .await?;
     Ok(tagged(item.version, item))
 }
@@ -107,7 +109,7 @@ pub async fn update_item(
 )]
 pub async fn delete_item(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
     /// The list's id.
     list_id: Uuid,
     /// The item's id.
@@ -115,7 +117,7 @@ pub async fn delete_item(
     if_match: IfMatch,
 ) -> Result<NoContent, ApiError> {
     store
-        .delete_item(owner, list_id, item_id, if_match.0)
+        .delete_item(user.owner(), list_id, item_id, if_match.0)
         .await?;
     Ok(NoContent)
 }

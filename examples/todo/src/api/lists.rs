@@ -7,8 +7,8 @@ use oxapi::types::Uuid;
 use super::etag::IfMatch;
 use super::{Made, Tagged, made, page, tagged};
 use crate::Store;
+use crate::auth::{Reader, Writer};
 use crate::model::{ListPage, ListPatch, NewList, Sort, TodoList};
-use crate::repo::Owner;
 
 /// The lists' routes.
 pub fn router() -> Router {
@@ -25,7 +25,7 @@ pub fn router() -> Router {
 #[get("")]
 pub async fn list_lists(
     store: State<Store>,
-    owner: Owner,
+    user: Reader,
     /// How many lists per page.
     #[query(default = 20, range(min = 1, max = 100))]
     limit: u32,
@@ -37,7 +37,9 @@ pub async fn list_lists(
     sort: Option<Sort>,
 ) -> Result<Json<ListPage>, ApiError> {
     Ok(Json(
-        store.list_lists(owner, page(limit, offset, sort)).await?,
+        store
+            .list_lists(user.owner(), page(limit, offset, sort))
+            .await?,
     ))
 }
 
@@ -45,10 +47,10 @@ pub async fn list_lists(
 #[post("", status = 201, responses(409 = "The owner has a list with this title"))]
 pub async fn create_list(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
     new: Json<NewList>,
 ) -> Result<Made<TodoList>, ApiError> {
-    let list = store.create_list(owner, new.0).await?;
+    let list = store.create_list(user.owner(), new.0).await?;
     let location = format!("/v1/lists/{}", list.id);
     Ok(made(list.version, location, list))
 }
@@ -57,11 +59,11 @@ pub async fn create_list(
 #[get("/{list_id}", responses(404 = "No such list"))]
 pub async fn read_list(
     store: State<Store>,
-    owner: Owner,
+    user: Reader,
     /// The list's id.
     list_id: Uuid,
 ) -> Result<Tagged<TodoList>, ApiError> {
-    let list = store.get_list(owner, list_id).await?;
+    let list = store.get_list(user.owner(), list_id).await?;
     Ok(tagged(list.version, list))
 }
 
@@ -76,14 +78,14 @@ pub async fn read_list(
 )]
 pub async fn update_list(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
     /// The list's id.
     list_id: Uuid,
     if_match: IfMatch,
     patch: Json<ListPatch>,
 ) -> Result<Tagged<TodoList>, ApiError> {
     let list = store
-        .update_list(owner, list_id, patch.0, if_match.0)
+        .update_list(user.owner(), list_id, patch.0, if_match.0)
         .await?;
     Ok(tagged(list.version, list))
 }
@@ -98,11 +100,11 @@ pub async fn update_list(
 )]
 pub async fn delete_list(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
     /// The list's id.
     list_id: Uuid,
     if_match: IfMatch,
 ) -> Result<NoContent, ApiError> {
-    store.delete_list(owner, list_id, if_match.0).await?;
+    store.delete_list(user.owner(), list_id, if_match.0).await?;
     Ok(NoContent)
 }

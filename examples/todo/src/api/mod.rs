@@ -1,9 +1,9 @@
-//! The HTTP API: routers for lists and their items, under `/v1`.
+//! The HTTP API: routers for users, lists and their items, under `/v1`.
 
 pub mod etag;
 pub mod items;
 pub mod lists;
-mod owner;
+pub mod users;
 
 use oxapi::Router;
 use oxapi::http::header::{ETAG, HeaderName, LOCATION};
@@ -15,6 +15,7 @@ use crate::model::{PageRequest, Sort};
 pub fn router() -> Router {
     Router::new()
         .prefix("/v1")
+        .nest(users::router())
         .nest(lists::router())
         .nest(items::router())
 }

@@ -17,23 +17,24 @@ use oxapi::types::Uuid;
 
 use crate::config::DatabaseConfig;
 use crate::model::{
-    Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest, TodoList,
+    Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest, TodoList, User,
 };
 
 pub use error::{ConnectError, RepoError};
 pub use postgres::PgRepository;
 pub use sqlite::SqliteRepository;
 
-/// Who a list belongs to.
-///
-/// Every request acts for [`Owner::ANONYMOUS`] until users and sign-in come; the schema
-/// already keeps an owner per list, and every query is scoped to one.
+/// Who a list belongs to: the id of the signed-in user a request acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owner(pub Uuid);
 
-impl Owner {
-    /// The owner of every list made without signing in: the nil UUID.
-    pub const ANONYMOUS: Owner = Owner(Uuid::nil());
+/// A user with the hash of their password, for signing in.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The user.
+    pub user: User,
+    /// The password's Argon2id hash, a PHC string.
+    pub password_hash: String,
 }
 
 /// What a conditional write expects of the row it changes (from `If-Match`).
@@ -56,12 +57,26 @@ impl Expect {
     }
 }
 
-/// The store of todo lists and items.
+/// The store of users, their todo lists and items.
 ///
-/// Every method takes the [`Owner`] it acts for and sees only that owner's rows: a list or
+/// Every list and item method takes the [`Owner`] it acts for and sees only that owner's rows: a list or
 /// item of another owner is [`RepoError::NotFound`]. Methods return boxed futures so the
 /// app can hold either backend as a `Box<dyn Repository>`.
 pub trait Repository: Send + Sync + 'static {
+    /// Signs up a user whose password hashes to `password_hash`. [`RepoError::Conflict`] if
+    /// the name is taken.
+    fn create_user(
+        &self,
+        username: String,
+        password_hash: String,
+    ) -> BoxFuture<'_, Result<User, RepoError>>;
+
+    /// The user named `username`, with their password's hash, if there is one.
+    fn find_user(&self, username: String) -> BoxFuture<'_, Result<Option<Credentials>, RepoError>>;
+
+    /// The user `id`.
+    fn get_user(&self, id: Uuid) -> BoxFuture<'_, Result<User, RepoError>>;
+
     /// Makes a list. [`RepoError::Conflict`] if the owner has one with its title.
     fn create_list(&self, owner: Owner, new: NewList)
     -> BoxFuture<'_, Result<TodoList, RepoError>>;

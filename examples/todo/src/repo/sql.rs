@@ -8,7 +8,15 @@ use oxapi::types::{Timestamp, Uuid};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 
-use crate::model::{Item, Sort, TodoList};
+use super::Credentials;
+use crate::model::{Item, Sort, TodoList, User};
+
+/// A user's columns, in [`UserRow`]'s order.
+macro_rules! user_columns {
+    () => {
+        "id, username, password_hash, created_at"
+    };
+}
 
 /// A list's columns, in [`ListRow`]'s order.
 macro_rules! list_columns {
@@ -35,6 +43,19 @@ macro_rules! by_sort {
         ]
     };
 }
+
+pub(crate) const INSERT_USER: &str = concat!(
+    "INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+     RETURNING ",
+    user_columns!()
+);
+pub(crate) const USER_BY_NAME: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users WHERE username = $1"
+);
+pub(crate) const USER_BY_ID: &str =
+    concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
 
 pub(crate) const INSERT_LIST: &str = concat!(
     "INSERT INTO lists (id, owner_id, title, version, created_at, updated_at) \
@@ -125,6 +146,30 @@ fn sort_index(sort: Sort) -> usize {
     }
 }
 
+/// A row of `users`.
+#[derive(Debug, FromRow)]
+pub(crate) struct UserRow {
+    id: Uuid,
+    username: String,
+    password_hash: String,
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<UserRow> for Credentials {
+    type Error = sqlx::Error;
+
+    fn try_from(row: UserRow) -> Result<Self, sqlx::Error> {
+        Ok(Credentials {
+            user: User {
+                id: row.id,
+                username: row.username,
+                created_at: timestamp(row.created_at)?,
+            },
+            password_hash: row.password_hash,
+        })
+    }
+}
+
 /// A row of `lists`.
 #[derive(Debug, FromRow)]
 pub(crate) struct ListRow {
@@ -209,10 +254,10 @@ macro_rules! repository_impl {
 
             use $crate::model::{
                 Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest,
-                TodoList,
+                TodoList, User,
             };
             use $crate::repo::sql::{self, allowed, changed_meanwhile, unique};
-            use $crate::repo::{Expect, Owner, RepoError, Repository};
+            use $crate::repo::{Credentials, Expect, Owner, RepoError, Repository};
 
             /// The connection a helper runs on: a transaction's or the pool's.
             type Connection = <$db as sqlx::Database>::Connection;
@@ -251,6 +296,48 @@ macro_rules! repository_impl {
             }
 
             impl Repository for $repo {
+                fn create_user(
+                    &self,
+                    username: String,
+                    password_hash: String,
+                ) -> BoxFuture<'_, Result<User, RepoError>> {
+                    Box::pin(async move {
+                        let row: sql::UserRow = sqlx::query_as(sql::INSERT_USER)
+                            .bind(sql::new_id())
+                            .bind(username)
+                            .bind(password_hash)
+                            .bind(sql::now())
+                            .fetch_one(&self.pool)
+                            .await
+                            .map_err(|error| unique("the username is taken", error))?;
+                        Ok(Credentials::try_from(row)?.user)
+                    })
+                }
+
+                fn find_user(
+                    &self,
+                    username: String,
+                ) -> BoxFuture<'_, Result<Option<Credentials>, RepoError>> {
+                    Box::pin(async move {
+                        let row: Option<sql::UserRow> = sqlx::query_as(sql::USER_BY_NAME)
+                            .bind(username)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        Ok(row.map(Credentials::try_from).transpose()?)
+                    })
+                }
+
+                fn get_user(&self, id: Uuid) -> BoxFuture<'_, Result<User, RepoError>> {
+                    Box::pin(async move {
+                        let row: Option<sql::UserRow> = sqlx::query_as(sql::USER_BY_ID)
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        let row = row.ok_or(RepoError::NotFound("user"))?;
+                        Ok(Credentials::try_from(row)?.user)
+                    })
+                }
+
                 fn create_list(
                     &self,
                     owner: Owner,
