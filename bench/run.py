@@ -1877,7 +1877,7 @@ def todo_measure(args, names, endpoints, url, db, log_dir) -> dict:
                         log(f"  {label:<48} {name:<11} {result['rps']:>8.0f} req/s  "
                             f"p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
                             f"server {result['server_us_per_req'] or 0:7.1f} µs/req  "
-                            f"PostgreSQL {result['database_us_per_req'] or 0:6.1f} µs/req  "
+                            f"PostgreSQL {result.get('database_us_per_req') or 0:6.1f} µs/req  "
                             f"wrk {result['client_cpu_pct']:3.0f}%  other {result['other_cpu_pct']:3.0f}%"
                             + (f"  ERRORS {result['errors']}" if errs else ""))
             finally:

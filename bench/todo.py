@@ -58,11 +58,39 @@ class Database:
 
     def empty(self) -> None:
         """Deletes every user, list and item (the schema stays)."""
+        self.wait_idle()
         self.psql("TRUNCATE users, lists, items;")
+
+    def wait_idle(self, timeout: float = 30.0, abandoned_after: int = 10) -> None:
+        """Waits until no other session of this database is in a statement or a transaction:
+        a server may still be answering requests wrk sent before it stopped (FastAPI works
+        through its backlog), and TRUNCATE must not wait on, or deadlock with, them. A session
+        left idle in a transaction for `abandoned_after` seconds after that is ended
+        (pg_terminate_backend), with a warning: it would hold its locks for good."""
+        busy = ("FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+                "pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.psql(f"SELECT count(*) {busy};") == "0":
+                return
+            time.sleep(0.2)
+        stuck = self.psql(
+            f"SELECT pid, state, left(query, 80) {busy} AND state = 'idle in transaction' AND "
+            f"state_change < now() - interval '{abandoned_after} seconds';")
+        if stuck:
+            print(f"  WARNING: ending sessions left idle in a transaction:\n{stuck}", flush=True)
+            self.psql(f"SELECT pg_terminate_backend(pid) {busy} AND state = 'idle in "
+                      f"transaction' AND state_change < now() - interval '{abandoned_after} "
+                      "seconds';")
+        if self.psql(f"SELECT count(*) {busy};") != "0":
+            raise RuntimeError(f"the database stayed busy for {timeout:.0f} s after a "
+                               f"measurement: {self.psql(f'SELECT state, left(query, 80) {busy};')}")
 
     def seed(self, seed: Seed, password_hash: str) -> None:
         """Empties the tables, then one user, one list, and its items at version 1; and
-        ANALYZE, so that every measurement starts from the same statistics."""
+        ANALYZE, so that every measurement starts from the same statistics. Once no server
+        is at work in the database."""
+        self.wait_idle()
         rows = ",\n".join(
             f"('{item}', '{seed.list}', 'item {i + 1}', {'true' if i % 2 else 'false'}, 1, "
             f"now(), now())" for i, item in enumerate(seed.items))
@@ -83,17 +111,26 @@ class Database:
 
     def postmaster(self) -> int | None:
         """The postmaster's pid, if PostgreSQL runs on this machine (its processes then have
-        their CPU time measured); None otherwise."""
+        their CPU time measured); None otherwise. Found as the parent of a backend, read
+        while the session that backend serves is still open."""
+        session = subprocess.Popen(
+            ["psql", self.url, "-X", "-q", "-A", "-t"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
-            backend = int(self.psql("SELECT pg_backend_pid();"))
+            session.stdin.write("SELECT pg_backend_pid();\n")
+            session.stdin.flush()
+            backend = int(session.stdout.readline())
             with open(f"/proc/{backend}/stat") as f:
                 parent = int(f.read().rsplit(")", 1)[1].split()[1])
             with open(f"/proc/{parent}/comm") as f:
                 if f.read().strip() not in ("postgres", "postmaster"):
                     return None
             return parent
-        except (OSError, ValueError, RuntimeError):
+        except (OSError, ValueError):
             return None
+        finally:
+            session.stdin.close()
+            session.wait(timeout=30)
 
 
 def database_url_for_display(url: str) -> str:
