@@ -588,3 +588,205 @@ async fn users_sign_up_sign_in_and_see_only_their_own_lists() {
     forbidden.problem(403);
     todo.stop().await;
 }
+
+/// `POST` with an `Idempotency-Key` header.
+async fn post_once(client: &Session, path: &str, key: &str, body: Value) -> Reply {
+    client
+        .send(
+            Method::POST,
+            path,
+            &[JSON, ("idempotency-key", key)],
+            body.to_string(),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_retried_with_its_idempotency_key_makes_one_row() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let title = unique("trip");
+    let key = uuid::Uuid::new_v4().to_string();
+
+    // A retry answers the same, byte for byte, and makes nothing more.
+    let first = post_once(&client, "/v1/lists", &key, json!({ "title": title })).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = post_once(&client, "/v1/lists", &key, json!({ "title": title })).await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json(), first.json());
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(again.header("etag"), first.header("etag"));
+    // The same body with other spacing is the same request.
+    let spaced = client
+        .send(
+            Method::POST,
+            "/v1/lists",
+            &[JSON, ("idempotency-key", &key)],
+            format!("{{ \"title\" :  {} }}", json!(title)),
+        )
+        .await;
+    assert_eq!(spaced.json(), first.json());
+    // The key with another request is refused, and makes nothing.
+    let other = post_once(&client, "/v1/lists", &key, json!({ "title": unique("x") })).await;
+    let problem = other.problem(422);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key"),
+        "{problem}"
+    );
+    let lists = client.get("/v1/lists?limit=100").await.json();
+    let same: Vec<_> = lists["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|list| list["title"] == title.as_str())
+        .collect();
+    assert_eq!(same.len(), 1, "{lists}");
+    // Keys belong to their user: another user's key of the same text is another key.
+    let path = format!("/v1/lists/{}/items", first.json()["id"].as_str().unwrap());
+
+    // Twenty concurrent retries of one item create: one item, every answer the same.
+    let key = uuid::Uuid::new_v4().to_string();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (client, path, key) = (client.clone(), path.clone(), key.clone());
+        tasks.spawn(
+            async move { post_once(&client, &path, &key, json!({ "title": "tickets" })).await },
+        );
+    }
+    let mut ids = std::collections::HashSet::new();
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        ids.insert(reply.json()["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(client.get(&path).await.json()["total"], 1);
+    // An unkeyed create is not deduplicated.
+    post(&client, &path, json!({ "title": "tickets" })).await;
+    post(&client, &path, json!({ "title": "tickets" })).await;
+    assert_eq!(client.get(&path).await.json()["total"], 3);
+    todo.stop().await;
+}
+
+/// Reads the stream's events until one named `name` comes (a hang guard of 20 s per chunk is
+/// the client's); returns its data.
+async fn next_event(stream: &mut oxapi_tests::Streamed, buffer: &mut String, name: &str) -> Value {
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            let field = |key: &str| {
+                event
+                    .lines()
+                    .find_map(|line| line.strip_prefix(key))
+                    .map(str::to_owned)
+            };
+            if field("event: ").as_deref() == Some(name) {
+                return serde_json::from_str(&field("data: ").unwrap()).unwrap();
+            }
+        }
+        let chunk = stream.chunk().await.expect("the feed goes on");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_delivers_each_change_of_a_list_to_its_subscribers() {
+    let todo = Todo::start().await;
+    for version in VERSIONS {
+        let client = todo.client(version);
+        let list = new_list(&client, "live").await;
+        let other = new_list(&client, "quiet").await;
+        let mut feed = client
+            .client
+            .open(
+                &format!("{list}/events"),
+                &[("authorization", &client.bearer)],
+            )
+            .await;
+        assert_eq!(feed.response.status(), 200);
+        assert_eq!(feed.response.headers()["content-type"], "text/event-stream");
+        let mut buffer = String::new();
+
+        // A change to another list is not sent; this list's are, in order.
+        post(
+            &client,
+            &format!("{other}/items"),
+            json!({ "title": "elsewhere" }),
+        )
+        .await;
+        let made = post(
+            &client,
+            &format!("{list}/items"),
+            json!({ "title": "milk" }),
+        )
+        .await;
+        let item_path = made.header("location").unwrap().to_owned();
+        let created = next_event(&mut feed, &mut buffer, "item.created").await;
+        assert_eq!(created["item"], made.json());
+        let done = patch(&client, &item_path, None, json!({ "done": true })).await;
+        let updated = next_event(&mut feed, &mut buffer, "item.updated").await;
+        assert_eq!(updated["item"], done.json());
+        client.send(Method::DELETE, &item_path, &[], "").await;
+        let deleted = next_event(&mut feed, &mut buffer, "item.deleted").await;
+        assert_eq!(deleted["item_id"], made.json()["id"]);
+        // Deleting the list ends the stream after saying so.
+        client.send(Method::DELETE, &list, &[], "").await;
+        next_event(&mut feed, &mut buffer, "list.deleted").await;
+        while let Some(chunk) = feed.chunk().await {
+            let text = std::str::from_utf8(&chunk).unwrap();
+            assert!(
+                text.is_empty() || text.starts_with(':'),
+                "only keep-alive comments after the end: {text:?}"
+            );
+        }
+        // Someone else's list, or none: 404 before any stream.
+        let stranger = Session {
+            client: todo.anonymous(version),
+            bearer: format!("Bearer {}", sign_up(&todo.anonymous(version), "").await),
+        };
+        stranger.get(&format!("{other}/events")).await.problem(404);
+    }
+    todo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_is_in_the_audit_log_after_its_response() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let list = new_list(&client, "audited").await;
+    let item = post(&client, &format!("{list}/items"), json!({ "title": "x" })).await;
+    let item_id = item.json()["id"].as_str().unwrap().to_owned();
+    patch(
+        &client,
+        item.header("location").unwrap(),
+        None,
+        json!({ "done": true }),
+    )
+    .await;
+    // The log is written by background tasks once each response has gone: wait for them, a
+    // hang guard only.
+    let expected = ["item.updated", "item.created", "list.created"];
+    let entries = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let log = client.get("/v1/users/me/audit").await.json();
+            if log.as_array().unwrap().len() >= expected.len() {
+                break log;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the audit log is written");
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, expected);
+    assert_eq!(entries[0]["target_id"], item_id.as_str());
+    todo.stop().await;
+}

@@ -20,6 +20,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod feed;
 pub mod model;
 pub mod repo;
 
@@ -85,6 +86,7 @@ pub fn app(config: Config) -> App {
             email: None,
         })
         .state(auth::Keys::new(&config.auth))
+        .state(feed::Feed::default())
         .lifespan(Database::new(config.database))
         .router(api::router())
 }

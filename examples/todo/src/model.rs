@@ -38,6 +38,19 @@ pub struct Token {
     pub scope: String,
 }
 
+/// One entry of a user's audit log.
+#[model]
+pub struct AuditEntry {
+    /// The entry's id.
+    pub id: Uuid,
+    /// What was done: `list.created`, `item.updated`, ….
+    pub action: String,
+    /// The list or item it was done to.
+    pub target_id: Uuid,
+    /// When.
+    pub at: Timestamp,
+}
+
 /// A todo list.
 #[model]
 pub struct TodoList {

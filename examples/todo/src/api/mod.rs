@@ -1,6 +1,8 @@
 //! The HTTP API: routers for users, lists and their items, under `/v1`.
 
+mod after;
 pub mod etag;
+mod idempotency;
 pub mod items;
 pub mod lists;
 pub mod users;
