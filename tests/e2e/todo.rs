@@ -790,3 +790,64 @@ async fn every_write_is_in_the_audit_log_after_its_response() {
     assert_eq!(entries[0]["target_id"], item_id.as_str());
     todo.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_is_csv_of_every_item_built_on_the_blocking_pool() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let first = new_list(&client, "first").await;
+    let second = new_list(&client, "second").await;
+    for (list, title) in [
+        (&first, "plain"),
+        (&first, "with, a comma"),
+        (&second, "with \"quotes\"\nand a line"),
+    ] {
+        post(&client, &format!("{list}/items"), json!({ "title": title })).await;
+    }
+    let export = client.get("/v1/export.csv").await;
+    assert_eq!(export.status, 200, "{}", export.text());
+    assert_eq!(
+        export.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert!(
+        export
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let text = export.text();
+    let mut lines = text.split_inclusive('\n');
+    assert_eq!(lines.next(), Some("list,item,done,created_at,updated_at\n"));
+    assert!(text.contains(",plain,false,"), "{text}");
+    assert!(text.contains(",\"with, a comma\",false,"), "{text}");
+    assert!(
+        text.contains(",\"with \"\"quotes\"\"\nand a line\",false,"),
+        "{text}"
+    );
+    // Another user's export is empty but for the header; no token is a 401.
+    let stranger = Session {
+        client: todo.anonymous(Version::Http1),
+        bearer: format!(
+            "Bearer {}",
+            sign_up(&todo.anonymous(Version::Http1), "").await
+        ),
+    };
+    assert_eq!(
+        stranger.get("/v1/export.csv").await.text(),
+        "list,item,done,created_at,updated_at\n"
+    );
+    todo.anonymous(Version::Http1)
+        .get("/v1/export.csv")
+        .await
+        .problem(401);
+    // The document says where it runs.
+    let document = todo::app(Config::new(DatabaseConfig::in_memory()))
+        .openapi()
+        .unwrap();
+    assert_eq!(
+        document["paths"]["/v1/export.csv"]["get"]["x-oxapi-dispatch"],
+        "blocking-pool"
+    );
+    todo.stop().await;
+}

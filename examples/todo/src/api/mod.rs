@@ -2,6 +2,7 @@
 
 mod after;
 pub mod etag;
+pub mod export;
 mod idempotency;
 pub mod items;
 pub mod lists;
@@ -18,6 +19,7 @@ pub fn router() -> Router {
     Router::new()
         .prefix("/v1")
         .nest(users::router())
+        .nest(export::router())
         .nest(lists::router())
         .nest(items::router())
 }
