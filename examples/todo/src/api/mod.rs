@@ -6,6 +6,7 @@ pub mod export;
 mod idempotency;
 pub mod items;
 pub mod lists;
+pub mod suggest;
 pub mod users;
 
 use oxapi::Router;
@@ -20,6 +21,7 @@ pub fn router() -> Router {
         .prefix("/v1")
         .nest(users::router())
         .nest(export::router())
+        .nest(suggest::router())
         .nest(lists::router())
         .nest(items::router())
 }
