@@ -22,6 +22,7 @@ pub mod auth;
 pub mod config;
 pub mod feed;
 pub mod model;
+pub mod page;
 pub mod repo;
 pub mod upstream;
 
@@ -98,4 +99,5 @@ pub fn app(config: Config) -> App {
         .state(suggestions)
         .lifespan(Database::new(config.database))
         .router(api::router())
+        .routes(routes![page::front_page])
 }
