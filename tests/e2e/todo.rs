@@ -962,3 +962,59 @@ async fn a_suggestion_comes_from_the_upstream_service_and_each_failure_is_a_clea
     suggestion_from(None).await.problem(503);
     upstream.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cursor_walks_every_page_once_while_items_are_added() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let list = new_list(&client, "cursor").await;
+    let items = format!("{list}/items");
+    // Titles repeat, so the title orders need the id to break ties.
+    for title in ["b", "a", "c", "a", "b", "c", "a"] {
+        post(&client, &items, json!({ "title": title })).await;
+    }
+    for sort in ["created", "-created", "title", "-title"] {
+        let everything = client
+            .get(&format!("{items}?limit=100&sort={sort}"))
+            .await
+            .json();
+        assert!(everything["next_cursor"].is_null(), "{everything}");
+        let expected: Vec<Value> = everything["items"].as_array().unwrap().clone();
+        let mut seen = Vec::new();
+        let mut path = format!("{items}?limit=3&sort={sort}");
+        let mut added = false;
+        loop {
+            let page = client.get(&path).await;
+            assert_eq!(page.status, 200, "{path}: {}", page.text());
+            let page = page.json();
+            seen.extend(page["items"].as_array().unwrap().iter().cloned());
+            // An item added after the first page shows up at the end (by creation) or not at
+            // all; it never shifts what is left, as an offset would.
+            if !added {
+                post(&client, &items, json!({ "title": format!("late {sort}") })).await;
+                added = true;
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("{items}?limit=3&sort={sort}&cursor={cursor}"),
+                None => break,
+            }
+        }
+        let unique: std::collections::HashSet<String> =
+            seen.iter().map(|item| item["id"].to_string()).collect();
+        assert_eq!(unique.len(), seen.len(), "{sort}: an item came twice");
+        for item in &expected {
+            assert!(seen.contains(item), "{sort}: {item} was skipped");
+        }
+    }
+    // A cursor of another order, a forged one, or with an offset: 400.
+    let first = client.get(&format!("{items}?limit=2")).await.json();
+    let cursor = first["next_cursor"].as_str().unwrap();
+    for query in [
+        format!("limit=2&sort=title&cursor={cursor}"),
+        "limit=2&cursor=bm90LWEtY3Vyc29y".to_owned(),
+        format!("limit=2&offset=2&cursor={cursor}"),
+    ] {
+        client.get(&format!("{items}?{query}")).await.problem(400);
+    }
+    todo.stop().await;
+}

@@ -51,5 +51,6 @@ fn page(limit: u32, offset: u32, sort: Option<Sort>) -> PageRequest {
         limit,
         offset,
         sort: sort.unwrap_or_default(),
+        after: None,
     }
 }

@@ -118,6 +118,31 @@ const PAGE_ITEMS: [&str; 4] = by_sort!(
     ),
     "LIMIT $3 OFFSET $4"
 );
+/// The page of items after a cursor's row, by [`Sort`]: `$4` is the row's id, `$5` its title.
+const ITEMS_AFTER: [&str; 4] = {
+    macro_rules! items_where {
+        ($after:expr, $order:expr) => {
+            concat!(
+                "SELECT ",
+                item_columns!(),
+                " FROM items WHERE list_id = $1 AND ($2 IS NULL OR done = $2) AND ",
+                $after,
+                " ORDER BY ",
+                $order,
+                " LIMIT $3"
+            )
+        };
+    }
+    [
+        items_where!("id > $4 AND $5 = $5", "id"),
+        items_where!("id < $4 AND $5 = $5", "id DESC"),
+        items_where!("(title > $5 OR (title = $5 AND id > $4))", "title, id"),
+        items_where!(
+            "(title < $5 OR (title = $5 AND id < $4))",
+            "title DESC, id DESC"
+        ),
+    ]
+};
 pub(crate) const UPDATE_ITEM: &str = concat!(
     "UPDATE items SET title = COALESCE($1, title), done = COALESCE($2, done), \
      version = version + 1, updated_at = $3 \
@@ -156,6 +181,11 @@ pub(crate) fn page_lists(sort: Sort) -> &'static str {
 /// The page of items in `sort`'s order.
 pub(crate) fn page_items(sort: Sort) -> &'static str {
     PAGE_ITEMS[sort_index(sort)]
+}
+
+/// The page of items after a cursor's row, in `sort`'s order.
+pub(crate) fn items_after(sort: Sort) -> &'static str {
+    ITEMS_AFTER[sort_index(sort)]
 }
 
 fn sort_index(sort: Sort) -> usize {
@@ -656,18 +686,45 @@ macro_rules! repository_impl {
                             .bind(done)
                             .fetch_one(&mut *conn)
                             .await?;
-                        let rows: Vec<sql::ItemRow> = sqlx::query_as(sql::page_items(page.sort))
-                            .bind(list_id)
-                            .bind(done)
-                            .bind(i64::from(page.limit))
-                            .bind(i64::from(page.offset))
-                            .fetch_all(&mut *conn)
-                            .await?;
-                        let items = rows
+                        let rows: Vec<sql::ItemRow> = match &page.after {
+                            None => {
+                                sqlx::query_as(sql::page_items(page.sort))
+                                    .bind(list_id)
+                                    .bind(done)
+                                    .bind(i64::from(page.limit))
+                                    .bind(i64::from(page.offset))
+                                    .fetch_all(&mut *conn)
+                                    .await?
+                            }
+                            Some(after) => {
+                                sqlx::query_as(sql::items_after(page.sort))
+                                    .bind(list_id)
+                                    .bind(done)
+                                    .bind(i64::from(page.limit))
+                                    .bind(after.id)
+                                    .bind(&after.title)
+                                    .fetch_all(&mut *conn)
+                                    .await?
+                            }
+                        };
+                        let items: Vec<Item> = rows
                             .into_iter()
                             .map(Item::try_from)
                             .collect::<Result<_, _>>()?;
-                        Ok(ItemPage { items, total })
+                        let full = items.len() == page.limit as usize;
+                        let next_cursor = items.last().filter(|_| full).map(|last| {
+                            $crate::model::Cursor {
+                                sort: page.sort,
+                                id: last.id,
+                                title: last.title.clone(),
+                            }
+                            .encode()
+                        });
+                        Ok(ItemPage {
+                            items,
+                            total,
+                            next_cursor,
+                        })
                     })
                 }
 
