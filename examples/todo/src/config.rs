@@ -25,7 +25,7 @@ use crate::auth::AuthConfig;
 use crate::upstream::UpstreamConfig;
 
 /// The options this module reads, for a usage message.
-pub const USAGE: &str = "Database options (the others are oxapi's: see --help):
+pub const USAGE: &str = "The todo service's options (oxapi's follow):
   --database-url URL      sqlite:... or postgres://... (or $DATABASE_URL)
   --memory                an in-memory SQLite database (the same as DATABASE_URL=sqlite::memory:)
   --data-dir DIR          without a URL: the SQLite file DIR/todo.db, made if missing (or $TODO_DATA_DIR; default ./data)
