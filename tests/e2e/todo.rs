@@ -1,6 +1,7 @@
 //! `examples/todo` over a real socket, on a real database: SQLite in a temporary file by
 //! default, or the database `$DATABASE_URL` names (each test makes its own lists, so tests
-//! share a database safely; a PostgreSQL run needs one started, as `.ci/run` will).
+//! share a database safely; a PostgreSQL run needs one started, as `scripts/test.sh` does
+//! with `scripts/postgres.sh`).
 
 use std::sync::Arc;
 
