@@ -112,14 +112,15 @@ start() {
         >"$dir/initdb.log" 2>&1 || die "initdb (as $user) in $dir/data" "$dir/initdb.log"
 
     # Durability is off (fsync, synchronous_commit, full_page_writes): a crash loses only a
-    # test database, and the tests' many small transactions do not wait on the disk.
+    # test database, and the tests' many small transactions do not wait on the disk. Passwords
+    # are stored as SCRAM, which the TCP rule asks for (PostgreSQL 13 and older store MD5).
     local port attempt
     for attempt in 1 2 3 4 5; do
         port=$(free_port)
         if as_owner "$dir" "$bin/pg_ctl" start --pgdata="$dir/data" --log="$dir/postgres.log" \
             --wait --timeout=60 --silent -o "-c listen_addresses=127.0.0.1 -c port=$port \
             -c unix_socket_directories='$dir' -c fsync=off -c synchronous_commit=off \
-            -c full_page_writes=off" >&2; then
+            -c full_page_writes=off -c password_encryption=scram-sha-256" >&2; then
             break
         fi
         grep -q 'could not bind\|Address already in use' "$dir/postgres.log" 2>/dev/null \
@@ -139,18 +140,22 @@ start() {
         --template=template0 --locale=C --encoding=UTF8 --owner="$DB_ROLE" "$DB_NAME" \
         >&2 || die "createdb $DB_NAME" "$dir/postgres.log"
 
-    local url="postgres://$DB_ROLE:$password@127.0.0.1:$port/$DB_NAME"
-    # The URL itself works: over TCP, with the password, as the tests will connect.
-    "$bin/psql" "$url" --no-psqlrc --quiet --tuples-only --command='SELECT 1' >/dev/null \
-        || die "connecting to $url" "$dir/postgres.log"
+    # The role can connect as the tests will: over TCP, with the password.
+    PGPASSWORD=$password "$bin/psql" --host=127.0.0.1 --port="$port" --username="$DB_ROLE" \
+        --dbname="$DB_NAME" --no-psqlrc --quiet --tuples-only --command='SELECT 1' >/dev/null \
+        || die "connecting to 127.0.0.1:$port as $DB_ROLE with its password" "$dir/postgres.log"
     say "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') as $user on 127.0.0.1:$port, data in $dir"
-    printf '%s\n' "$url"
+    printf 'postgres://%s:%s@127.0.0.1:%s/%s\n' "$DB_ROLE" "$password" "$port" "$DB_NAME"
 }
 
 stop() {
     local dir=$1
     [ -e "$dir" ] || return 0
-    [ -f "$dir/$MARKER" ] || die "$dir was not made by scripts/postgres.sh; not removing it"
+    if [ ! -f "$dir/$MARKER" ]; then
+        # Empty (made for `start`, which never ran): removed; else not ours to remove.
+        rmdir -- "$dir" 2>/dev/null || die "$dir was not made by scripts/postgres.sh; not removing it"
+        return 0
+    fi
     local bin
     bin=$(pg_bin) || true
     if [ -n "$bin" ] && [ -f "$dir/data/postmaster.pid" ]; then
