@@ -1,7 +1,6 @@
 //! Dispatch of plain-`fn` handlers: the call goes to the blocking pool (see [`crate::pool`])
 //! and the event loop awaits its response without blocking.
 
-use http::header::{HeaderValue, RETRY_AFTER};
 use oxapi_openapi::FrameworkError;
 use std::future::Future;
 
@@ -39,11 +38,7 @@ async fn run_job(pool: &BlockingPool, job: Job) -> Response {
 
 /// `503 Service Unavailable` with `Retry-After`: the pool cannot take the call now.
 fn overloaded() -> Response {
-    let mut response = Problem::from(FrameworkError::Overloaded)
-        .with_detail("the server is busy; retry shortly")
-        .into_response();
-    response
-        .headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from_static("1"));
-    response
+    Problem::from(FrameworkError::Overloaded)
+        .with_detail(crate::blocking::OVERLOADED_DETAIL)
+        .into_response()
 }

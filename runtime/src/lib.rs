@@ -42,6 +42,7 @@
 mod any_error;
 mod app;
 mod background;
+mod blocking;
 mod body;
 mod build_error;
 mod check;
@@ -85,6 +86,7 @@ pub mod types;
 pub use any_error::Error;
 pub use app::{App, DEFAULT_BODY_LIMIT, DEFAULT_SHUTDOWN_GRACE};
 pub use background::{BackgroundTasks, TaskOutcome};
+pub use blocking::{BlockingError, BlockingPool};
 pub use body::{Body, BoxError};
 pub use build_error::{BuildError, BuildErrors};
 pub use context::{RequestContext, RouteContext};

@@ -189,6 +189,13 @@ impl Problem {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if self.framework == Some(FrameworkError::Overloaded) {
+            // The header its catalogue entry documents: a full pool has room again within
+            // a second or so, whoever refused the call (a plain fn, `BlockingPool::spawn_blocking`).
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
     }
 }

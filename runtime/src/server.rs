@@ -538,7 +538,8 @@ async fn finish<C, E>(
         if current >= shut_down_at {
             break;
         }
-        match wait(connection.as_mut(), &mut phase, watch).await {
+        let serving = current == Phase::Serving;
+        match wait(connection.as_mut(), &mut phase, watch, serving).await {
             Ended::Closed | Ended::Expired => return,
             Ended::PhaseChanged => {}
             Ended::ServerGone => break,
@@ -548,19 +549,29 @@ async fn finish<C, E>(
     let _ = connection.await;
 }
 
-/// Drives `connection` until it ends, the deadline thread expires it, or the phase changes.
+/// Drives `connection` until it ends, the deadline thread expires it, or the phase changes;
+/// `serving` if the phase last seen is [`Phase::Serving`].
 async fn wait<C, E>(
     mut connection: Pin<&mut C>,
     phase: &mut watch::Receiver<Phase>,
     watch: Option<&HeadWatch>,
+    serving: bool,
 ) -> Ended
 where
     C: Future<Output = Result<(), E>>,
 {
     // The connection task is woken for every request. Polling the phase's future each time
-    // would lock its wait list each time; it is polled once to register this task's waker,
-    // and after that only once the channel says the phase changed (an atomic load). The
-    // deadline thread is given the same waker once: a spawned task's waker stays the same.
+    // would lock its wait list each time; while serving, it is polled once to register this
+    // task's waker, and after that only once the channel says the phase changed (an atomic
+    // load). The deadline thread is given the same waker once: a spawned task's waker stays
+    // the same.
+    //
+    // That shortcut holds only while no phase was ever sent: the channel wakes its waiters
+    // shard by shard after a send, so a waiter registered just after `Leaving` was seen can
+    // still be woken by the end of `Leaving`'s own wake-up. That wake finds the version
+    // unchanged; if the future were not polled then, it would not register again, and
+    // `Closing`'s wake-up would find no one to wake (a connection left open until the grace
+    // period ends). Once shutdown has begun, the future is polled on every wake.
     let signal = phase.clone();
     let mut changed = std::pin::pin!(phase.changed());
     let mut registered = false;
@@ -568,7 +579,7 @@ where
         if connection.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Ended::Closed);
         }
-        if !registered || signal.has_changed().unwrap_or(true) {
+        if !registered || !serving || signal.has_changed().unwrap_or(true) {
             if !registered && let Some(watch) = watch {
                 watch.set_waker(cx.waker());
             }

@@ -14,7 +14,10 @@ fn examples() -> Vec<(&'static str, App)> {
     vec![
         ("hello", hello::app()),
         ("bookshop", bookshop::app()),
-        ("todo", todo::app(todo::DatabaseConfig::in_memory())),
+        (
+            "todo",
+            todo::app(todo::Config::new(todo::DatabaseConfig::in_memory())),
+        ),
     ]
 }
 

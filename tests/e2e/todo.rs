@@ -9,19 +9,21 @@ use http::Method;
 use oxapi_tests::{Client, Reply, Server, VERSIONS, Version};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use todo::DatabaseConfig;
+use todo::{Config, DatabaseConfig};
 
 const JSON: (&str, &str) = ("content-type", "application/json");
 
-/// The service on a fresh database, with what keeps that database alive.
+/// The service on a fresh database, with what keeps that database alive, and a user signed
+/// up on it.
 struct Todo {
     server: Server,
+    token: String,
     _dir: Option<TempDir>,
 }
 
 impl Todo {
     async fn start() -> Self {
-        let (config, dir) = match std::env::var("DATABASE_URL") {
+        let (database, dir) = match std::env::var("DATABASE_URL") {
             Ok(url) if !url.is_empty() => (DatabaseConfig::url(url), None),
             _ => {
                 let dir = tempfile::tempdir().unwrap();
@@ -29,13 +31,25 @@ impl Todo {
                 (DatabaseConfig::url(url), Some(dir))
             }
         };
+        let server = Server::start(todo::app(Config::new(database))).await;
+        let token = sign_up(&Client::new(&server, Version::Http1), "").await;
         Self {
-            server: Server::start(todo::app(config)).await,
+            server,
+            token,
             _dir: dir,
         }
     }
 
-    fn client(&self, version: Version) -> Client {
+    /// A client acting for the test's user.
+    fn client(&self, version: Version) -> Session {
+        Session {
+            client: Client::new(&self.server, version),
+            bearer: format!("Bearer {}", self.token),
+        }
+    }
+
+    /// A client sending no token.
+    fn anonymous(&self, version: Version) -> Client {
         Client::new(&self.server, version)
     }
 
@@ -44,18 +58,82 @@ impl Todo {
     }
 }
 
+/// The password of every test user.
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Signs up a new user and signs in, asking for `scope` (all scopes if empty); returns the
+/// access token.
+async fn sign_up(client: &Client, scope: &str) -> String {
+    let username = format!("user-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+    let made = client
+        .send(
+            Method::POST,
+            "/v1/users",
+            &[JSON],
+            json!({ "username": username, "password": PASSWORD }).to_string(),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    sign_in(client, &username, PASSWORD, scope).await.json()["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token"))
+        .to_owned()
+}
+
+/// `POST /v1/token` with a username, a password and a scope.
+async fn sign_in(client: &Client, username: &str, password: &str, scope: &str) -> Reply {
+    let form = format!(
+        "grant_type=password&username={username}&password={}&scope={}",
+        password.replace(' ', "+"),
+        scope.replace(' ', "+")
+    );
+    client
+        .send(
+            Method::POST,
+            "/v1/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            form,
+        )
+        .await
+}
+
+/// A client whose every request carries a user's token.
+#[derive(Debug, Clone)]
+struct Session {
+    client: Client,
+    bearer: String,
+}
+
+impl Session {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<bytes::Bytes>,
+    ) -> Reply {
+        let mut headers = headers.to_vec();
+        headers.push(("authorization", &self.bearer));
+        self.client.send(method, path, &headers, body).await
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, &[], "").await
+    }
+}
+
 /// A title no other test (or run, on a shared database) uses.
 fn unique(title: &str) -> String {
     format!("{title} {}", uuid::Uuid::new_v4())
 }
 
-async fn post(client: &Client, path: &str, body: Value) -> Reply {
+async fn post(client: &Session, path: &str, body: Value) -> Reply {
     client
         .send(Method::POST, path, &[JSON], body.to_string())
         .await
 }
 
-async fn patch(client: &Client, path: &str, if_match: Option<&str>, body: Value) -> Reply {
+async fn patch(client: &Session, path: &str, if_match: Option<&str>, body: Value) -> Reply {
     let mut headers = vec![JSON];
     if let Some(tag) = if_match {
         headers.push(("if-match", tag));
@@ -66,7 +144,7 @@ async fn patch(client: &Client, path: &str, if_match: Option<&str>, body: Value)
 }
 
 /// Makes a list and returns its path.
-async fn new_list(client: &Client, title: &str) -> String {
+async fn new_list(client: &Session, title: &str) -> String {
     let reply = post(client, "/v1/lists", json!({ "title": unique(title) })).await;
     assert_eq!(reply.status, 201, "{}", reply.text());
     format!("/v1/lists/{}", reply.json()["id"].as_str().unwrap())
@@ -407,5 +485,309 @@ async fn fifty_concurrent_writers_with_if_match_one_wins_each_round_none_lost() 
         assert_eq!(after["title"], winners[0].as_str());
         assert_eq!(after["version"], round + 1);
     }
+    todo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_sign_up_sign_in_and_see_only_their_own_lists() {
+    let todo = Todo::start().await;
+    let anonymous = todo.anonymous(Version::Http1);
+    let alice = todo.client(Version::Http1);
+    let list = new_list(&alice, "alice's").await;
+
+    // Who the token says.
+    let me = alice.get("/v1/users/me").await;
+    assert_eq!(me.status, 200, "{}", me.text());
+    let username = me.json()["username"].as_str().unwrap().to_owned();
+    assert!(me.json().get("password_hash").is_none());
+
+    // Signing up twice with a name, a short password, a wrong password, an unknown name, an
+    // unknown scope.
+    let again = anonymous
+        .send(
+            Method::POST,
+            "/v1/users",
+            &[JSON],
+            json!({ "username": username, "password": PASSWORD }).to_string(),
+        )
+        .await;
+    again.problem(409);
+    let short = anonymous
+        .send(
+            Method::POST,
+            "/v1/users",
+            &[JSON],
+            json!({ "username": "bob-the-short", "password": "short" }).to_string(),
+        )
+        .await
+        .problem(422);
+    assert_eq!(oxapi_tests::locations(&short), ["body.password"], "{short}");
+    sign_in(&anonymous, &username, "not the password", "")
+        .await
+        .problem(400);
+    sign_in(&anonymous, "nobody-at-all", PASSWORD, "")
+        .await
+        .problem(400);
+    sign_in(&anonymous, &username, PASSWORD, "lists:admin")
+        .await
+        .problem(400);
+    let token = sign_in(&anonymous, &username, PASSWORD, "").await;
+    assert_eq!(token.status, 200, "{}", token.text());
+    assert_eq!(token.json()["token_type"], "bearer");
+    assert_eq!(token.json()["scope"], "lists:read lists:write");
+
+    // No token, a malformed one, a forged one: 401 with the bearer challenge.
+    let forged = {
+        let (header, _) = alice.bearer.rsplit_once('.').unwrap();
+        format!("{header}.c2lnbmVkIGJ5IHNvbWVvbmUgZWxzZQ")
+    };
+    for authorization in [None, Some("Bearer not-a-jwt"), Some(forged.as_str())] {
+        let headers: Vec<(&str, &str)> = authorization
+            .map(|value| ("authorization", value))
+            .into_iter()
+            .collect();
+        let refused = anonymous.send(Method::GET, &list, &headers, "").await;
+        refused.problem(401);
+        assert!(
+            refused
+                .header("www-authenticate")
+                .is_some_and(|challenge| challenge.starts_with("Bearer")),
+            "{:?}",
+            refused.header("www-authenticate")
+        );
+    }
+
+    // Another user sees none of alice's lists, and cannot change them.
+    let bob = Session {
+        client: anonymous.clone(),
+        bearer: format!("Bearer {}", sign_up(&anonymous, "").await),
+    };
+    bob.get(&list).await.problem(404);
+    patch(&bob, &list, None, json!({ "title": "mine now" }))
+        .await
+        .problem(404);
+    assert_eq!(bob.get("/v1/lists").await.json()["total"], 0);
+
+    // A read-only token reads, and may not write: 403 naming the scope.
+    let reader = Session {
+        client: anonymous.clone(),
+        bearer: format!(
+            "Bearer {}",
+            sign_in(&anonymous, &username, PASSWORD, "lists:read")
+                .await
+                .json()["access_token"]
+                .as_str()
+                .unwrap()
+        ),
+    };
+    assert_eq!(reader.get(&list).await.status, 200);
+    let forbidden = patch(&reader, &list, None, json!({ "title": "renamed" })).await;
+    assert_eq!(
+        forbidden.header("www-authenticate"),
+        Some(r#"Bearer error="insufficient_scope", scope="lists:write""#)
+    );
+    forbidden.problem(403);
+    todo.stop().await;
+}
+
+/// `POST` with an `Idempotency-Key` header.
+async fn post_once(client: &Session, path: &str, key: &str, body: Value) -> Reply {
+    client
+        .send(
+            Method::POST,
+            path,
+            &[JSON, ("idempotency-key", key)],
+            body.to_string(),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_retried_with_its_idempotency_key_makes_one_row() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let title = unique("trip");
+    let key = uuid::Uuid::new_v4().to_string();
+
+    // A retry answers the same, byte for byte, and makes nothing more.
+    let first = post_once(&client, "/v1/lists", &key, json!({ "title": title })).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = post_once(&client, "/v1/lists", &key, json!({ "title": title })).await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json(), first.json());
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(again.header("etag"), first.header("etag"));
+    // The same body with other spacing is the same request.
+    let spaced = client
+        .send(
+            Method::POST,
+            "/v1/lists",
+            &[JSON, ("idempotency-key", &key)],
+            format!("{{ \"title\" :  {} }}", json!(title)),
+        )
+        .await;
+    assert_eq!(spaced.json(), first.json());
+    // The key with another request is refused, and makes nothing.
+    let other = post_once(&client, "/v1/lists", &key, json!({ "title": unique("x") })).await;
+    let problem = other.problem(422);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key"),
+        "{problem}"
+    );
+    let lists = client.get("/v1/lists?limit=100").await.json();
+    let same: Vec<_> = lists["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|list| list["title"] == title.as_str())
+        .collect();
+    assert_eq!(same.len(), 1, "{lists}");
+    // Keys belong to their user: another user's key of the same text is another key.
+    let path = format!("/v1/lists/{}/items", first.json()["id"].as_str().unwrap());
+
+    // Twenty concurrent retries of one item create: one item, every answer the same.
+    let key = uuid::Uuid::new_v4().to_string();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (client, path, key) = (client.clone(), path.clone(), key.clone());
+        tasks.spawn(
+            async move { post_once(&client, &path, &key, json!({ "title": "tickets" })).await },
+        );
+    }
+    let mut ids = std::collections::HashSet::new();
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        ids.insert(reply.json()["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(client.get(&path).await.json()["total"], 1);
+    // An unkeyed create is not deduplicated.
+    post(&client, &path, json!({ "title": "tickets" })).await;
+    post(&client, &path, json!({ "title": "tickets" })).await;
+    assert_eq!(client.get(&path).await.json()["total"], 3);
+    todo.stop().await;
+}
+
+/// Reads the stream's events until one named `name` comes (a hang guard of 20 s per chunk is
+/// the client's); returns its data.
+async fn next_event(stream: &mut oxapi_tests::Streamed, buffer: &mut String, name: &str) -> Value {
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            let field = |key: &str| {
+                event
+                    .lines()
+                    .find_map(|line| line.strip_prefix(key))
+                    .map(str::to_owned)
+            };
+            if field("event: ").as_deref() == Some(name) {
+                return serde_json::from_str(&field("data: ").unwrap()).unwrap();
+            }
+        }
+        let chunk = stream.chunk().await.expect("the feed goes on");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_delivers_each_change_of_a_list_to_its_subscribers() {
+    let todo = Todo::start().await;
+    for version in VERSIONS {
+        let client = todo.client(version);
+        let list = new_list(&client, "live").await;
+        let other = new_list(&client, "quiet").await;
+        let mut feed = client
+            .client
+            .open(
+                &format!("{list}/events"),
+                &[("authorization", &client.bearer)],
+            )
+            .await;
+        assert_eq!(feed.response.status(), 200);
+        assert_eq!(feed.response.headers()["content-type"], "text/event-stream");
+        let mut buffer = String::new();
+
+        // A change to another list is not sent; this list's are, in order.
+        post(
+            &client,
+            &format!("{other}/items"),
+            json!({ "title": "elsewhere" }),
+        )
+        .await;
+        let made = post(
+            &client,
+            &format!("{list}/items"),
+            json!({ "title": "milk" }),
+        )
+        .await;
+        let item_path = made.header("location").unwrap().to_owned();
+        let created = next_event(&mut feed, &mut buffer, "item.created").await;
+        assert_eq!(created["item"], made.json());
+        let done = patch(&client, &item_path, None, json!({ "done": true })).await;
+        let updated = next_event(&mut feed, &mut buffer, "item.updated").await;
+        assert_eq!(updated["item"], done.json());
+        client.send(Method::DELETE, &item_path, &[], "").await;
+        let deleted = next_event(&mut feed, &mut buffer, "item.deleted").await;
+        assert_eq!(deleted["item_id"], made.json()["id"]);
+        // Deleting the list ends the stream after saying so.
+        client.send(Method::DELETE, &list, &[], "").await;
+        next_event(&mut feed, &mut buffer, "list.deleted").await;
+        while let Some(chunk) = feed.chunk().await {
+            let text = std::str::from_utf8(&chunk).unwrap();
+            assert!(
+                text.is_empty() || text.starts_with(':'),
+                "only keep-alive comments after the end: {text:?}"
+            );
+        }
+        // Someone else's list, or none: 404 before any stream.
+        let stranger = Session {
+            client: todo.anonymous(version),
+            bearer: format!("Bearer {}", sign_up(&todo.anonymous(version), "").await),
+        };
+        stranger.get(&format!("{other}/events")).await.problem(404);
+    }
+    todo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_is_in_the_audit_log_after_its_response() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let list = new_list(&client, "audited").await;
+    let item = post(&client, &format!("{list}/items"), json!({ "title": "x" })).await;
+    let item_id = item.json()["id"].as_str().unwrap().to_owned();
+    patch(
+        &client,
+        item.header("location").unwrap(),
+        None,
+        json!({ "done": true }),
+    )
+    .await;
+    // The log is written by background tasks once each response has gone: wait for them, a
+    // hang guard only.
+    let expected = ["item.updated", "item.created", "list.created"];
+    let entries = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let log = client.get("/v1/users/me/audit").await.json();
+            if log.as_array().unwrap().len() >= expected.len() {
+                break log;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the audit log is written");
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, expected);
+    assert_eq!(entries[0]["target_id"], item_id.as_str());
     todo.stop().await;
 }

@@ -1,7 +1,8 @@
 //! The service's configuration, from its command line and environment only.
 //!
 //! ```text
-//! todo [--database-url URL | --memory] [--data-dir DIR] [--max-connections N] [oxapi's options]
+//! todo [--database-url URL | --memory] [--data-dir DIR] [--max-connections N]
+//!      [--jwt-secret SECRET] [oxapi's options]
 //! ```
 //!
 //! - `--database-url URL` (or `$DATABASE_URL`): `sqlite:…` or `postgres://…`.
@@ -10,23 +11,52 @@
 //! - With neither, a SQLite file `todo.db` in `--data-dir` (or `$TODO_DATA_DIR`; default
 //!   `./data`), both made if missing.
 //! - `--max-connections N` (or `$DATABASE_MAX_CONNECTIONS`): the pool's size (default 10).
+//! - `--jwt-secret SECRET` (or `$TODO_JWT_SECRET`): the key access tokens are signed with,
+//!   shared by every instance. Without it, a key made up at startup: tokens end with the
+//!   process.
 //!
 //! Every other argument is [`App::run`](oxapi::App::run)'s (`--bind`, `--workers`, `openapi`, …).
 
 use std::path::PathBuf;
+
+use crate::auth::AuthConfig;
 
 /// The options this module reads, for a usage message.
 pub const USAGE: &str = "Database options (the others are oxapi's: see --help):
   --database-url URL      sqlite:... or postgres://... (or $DATABASE_URL)
   --memory                an in-memory SQLite database (the same as DATABASE_URL=sqlite::memory:)
   --data-dir DIR          without a URL: the SQLite file DIR/todo.db, made if missing (or $TODO_DATA_DIR; default ./data)
-  --max-connections N     the connection pool's size (or $DATABASE_MAX_CONNECTIONS; default 10)";
+  --max-connections N     the connection pool's size (or $DATABASE_MAX_CONNECTIONS; default 10)
+  --jwt-secret SECRET     the key access tokens are signed with, the same for every instance
+                          (or $TODO_JWT_SECRET; default: made up at startup, tokens end with the process)";
 
 /// The pool size when neither `--max-connections` nor `$DATABASE_MAX_CONNECTIONS` sets it.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 
 /// The data directory when neither `--data-dir` nor `$TODO_DATA_DIR` sets it.
 pub const DEFAULT_DATA_DIR: &str = "data";
+
+/// The service's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The database.
+    pub database: DatabaseConfig,
+    /// How access tokens are signed.
+    pub auth: AuthConfig,
+    /// Whether `auth`'s key was made up at startup (no secret was given).
+    pub ephemeral_secret: bool,
+}
+
+impl Config {
+    /// The service on `database`, its tokens signed with a key made up now.
+    pub fn new(database: DatabaseConfig) -> Self {
+        Self {
+            database,
+            auth: AuthConfig::ephemeral(),
+            ephemeral_secret: true,
+        }
+    }
+}
 
 /// Which database to use and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +94,8 @@ pub struct Env {
     pub data_dir: Option<String>,
     /// `$DATABASE_MAX_CONNECTIONS`.
     pub max_connections: Option<String>,
+    /// `$TODO_JWT_SECRET`.
+    pub jwt_secret: Option<String>,
 }
 
 impl Env {
@@ -74,24 +106,26 @@ impl Env {
             database_url: var("DATABASE_URL"),
             data_dir: var("TODO_DATA_DIR"),
             max_connections: var("DATABASE_MAX_CONNECTIONS"),
+            jwt_secret: var("TODO_JWT_SECRET"),
         }
     }
 }
 
-/// Reads the database configuration from `args` (without the program name) and `env`, and
+/// Reads the configuration from `args` (without the program name) and `env`, and
 /// returns it with the arguments that are not its own, for [`App::run_with_args`].
 ///
 /// # Errors
 ///
 /// A message for the user: an option without its value, a pool size that is not a positive
-/// number, or both `--memory` and `--database-url`.
+/// number, both `--memory` and `--database-url`, or an empty secret.
 ///
 /// [`App::run_with_args`]: oxapi::App::run_with_args
 pub fn parse(
     args: impl IntoIterator<Item = String>,
     env: Env,
-) -> Result<(DatabaseConfig, Vec<String>), String> {
+) -> Result<(Config, Vec<String>), String> {
     let mut url = None;
+    let mut jwt_secret = None;
     let mut memory = false;
     let mut data_dir = None;
     let mut max_connections = None;
@@ -116,6 +150,7 @@ pub fn parse(
             }
             "--data-dir" => data_dir = Some(value("a directory")?),
             "--max-connections" => max_connections = Some(value("a number of connections")?),
+            "--jwt-secret" => jwt_secret = Some(value("a secret")?),
             "--memory" if inline.is_none() => memory = true,
             _ => rest.push(arg),
         }
@@ -147,13 +182,20 @@ pub fn parse(
             max_connections,
         }
     };
-    Ok((
-        DatabaseConfig {
-            max_connections,
-            ..config
+    let database = DatabaseConfig {
+        max_connections,
+        ..config
+    };
+    let config = match jwt_secret.or(env.jwt_secret) {
+        Some(secret) if secret.is_empty() => return Err("the JWT secret is empty".into()),
+        Some(secret) => Config {
+            database,
+            auth: AuthConfig::new(secret),
+            ephemeral_secret: false,
         },
-        rest,
-    ))
+        None => Config::new(database),
+    };
+    Ok((config, rest))
 }
 
 #[cfg(test)]
@@ -167,6 +209,8 @@ mod tests {
     #[test]
     fn nothing_set_is_a_sqlite_file_in_the_data_directory() {
         let (config, rest) = parse(args(&["--bind", "127.0.0.1:0"]), Env::default()).unwrap();
+        assert!(config.ephemeral_secret);
+        let config = config.database;
         assert_eq!(config.url, "sqlite://data/todo.db");
         assert_eq!(config.data_dir, Some(PathBuf::from("data")));
         assert_eq!(config.max_connections, DEFAULT_MAX_CONNECTIONS);
@@ -179,19 +223,31 @@ mod tests {
             database_url: Some("postgres://db/todo".into()),
             data_dir: Some("/var/lib/todo".into()),
             max_connections: Some("4".into()),
+            jwt_secret: Some("from the environment".into()),
         };
         let (config, _) = parse(args(&[]), env.clone()).unwrap();
+        assert_eq!(config.auth.secret, b"from the environment");
+        assert!(!config.ephemeral_secret);
         assert_eq!(
-            config,
+            config.database,
             DatabaseConfig {
                 max_connections: 4,
                 ..DatabaseConfig::url("postgres://db/todo")
             }
         );
-        let (config, rest) =
-            parse(args(&["--memory", "--max-connections=2", "openapi"]), env).unwrap();
+        let (config, rest) = parse(
+            args(&[
+                "--memory",
+                "--max-connections=2",
+                "--jwt-secret=s3",
+                "openapi",
+            ]),
+            env,
+        )
+        .unwrap();
+        assert_eq!(config.auth.secret, b"s3");
         assert_eq!(
-            config,
+            config.database,
             DatabaseConfig {
                 max_connections: 2,
                 ..DatabaseConfig::in_memory()
@@ -199,7 +255,7 @@ mod tests {
         );
         assert_eq!(rest, args(&["openapi"]));
         let (config, _) = parse(args(&["--data-dir", "/tmp/x"]), Env::default()).unwrap();
-        assert_eq!(config.url, "sqlite:///tmp/x/todo.db");
+        assert_eq!(config.database.url, "sqlite:///tmp/x/todo.db");
     }
 
     #[test]
@@ -211,6 +267,7 @@ mod tests {
                 "must be a positive number, not `0`",
             ),
             (&["--max-connections=lots"][..], "not `lots`"),
+            (&["--jwt-secret="][..], "the JWT secret is empty"),
             (
                 &["--memory", "--database-url", "sqlite:x.db"][..],
                 "give one",

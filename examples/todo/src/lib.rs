@@ -7,22 +7,28 @@
 //!   the same parameterized SQL through sqlx's runtime functions;
 //! - the database opened and migrated by a startup hook ([`Database`], an oxapi
 //!   [`Lifespan`]), its pool closed after the last request;
+//! - users who sign up and sign in with the OAuth2 password flow: passwords hashed with
+//!   Argon2id on the blocking pool, signed JWT access tokens with read and write scopes;
 //! - CRUD with validated models, pages (`limit`/`offset`), a `done` filter and sorting;
 //! - optimistic concurrency: every read carries the row's version as its `ETag`, and a write
 //!   with `If-Match` is refused with 412 if someone changed the row first;
-//! - every failure as RFC 9457 problem details: 404, 409, 412, 422.
+//! - every failure as RFC 9457 problem details: 400, 401, 403, 404, 409, 412, 422.
 //!
-//! Handlers are `async fn`s: every database call awaits on the event loop, and none blocks it.
+//! Handlers are `async fn`s: every database call awaits on the event loop, and none blocks it;
+//! the CPU work of passwords runs on the blocking pool.
 
 pub mod api;
+pub mod auth;
 pub mod config;
+pub mod feed;
 pub mod model;
 pub mod repo;
 
 use oxapi::prelude::*;
 use oxapi::{ContactInfo, Lifespan};
 
-pub use config::DatabaseConfig;
+pub use auth::AuthConfig;
+pub use config::{Config, DatabaseConfig};
 pub use repo::{ConnectError, Repository};
 
 /// The app's store, as handlers read it: `State<Store>`.
@@ -56,16 +62,18 @@ impl Lifespan for Database {
     }
 }
 
-/// The service, on the database `config` names.
-pub fn app(config: DatabaseConfig) -> App {
+/// The service, as `config` says.
+pub fn app(config: Config) -> App {
     App::new()
         .title("Todo API")
         .version(env!("CARGO_PKG_VERSION"))
         .description(
-            "oxapi's main example: todo lists and their items, on SQLite by default and \
-             PostgreSQL by URL. Reads carry an `ETag`; writes with `If-Match` are refused with \
-             412 when the row changed first.",
+            "oxapi's main example: users and their todo lists, on SQLite by default and \
+             PostgreSQL by URL. Sign up with `POST /v1/users`, then get a token from \
+             `POST /v1/token` (the Authorize button here does it). Reads carry an `ETag`; \
+             writes with `If-Match` are refused with 412 when the row changed first.",
         )
+        .tag("users", "Signing up and signing in.")
         .tag("lists", "Todo lists.")
         .tag("items", "The things to do on a list.")
         .server(
@@ -77,6 +85,8 @@ pub fn app(config: DatabaseConfig) -> App {
             url: None,
             email: None,
         })
-        .lifespan(Database::new(config))
+        .state(auth::Keys::new(&config.auth))
+        .state(feed::Feed::default())
+        .lifespan(Database::new(config.database))
         .router(api::router())
 }

@@ -1,5 +1,6 @@
 //! Runs the todo service: `todo [--database-url URL | --memory] [--data-dir DIR]
-//! [--max-connections N] [--bind ADDR] …`, or `todo openapi` to print its document.
+//! [--max-connections N] [--jwt-secret SECRET] [--bind ADDR] …`, or `todo openapi` to print
+//! its document.
 
 use std::process::ExitCode;
 
@@ -7,7 +8,15 @@ use todo::config::{self, Env};
 
 fn main() -> ExitCode {
     match config::parse(std::env::args().skip(1), Env::from_process()) {
-        Ok((database, rest)) => todo::app(database).run_with_args(rest),
+        Ok((config, rest)) => {
+            if config.ephemeral_secret && !rest.iter().any(|arg| arg == "openapi") {
+                eprintln!(
+                    "warning: no --jwt-secret or $TODO_JWT_SECRET: tokens are signed with a key \
+                     made up now; they end with this process and other instances refuse them"
+                );
+            }
+            todo::app(config).run_with_args(rest)
+        }
         Err(message) => {
             eprintln!("error: {message}\n\n{}", config::USAGE);
             ExitCode::from(2)

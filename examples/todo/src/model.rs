@@ -3,6 +3,54 @@
 use oxapi::prelude::*;
 use oxapi::types::{Timestamp, Uuid};
 
+/// A user of the service.
+#[model]
+pub struct User {
+    /// The user's id.
+    pub id: Uuid,
+    /// The name the user signs in with.
+    pub username: String,
+    /// When the user signed up.
+    pub created_at: Timestamp,
+}
+
+/// A sign-up.
+#[model]
+pub struct NewUser {
+    /// The name to sign in with: 3 to 32 characters, unique.
+    #[validate(length(min = 3, max = 32))]
+    pub username: String,
+    /// The password: 8 to 128 characters. Only its Argon2id hash is kept.
+    #[validate(length(min = 8, max = 128))]
+    pub password: String,
+}
+
+/// An access token, as the OAuth2 password flow returns it (RFC 6749, section 5.1).
+#[model]
+pub struct Token {
+    /// The signed token (a JWT) to send as `Authorization: Bearer TOKEN`.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    /// How many seconds the token is valid for.
+    pub expires_in: u64,
+    /// The scopes granted, space-separated.
+    pub scope: String,
+}
+
+/// One entry of a user's audit log.
+#[model]
+pub struct AuditEntry {
+    /// The entry's id.
+    pub id: Uuid,
+    /// What was done: `list.created`, `item.updated`, ….
+    pub action: String,
+    /// The list or item it was done to.
+    pub target_id: Uuid,
+    /// When.
+    pub at: Timestamp,
+}
+
 /// A todo list.
 #[model]
 pub struct TodoList {

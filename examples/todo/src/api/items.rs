@@ -4,11 +4,14 @@ use oxapi::Router;
 use oxapi::prelude::*;
 use oxapi::types::Uuid;
 
+use super::after::AfterWrite;
 use super::etag::IfMatch;
+use super::idempotency;
 use super::{Made, Tagged, made, page, tagged};
 use crate::Store;
+use crate::auth::{Reader, Writer};
+use crate::feed::{Change, ChangeKind};
 use crate::model::{Item, ItemPage, ItemPatch, NewItem, Sort};
-use crate::repo::Owner;
 
 /// The items' routes.
 pub fn router() -> Router {
@@ -25,7 +28,7 @@ pub fn router() -> Router {
 #[get("/{list_id}/items", responses(404 = "No such list"))]
 pub async fn list_items(
     store: State<Store>,
-    owner: Owner,
+    user: Reader,
     /// The list's id.
     list_id: Uuid,
     /// Only the items done (`true`) or not done (`false`).
@@ -42,20 +45,36 @@ pub async fn list_items(
     sort: Option<Sort>,
 ) -> Result<Json<ItemPage>, ApiError> {
     let page = page(limit, offset, sort);
-    Ok(Json(store.list_items(owner, list_id, done, page).await?))
+    Ok(Json(
+        store.list_items(user.owner(), list_id, done, page).await?,
+    ))
 }
 
 /// Add an item to a list.
 #[post("/{list_id}/items", status = 201, responses(404 = "No such list"))]
 pub async fn create_item(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
+    after: AfterWrite,
     /// The list's id.
     list_id: Uuid,
+    /// Makes a retried create safe: a request with a key already answered gets the same
+    /// answer and makes nothing again; the key with another request is a 422.
+    #[header(length(min = 1, max = 255))]
+    idempotency_key: Option<String>,
     new: Json<NewItem>,
 ) -> Result<Made<Item>, ApiError> {
-    let item = store.create_item(owner, list_id, new.0).await?;
-    let location = format!("/v1/lists/{list_id}/items/{}", item.id);
+    let items = format!("/v1/lists/{list_id}/items");
+    let key = idempotency::key(idempotency_key, &items, &new.0);
+    let created = store.create_item(user.owner(), list_id, new.0, key).await?;
+    let item = created.row;
+    if !created.replayed {
+        after.done(
+            user.owner(),
+            Change::item(ChangeKind::ItemCreated, item.clone()),
+        );
+    }
+    let location = format!("{items}/{}", item.id);
     Ok(made(item.version, location, item))
 }
 
@@ -63,13 +82,13 @@ pub async fn create_item(
 #[get("/{list_id}/items/{item_id}", responses(404 = "No such list or item"))]
 pub async fn read_item(
     store: State<Store>,
-    owner: Owner,
+    user: Reader,
     /// The list's id.
     list_id: Uuid,
     /// The item's id.
     item_id: Uuid,
 ) -> Result<Tagged<Item>, ApiError> {
-    let item = store.get_item(owner, list_id, item_id).await?;
+    let item = store.get_item(user.owner(), list_id, item_id).await?;
     Ok(tagged(item.version, item))
 }
 
@@ -83,7 +102,8 @@ pub async fn read_item(
 )]
 pub async fn update_item(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
+    after: AfterWrite,
     /// The list's id.
     list_id: Uuid,
     /// The item's id.
@@ -92,8 +112,12 @@ pub async fn update_item(
     patch: Json<ItemPatch>,
 ) -> Result<Tagged<Item>, ApiError> {
     let item = store
-        .update_item(owner, list_id, item_id, patch.0, if_match.0)
+        .update_item(user.owner(), list_id, item_id, patch.0, if_match.0)
         .await?;
+    after.done(
+        user.owner(),
+        Change::item(ChangeKind::ItemUpdated, item.clone()),
+    );
     Ok(tagged(item.version, item))
 }
 
@@ -107,7 +131,8 @@ pub async fn update_item(
 )]
 pub async fn delete_item(
     store: State<Store>,
-    owner: Owner,
+    user: Writer,
+    after: AfterWrite,
     /// The list's id.
     list_id: Uuid,
     /// The item's id.
@@ -115,7 +140,8 @@ pub async fn delete_item(
     if_match: IfMatch,
 ) -> Result<NoContent, ApiError> {
     store
-        .delete_item(owner, list_id, item_id, if_match.0)
+        .delete_item(user.owner(), list_id, item_id, if_match.0)
         .await?;
+    after.done(user.owner(), Change::item_deleted(list_id, item_id));
     Ok(NoContent)
 }

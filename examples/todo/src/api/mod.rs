@@ -1,9 +1,11 @@
-//! The HTTP API: routers for lists and their items, under `/v1`.
+//! The HTTP API: routers for users, lists and their items, under `/v1`.
 
+mod after;
 pub mod etag;
+mod idempotency;
 pub mod items;
 pub mod lists;
-mod owner;
+pub mod users;
 
 use oxapi::Router;
 use oxapi::http::header::{ETAG, HeaderName, LOCATION};
@@ -15,6 +17,7 @@ use crate::model::{PageRequest, Sort};
 pub fn router() -> Router {
     Router::new()
         .prefix("/v1")
+        .nest(users::router())
         .nest(lists::router())
         .nest(items::router())
 }

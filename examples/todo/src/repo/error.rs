@@ -19,6 +19,8 @@ pub enum RepoError {
         /// The row's version now.
         current: i64,
     },
+    /// An `Idempotency-Key` already used with another request.
+    KeyReused,
     /// The database failed.
     Database(sqlx::Error),
 }
@@ -31,6 +33,9 @@ impl fmt::Display for RepoError {
             Self::VersionMismatch { current } => write!(
                 f,
                 "the resource changed: it is at version {current}, not one `If-Match` names"
+            ),
+            Self::KeyReused => f.write_str(
+                "the Idempotency-Key was used with another request: send a new key with a new request",
             ),
             Self::Database(error) => write!(f, "database error: {error}"),
         }
@@ -51,6 +56,10 @@ impl From<RepoError> for ApiError {
             RepoError::VersionMismatch { .. } => ApiError::from_problem(
                 Problem::new(StatusCode::PRECONDITION_FAILED).with_detail(error.to_string()),
             ),
+            // As the IETF's Idempotency-Key draft answers a key reused for another payload.
+            RepoError::KeyReused => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
+            }
             // Logged with its cause; the client learns nothing of the database.
             RepoError::Database(error) => ApiError::internal(error),
         }

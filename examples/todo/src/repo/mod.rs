@@ -17,23 +17,53 @@ use oxapi::types::Uuid;
 
 use crate::config::DatabaseConfig;
 use crate::model::{
-    Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest, TodoList,
+    AuditEntry, Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest,
+    TodoList, User,
 };
 
 pub use error::{ConnectError, RepoError};
 pub use postgres::PgRepository;
 pub use sqlite::SqliteRepository;
 
-/// Who a list belongs to.
-///
-/// Every request acts for [`Owner::ANONYMOUS`] until users and sign-in come; the schema
-/// already keeps an owner per list, and every query is scoped to one.
+/// Who a list belongs to: the id of the signed-in user a request acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owner(pub Uuid);
 
-impl Owner {
-    /// The owner of every list made without signing in: the nil UUID.
-    pub const ANONYMOUS: Owner = Owner(Uuid::nil());
+/// A user with the hash of their password, for signing in.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The user.
+    pub user: User,
+    /// The password's Argon2id hash, a PHC string.
+    pub password_hash: String,
+}
+
+/// A create's `Idempotency-Key`, with the fingerprint of the request that sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// The key, as the client sent it.
+    pub key: String,
+    /// A digest of the request (its path and body): a retry must send the same.
+    pub fingerprint: String,
+}
+
+/// A row a create made, or the one an earlier request with the same idempotency key made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created<T> {
+    /// The row, as the response shows it.
+    pub row: T,
+    /// Whether this is an earlier request's answer, replayed.
+    pub replayed: bool,
+}
+
+impl<T> Created<T> {
+    /// A row made now.
+    pub fn new(row: T) -> Self {
+        Self {
+            row,
+            replayed: false,
+        }
+    }
 }
 
 /// What a conditional write expects of the row it changes (from `If-Match`).
@@ -56,15 +86,36 @@ impl Expect {
     }
 }
 
-/// The store of todo lists and items.
+/// The store of users, their todo lists and items.
 ///
-/// Every method takes the [`Owner`] it acts for and sees only that owner's rows: a list or
+/// Every list and item method takes the [`Owner`] it acts for and sees only that owner's rows: a list or
 /// item of another owner is [`RepoError::NotFound`]. Methods return boxed futures so the
 /// app can hold either backend as a `Box<dyn Repository>`.
 pub trait Repository: Send + Sync + 'static {
-    /// Makes a list. [`RepoError::Conflict`] if the owner has one with its title.
-    fn create_list(&self, owner: Owner, new: NewList)
-    -> BoxFuture<'_, Result<TodoList, RepoError>>;
+    /// Signs up a user whose password hashes to `password_hash`. [`RepoError::Conflict`] if
+    /// the name is taken.
+    fn create_user(
+        &self,
+        username: String,
+        password_hash: String,
+    ) -> BoxFuture<'_, Result<User, RepoError>>;
+
+    /// The user named `username`, with their password's hash, if there is one.
+    fn find_user(&self, username: String) -> BoxFuture<'_, Result<Option<Credentials>, RepoError>>;
+
+    /// The user `id`.
+    fn get_user(&self, id: Uuid) -> BoxFuture<'_, Result<User, RepoError>>;
+
+    /// Makes a list. [`RepoError::Conflict`] if the owner has one with its title. With a
+    /// `key`, the list and the answer kept under the key are written in one transaction: a
+    /// request with a key already answered gets that answer again (and makes nothing), or
+    /// [`RepoError::KeyReused`] if it is another request.
+    fn create_list(
+        &self,
+        owner: Owner,
+        new: NewList,
+        key: Option<IdempotencyKey>,
+    ) -> BoxFuture<'_, Result<Created<TodoList>, RepoError>>;
 
     /// One list.
     fn get_list(&self, owner: Owner, list_id: Uuid) -> BoxFuture<'_, Result<TodoList, RepoError>>;
@@ -93,13 +144,14 @@ pub trait Repository: Send + Sync + 'static {
         expect: Expect,
     ) -> BoxFuture<'_, Result<(), RepoError>>;
 
-    /// Adds an item to a list.
+    /// Adds an item to a list; with a `key`, as [`create_list`](Self::create_list).
     fn create_item(
         &self,
         owner: Owner,
         list_id: Uuid,
         new: NewItem,
-    ) -> BoxFuture<'_, Result<Item, RepoError>>;
+        key: Option<IdempotencyKey>,
+    ) -> BoxFuture<'_, Result<Created<Item>, RepoError>>;
 
     /// One item of a list.
     fn get_item(
@@ -137,6 +189,21 @@ pub trait Repository: Send + Sync + 'static {
         item_id: Uuid,
         expect: Expect,
     ) -> BoxFuture<'_, Result<(), RepoError>>;
+
+    /// Writes to the owner's audit log that they did `action` to `target_id`.
+    fn record(
+        &self,
+        owner: Owner,
+        action: &'static str,
+        target_id: Uuid,
+    ) -> BoxFuture<'_, Result<(), RepoError>>;
+
+    /// The owner's latest `limit` audit log entries, newest first.
+    fn audit_log(
+        &self,
+        owner: Owner,
+        limit: u32,
+    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, RepoError>>;
 
     /// Closes the pool: waits for connections in use to come back, then closes them all.
     fn close(&self) -> BoxFuture<'_, ()>;

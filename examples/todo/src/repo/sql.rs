@@ -8,7 +8,15 @@ use oxapi::types::{Timestamp, Uuid};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 
-use crate::model::{Item, Sort, TodoList};
+use super::Credentials;
+use crate::model::{AuditEntry, Item, Sort, TodoList, User};
+
+/// A user's columns, in [`UserRow`]'s order.
+macro_rules! user_columns {
+    () => {
+        "id, username, password_hash, created_at"
+    };
+}
 
 /// A list's columns, in [`ListRow`]'s order.
 macro_rules! list_columns {
@@ -35,6 +43,19 @@ macro_rules! by_sort {
         ]
     };
 }
+
+pub(crate) const INSERT_USER: &str = concat!(
+    "INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+     RETURNING ",
+    user_columns!()
+);
+pub(crate) const USER_BY_NAME: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users WHERE username = $1"
+);
+pub(crate) const USER_BY_ID: &str =
+    concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
 
 pub(crate) const INSERT_LIST: &str = concat!(
     "INSERT INTO lists (id, owner_id, title, version, created_at, updated_at) \
@@ -106,6 +127,21 @@ pub(crate) const UPDATE_ITEM: &str = concat!(
 pub(crate) const DELETE_ITEM: &str =
     "DELETE FROM items WHERE id = $1 AND list_id = $2 AND version = $3";
 
+/// Claims an idempotency key for a request: one row, or none if the key was claimed first.
+/// PostgreSQL makes a concurrent claim of the same key wait for the first one's transaction,
+/// then do nothing; SQLite's writers take turns anyway.
+pub(crate) const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (owner_id, key, fingerprint, created_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+pub(crate) const KEPT_RESPONSE: &str =
+    "SELECT fingerprint, response FROM idempotency_keys WHERE owner_id = $1 AND key = $2";
+pub(crate) const KEEP_RESPONSE: &str =
+    "UPDATE idempotency_keys SET status = $1, response = $2 WHERE owner_id = $3 AND key = $4";
+
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (id, owner_id, action, target_id, at) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const PAGE_AUDIT: &str = "SELECT id, action, target_id, at FROM audit_log \
+     WHERE owner_id = $1 ORDER BY id DESC LIMIT $2";
+
 /// The page of lists in `sort`'s order.
 pub(crate) fn page_lists(sort: Sort) -> &'static str {
     PAGE_LISTS[sort_index(sort)]
@@ -122,6 +158,52 @@ fn sort_index(sort: Sort) -> usize {
         Sort::CreatedDesc => 1,
         Sort::Title => 2,
         Sort::TitleDesc => 3,
+    }
+}
+
+/// A row of `audit_log`.
+#[derive(Debug, FromRow)]
+pub(crate) struct AuditRow {
+    id: Uuid,
+    action: String,
+    target_id: Uuid,
+    at: OffsetDateTime,
+}
+
+impl TryFrom<AuditRow> for AuditEntry {
+    type Error = sqlx::Error;
+
+    fn try_from(row: AuditRow) -> Result<Self, sqlx::Error> {
+        Ok(AuditEntry {
+            id: row.id,
+            action: row.action,
+            target_id: row.target_id,
+            at: timestamp(row.at)?,
+        })
+    }
+}
+
+/// A row of `users`.
+#[derive(Debug, FromRow)]
+pub(crate) struct UserRow {
+    id: Uuid,
+    username: String,
+    password_hash: String,
+    created_at: OffsetDateTime,
+}
+
+impl TryFrom<UserRow> for Credentials {
+    type Error = sqlx::Error;
+
+    fn try_from(row: UserRow) -> Result<Self, sqlx::Error> {
+        Ok(Credentials {
+            user: User {
+                id: row.id,
+                username: row.username,
+                created_at: timestamp(row.created_at)?,
+            },
+            password_hash: row.password_hash,
+        })
     }
 }
 
@@ -208,11 +290,13 @@ macro_rules! repository_impl {
             use oxapi::types::Uuid;
 
             use $crate::model::{
-                Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest,
-                TodoList,
+                AuditEntry, Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList,
+                PageRequest, TodoList, User,
             };
             use $crate::repo::sql::{self, allowed, changed_meanwhile, unique};
-            use $crate::repo::{Expect, Owner, RepoError, Repository};
+            use $crate::repo::{
+                Created, Credentials, Expect, IdempotencyKey, Owner, RepoError, Repository,
+            };
 
             /// The connection a helper runs on: a transaction's or the pool's.
             type Connection = <$db as sqlx::Database>::Connection;
@@ -250,24 +334,143 @@ macro_rules! repository_impl {
                 allowed(version, expect, "item")
             }
 
+            /// Claims `key` for the owner's request in the transaction `conn`: `None` if this
+            /// request is the first with it, or the body answered to the first one.
+            async fn claim(
+                conn: &mut Connection,
+                owner: Owner,
+                key: &IdempotencyKey,
+            ) -> Result<Option<String>, RepoError> {
+                let claimed = sqlx::query(sql::CLAIM_KEY)
+                    .bind(owner.0)
+                    .bind(&key.key)
+                    .bind(&key.fingerprint)
+                    .bind(sql::now())
+                    .execute(&mut *conn)
+                    .await?;
+                if claimed.rows_affected() == 1 {
+                    return Ok(None);
+                }
+                let (fingerprint, response): (String, Option<String>) =
+                    sqlx::query_as(sql::KEPT_RESPONSE)
+                        .bind(owner.0)
+                        .bind(&key.key)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                if fingerprint != key.fingerprint {
+                    return Err(RepoError::KeyReused);
+                }
+                // A claim is kept with its response in one transaction: a claim without one
+                // is not visible outside it.
+                response.map(Some).ok_or(RepoError::KeyReused)
+            }
+
+            /// Keeps `row`, the body of a create's `status` response, under `key`.
+            async fn keep<T: serde::Serialize>(
+                conn: &mut Connection,
+                owner: Owner,
+                key: &IdempotencyKey,
+                status: u16,
+                row: &T,
+            ) -> Result<(), RepoError> {
+                let response = serde_json::to_string(row)
+                    .map_err(|error| RepoError::Database(sqlx::Error::Encode(Box::new(error))))?;
+                sqlx::query(sql::KEEP_RESPONSE)
+                    .bind(i32::from(status))
+                    .bind(response)
+                    .bind(owner.0)
+                    .bind(&key.key)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            /// A kept response's body, as the row it showed.
+            fn replay<T: serde::de::DeserializeOwned>(
+                response: &str,
+            ) -> Result<Created<T>, RepoError> {
+                let row = serde_json::from_str(response)
+                    .map_err(|error| RepoError::Database(sqlx::Error::Decode(Box::new(error))))?;
+                Ok(Created {
+                    row,
+                    replayed: true,
+                })
+            }
+
             impl Repository for $repo {
+                fn create_user(
+                    &self,
+                    username: String,
+                    password_hash: String,
+                ) -> BoxFuture<'_, Result<User, RepoError>> {
+                    Box::pin(async move {
+                        let row: sql::UserRow = sqlx::query_as(sql::INSERT_USER)
+                            .bind(sql::new_id())
+                            .bind(username)
+                            .bind(password_hash)
+                            .bind(sql::now())
+                            .fetch_one(&self.pool)
+                            .await
+                            .map_err(|error| unique("the username is taken", error))?;
+                        Ok(Credentials::try_from(row)?.user)
+                    })
+                }
+
+                fn find_user(
+                    &self,
+                    username: String,
+                ) -> BoxFuture<'_, Result<Option<Credentials>, RepoError>> {
+                    Box::pin(async move {
+                        let row: Option<sql::UserRow> = sqlx::query_as(sql::USER_BY_NAME)
+                            .bind(username)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        Ok(row.map(Credentials::try_from).transpose()?)
+                    })
+                }
+
+                fn get_user(&self, id: Uuid) -> BoxFuture<'_, Result<User, RepoError>> {
+                    Box::pin(async move {
+                        let row: Option<sql::UserRow> = sqlx::query_as(sql::USER_BY_ID)
+                            .bind(id)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                        let row = row.ok_or(RepoError::NotFound("user"))?;
+                        Ok(Credentials::try_from(row)?.user)
+                    })
+                }
+
                 fn create_list(
                     &self,
                     owner: Owner,
                     new: NewList,
-                ) -> BoxFuture<'_, Result<TodoList, RepoError>> {
+                    key: Option<IdempotencyKey>,
+                ) -> BoxFuture<'_, Result<Created<TodoList>, RepoError>> {
                     Box::pin(async move {
-                        let row: sql::ListRow = sqlx::query_as(sql::INSERT_LIST)
+                        let insert = sqlx::query_as(sql::INSERT_LIST)
                             .bind(sql::new_id())
                             .bind(owner.0)
                             .bind(new.title)
-                            .bind(sql::now())
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(|error| {
-                                unique("the owner has a list with this title", error)
-                            })?;
-                        Ok(TodoList::try_from(row)?)
+                            .bind(sql::now());
+                        let title_taken =
+                            |error| unique("the owner has a list with this title", error);
+                        let Some(key) = key else {
+                            let row: sql::ListRow =
+                                insert.fetch_one(&self.pool).await.map_err(title_taken)?;
+                            return Ok(Created::new(TodoList::try_from(row)?));
+                        };
+                        // The key is claimed first: a concurrent retry waits on it, not on
+                        // the title, which it would find taken.
+                        let mut tx = self.begin_write().await?;
+                        if let Some(response) = claim(&mut tx, owner, &key).await? {
+                            return replay(&response);
+                        }
+                        let row: sql::ListRow =
+                            insert.fetch_one(&mut *tx).await.map_err(title_taken)?;
+                        let list = TodoList::try_from(row)?;
+                        keep(&mut tx, owner, &key, 201, &list).await?;
+                        tx.commit().await?;
+                        Ok(Created::new(list))
                     })
                 }
 
@@ -366,10 +569,16 @@ macro_rules! repository_impl {
                     owner: Owner,
                     list_id: Uuid,
                     new: NewItem,
-                ) -> BoxFuture<'_, Result<Item, RepoError>> {
+                    key: Option<IdempotencyKey>,
+                ) -> BoxFuture<'_, Result<Created<Item>, RepoError>> {
                     Box::pin(async move {
                         // The list's check and the insert agree: no delete of the list between.
                         let mut tx = self.begin_write().await?;
+                        if let Some(key) = &key
+                            && let Some(response) = claim(&mut tx, owner, key).await?
+                        {
+                            return replay(&response);
+                        }
                         list_version(&mut tx, owner, list_id, &Expect::Any).await?;
                         let row: sql::ItemRow = sqlx::query_as(sql::INSERT_ITEM)
                             .bind(sql::new_id())
@@ -379,8 +588,12 @@ macro_rules! repository_impl {
                             .bind(sql::now())
                             .fetch_one(&mut *tx)
                             .await?;
+                        let item = Item::try_from(row)?;
+                        if let Some(key) = &key {
+                            keep(&mut tx, owner, key, 201, &item).await?;
+                        }
                         tx.commit().await?;
-                        Ok(Item::try_from(row)?)
+                        Ok(Created::new(item))
                     })
                 }
 
@@ -481,6 +694,43 @@ macro_rules! repository_impl {
                         }
                         tx.commit().await?;
                         Ok(())
+                    })
+                }
+
+                fn record(
+                    &self,
+                    owner: Owner,
+                    action: &'static str,
+                    target_id: Uuid,
+                ) -> BoxFuture<'_, Result<(), RepoError>> {
+                    Box::pin(async move {
+                        sqlx::query(sql::INSERT_AUDIT)
+                            .bind(sql::new_id())
+                            .bind(owner.0)
+                            .bind(action)
+                            .bind(target_id)
+                            .bind(sql::now())
+                            .execute(&self.pool)
+                            .await?;
+                        Ok(())
+                    })
+                }
+
+                fn audit_log(
+                    &self,
+                    owner: Owner,
+                    limit: u32,
+                ) -> BoxFuture<'_, Result<Vec<AuditEntry>, RepoError>> {
+                    Box::pin(async move {
+                        let rows: Vec<sql::AuditRow> = sqlx::query_as(sql::PAGE_AUDIT)
+                            .bind(owner.0)
+                            .bind(i64::from(limit))
+                            .fetch_all(&self.pool)
+                            .await?;
+                        Ok(rows
+                            .into_iter()
+                            .map(AuditEntry::try_from)
+                            .collect::<Result<_, _>>()?)
                     })
                 }
 
