@@ -20,7 +20,6 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use oxapi::App;
 use oxapi_tests::{Client, Server, Version};
 use serde_json::Value;
 
@@ -790,8 +789,8 @@ async fn scalar_at_scalar_shows_every_operation_from_127_0_0_1_only() {
 // (c) schemathesis: the running example does what its document says
 // ---------------------------------------------------------------------------------------------
 
-/// schemathesis generates requests from an example's served document (valid ones, edge cases
-/// and invalid ones), sends them to the running example, and checks every response: no 5xx,
+/// schemathesis generates requests from the document `server` serves (valid ones, edge cases
+/// and invalid ones), sends them to it, and checks every response: no 5xx,
 /// every status code and content type and header documented, bodies valid against their
 /// schemas, valid input accepted and invalid input rejected, plus its stateful scenarios. The
 /// seed and the number of cases per operation are fixed, so the same cases run every time (a
@@ -800,12 +799,11 @@ async fn scalar_at_scalar_shows_every_operation_from_127_0_0_1_only() {
 /// `config`, if any, names a schemathesis configuration file in `tests/e2e/external/` with
 /// what that example needs beyond the defaults. `schemathesis_hooks.py`, beside it, is loaded
 /// for every example (it says which schemathesis behaviour it corrects).
-async fn schemathesis_finds_conforming(app: App, headers: &[&str], config: Option<&str>) {
+async fn schemathesis_finds_conforming(server: Server, headers: &[&str], config: Option<&str>) {
     let headers: Vec<String> = headers.iter().map(|header| (*header).to_owned()).collect();
     let schemathesis = tool("venv/bin/schemathesis");
     let external = workspace_root().join("tests/e2e/external");
     let config = config.map(|name| external.join(name));
-    let server = Server::start(app).await;
     let base = format!("http://{}", server.addr());
     let finished = blocking(move || {
         let scratch = Scratch::new("schemathesis");
@@ -861,7 +859,7 @@ async fn schemathesis_finds_conforming(app: App, headers: &[&str], config: Optio
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn schemathesis_finds_hello_conforming_to_its_document() {
-    schemathesis_finds_conforming(hello::app(), &[], None).await;
+    schemathesis_finds_conforming(Server::start(hello::app()).await, &[], None).await;
 }
 
 /// The bookshop carries a rule of every kind, on model fields and on parameters: this proves
@@ -870,21 +868,27 @@ async fn schemathesis_finds_hello_conforming_to_its_document() {
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn schemathesis_finds_bookshop_conforming_to_its_document() {
     schemathesis_finds_conforming(
-        bookshop::app(),
+        Server::start(bookshop::app()).await,
         &[&format!("x-api-key: {}", bookshop::DEMO_API_KEY)],
         None,
     )
     .await;
 }
 
-/// The todo service on a database in memory: CRUD with validation, pages, and writes under
-/// `If-Match` (`todo.schemathesis.toml` lets a made-up entity tag get its 412).
+/// The todo service on a database in memory, as a user signed up on it: CRUD with
+/// validation, pages, writes under `If-Match` (`todo.schemathesis.toml` lets a made-up
+/// entity tag get its 412), users and tokens.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn schemathesis_finds_todo_conforming_to_its_document() {
+    let server = Server::start(todo::app(todo::Config::new(
+        todo::DatabaseConfig::in_memory(),
+    )))
+    .await;
+    let token = crate::todo::sign_up(&Client::new(&server, Version::Http1), "").await;
     schemathesis_finds_conforming(
-        todo::app(todo::DatabaseConfig::in_memory()),
-        &[],
+        server,
+        &[&format!("authorization: Bearer {token}")],
         Some("todo.schemathesis.toml"),
     )
     .await;

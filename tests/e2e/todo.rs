@@ -63,7 +63,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 /// Signs up a new user and signs in, asking for `scope` (all scopes if empty); returns the
 /// access token.
-async fn sign_up(client: &Client, scope: &str) -> String {
+pub(crate) async fn sign_up(client: &Client, scope: &str) -> String {
     let username = format!("user-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let made = client
         .send(
