@@ -24,6 +24,7 @@ use oxapi_tests::{Client, Server, Version};
 use serde_json::Value;
 
 mod swagger_authorize;
+mod todo_front_page;
 mod websocket_conformance;
 
 // ---------------------------------------------------------------------------------------------

@@ -791,3 +791,175 @@ async fn every_write_is_in_the_audit_log_after_its_response() {
     assert_eq!(entries[0]["target_id"], item_id.as_str());
     todo.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_is_csv_of_every_item_built_on_the_blocking_pool() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let first = new_list(&client, "first").await;
+    let second = new_list(&client, "second").await;
+    for (list, title) in [
+        (&first, "plain"),
+        (&first, "with, a comma"),
+        (&second, "with \"quotes\"\nand a line"),
+    ] {
+        post(&client, &format!("{list}/items"), json!({ "title": title })).await;
+    }
+    let export = client.get("/v1/export.csv").await;
+    assert_eq!(export.status, 200, "{}", export.text());
+    assert_eq!(
+        export.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert!(
+        export
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let text = export.text();
+    let mut lines = text.split_inclusive('\n');
+    assert_eq!(lines.next(), Some("list,item,done,created_at,updated_at\n"));
+    assert!(text.contains(",plain,false,"), "{text}");
+    assert!(text.contains(",\"with, a comma\",false,"), "{text}");
+    assert!(
+        text.contains(",\"with \"\"quotes\"\"\nand a line\",false,"),
+        "{text}"
+    );
+    // Another user's export is empty but for the header; no token is a 401.
+    let stranger = Session {
+        client: todo.anonymous(Version::Http1),
+        bearer: format!(
+            "Bearer {}",
+            sign_up(&todo.anonymous(Version::Http1), "").await
+        ),
+    };
+    assert_eq!(
+        stranger.get("/v1/export.csv").await.text(),
+        "list,item,done,created_at,updated_at\n"
+    );
+    todo.anonymous(Version::Http1)
+        .get("/v1/export.csv")
+        .await
+        .problem(401);
+    // The document says where it runs.
+    let document = todo::app(Config::new(DatabaseConfig::in_memory()))
+        .openapi()
+        .unwrap();
+    assert_eq!(
+        document["paths"]["/v1/export.csv"]["get"]["x-oxapi-dispatch"],
+        "blocking-pool"
+    );
+    todo.stop().await;
+}
+
+/// The activity service the suggestion route calls, played by a local server.
+mod activities {
+    use std::sync::Arc;
+
+    use oxapi::prelude::*;
+    use oxapi::{Value, json};
+
+    /// Lets the slow route answer at last: permits stay, so a call that arrives after the
+    /// release is not held.
+    pub(super) type Release = Arc<tokio::sync::Semaphore>;
+
+    #[get("/activity")]
+    async fn activity() -> Json<Value> {
+        Json(json!({ "activity": "Learn to juggle", "type": "education" }))
+    }
+
+    #[get("/slow")]
+    async fn slow(release: State<Release>) -> Json<Value> {
+        let _ = release.acquire().await;
+        Json(json!({ "activity": "too late" }))
+    }
+
+    #[get("/fail")]
+    async fn fail() -> Result<Json<Value>, ApiError> {
+        Err(ApiError::internal("down for maintenance"))
+    }
+
+    #[get("/nonsense")]
+    async fn nonsense() -> &'static str {
+        "<html>not an activity</html>"
+    }
+
+    #[get("/empty")]
+    async fn empty() -> Json<Value> {
+        Json(json!({ "activity": "   " }))
+    }
+
+    pub(super) fn app(release: Release) -> App {
+        App::new()
+            .state(release)
+            .routes(routes![activity, slow, fail, nonsense, empty])
+    }
+}
+
+/// `GET /v1/suggestion` from a todo service calling `url`.
+async fn suggestion_from(url: Option<String>) -> Reply {
+    let config = Config {
+        upstream: todo::UpstreamConfig {
+            suggestions_url: url,
+            timeout: std::time::Duration::from_millis(500),
+        },
+        ..Config::new(DatabaseConfig::in_memory())
+    };
+    let server = Server::start(todo::app(config)).await;
+    let anonymous = Client::new(&server, Version::Http1);
+    let client = Session {
+        bearer: format!("Bearer {}", sign_up(&anonymous, "").await),
+        client: anonymous,
+    };
+    let reply = client.get("/v1/suggestion").await;
+    server.stop().await;
+    reply
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suggestion_comes_from_the_upstream_service_and_each_failure_is_a_clear_problem() {
+    let release = activities::Release::new(tokio::sync::Semaphore::new(0));
+    let upstream = Server::start(activities::app(release.clone())).await;
+    let at = |path: &str| Some(format!("http://{}{path}", upstream.addr()));
+
+    let suggested = suggestion_from(at("/activity")).await;
+    assert_eq!(suggested.status, 200, "{}", suggested.text());
+    assert_eq!(suggested.json(), json!({ "title": "Learn to juggle" }));
+
+    // Too slow: 504 once the timeout passes, while the upstream still holds the request.
+    let slow = suggestion_from(at("/slow")).await.problem(504);
+    assert!(
+        slow["detail"].as_str().unwrap().contains("in time"),
+        "{slow}"
+    );
+    release.add_permits(tokio::sync::Semaphore::MAX_PERMITS / 2);
+    for path in ["/fail", "/nonsense", "/empty"] {
+        let problem = suggestion_from(at(path)).await.problem(502);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("suggestion service"),
+            "{path}: {problem}"
+        );
+    }
+    // Nothing listening.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let unreachable = suggestion_from(Some(format!("http://{closed}/activity")))
+        .await
+        .problem(502);
+    assert!(
+        unreachable["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{unreachable}"
+    );
+    // None configured.
+    suggestion_from(None).await.problem(503);
+    upstream.stop().await;
+}

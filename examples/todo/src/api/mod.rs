@@ -2,9 +2,11 @@
 
 mod after;
 pub mod etag;
+pub mod export;
 mod idempotency;
 pub mod items;
 pub mod lists;
+pub mod suggest;
 pub mod users;
 
 use oxapi::Router;
@@ -18,6 +20,8 @@ pub fn router() -> Router {
     Router::new()
         .prefix("/v1")
         .nest(users::router())
+        .nest(export::router())
+        .nest(suggest::router())
         .nest(lists::router())
         .nest(items::router())
 }

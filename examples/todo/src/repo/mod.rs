@@ -66,6 +66,15 @@ impl<T> Created<T> {
     }
 }
 
+/// An item with the title of its list, for an export.
+#[derive(Debug, Clone)]
+pub struct ExportedItem {
+    /// The title of the item's list.
+    pub list_title: String,
+    /// The item.
+    pub item: Item,
+}
+
 /// What a conditional write expects of the row it changes (from `If-Match`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expect {
@@ -204,6 +213,9 @@ pub trait Repository: Send + Sync + 'static {
         owner: Owner,
         limit: u32,
     ) -> BoxFuture<'_, Result<Vec<AuditEntry>, RepoError>>;
+
+    /// Every item of the owner's lists, list by list, in creation order.
+    fn export_items(&self, owner: Owner) -> BoxFuture<'_, Result<Vec<ExportedItem>, RepoError>>;
 
     /// Closes the pool: waits for connections in use to come back, then closes them all.
     fn close(&self) -> BoxFuture<'_, ()>;

@@ -8,7 +8,7 @@ use oxapi::types::{Timestamp, Uuid};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 
-use super::Credentials;
+use super::{Credentials, ExportedItem};
 use crate::model::{AuditEntry, Item, Sort, TodoList, User};
 
 /// A user's columns, in [`UserRow`]'s order.
@@ -137,6 +137,12 @@ pub(crate) const KEPT_RESPONSE: &str =
 pub(crate) const KEEP_RESPONSE: &str =
     "UPDATE idempotency_keys SET status = $1, response = $2 WHERE owner_id = $3 AND key = $4";
 
+/// Every item of the owner's lists with its list's title, list by list, in creation order.
+pub(crate) const EXPORT_ITEMS: &str = "SELECT lists.title AS list_title, items.id, items.list_id, \
+     items.title, items.done, items.version, items.created_at, items.updated_at \
+     FROM items JOIN lists ON lists.id = items.list_id \
+     WHERE lists.owner_id = $1 ORDER BY lists.id, items.id";
+
 pub(crate) const INSERT_AUDIT: &str =
     "INSERT INTO audit_log (id, owner_id, action, target_id, at) VALUES ($1, $2, $3, $4, $5)";
 pub(crate) const PAGE_AUDIT: &str = "SELECT id, action, target_id, at FROM audit_log \
@@ -158,6 +164,25 @@ fn sort_index(sort: Sort) -> usize {
         Sort::CreatedDesc => 1,
         Sort::Title => 2,
         Sort::TitleDesc => 3,
+    }
+}
+
+/// An item with its list's title, as [`EXPORT_ITEMS`] reads it.
+#[derive(Debug, FromRow)]
+pub(crate) struct ExportRow {
+    list_title: String,
+    #[sqlx(flatten)]
+    item: ItemRow,
+}
+
+impl TryFrom<ExportRow> for ExportedItem {
+    type Error = sqlx::Error;
+
+    fn try_from(row: ExportRow) -> Result<Self, sqlx::Error> {
+        Ok(ExportedItem {
+            list_title: row.list_title,
+            item: Item::try_from(row.item)?,
+        })
     }
 }
 
@@ -295,7 +320,8 @@ macro_rules! repository_impl {
             };
             use $crate::repo::sql::{self, allowed, changed_meanwhile, unique};
             use $crate::repo::{
-                Created, Credentials, Expect, IdempotencyKey, Owner, RepoError, Repository,
+                Created, Credentials, Expect, ExportedItem, IdempotencyKey, Owner, RepoError,
+                Repository,
             };
 
             /// The connection a helper runs on: a transaction's or the pool's.
@@ -730,6 +756,22 @@ macro_rules! repository_impl {
                         Ok(rows
                             .into_iter()
                             .map(AuditEntry::try_from)
+                            .collect::<Result<_, _>>()?)
+                    })
+                }
+
+                fn export_items(
+                    &self,
+                    owner: Owner,
+                ) -> BoxFuture<'_, Result<Vec<ExportedItem>, RepoError>> {
+                    Box::pin(async move {
+                        let rows: Vec<sql::ExportRow> = sqlx::query_as(sql::EXPORT_ITEMS)
+                            .bind(owner.0)
+                            .fetch_all(&self.pool)
+                            .await?;
+                        Ok(rows
+                            .into_iter()
+                            .map(ExportedItem::try_from)
                             .collect::<Result<_, _>>()?)
                     })
                 }
