@@ -1,6 +1,7 @@
 //! `examples/todo` over a real socket, on a real database: SQLite in a temporary file by
 //! default, or the database `$DATABASE_URL` names (each test makes its own lists, so tests
-//! share a database safely; a PostgreSQL run needs one started, as `.ci/run` will).
+//! share a database safely; a PostgreSQL run needs one started, as `scripts/test.sh` does
+//! with `scripts/postgres.sh`).
 
 use std::sync::Arc;
 
@@ -62,7 +63,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 /// Signs up a new user and signs in, asking for `scope` (all scopes if empty); returns the
 /// access token.
-async fn sign_up(client: &Client, scope: &str) -> String {
+pub(crate) async fn sign_up(client: &Client, scope: &str) -> String {
     let username = format!("user-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let made = client
         .send(

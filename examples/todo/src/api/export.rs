@@ -5,10 +5,10 @@
 //! CPU work that grows with the data, done by the handler, a plain `fn`, on the blocking
 //! pool, where a large export cannot hold the event loop.
 
-use oxapi::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, HeaderName};
+use oxapi::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use oxapi::http::request::Parts;
 use oxapi::prelude::*;
-use oxapi::{FromRequestParts, OperationDoc, RequestContext, Router};
+use oxapi::{FromRequestParts, IntoResponse, OperationDoc, RequestContext, Response, Router};
 
 use crate::Store;
 use crate::auth::Reader;
@@ -43,8 +43,26 @@ impl FromRequestParts for Everything {
     }
 }
 
-/// A CSV file to download: its headers and its text.
-type CsvFile = ([(HeaderName, &'static str); 2], String);
+/// A CSV file to download, as `todo.csv`: `text/csv` on the wire and in the document.
+#[derive(Debug)]
+pub struct CsvFile(String);
+
+impl IntoResponse for CsvFile {
+    fn describe(op: &mut OperationDoc<'_>) {
+        op.success_schema("text/csv", serde_json::json!({ "type": "string" }));
+    }
+
+    fn into_response(self) -> Response {
+        (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (CONTENT_DISPOSITION, "attachment; filename=\"todo.csv\""),
+            ],
+            self.0,
+        )
+            .into_response()
+    }
+}
 
 /// Download every item of your lists as CSV (RFC 4180): list, item, done, created, updated.
 #[get("/export.csv")]
@@ -69,11 +87,5 @@ pub fn export_csv(everything: Everything) -> Result<CsvFile, ApiError> {
         .map_err(|error| ApiError::internal(error.to_string()))?;
     // Every field came from a `String`: the CSV is UTF-8.
     let text = String::from_utf8(bytes).map_err(ApiError::internal)?;
-    Ok((
-        [
-            (CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (CONTENT_DISPOSITION, "attachment; filename=\"todo.csv\""),
-        ],
-        text,
-    ))
+    Ok(CsvFile(text))
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use oxapi::{ApiError, Problem, StatusCode};
+use oxapi::{ApiError, FieldError, FrameworkError, Problem, StatusCode};
 
 /// Why a repository call failed.
 ///
@@ -56,10 +56,17 @@ impl From<RepoError> for ApiError {
             RepoError::VersionMismatch { .. } => ApiError::from_problem(
                 Problem::new(StatusCode::PRECONDITION_FAILED).with_detail(error.to_string()),
             ),
-            // As the IETF's Idempotency-Key draft answers a key reused for another payload.
-            RepoError::KeyReused => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
-            }
+            // A 422, as the IETF's Idempotency-Key draft answers a key reused for another
+            // payload; in the shape the document gives every 422, at the header.
+            RepoError::KeyReused => ApiError::from_problem(
+                Problem::from(FrameworkError::Validation)
+                    .with_detail(error.to_string())
+                    .with_errors([FieldError::new(
+                        "header.idempotency-key",
+                        "reused",
+                        error.to_string(),
+                    )]),
+            ),
             // Logged with its cause; the client learns nothing of the database.
             RepoError::Database(error) => ApiError::internal(error),
         }
