@@ -964,6 +964,55 @@ async fn a_suggestion_comes_from_the_upstream_service_and_each_failure_is_a_clea
     upstream.stop().await;
 }
 
+/// Walks `collection` in `sort`'s order three at a time with its cursors, posting a new
+/// element to it after the first page; checks every element there was at the start comes
+/// exactly once.
+async fn walk_with_cursors(client: &Session, collection: &str, sort: &str) {
+    let everything = client
+        .get(&format!("{collection}?limit=100&sort={sort}"))
+        .await
+        .json();
+    assert!(everything["next_cursor"].is_null(), "{everything}");
+    let expected: Vec<Value> = everything["items"].as_array().unwrap().clone();
+    let mut seen = Vec::new();
+    let mut path = format!("{collection}?limit=3&sort={sort}");
+    let mut added = false;
+    loop {
+        let page = client.get(&path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.text());
+        let page = page.json();
+        seen.extend(page["items"].as_array().unwrap().iter().cloned());
+        // One added after the first page shows up at the end (by creation) or not at all; it
+        // never shifts what is left, as an offset would.
+        if !added {
+            post(
+                client,
+                collection,
+                json!({ "title": unique(&format!("late {sort}")) }),
+            )
+            .await;
+            added = true;
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{collection}?limit=3&sort={sort}&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let ids: std::collections::HashSet<String> =
+        seen.iter().map(|item| item["id"].to_string()).collect();
+    assert_eq!(
+        ids.len(),
+        seen.len(),
+        "{collection} by {sort}: one came twice"
+    );
+    for item in &expected {
+        assert!(
+            seen.contains(item),
+            "{collection} by {sort}: {item} was skipped"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cursor_walks_every_page_once_while_items_are_added() {
     let todo = Todo::start().await;
@@ -974,38 +1023,12 @@ async fn a_cursor_walks_every_page_once_while_items_are_added() {
     for title in ["b", "a", "c", "a", "b", "c", "a"] {
         post(&client, &items, json!({ "title": title })).await;
     }
+    for n in 0..4 {
+        new_list(&client, &format!("cursor {n}")).await;
+    }
     for sort in ["created", "-created", "title", "-title"] {
-        let everything = client
-            .get(&format!("{items}?limit=100&sort={sort}"))
-            .await
-            .json();
-        assert!(everything["next_cursor"].is_null(), "{everything}");
-        let expected: Vec<Value> = everything["items"].as_array().unwrap().clone();
-        let mut seen = Vec::new();
-        let mut path = format!("{items}?limit=3&sort={sort}");
-        let mut added = false;
-        loop {
-            let page = client.get(&path).await;
-            assert_eq!(page.status, 200, "{path}: {}", page.text());
-            let page = page.json();
-            seen.extend(page["items"].as_array().unwrap().iter().cloned());
-            // An item added after the first page shows up at the end (by creation) or not at
-            // all; it never shifts what is left, as an offset would.
-            if !added {
-                post(&client, &items, json!({ "title": format!("late {sort}") })).await;
-                added = true;
-            }
-            match page["next_cursor"].as_str() {
-                Some(cursor) => path = format!("{items}?limit=3&sort={sort}&cursor={cursor}"),
-                None => break,
-            }
-        }
-        let unique: std::collections::HashSet<String> =
-            seen.iter().map(|item| item["id"].to_string()).collect();
-        assert_eq!(unique.len(), seen.len(), "{sort}: an item came twice");
-        for item in &expected {
-            assert!(seen.contains(item), "{sort}: {item} was skipped");
-        }
+        walk_with_cursors(&client, &items, sort).await;
+        walk_with_cursors(&client, "/v1/lists", sort).await;
     }
     // A cursor of another order, a forged one, or with an offset: 400.
     let first = client.get(&format!("{items}?limit=2")).await.json();

@@ -149,6 +149,9 @@ pub struct ListPage {
     pub items: Vec<TodoList>,
     /// How many lists there are, on every page.
     pub total: i64,
+    /// Where the next page starts: pass it as `cursor` (with the same `sort`). Absent when
+    /// this page is not full, so there is no next one.
+    pub next_cursor: Option<String>,
 }
 
 /// One page of items.
@@ -199,6 +202,22 @@ pub struct PageRequest {
     pub sort: Sort,
     /// Only the rows after this one, in `sort`'s order (keyset pagination).
     pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// The cursor of the page after this one, whose last row (of `count`) has `last`'s id and
+    /// title: none if the page is not full, so there is no next one.
+    pub fn next_cursor(&self, last: Option<(Uuid, &String)>, count: usize) -> Option<String> {
+        let (id, title) = last.filter(|_| count == self.limit as usize)?;
+        Some(
+            Cursor {
+                sort: self.sort,
+                id,
+                title: title.clone(),
+            }
+            .encode(),
+        )
+    }
 }
 
 /// The last row of a page, as a cursor says: where the next page starts.

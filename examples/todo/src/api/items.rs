@@ -11,7 +11,7 @@ use super::{Made, Tagged, made, page, tagged};
 use crate::Store;
 use crate::auth::{Reader, Writer};
 use crate::feed::{Change, ChangeKind};
-use crate::model::{Cursor, Item, ItemPage, ItemPatch, NewItem, Sort};
+use crate::model::{Item, ItemPage, ItemPatch, NewItem, Sort};
 
 /// The items' routes.
 pub fn router() -> Router {
@@ -27,7 +27,10 @@ pub fn router() -> Router {
 /// List a list's items, a page at a time.
 #[get(
     "/{list_id}/items",
-    responses(400 = "A cursor that is not one of this list's, or both a cursor and an offset", 404 = "No such list")
+    responses(
+        400 = "A cursor that is not one of these pages', or both a cursor and an offset",
+        404 = "No such list"
+    )
 )]
 pub async fn list_items(
     store: State<Store>,
@@ -50,20 +53,7 @@ pub async fn list_items(
     #[query(length(max = 1000))]
     cursor: Option<String>,
 ) -> Result<Json<ItemPage>, ApiError> {
-    let mut page = page(limit, offset, sort);
-    if let Some(cursor) = cursor {
-        let after = Cursor::decode(&cursor)
-            .filter(|after| after.sort == page.sort)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "the cursor is not a `next_cursor` of this list's pages in this order",
-                )
-            })?;
-        if offset != 0 {
-            return Err(ApiError::bad_request("give `cursor` or `offset`, not both"));
-        }
-        page.after = Some(after);
-    }
+    let page = page(limit, offset, sort, cursor)?;
     Ok(Json(
         store.list_items(user.owner(), list_id, done, page).await?,
     ))

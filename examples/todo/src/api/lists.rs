@@ -29,7 +29,10 @@ pub fn router() -> Router {
 }
 
 /// List the todo lists, a page at a time.
-#[get("")]
+#[get(
+    "",
+    responses(400 = "A cursor that is not one of these pages', or both a cursor and an offset")
+)]
 pub async fn list_lists(
     store: State<Store>,
     user: Reader,
@@ -42,12 +45,12 @@ pub async fn list_lists(
     /// The order: `created` (the default), `-created`, `title` or `-title`.
     #[query]
     sort: Option<Sort>,
+    /// Start after the last list of a page: its `next_cursor` (instead of `offset`).
+    #[query(length(max = 1000))]
+    cursor: Option<String>,
 ) -> Result<Json<ListPage>, ApiError> {
-    Ok(Json(
-        store
-            .list_lists(user.owner(), page(limit, offset, sort))
-            .await?,
-    ))
+    let page = page(limit, offset, sort, cursor)?;
+    Ok(Json(store.list_lists(user.owner(), page).await?))
 }
 
 /// Make a todo list.

@@ -118,31 +118,84 @@ const PAGE_ITEMS: [&str; 4] = by_sort!(
     ),
     "LIMIT $3 OFFSET $4"
 );
-/// The page of items after a cursor's row, by [`Sort`]: `$4` is the row's id, `$5` its title.
-const ITEMS_AFTER: [&str; 4] = {
-    macro_rules! items_where {
-        ($after:expr, $order:expr) => {
+/// The four pages of `$head` (a `SELECT … WHERE …`) after a cursor's row, by [`Sort`]: at
+/// most `$limit` rows after the one whose id is `$id` and title `$title` (the id breaks ties
+/// of titles). The created orders compare `$title` with itself so that every statement takes
+/// the same parameters.
+macro_rules! keyset {
+    ($head:expr, $limit:literal, $id:literal, $title:literal) => {
+        [
             concat!(
-                "SELECT ",
-                item_columns!(),
-                " FROM items WHERE list_id = $1 AND ($2 IS NULL OR done = $2) AND ",
-                $after,
-                " ORDER BY ",
-                $order,
-                " LIMIT $3"
-            )
-        };
-    }
-    [
-        items_where!("id > $4 AND $5 = $5", "id"),
-        items_where!("id < $4 AND $5 = $5", "id DESC"),
-        items_where!("(title > $5 OR (title = $5 AND id > $4))", "title, id"),
-        items_where!(
-            "(title < $5 OR (title = $5 AND id < $4))",
-            "title DESC, id DESC"
-        ),
-    ]
-};
+                $head,
+                " AND id > ",
+                $id,
+                " AND ",
+                $title,
+                " = ",
+                $title,
+                " ORDER BY id LIMIT ",
+                $limit
+            ),
+            concat!(
+                $head,
+                " AND id < ",
+                $id,
+                " AND ",
+                $title,
+                " = ",
+                $title,
+                " ORDER BY id DESC LIMIT ",
+                $limit
+            ),
+            concat!(
+                $head,
+                " AND (title > ",
+                $title,
+                " OR (title = ",
+                $title,
+                " AND id > ",
+                $id,
+                ")) ORDER BY title, id LIMIT ",
+                $limit
+            ),
+            concat!(
+                $head,
+                " AND (title < ",
+                $title,
+                " OR (title = ",
+                $title,
+                " AND id < ",
+                $id,
+                ")) ORDER BY title DESC, id DESC LIMIT ",
+                $limit
+            ),
+        ]
+    };
+}
+
+/// The page of the owner `$1`'s lists after a cursor's row: `$2` rows after id `$3`, title `$4`.
+const LISTS_AFTER: [&str; 4] = keyset!(
+    concat!(
+        "SELECT ",
+        list_columns!(),
+        " FROM lists WHERE owner_id = $1"
+    ),
+    "$2",
+    "$3",
+    "$4"
+);
+/// The page of the list `$1`'s items (done or not, as `$2` says) after a cursor's row: `$3`
+/// rows after id `$4`, title `$5`.
+const ITEMS_AFTER: [&str; 4] = keyset!(
+    concat!(
+        "SELECT ",
+        item_columns!(),
+        " FROM items WHERE list_id = $1 AND ($2 IS NULL OR done = $2)"
+    ),
+    "$3",
+    "$4",
+    "$5"
+);
 pub(crate) const UPDATE_ITEM: &str = concat!(
     "UPDATE items SET title = COALESCE($1, title), done = COALESCE($2, done), \
      version = version + 1, updated_at = $3 \
@@ -181,6 +234,11 @@ pub(crate) fn page_lists(sort: Sort) -> &'static str {
 /// The page of items in `sort`'s order.
 pub(crate) fn page_items(sort: Sort) -> &'static str {
     PAGE_ITEMS[sort_index(sort)]
+}
+
+/// The page of lists after a cursor's row, in `sort`'s order.
+pub(crate) fn lists_after(sort: Sort) -> &'static str {
+    LISTS_AFTER[sort_index(sort)]
 }
 
 /// The page of items after a cursor's row, in `sort`'s order.
@@ -556,17 +614,38 @@ macro_rules! repository_impl {
                             .bind(owner.0)
                             .fetch_one(&self.pool)
                             .await?;
-                        let rows: Vec<sql::ListRow> = sqlx::query_as(sql::page_lists(page.sort))
-                            .bind(owner.0)
-                            .bind(i64::from(page.limit))
-                            .bind(i64::from(page.offset))
-                            .fetch_all(&self.pool)
-                            .await?;
-                        let items = rows
+                        let rows: Vec<sql::ListRow> = match &page.after {
+                            None => {
+                                sqlx::query_as(sql::page_lists(page.sort))
+                                    .bind(owner.0)
+                                    .bind(i64::from(page.limit))
+                                    .bind(i64::from(page.offset))
+                                    .fetch_all(&self.pool)
+                                    .await?
+                            }
+                            Some(after) => {
+                                sqlx::query_as(sql::lists_after(page.sort))
+                                    .bind(owner.0)
+                                    .bind(i64::from(page.limit))
+                                    .bind(after.id)
+                                    .bind(&after.title)
+                                    .fetch_all(&self.pool)
+                                    .await?
+                            }
+                        };
+                        let items: Vec<TodoList> = rows
                             .into_iter()
                             .map(TodoList::try_from)
                             .collect::<Result<_, _>>()?;
-                        Ok(ListPage { items, total })
+                        let next_cursor = page.next_cursor(
+                            items.last().map(|last| (last.id, &last.title)),
+                            items.len(),
+                        );
+                        Ok(ListPage {
+                            items,
+                            total,
+                            next_cursor,
+                        })
                     })
                 }
 
@@ -711,15 +790,10 @@ macro_rules! repository_impl {
                             .into_iter()
                             .map(Item::try_from)
                             .collect::<Result<_, _>>()?;
-                        let full = items.len() == page.limit as usize;
-                        let next_cursor = items.last().filter(|_| full).map(|last| {
-                            $crate::model::Cursor {
-                                sort: page.sort,
-                                id: last.id,
-                                title: last.title.clone(),
-                            }
-                            .encode()
-                        });
+                        let next_cursor = page.next_cursor(
+                            items.last().map(|last| (last.id, &last.title)),
+                            items.len(),
+                        );
                         Ok(ItemPage {
                             items,
                             total,
