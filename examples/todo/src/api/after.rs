@@ -7,7 +7,7 @@ use oxapi::{BackgroundTasks, FromRequestParts, OperationDoc, Rejection, RequestC
 
 use crate::Store;
 use crate::feed::{Change, Feed};
-use crate::repo::Owner;
+use crate::repo::{AuditRecord, Owner};
 
 /// Tells the list's feed subscribers of a change at once, and writes it to the audit log
 /// after the response has gone, as a background task: the client does not wait for the
@@ -22,13 +22,13 @@ pub struct AfterWrite {
 }
 
 impl AfterWrite {
-    /// The owner made `change`.
+    /// The owner made `change`. Its audit entry is dated now, and written later.
     pub fn done(&self, owner: Owner, change: Change) {
-        let (action, target) = (change.kind.name(), change.target());
+        let record = AuditRecord::now(change.kind.name(), change.target());
         self.feed.publish(owner, change);
         let store = Arc::clone(&self.store);
         self.tasks
-            .spawn(async move { store.record(owner, action, target).await });
+            .spawn(async move { store.record(owner, record).await });
     }
 }
 

@@ -66,6 +66,33 @@ impl<T> Created<T> {
     }
 }
 
+/// An entry for the audit log, made when the write it records happened: its id (UUIDv7,
+/// ordered by creation within the process) and time say when, whenever the background task
+/// that writes it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// The entry's id.
+    pub id: Uuid,
+    /// What was done: `list.created`, `item.updated`, ….
+    pub action: &'static str,
+    /// The list or item it was done to.
+    pub target_id: Uuid,
+    /// When.
+    pub at: time::OffsetDateTime,
+}
+
+impl AuditRecord {
+    /// `action` done to `target_id` now.
+    pub fn now(action: &'static str, target_id: Uuid) -> Self {
+        Self {
+            id: sql::new_id(),
+            action,
+            target_id,
+            at: sql::now(),
+        }
+    }
+}
+
 /// An item with the title of its list, for an export.
 #[derive(Debug, Clone)]
 pub struct ExportedItem {
@@ -199,13 +226,8 @@ pub trait Repository: Send + Sync + 'static {
         expect: Expect,
     ) -> BoxFuture<'_, Result<(), RepoError>>;
 
-    /// Writes to the owner's audit log that they did `action` to `target_id`.
-    fn record(
-        &self,
-        owner: Owner,
-        action: &'static str,
-        target_id: Uuid,
-    ) -> BoxFuture<'_, Result<(), RepoError>>;
+    /// Writes `record` to the owner's audit log.
+    fn record(&self, owner: Owner, record: AuditRecord) -> BoxFuture<'_, Result<(), RepoError>>;
 
     /// The owner's latest `limit` audit log entries, newest first.
     fn audit_log(

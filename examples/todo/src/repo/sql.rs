@@ -408,8 +408,8 @@ macro_rules! repository_impl {
             };
             use $crate::repo::sql::{self, allowed, changed_meanwhile, unique};
             use $crate::repo::{
-                Created, Credentials, Expect, ExportedItem, IdempotencyKey, Owner, RepoError,
-                Repository,
+                AuditRecord, Created, Credentials, Expect, ExportedItem, IdempotencyKey, Owner,
+                RepoError, Repository,
             };
 
             /// The connection a helper runs on: a transaction's or the pool's.
@@ -857,16 +857,15 @@ macro_rules! repository_impl {
                 fn record(
                     &self,
                     owner: Owner,
-                    action: &'static str,
-                    target_id: Uuid,
+                    record: AuditRecord,
                 ) -> BoxFuture<'_, Result<(), RepoError>> {
                     Box::pin(async move {
                         sqlx::query(sql::INSERT_AUDIT)
-                            .bind(sql::new_id())
+                            .bind(record.id)
                             .bind(owner.0)
-                            .bind(action)
-                            .bind(target_id)
-                            .bind(sql::now())
+                            .bind(record.action)
+                            .bind(record.target_id)
+                            .bind(record.at)
                             .execute(&self.pool)
                             .await?;
                         Ok(())
