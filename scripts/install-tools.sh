@@ -23,15 +23,8 @@ REDOCLY_CLI_VERSION=2.77.0
 tools="$PWD/.tools"
 mkdir -p "$tools"
 
-say() { printf 'install-tools: %s\n' "$*"; }
-die() {
-    printf 'install-tools: FAILED: %s\n' "$1" >&2
-    if [ $# -gt 1 ] && [ -f "$2" ]; then
-        printf -- '--- last lines of %s ---\n' "$2" >&2
-        tail -n 40 "$2" >&2
-    fi
-    exit 1
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 log="$tools/install.log"
 
 # --- Python: openapi-spec-validator, schemathesis and websockets, in a venv -----------------

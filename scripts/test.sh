@@ -87,6 +87,24 @@ step "external checks (openapi-spec-validator, redocly lint, chromium, schemathe
 OXAPI_TOOLS="$PWD/.tools" counted external \
     cargo test -p oxapi-tests --test e2e --locked -- --ignored external::
 
+# examples/todo's end-to-end tests again, on PostgreSQL instead of SQLite files: a cluster of
+# its own (scripts/postgres.sh installs Debian's package if missing, then runs it unprivileged
+# in a temporary directory on a free loopback port), stopped by the trap whatever happens. If
+# it cannot be installed or started, the step counts as failed.
+step "todo end-to-end tests on PostgreSQL (scripts/postgres.sh)"
+postgres_dir=$(mktemp -d "${TMPDIR:-/tmp}/oxapi-postgres.XXXXXX")
+trap 'bash scripts/postgres.sh stop "$postgres_dir"' EXIT
+if postgres_url=$(bash scripts/postgres.sh start "$postgres_dir"); then
+    DATABASE_URL=$postgres_url counted postgres \
+        cargo test -p oxapi-tests --test e2e --locked -- todo::
+    postgres_problem=""
+else
+    postgres_status=1 postgres_passed=0 postgres_failed=1
+    postgres_problem="PostgreSQL could not be installed or started (see its messages above)"
+    printf '\n%s: the todo tests did not run on it\n' "$postgres_problem" >&2
+fi
+bash scripts/postgres.sh stop "$postgres_dir"
+
 # Load: 10,000 keep-alive connections at once, then a burst of 5,000 new ones. Alone in its
 # process, so that its sockets do not share the descriptor limit with the other tests.
 step "load (10,000 keep-alive connections, a burst of 5,000)"
@@ -135,11 +153,11 @@ if [ "$smoke_status" -ne 0 ] && [ "$smoke_failed" -eq 0 ]; then
     smoke_failed=1
 fi
 
-total_passed=$((passed + external_passed + load_passed + loom_passed + smoke_passed))
+total_passed=$((passed + external_passed + postgres_passed + load_passed + loom_passed + smoke_passed))
 fuzz_failed=$((fuzz_status == 0 ? 0 : 1))
 fuzz_passed=$((1 - fuzz_failed))
 total_passed=$((total_passed + fuzz_passed))
-total_failed=$((failed + external_failed + load_failed + loom_failed + smoke_failed + fuzz_failed))
+total_failed=$((failed + external_failed + postgres_failed + load_failed + loom_failed + smoke_failed + fuzz_failed))
 if [ "$status" -ne 0 ]; then
     printf '\nFailing tests (cargo test --workspace):\n' >&2
     failing "$log_dir/cargo-test.log"
@@ -147,6 +165,12 @@ fi
 if [ "$external_status" -ne 0 ]; then
     printf '\nFailing external checks:\n' >&2
     failing "$log_dir/external.log"
+fi
+if [ -n "$postgres_problem" ]; then
+    printf '\n%s\n' "$postgres_problem" >&2
+elif [ "$postgres_status" -ne 0 ]; then
+    printf '\nFailing todo tests on PostgreSQL:\n' >&2
+    failing "$log_dir/postgres.log"
 fi
 printf '\ntotal: %s passed, %s failed\n' "$total_passed" "$total_failed"
 if [ "$status" -ne 0 ]; then
@@ -167,6 +191,10 @@ if [ "$external_status" -ne 0 ]; then
     fail "external checks" \
         "OXAPI_TOOLS=\$PWD/.tools cargo test -p oxapi-tests --test e2e -- --ignored external::"
 fi
+if [ "$postgres_status" -ne 0 ]; then
+    fail "todo tests on PostgreSQL" \
+        "bash scripts/postgres.sh run cargo test -p oxapi-tests --test e2e -- todo::"
+fi
 if [ "$load_status" -ne 0 ]; then
     fail "load test" "cargo test -p oxapi-tests --test e2e -- --ignored load:: --nocapture"
 fi
@@ -186,4 +214,7 @@ if [ "$passed" -eq 0 ]; then
 fi
 if [ "$external_passed" -eq 0 ]; then
     fail "no external check ran"
+fi
+if [ "$postgres_passed" -eq 0 ]; then
+    fail "no todo test ran on PostgreSQL"
 fi

@@ -20,11 +20,11 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use oxapi::App;
 use oxapi_tests::{Client, Server, Version};
 use serde_json::Value;
 
 mod swagger_authorize;
+mod todo_front_page;
 mod websocket_conformance;
 
 // ---------------------------------------------------------------------------------------------
@@ -790,20 +790,28 @@ async fn scalar_at_scalar_shows_every_operation_from_127_0_0_1_only() {
 // (c) schemathesis: the running example does what its document says
 // ---------------------------------------------------------------------------------------------
 
-/// schemathesis generates requests from an example's served document (valid ones, edge cases
-/// and invalid ones), sends them to the running example, and checks every response: no 5xx,
+/// schemathesis generates requests from the document `server` serves (valid ones, edge cases
+/// and invalid ones), sends them to it, and checks every response: no 5xx,
 /// every status code and content type and header documented, bodies valid against their
 /// schemas, valid input accepted and invalid input rejected, plus its stateful scenarios. The
 /// seed and the number of cases per operation are fixed, so the same cases run every time (a
 /// time budget would make them depend on the machine's speed).
-async fn schemathesis_finds_conforming(app: App, headers: &[&str]) {
+///
+/// `config`, if any, names a schemathesis configuration file in `tests/e2e/external/` with
+/// what that example needs beyond the defaults. `schemathesis_hooks.py`, beside it, is loaded
+/// for every example (it says which schemathesis behaviour it corrects).
+async fn schemathesis_finds_conforming(server: Server, headers: &[&str], config: Option<&str>) {
     let headers: Vec<String> = headers.iter().map(|header| (*header).to_owned()).collect();
     let schemathesis = tool("venv/bin/schemathesis");
-    let server = Server::start(app).await;
+    let external = workspace_root().join("tests/e2e/external");
+    let config = config.map(|name| external.join(name));
     let base = format!("http://{}", server.addr());
     let finished = blocking(move || {
         let scratch = Scratch::new("schemathesis");
         let mut command = Command::new(schemathesis);
+        if let Some(config) = config {
+            command.arg("--config-file").arg(config);
+        }
         command
             .arg("run")
             .arg(format!("{base}/openapi.json"))
@@ -826,6 +834,7 @@ async fn schemathesis_finds_conforming(app: App, headers: &[&str]) {
             .arg("--no-color")
             // Reports and caches, if any, go to the scratch directory.
             .current_dir(&scratch.0)
+            .env("SCHEMATHESIS_HOOKS", external.join("schemathesis_hooks.py"))
             .env("NO_COLOR", "1")
             .env("COLUMNS", "120");
         run(command, &scratch, "schemathesis", Duration::from_secs(300))
@@ -851,7 +860,7 @@ async fn schemathesis_finds_conforming(app: App, headers: &[&str]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn schemathesis_finds_hello_conforming_to_its_document() {
-    schemathesis_finds_conforming(hello::app(), &[]).await;
+    schemathesis_finds_conforming(Server::start(hello::app()).await, &[], None).await;
 }
 
 /// The bookshop carries a rule of every kind, on model fields and on parameters: this proves
@@ -860,8 +869,28 @@ async fn schemathesis_finds_hello_conforming_to_its_document() {
 #[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
 async fn schemathesis_finds_bookshop_conforming_to_its_document() {
     schemathesis_finds_conforming(
-        bookshop::app(),
+        Server::start(bookshop::app()).await,
         &[&format!("x-api-key: {}", bookshop::DEMO_API_KEY)],
+        None,
+    )
+    .await;
+}
+
+/// The todo service on a database in memory, as a user signed up on it: CRUD with
+/// validation, pages, writes under `If-Match` (`todo.schemathesis.toml` lets a made-up
+/// entity tag get its 412), users and tokens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the external tools; scripts/test.sh installs them and runs these"]
+async fn schemathesis_finds_todo_conforming_to_its_document() {
+    let server = Server::start(todo::app(todo::Config::new(
+        todo::DatabaseConfig::in_memory(),
+    )))
+    .await;
+    let token = crate::todo::sign_up(&Client::new(&server, Version::Http1), "").await;
+    schemathesis_finds_conforming(
+        server,
+        &[&format!("authorization: Bearer {token}")],
+        Some("todo.schemathesis.toml"),
     )
     .await;
 }

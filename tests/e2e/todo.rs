@@ -1,6 +1,7 @@
 //! `examples/todo` over a real socket, on a real database: SQLite in a temporary file by
 //! default, or the database `$DATABASE_URL` names (each test makes its own lists, so tests
-//! share a database safely; a PostgreSQL run needs one started, as `.ci/run` will).
+//! share a database safely; a PostgreSQL run needs one started, as `scripts/test.sh` does
+//! with `scripts/postgres.sh`).
 
 use std::sync::Arc;
 
@@ -62,7 +63,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 /// Signs up a new user and signs in, asking for `scope` (all scopes if empty); returns the
 /// access token.
-async fn sign_up(client: &Client, scope: &str) -> String {
+pub(crate) async fn sign_up(client: &Client, scope: &str) -> String {
     let username = format!("user-{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
     let made = client
         .send(
@@ -586,5 +587,458 @@ async fn users_sign_up_sign_in_and_see_only_their_own_lists() {
         Some(r#"Bearer error="insufficient_scope", scope="lists:write""#)
     );
     forbidden.problem(403);
+    todo.stop().await;
+}
+
+/// `POST` with an `Idempotency-Key` header.
+async fn post_once(client: &Session, path: &str, key: &str, body: Value) -> Reply {
+    client
+        .send(
+            Method::POST,
+            path,
+            &[JSON, ("idempotency-key", key)],
+            body.to_string(),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_retried_with_its_idempotency_key_makes_one_row() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let title = unique("trip");
+    let key = uuid::Uuid::new_v4().to_string();
+
+    // A retry answers the same, byte for byte, and makes nothing more.
+    let first = post_once(&client, "/v1/lists", &key, json!({ "title": title })).await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let again = post_once(&client, "/v1/lists", &key, json!({ "title": title })).await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.json(), first.json());
+    assert_eq!(again.header("location"), first.header("location"));
+    assert_eq!(again.header("etag"), first.header("etag"));
+    // The same body with other spacing is the same request.
+    let spaced = client
+        .send(
+            Method::POST,
+            "/v1/lists",
+            &[JSON, ("idempotency-key", &key)],
+            format!("{{ \"title\" :  {} }}", json!(title)),
+        )
+        .await;
+    assert_eq!(spaced.json(), first.json());
+    // The key with another request is refused, and makes nothing.
+    let other = post_once(&client, "/v1/lists", &key, json!({ "title": unique("x") })).await;
+    let problem = other.problem(422);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key"),
+        "{problem}"
+    );
+    let lists = client.get("/v1/lists?limit=100").await.json();
+    let same: Vec<_> = lists["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|list| list["title"] == title.as_str())
+        .collect();
+    assert_eq!(same.len(), 1, "{lists}");
+    // Keys belong to their user: another user's key of the same text is another key.
+    let path = format!("/v1/lists/{}/items", first.json()["id"].as_str().unwrap());
+
+    // Twenty concurrent retries of one item create: one item, every answer the same.
+    let key = uuid::Uuid::new_v4().to_string();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (client, path, key) = (client.clone(), path.clone(), key.clone());
+        tasks.spawn(
+            async move { post_once(&client, &path, &key, json!({ "title": "tickets" })).await },
+        );
+    }
+    let mut ids = std::collections::HashSet::new();
+    while let Some(reply) = tasks.join_next().await {
+        let reply = reply.unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        ids.insert(reply.json()["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(client.get(&path).await.json()["total"], 1);
+    // An unkeyed create is not deduplicated.
+    post(&client, &path, json!({ "title": "tickets" })).await;
+    post(&client, &path, json!({ "title": "tickets" })).await;
+    assert_eq!(client.get(&path).await.json()["total"], 3);
+    todo.stop().await;
+}
+
+/// Reads the stream's events until one named `name` comes (a hang guard of 20 s per chunk is
+/// the client's); returns its data.
+async fn next_event(stream: &mut oxapi_tests::Streamed, buffer: &mut String, name: &str) -> Value {
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let event: String = buffer.drain(..end + 2).collect();
+            let field = |key: &str| {
+                event
+                    .lines()
+                    .find_map(|line| line.strip_prefix(key))
+                    .map(str::to_owned)
+            };
+            if field("event: ").as_deref() == Some(name) {
+                return serde_json::from_str(&field("data: ").unwrap()).unwrap();
+            }
+        }
+        let chunk = stream.chunk().await.expect("the feed goes on");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_delivers_each_change_of_a_list_to_its_subscribers() {
+    let todo = Todo::start().await;
+    for version in VERSIONS {
+        let client = todo.client(version);
+        let list = new_list(&client, "live").await;
+        let other = new_list(&client, "quiet").await;
+        let mut feed = client
+            .client
+            .open(
+                &format!("{list}/events"),
+                &[("authorization", &client.bearer)],
+            )
+            .await;
+        assert_eq!(feed.response.status(), 200);
+        assert_eq!(feed.response.headers()["content-type"], "text/event-stream");
+        let mut buffer = String::new();
+
+        // A change to another list is not sent; this list's are, in order.
+        post(
+            &client,
+            &format!("{other}/items"),
+            json!({ "title": "elsewhere" }),
+        )
+        .await;
+        let made = post(
+            &client,
+            &format!("{list}/items"),
+            json!({ "title": "milk" }),
+        )
+        .await;
+        let item_path = made.header("location").unwrap().to_owned();
+        let created = next_event(&mut feed, &mut buffer, "item.created").await;
+        assert_eq!(created["item"], made.json());
+        let done = patch(&client, &item_path, None, json!({ "done": true })).await;
+        let updated = next_event(&mut feed, &mut buffer, "item.updated").await;
+        assert_eq!(updated["item"], done.json());
+        client.send(Method::DELETE, &item_path, &[], "").await;
+        let deleted = next_event(&mut feed, &mut buffer, "item.deleted").await;
+        assert_eq!(deleted["item_id"], made.json()["id"]);
+        // Deleting the list ends the stream after saying so.
+        client.send(Method::DELETE, &list, &[], "").await;
+        next_event(&mut feed, &mut buffer, "list.deleted").await;
+        while let Some(chunk) = feed.chunk().await {
+            let text = std::str::from_utf8(&chunk).unwrap();
+            assert!(
+                text.is_empty() || text.starts_with(':'),
+                "only keep-alive comments after the end: {text:?}"
+            );
+        }
+        // Someone else's list, or none: 404 before any stream.
+        let stranger = Session {
+            client: todo.anonymous(version),
+            bearer: format!("Bearer {}", sign_up(&todo.anonymous(version), "").await),
+        };
+        stranger.get(&format!("{other}/events")).await.problem(404);
+    }
+    todo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_write_is_in_the_audit_log_after_its_response() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let list = new_list(&client, "audited").await;
+    let item = post(&client, &format!("{list}/items"), json!({ "title": "x" })).await;
+    let item_id = item.json()["id"].as_str().unwrap().to_owned();
+    patch(
+        &client,
+        item.header("location").unwrap(),
+        None,
+        json!({ "done": true }),
+    )
+    .await;
+    // The log is written by background tasks once each response has gone: wait for them, a
+    // hang guard only.
+    let expected = ["item.updated", "item.created", "list.created"];
+    let entries = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let log = client.get("/v1/users/me/audit").await.json();
+            if log.as_array().unwrap().len() >= expected.len() {
+                break log;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the audit log is written");
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, expected);
+    assert_eq!(entries[0]["target_id"], item_id.as_str());
+    todo.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_is_csv_of_every_item_built_on_the_blocking_pool() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let first = new_list(&client, "first").await;
+    let second = new_list(&client, "second").await;
+    for (list, title) in [
+        (&first, "plain"),
+        (&first, "with, a comma"),
+        (&second, "with \"quotes\"\nand a line"),
+    ] {
+        post(&client, &format!("{list}/items"), json!({ "title": title })).await;
+    }
+    let export = client.get("/v1/export.csv").await;
+    assert_eq!(export.status, 200, "{}", export.text());
+    assert_eq!(
+        export.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert!(
+        export
+            .header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let text = export.text();
+    let mut lines = text.split_inclusive('\n');
+    assert_eq!(lines.next(), Some("list,item,done,created_at,updated_at\n"));
+    assert!(text.contains(",plain,false,"), "{text}");
+    assert!(text.contains(",\"with, a comma\",false,"), "{text}");
+    assert!(
+        text.contains(",\"with \"\"quotes\"\"\nand a line\",false,"),
+        "{text}"
+    );
+    // Another user's export is empty but for the header; no token is a 401.
+    let stranger = Session {
+        client: todo.anonymous(Version::Http1),
+        bearer: format!(
+            "Bearer {}",
+            sign_up(&todo.anonymous(Version::Http1), "").await
+        ),
+    };
+    assert_eq!(
+        stranger.get("/v1/export.csv").await.text(),
+        "list,item,done,created_at,updated_at\n"
+    );
+    todo.anonymous(Version::Http1)
+        .get("/v1/export.csv")
+        .await
+        .problem(401);
+    // The document says where it runs.
+    let document = todo::app(Config::new(DatabaseConfig::in_memory()))
+        .openapi()
+        .unwrap();
+    assert_eq!(
+        document["paths"]["/v1/export.csv"]["get"]["x-oxapi-dispatch"],
+        "blocking-pool"
+    );
+    todo.stop().await;
+}
+
+/// The activity service the suggestion route calls, played by a local server.
+mod activities {
+    use std::sync::Arc;
+
+    use oxapi::prelude::*;
+    use oxapi::{Value, json};
+
+    /// Lets the slow route answer at last: permits stay, so a call that arrives after the
+    /// release is not held.
+    pub(super) type Release = Arc<tokio::sync::Semaphore>;
+
+    #[get("/activity")]
+    async fn activity() -> Json<Value> {
+        Json(json!({ "activity": "Learn to juggle", "type": "education" }))
+    }
+
+    #[get("/slow")]
+    async fn slow(release: State<Release>) -> Json<Value> {
+        let _ = release.acquire().await;
+        Json(json!({ "activity": "too late" }))
+    }
+
+    #[get("/fail")]
+    async fn fail() -> Result<Json<Value>, ApiError> {
+        Err(ApiError::internal("down for maintenance"))
+    }
+
+    #[get("/nonsense")]
+    async fn nonsense() -> &'static str {
+        "<html>not an activity</html>"
+    }
+
+    #[get("/empty")]
+    async fn empty() -> Json<Value> {
+        Json(json!({ "activity": "   " }))
+    }
+
+    pub(super) fn app(release: Release) -> App {
+        App::new()
+            .state(release)
+            .routes(routes![activity, slow, fail, nonsense, empty])
+    }
+}
+
+/// `GET /v1/suggestion` from a todo service calling `url`.
+async fn suggestion_from(url: Option<String>) -> Reply {
+    let config = Config {
+        upstream: todo::UpstreamConfig {
+            suggestions_url: url,
+            timeout: std::time::Duration::from_millis(500),
+        },
+        ..Config::new(DatabaseConfig::in_memory())
+    };
+    let server = Server::start(todo::app(config)).await;
+    let anonymous = Client::new(&server, Version::Http1);
+    let client = Session {
+        bearer: format!("Bearer {}", sign_up(&anonymous, "").await),
+        client: anonymous,
+    };
+    let reply = client.get("/v1/suggestion").await;
+    server.stop().await;
+    reply
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suggestion_comes_from_the_upstream_service_and_each_failure_is_a_clear_problem() {
+    let release = activities::Release::new(tokio::sync::Semaphore::new(0));
+    let upstream = Server::start(activities::app(release.clone())).await;
+    let at = |path: &str| Some(format!("http://{}{path}", upstream.addr()));
+
+    let suggested = suggestion_from(at("/activity")).await;
+    assert_eq!(suggested.status, 200, "{}", suggested.text());
+    assert_eq!(suggested.json(), json!({ "title": "Learn to juggle" }));
+
+    // Too slow: 504 once the timeout passes, while the upstream still holds the request.
+    let slow = suggestion_from(at("/slow")).await.problem(504);
+    assert!(
+        slow["detail"].as_str().unwrap().contains("in time"),
+        "{slow}"
+    );
+    release.add_permits(tokio::sync::Semaphore::MAX_PERMITS / 2);
+    for path in ["/fail", "/nonsense", "/empty"] {
+        let problem = suggestion_from(at(path)).await.problem(502);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("suggestion service"),
+            "{path}: {problem}"
+        );
+    }
+    // Nothing listening.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let unreachable = suggestion_from(Some(format!("http://{closed}/activity")))
+        .await
+        .problem(502);
+    assert!(
+        unreachable["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not be reached"),
+        "{unreachable}"
+    );
+    // None configured.
+    suggestion_from(None).await.problem(503);
+    upstream.stop().await;
+}
+
+/// Walks `collection` in `sort`'s order three at a time with its cursors, posting a new
+/// element to it after the first page; checks every element there was at the start comes
+/// exactly once.
+async fn walk_with_cursors(client: &Session, collection: &str, sort: &str) {
+    let everything = client
+        .get(&format!("{collection}?limit=100&sort={sort}"))
+        .await
+        .json();
+    assert!(everything["next_cursor"].is_null(), "{everything}");
+    let expected: Vec<Value> = everything["items"].as_array().unwrap().clone();
+    let mut seen = Vec::new();
+    let mut path = format!("{collection}?limit=3&sort={sort}");
+    let mut added = false;
+    loop {
+        let page = client.get(&path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.text());
+        let page = page.json();
+        seen.extend(page["items"].as_array().unwrap().iter().cloned());
+        // One added after the first page shows up at the end (by creation) or not at all; it
+        // never shifts what is left, as an offset would.
+        if !added {
+            post(
+                client,
+                collection,
+                json!({ "title": unique(&format!("late {sort}")) }),
+            )
+            .await;
+            added = true;
+        }
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("{collection}?limit=3&sort={sort}&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let ids: std::collections::HashSet<String> =
+        seen.iter().map(|item| item["id"].to_string()).collect();
+    assert_eq!(
+        ids.len(),
+        seen.len(),
+        "{collection} by {sort}: one came twice"
+    );
+    for item in &expected {
+        assert!(
+            seen.contains(item),
+            "{collection} by {sort}: {item} was skipped"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cursor_walks_every_page_once_while_items_are_added() {
+    let todo = Todo::start().await;
+    let client = todo.client(Version::Http1);
+    let list = new_list(&client, "cursor").await;
+    let items = format!("{list}/items");
+    // Titles repeat, so the title orders need the id to break ties.
+    for title in ["b", "a", "c", "a", "b", "c", "a"] {
+        post(&client, &items, json!({ "title": title })).await;
+    }
+    for n in 0..4 {
+        new_list(&client, &format!("cursor {n}")).await;
+    }
+    for sort in ["created", "-created", "title", "-title"] {
+        walk_with_cursors(&client, &items, sort).await;
+        walk_with_cursors(&client, "/v1/lists", sort).await;
+    }
+    // A cursor of another order, a forged one, or with an offset: 400.
+    let first = client.get(&format!("{items}?limit=2")).await.json();
+    let cursor = first["next_cursor"].as_str().unwrap();
+    for query in [
+        format!("limit=2&sort=title&cursor={cursor}"),
+        "limit=2&cursor=bm90LWEtY3Vyc29y".to_owned(),
+        format!("limit=2&offset=2&cursor={cursor}"),
+    ] {
+        client.get(&format!("{items}?{query}")).await.problem(400);
+    }
     todo.stop().await;
 }

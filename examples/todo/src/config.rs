@@ -14,21 +14,27 @@
 //! - `--jwt-secret SECRET` (or `$TODO_JWT_SECRET`): the key access tokens are signed with,
 //!   shared by every instance. Without it, a key made up at startup: tokens end with the
 //!   process.
+//! - `--suggestions-url URL` (or `$TODO_SUGGESTIONS_URL`): the activity service behind
+//!   `GET /v1/suggestion`; `--upstream-timeout SECONDS` bounds each call (default 2).
 //!
 //! Every other argument is [`App::run`](oxapi::App::run)'s (`--bind`, `--workers`, `openapi`, …).
 
 use std::path::PathBuf;
 
 use crate::auth::AuthConfig;
+use crate::upstream::UpstreamConfig;
 
 /// The options this module reads, for a usage message.
-pub const USAGE: &str = "Database options (the others are oxapi's: see --help):
+pub const USAGE: &str = "The todo service's options (oxapi's follow):
   --database-url URL      sqlite:... or postgres://... (or $DATABASE_URL)
   --memory                an in-memory SQLite database (the same as DATABASE_URL=sqlite::memory:)
   --data-dir DIR          without a URL: the SQLite file DIR/todo.db, made if missing (or $TODO_DATA_DIR; default ./data)
   --max-connections N     the connection pool's size (or $DATABASE_MAX_CONNECTIONS; default 10)
   --jwt-secret SECRET     the key access tokens are signed with, the same for every instance
-                          (or $TODO_JWT_SECRET; default: made up at startup, tokens end with the process)";
+                          (or $TODO_JWT_SECRET; default: made up at startup, tokens end with the process)
+  --suggestions-url URL   an activity service answering {\"activity\": ...} for GET /v1/suggestion
+                          (or $TODO_SUGGESTIONS_URL; default: none, the route answers 503)
+  --upstream-timeout S    how long a call to that service may take, in seconds (default 2)";
 
 /// The pool size when neither `--max-connections` nor `$DATABASE_MAX_CONNECTIONS` sets it.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
@@ -45,6 +51,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Whether `auth`'s key was made up at startup (no secret was given).
     pub ephemeral_secret: bool,
+    /// The other services it calls.
+    pub upstream: UpstreamConfig,
 }
 
 impl Config {
@@ -54,6 +62,7 @@ impl Config {
             database,
             auth: AuthConfig::ephemeral(),
             ephemeral_secret: true,
+            upstream: UpstreamConfig::default(),
         }
     }
 }
@@ -96,6 +105,8 @@ pub struct Env {
     pub max_connections: Option<String>,
     /// `$TODO_JWT_SECRET`.
     pub jwt_secret: Option<String>,
+    /// `$TODO_SUGGESTIONS_URL`.
+    pub suggestions_url: Option<String>,
 }
 
 impl Env {
@@ -107,6 +118,7 @@ impl Env {
             data_dir: var("TODO_DATA_DIR"),
             max_connections: var("DATABASE_MAX_CONNECTIONS"),
             jwt_secret: var("TODO_JWT_SECRET"),
+            suggestions_url: var("TODO_SUGGESTIONS_URL"),
         }
     }
 }
@@ -126,6 +138,8 @@ pub fn parse(
 ) -> Result<(Config, Vec<String>), String> {
     let mut url = None;
     let mut jwt_secret = None;
+    let mut suggestions_url = None;
+    let mut upstream_timeout = None;
     let mut memory = false;
     let mut data_dir = None;
     let mut max_connections = None;
@@ -151,6 +165,8 @@ pub fn parse(
             "--data-dir" => data_dir = Some(value("a directory")?),
             "--max-connections" => max_connections = Some(value("a number of connections")?),
             "--jwt-secret" => jwt_secret = Some(value("a secret")?),
+            "--suggestions-url" => suggestions_url = Some(value("a URL")?),
+            "--upstream-timeout" => upstream_timeout = Some(value("a number of seconds")?),
             "--memory" if inline.is_none() => memory = true,
             _ => rest.push(arg),
         }
@@ -189,11 +205,29 @@ pub fn parse(
     let config = match jwt_secret.or(env.jwt_secret) {
         Some(secret) if secret.is_empty() => return Err("the JWT secret is empty".into()),
         Some(secret) => Config {
-            database,
             auth: AuthConfig::new(secret),
             ephemeral_secret: false,
+            ..Config::new(database)
         },
         None => Config::new(database),
+    };
+    let timeout = match upstream_timeout {
+        None => crate::upstream::DEFAULT_TIMEOUT,
+        Some(text) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 3600.0)
+            .map(std::time::Duration::from_secs_f64)
+            .ok_or_else(|| {
+                format!("the upstream timeout must be a number of seconds, not `{text}`")
+            })?,
+    };
+    let config = Config {
+        upstream: UpstreamConfig {
+            suggestions_url: suggestions_url.or(env.suggestions_url),
+            timeout,
+        },
+        ..config
     };
     Ok((config, rest))
 }
@@ -224,6 +258,7 @@ mod tests {
             data_dir: Some("/var/lib/todo".into()),
             max_connections: Some("4".into()),
             jwt_secret: Some("from the environment".into()),
+            suggestions_url: Some("http://activities.internal/random".into()),
         };
         let (config, _) = parse(args(&[]), env.clone()).unwrap();
         assert_eq!(config.auth.secret, b"from the environment");
@@ -247,6 +282,10 @@ mod tests {
         .unwrap();
         assert_eq!(config.auth.secret, b"s3");
         assert_eq!(
+            config.upstream.suggestions_url.as_deref(),
+            Some("http://activities.internal/random")
+        );
+        assert_eq!(
             config.database,
             DatabaseConfig {
                 max_connections: 2,
@@ -268,6 +307,7 @@ mod tests {
             ),
             (&["--max-connections=lots"][..], "not `lots`"),
             (&["--jwt-secret="][..], "the JWT secret is empty"),
+            (&["--upstream-timeout", "soon"][..], "not `soon`"),
             (
                 &["--memory", "--database-url", "sqlite:x.db"][..],
                 "give one",

@@ -20,8 +20,11 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod feed;
 pub mod model;
+pub mod page;
 pub mod repo;
+pub mod upstream;
 
 use oxapi::prelude::*;
 use oxapi::{ContactInfo, Lifespan};
@@ -29,6 +32,7 @@ use oxapi::{ContactInfo, Lifespan};
 pub use auth::AuthConfig;
 pub use config::{Config, DatabaseConfig};
 pub use repo::{ConnectError, Repository};
+pub use upstream::UpstreamConfig;
 
 /// The app's store, as handlers read it: `State<Store>`.
 pub type Store = Box<dyn Repository>;
@@ -62,7 +66,13 @@ impl Lifespan for Database {
 }
 
 /// The service, as `config` says.
+///
+/// # Panics
+///
+/// If the HTTP client for the suggestion service cannot be built (no TLS roots can be read).
 pub fn app(config: Config) -> App {
+    let suggestions = upstream::Suggestions::new(&config.upstream)
+        .unwrap_or_else(|error| panic!("cannot build the HTTP client: {error}"));
     App::new()
         .title("Todo API")
         .version(env!("CARGO_PKG_VERSION"))
@@ -85,6 +95,9 @@ pub fn app(config: Config) -> App {
             email: None,
         })
         .state(auth::Keys::new(&config.auth))
+        .state(feed::Feed::default())
+        .state(suggestions)
         .lifespan(Database::new(config.database))
         .router(api::router())
+        .routes(routes![page::front_page])
 }

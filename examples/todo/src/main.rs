@@ -9,7 +9,13 @@ use todo::config::{self, Env};
 fn main() -> ExitCode {
     match config::parse(std::env::args().skip(1), Env::from_process()) {
         Ok((config, rest)) => {
-            if config.ephemeral_secret && !rest.iter().any(|arg| arg == "openapi") {
+            let help = rest.iter().any(|arg| arg == "--help" || arg == "-h");
+            if help {
+                // The service's own options, before oxapi prints its usage and exits.
+                println!("{}\n", config::USAGE);
+            }
+            let serving = !help && !rest.iter().any(|arg| arg == "openapi");
+            if config.ephemeral_secret && serving {
                 eprintln!(
                     "warning: no --jwt-secret or $TODO_JWT_SECRET: tokens are signed with a key \
                      made up now; they end with this process and other instances refuse them"

@@ -38,6 +38,19 @@ pub struct Token {
     pub scope: String,
 }
 
+/// One entry of a user's audit log.
+#[model]
+pub struct AuditEntry {
+    /// The entry's id.
+    pub id: Uuid,
+    /// What was done: `list.created`, `item.updated`, ….
+    pub action: String,
+    /// The list or item it was done to.
+    pub target_id: Uuid,
+    /// When.
+    pub at: Timestamp,
+}
+
 /// A todo list.
 #[model]
 pub struct TodoList {
@@ -136,6 +149,9 @@ pub struct ListPage {
     pub items: Vec<TodoList>,
     /// How many lists there are, on every page.
     pub total: i64,
+    /// Where the next page starts: pass it as `cursor` (with the same `sort`). Absent when
+    /// this page is not full, so there is no next one.
+    pub next_cursor: Option<String>,
 }
 
 /// One page of items.
@@ -145,10 +161,38 @@ pub struct ItemPage {
     pub items: Vec<Item>,
     /// How many items match, on every page.
     pub total: i64,
+    /// Where the next page starts: pass it as `cursor` (with the same `sort` and `done`).
+    /// Absent when this page is not full, so there is no next one. Unlike an offset, a cursor
+    /// skips nothing and repeats nothing when items are added or deleted meanwhile.
+    pub next_cursor: Option<String>,
+}
+
+impl Sort {
+    /// The name a query string gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::CreatedDesc => "-created",
+            Self::Title => "title",
+            Self::TitleDesc => "-title",
+        }
+    }
+
+    /// The order named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::Created,
+            Self::CreatedDesc,
+            Self::Title,
+            Self::TitleDesc,
+        ]
+        .into_iter()
+        .find(|sort| sort.name() == name)
+    }
 }
 
 /// Which part of a collection a page shows, in which order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     /// At most this many rows.
     pub limit: u32,
@@ -156,4 +200,57 @@ pub struct PageRequest {
     pub offset: u32,
     /// In this order.
     pub sort: Sort,
+    /// Only the rows after this one, in `sort`'s order (keyset pagination).
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// The cursor of the page after this one, whose last row (of `count`) has `last`'s id and
+    /// title: none if the page is not full, so there is no next one.
+    pub fn next_cursor(&self, last: Option<(Uuid, &String)>, count: usize) -> Option<String> {
+        let (id, title) = last.filter(|_| count == self.limit as usize)?;
+        Some(
+            Cursor {
+                sort: self.sort,
+                id,
+                title: title.clone(),
+            }
+            .encode(),
+        )
+    }
+}
+
+/// The last row of a page, as a cursor says: where the next page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The order the page was in.
+    pub sort: Sort,
+    /// The row's id.
+    pub id: Uuid,
+    /// The row's title (the key of the title orders).
+    pub title: String,
+}
+
+impl Cursor {
+    /// The opaque text a client passes back: URL-safe base64 of the order, the id and the
+    /// title.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let plain = format!("{}\n{}\n{}", self.sort.name(), self.id.simple(), self.title);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(plain)
+    }
+
+    /// The cursor `text` encodes, if it is one [`encode`](Self::encode) made.
+    pub fn decode(text: &str) -> Option<Self> {
+        use base64::Engine;
+        let plain = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()?;
+        let plain = String::from_utf8(plain).ok()?;
+        let mut parts = plain.splitn(3, '\n');
+        let sort = Sort::from_name(parts.next()?)?;
+        let id = Uuid::try_parse(parts.next()?).ok()?;
+        let title = parts.next()?.to_owned();
+        Some(Self { sort, id, title })
+    }
 }

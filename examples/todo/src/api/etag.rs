@@ -9,10 +9,14 @@ use oxapi::{
 
 use crate::repo::Expect;
 
-/// The grammar of `If-Match` (RFC 9110, section 13.1.1): `*`, or a comma-separated list of
-/// entity tags, each quoted and perhaps weak (`W/"3"`). Stated in the document and checked by
-/// [`expect`], so a value that breaks it is a 422 like any broken rule.
-pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#;
+/// The grammar of `If-Match` (RFC 9110, sections 13.1.1 and 8.8.3): `*`, or a comma-separated
+/// list of entity tags, each quoted and perhaps weak (`W/"3"`), between its quotes any visible
+/// ASCII but `"` (a comma too), with spaces or tabs around the commas. Stated in the document
+/// and checked by [`expect`], so a value that breaks it is a 422 like any broken rule.
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$"#;
+
+/// Optional whitespace around a list's commas (RFC 9110, section 5.6.3).
+const OWS: [char; 2] = [' ', '\t'];
 
 /// The `If-Match` header of a write, read as what the write expects of the row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,35 +72,69 @@ pub fn etag(version: i64) -> String {
 
 /// What an `If-Match` header asks of a write (RFC 9110, section 13.1.1): none or `*`, any
 /// version; else one of the versions its strong tags name. A weak tag (`W/"7"`) never
-/// matches (If-Match compares strongly), nor does a tag this service never sent.
+/// matches (If-Match compares strongly), nor does a tag this service never sent (`"07"` is
+/// not `"7"`).
 ///
 /// # Errors
 ///
-/// A 422 problem for a header that is no list of entity tags.
+/// A 422 problem for a header that breaks [`IF_MATCH_PATTERN`].
 pub fn expect(if_match: Option<&str>) -> Result<Expect, ApiError> {
     let Some(header) = if_match else {
         return Ok(Expect::Any);
     };
-    let header = header.trim();
-    if header == "*" {
+    let mut rest = header.trim_matches(OWS);
+    if rest == "*" {
         return Ok(Expect::Any);
     }
     let mut versions = Vec::new();
-    for tag in header.split(',').map(str::trim) {
-        let (weak, quoted) = match tag.strip_prefix("W/") {
-            Some(rest) => (true, rest),
-            None => (false, tag),
-        };
-        let opaque = quoted
-            .strip_prefix('"')
-            .and_then(|rest| rest.strip_suffix('"'))
-            .filter(|opaque| !opaque.contains('"'))
-            .ok_or_else(|| malformed(&format!("`{tag}` is no quoted tag")))?;
-        if !weak && let Ok(version) = opaque.parse::<i64>() {
+    loop {
+        let (tag, after) = entity_tag(rest)?;
+        if let Some(version) = tag.strong_version() {
             versions.push(version);
         }
+        rest = after.trim_start_matches(OWS);
+        if rest.is_empty() {
+            return Ok(Expect::OneOf(versions));
+        }
+        rest = rest
+            .strip_prefix(',')
+            .ok_or_else(|| malformed(&format!("`{rest}` does not follow a tag with a comma")))?
+            .trim_start_matches(OWS);
     }
-    Ok(Expect::OneOf(versions))
+}
+
+/// One entity tag as sent: its opaque part (between the quotes) and whether it is weak.
+struct EntityTag<'a> {
+    weak: bool,
+    opaque: &'a str,
+}
+
+impl EntityTag<'_> {
+    /// The version a strong tag names, if it is one this service sends ([`etag`]).
+    fn strong_version(&self) -> Option<i64> {
+        let version = self.opaque.parse::<i64>().ok()?;
+        (!self.weak && version.to_string() == self.opaque).then_some(version)
+    }
+}
+
+/// The entity tag at the start of `text`, and what follows it. The tag ends at its closing
+/// quote, so a comma inside the quotes belongs to it.
+fn entity_tag(text: &str) -> Result<(EntityTag<'_>, &str), ApiError> {
+    let no_tag = || malformed(&format!("`{text}` does not start with a quoted tag"));
+    let (weak, quoted) = match text.strip_prefix("W/") {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let inside = quoted.strip_prefix('"').ok_or_else(no_tag)?;
+    let end = inside.find('"').ok_or_else(no_tag)?;
+    let opaque = &inside[..end];
+    // etagc: visible ASCII but `"` (obs-text is not read: the header must be ASCII).
+    if let Some(bad) = opaque.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(malformed(&format!(
+            "`{opaque}` holds {bad:?}, which no entity tag may"
+        )));
+    }
+    Ok((EntityTag { weak, opaque }, &inside[end + 1..]))
 }
 
 #[cfg(test)]
@@ -113,6 +151,10 @@ mod tests {
             (Some("W/\"3\""), Expect::OneOf(vec![])),
             (Some("\"abc\""), Expect::OneOf(vec![])),
             (Some("W/\"3\", \"4\""), Expect::OneOf(vec![4])),
+            // A comma inside the quotes is the tag's own.
+            (Some("\"3,4\",\t\"5\""), Expect::OneOf(vec![5])),
+            // Strong comparison is of the characters: `"07"` and `"+7"` are not `"7"`.
+            (Some("\"07\", \"+7\""), Expect::OneOf(vec![])),
         ] {
             assert_eq!(expect(header).unwrap(), expected, "{header:?}");
         }
@@ -121,12 +163,29 @@ mod tests {
     #[test]
     fn a_header_that_is_no_list_of_tags_is_refused_as_its_pattern_says() {
         let pattern = regex::Regex::new(IF_MATCH_PATTERN).unwrap();
-        for header in ["3", "\"3", "\"3\"\"", "", "\"3\", 4", "W/3"] {
+        for header in [
+            "3",
+            "\"3",
+            "\"3\"\"",
+            "",
+            "\"3\", 4",
+            "W/3",
+            "\"x y\"",
+            "\"3\",",
+            "\"3\" \"4\"",
+            "\"3\"\u{a0},\"4\"",
+        ] {
             let error = expect(Some(header)).unwrap_err();
             assert_eq!(error.status(), 422, "{header:?}");
             assert!(!pattern.is_match(header), "{header:?}");
         }
-        for header in ["*", "\"3\"", "W/\"3\" , \"x y\"", "\"\""] {
+        for header in [
+            "*",
+            "\"3\"",
+            "W/\"3\" , \"x,y\"",
+            "\"\"",
+            "\"a\"\t,W/\"!#~\"",
+        ] {
             assert!(expect(Some(header)).is_ok(), "{header:?}");
             assert!(pattern.is_match(header), "{header:?}");
         }

@@ -4,10 +4,13 @@ use oxapi::Router;
 use oxapi::prelude::*;
 use oxapi::types::Uuid;
 
+use super::after::AfterWrite;
 use super::etag::IfMatch;
+use super::idempotency;
 use super::{Made, Tagged, made, page, tagged};
 use crate::Store;
 use crate::auth::{Reader, Writer};
+use crate::feed::{Change, ChangeKind};
 use crate::model::{Item, ItemPage, ItemPatch, NewItem, Sort};
 
 /// The items' routes.
@@ -22,7 +25,13 @@ pub fn router() -> Router {
 }
 
 /// List a list's items, a page at a time.
-#[get("/{list_id}/items", responses(404 = "No such list"))]
+#[get(
+    "/{list_id}/items",
+    responses(
+        400 = "A cursor that is not one of these pages', or both a cursor and an offset",
+        404 = "No such list"
+    )
+)]
 pub async fn list_items(
     store: State<Store>,
     user: Reader,
@@ -40,8 +49,11 @@ pub async fn list_items(
     /// The order: `created` (the default), `-created`, `title` or `-title`.
     #[query]
     sort: Option<Sort>,
+    /// Start after the last item of a page: its `next_cursor` (instead of `offset`).
+    #[query(length(max = 1000))]
+    cursor: Option<String>,
 ) -> Result<Json<ItemPage>, ApiError> {
-    let page = page(limit, offset, sort);
+    let page = page(limit, offset, sort, cursor)?;
     Ok(Json(
         store.list_items(user.owner(), list_id, done, page).await?,
     ))
@@ -52,12 +64,26 @@ pub async fn list_items(
 pub async fn create_item(
     store: State<Store>,
     user: Writer,
+    after: AfterWrite,
     /// The list's id.
     list_id: Uuid,
+    /// Makes a retried create safe: a request with a key already answered gets the same
+    /// answer and makes nothing again; the key with another request is a 422.
+    #[header(length(min = 1, max = 255))]
+    idempotency_key: Option<String>,
     new: Json<NewItem>,
 ) -> Result<Made<Item>, ApiError> {
-    let item = store.create_item(user.owner(), list_id, new.0).await?;
-    let location = format!("/v1/lists/{list_id}/items/{}", item.id);
+    let items = format!("/v1/lists/{list_id}/items");
+    let key = idempotency::key(idempotency_key, &items, &new.0);
+    let created = store.create_item(user.owner(), list_id, new.0, key).await?;
+    let item = created.row;
+    if !created.replayed {
+        after.done(
+            user.owner(),
+            Change::item(ChangeKind::ItemCreated, item.clone()),
+        );
+    }
+    let location = format!("{items}/{}", item.id);
     Ok(made(item.version, location, item))
 }
 
@@ -86,6 +112,7 @@ pub async fn read_item(
 pub async fn update_item(
     store: State<Store>,
     user: Writer,
+    after: AfterWrite,
     /// The list's id.
     list_id: Uuid,
     /// The item's id.
@@ -96,6 +123,10 @@ pub async fn update_item(
     let item = store
         .update_item(user.owner(), list_id, item_id, patch.0, if_match.0)
         .await?;
+    after.done(
+        user.owner(),
+        Change::item(ChangeKind::ItemUpdated, item.clone()),
+    );
     Ok(tagged(item.version, item))
 }
 
@@ -110,6 +141,7 @@ pub async fn update_item(
 pub async fn delete_item(
     store: State<Store>,
     user: Writer,
+    after: AfterWrite,
     /// The list's id.
     list_id: Uuid,
     /// The item's id.
@@ -119,5 +151,6 @@ pub async fn delete_item(
     store
         .delete_item(user.owner(), list_id, item_id, if_match.0)
         .await?;
+    after.done(user.owner(), Change::item_deleted(list_id, item_id));
     Ok(NoContent)
 }

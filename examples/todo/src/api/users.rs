@@ -6,13 +6,13 @@ use oxapi::{BlockingPool, Router};
 
 use crate::Store;
 use crate::auth::{self, Keys, READ, Reader, Tokens, WRITE};
-use crate::model::{NewUser, Token, User};
+use crate::model::{AuditEntry, NewUser, Token, User};
 
 /// The users' routes.
 pub fn router() -> Router {
     Router::new()
         .tag("users")
-        .routes(routes![sign_up, issue_token, me])
+        .routes(routes![sign_up, issue_token, me, my_audit_log])
 }
 
 /// Sign up: make a user who can then sign in at `/v1/token`.
@@ -83,4 +83,17 @@ fn granted_scopes(form: &OAuth2PasswordRequestForm) -> Result<Vec<&'static str>,
 #[get("/users/me", responses(404 = "The user was deleted"))]
 pub async fn me(store: State<Store>, user: Reader) -> Result<Json<User>, ApiError> {
     Ok(Json(store.get_user(user.owner().0).await?))
+}
+
+/// What the token's user did, newest first: each write is recorded after its response, by a
+/// background task.
+#[get("/users/me/audit")]
+pub async fn my_audit_log(
+    store: State<Store>,
+    user: Reader,
+    /// How many entries.
+    #[query(default = 50, range(min = 1, max = 500))]
+    limit: u32,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    Ok(Json(store.audit_log(user.owner(), limit).await?))
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use oxapi::{ApiError, Problem, StatusCode};
+use oxapi::{ApiError, FieldError, FrameworkError, Problem, StatusCode};
 
 /// Why a repository call failed.
 ///
@@ -19,6 +19,8 @@ pub enum RepoError {
         /// The row's version now.
         current: i64,
     },
+    /// An `Idempotency-Key` already used with another request.
+    KeyReused,
     /// The database failed.
     Database(sqlx::Error),
 }
@@ -31,6 +33,9 @@ impl fmt::Display for RepoError {
             Self::VersionMismatch { current } => write!(
                 f,
                 "the resource changed: it is at version {current}, not one `If-Match` names"
+            ),
+            Self::KeyReused => f.write_str(
+                "the Idempotency-Key was used with another request: send a new key with a new request",
             ),
             Self::Database(error) => write!(f, "database error: {error}"),
         }
@@ -50,6 +55,17 @@ impl From<RepoError> for ApiError {
             RepoError::Conflict(_) => ApiError::conflict(error.to_string()),
             RepoError::VersionMismatch { .. } => ApiError::from_problem(
                 Problem::new(StatusCode::PRECONDITION_FAILED).with_detail(error.to_string()),
+            ),
+            // A 422, as the IETF's Idempotency-Key draft answers a key reused for another
+            // payload; in the shape the document gives every 422, at the header.
+            RepoError::KeyReused => ApiError::from_problem(
+                Problem::from(FrameworkError::Validation)
+                    .with_detail(error.to_string())
+                    .with_errors([FieldError::new(
+                        "header.idempotency-key",
+                        "reused",
+                        error.to_string(),
+                    )]),
             ),
             // Logged with its cause; the client learns nothing of the database.
             RepoError::Database(error) => ApiError::internal(error),

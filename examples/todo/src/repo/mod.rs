@@ -17,7 +17,8 @@ use oxapi::types::Uuid;
 
 use crate::config::DatabaseConfig;
 use crate::model::{
-    Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest, TodoList, User,
+    AuditEntry, Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest,
+    TodoList, User,
 };
 
 pub use error::{ConnectError, RepoError};
@@ -35,6 +36,70 @@ pub struct Credentials {
     pub user: User,
     /// The password's Argon2id hash, a PHC string.
     pub password_hash: String,
+}
+
+/// A create's `Idempotency-Key`, with the fingerprint of the request that sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// The key, as the client sent it.
+    pub key: String,
+    /// A digest of the request (its path and body): a retry must send the same.
+    pub fingerprint: String,
+}
+
+/// A row a create made, or the one an earlier request with the same idempotency key made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created<T> {
+    /// The row, as the response shows it.
+    pub row: T,
+    /// Whether this is an earlier request's answer, replayed.
+    pub replayed: bool,
+}
+
+impl<T> Created<T> {
+    /// A row made now.
+    pub fn new(row: T) -> Self {
+        Self {
+            row,
+            replayed: false,
+        }
+    }
+}
+
+/// An entry for the audit log, made when the write it records happened: its id (UUIDv7,
+/// ordered by creation within the process) and time say when, whenever the background task
+/// that writes it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// The entry's id.
+    pub id: Uuid,
+    /// What was done: `list.created`, `item.updated`, ….
+    pub action: &'static str,
+    /// The list or item it was done to.
+    pub target_id: Uuid,
+    /// When.
+    pub at: time::OffsetDateTime,
+}
+
+impl AuditRecord {
+    /// `action` done to `target_id` now.
+    pub fn now(action: &'static str, target_id: Uuid) -> Self {
+        Self {
+            id: sql::new_id(),
+            action,
+            target_id,
+            at: sql::now(),
+        }
+    }
+}
+
+/// An item with the title of its list, for an export.
+#[derive(Debug, Clone)]
+pub struct ExportedItem {
+    /// The title of the item's list.
+    pub list_title: String,
+    /// The item.
+    pub item: Item,
 }
 
 /// What a conditional write expects of the row it changes (from `If-Match`).
@@ -77,9 +142,16 @@ pub trait Repository: Send + Sync + 'static {
     /// The user `id`.
     fn get_user(&self, id: Uuid) -> BoxFuture<'_, Result<User, RepoError>>;
 
-    /// Makes a list. [`RepoError::Conflict`] if the owner has one with its title.
-    fn create_list(&self, owner: Owner, new: NewList)
-    -> BoxFuture<'_, Result<TodoList, RepoError>>;
+    /// Makes a list. [`RepoError::Conflict`] if the owner has one with its title. With a
+    /// `key`, the list and the answer kept under the key are written in one transaction: a
+    /// request with a key already answered gets that answer again (and makes nothing), or
+    /// [`RepoError::KeyReused`] if it is another request.
+    fn create_list(
+        &self,
+        owner: Owner,
+        new: NewList,
+        key: Option<IdempotencyKey>,
+    ) -> BoxFuture<'_, Result<Created<TodoList>, RepoError>>;
 
     /// One list.
     fn get_list(&self, owner: Owner, list_id: Uuid) -> BoxFuture<'_, Result<TodoList, RepoError>>;
@@ -108,13 +180,14 @@ pub trait Repository: Send + Sync + 'static {
         expect: Expect,
     ) -> BoxFuture<'_, Result<(), RepoError>>;
 
-    /// Adds an item to a list.
+    /// Adds an item to a list; with a `key`, as [`create_list`](Self::create_list).
     fn create_item(
         &self,
         owner: Owner,
         list_id: Uuid,
         new: NewItem,
-    ) -> BoxFuture<'_, Result<Item, RepoError>>;
+        key: Option<IdempotencyKey>,
+    ) -> BoxFuture<'_, Result<Created<Item>, RepoError>>;
 
     /// One item of a list.
     fn get_item(
@@ -152,6 +225,19 @@ pub trait Repository: Send + Sync + 'static {
         item_id: Uuid,
         expect: Expect,
     ) -> BoxFuture<'_, Result<(), RepoError>>;
+
+    /// Writes `record` to the owner's audit log.
+    fn record(&self, owner: Owner, record: AuditRecord) -> BoxFuture<'_, Result<(), RepoError>>;
+
+    /// The owner's latest `limit` audit log entries, newest first.
+    fn audit_log(
+        &self,
+        owner: Owner,
+        limit: u32,
+    ) -> BoxFuture<'_, Result<Vec<AuditEntry>, RepoError>>;
+
+    /// Every item of the owner's lists, list by list, in creation order.
+    fn export_items(&self, owner: Owner) -> BoxFuture<'_, Result<Vec<ExportedItem>, RepoError>>;
 
     /// Closes the pool: waits for connections in use to come back, then closes them all.
     fn close(&self) -> BoxFuture<'_, ()>;

@@ -8,8 +8,8 @@ use oxapi::types::{Timestamp, Uuid};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 
-use super::Credentials;
-use crate::model::{Item, Sort, TodoList, User};
+use super::{Credentials, ExportedItem};
+use crate::model::{AuditEntry, Item, Sort, TodoList, User};
 
 /// A user's columns, in [`UserRow`]'s order.
 macro_rules! user_columns {
@@ -118,6 +118,84 @@ const PAGE_ITEMS: [&str; 4] = by_sort!(
     ),
     "LIMIT $3 OFFSET $4"
 );
+/// The four pages of `$head` (a `SELECT … WHERE …`) after a cursor's row, by [`Sort`]: at
+/// most `$limit` rows after the one whose id is `$id` and title `$title` (the id breaks ties
+/// of titles). The created orders compare `$title` with itself so that every statement takes
+/// the same parameters.
+macro_rules! keyset {
+    ($head:expr, $limit:literal, $id:literal, $title:literal) => {
+        [
+            concat!(
+                $head,
+                " AND id > ",
+                $id,
+                " AND ",
+                $title,
+                " = ",
+                $title,
+                " ORDER BY id LIMIT ",
+                $limit
+            ),
+            concat!(
+                $head,
+                " AND id < ",
+                $id,
+                " AND ",
+                $title,
+                " = ",
+                $title,
+                " ORDER BY id DESC LIMIT ",
+                $limit
+            ),
+            concat!(
+                $head,
+                " AND (title > ",
+                $title,
+                " OR (title = ",
+                $title,
+                " AND id > ",
+                $id,
+                ")) ORDER BY title, id LIMIT ",
+                $limit
+            ),
+            concat!(
+                $head,
+                " AND (title < ",
+                $title,
+                " OR (title = ",
+                $title,
+                " AND id < ",
+                $id,
+                ")) ORDER BY title DESC, id DESC LIMIT ",
+                $limit
+            ),
+        ]
+    };
+}
+
+/// The page of the owner `$1`'s lists after a cursor's row: `$2` rows after id `$3`, title `$4`.
+const LISTS_AFTER: [&str; 4] = keyset!(
+    concat!(
+        "SELECT ",
+        list_columns!(),
+        " FROM lists WHERE owner_id = $1"
+    ),
+    "$2",
+    "$3",
+    "$4"
+);
+/// The page of the list `$1`'s items (done or not, as `$2` says) after a cursor's row: `$3`
+/// rows after id `$4`, title `$5`.
+const ITEMS_AFTER: [&str; 4] = keyset!(
+    concat!(
+        "SELECT ",
+        item_columns!(),
+        " FROM items WHERE list_id = $1 AND ($2 IS NULL OR done = $2)"
+    ),
+    "$3",
+    "$4",
+    "$5"
+);
 pub(crate) const UPDATE_ITEM: &str = concat!(
     "UPDATE items SET title = COALESCE($1, title), done = COALESCE($2, done), \
      version = version + 1, updated_at = $3 \
@@ -126,6 +204,27 @@ pub(crate) const UPDATE_ITEM: &str = concat!(
 );
 pub(crate) const DELETE_ITEM: &str =
     "DELETE FROM items WHERE id = $1 AND list_id = $2 AND version = $3";
+
+/// Claims an idempotency key for a request: one row, or none if the key was claimed first.
+/// PostgreSQL makes a concurrent claim of the same key wait for the first one's transaction,
+/// then do nothing; SQLite's writers take turns anyway.
+pub(crate) const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (owner_id, key, fingerprint, created_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+pub(crate) const KEPT_RESPONSE: &str =
+    "SELECT fingerprint, response FROM idempotency_keys WHERE owner_id = $1 AND key = $2";
+pub(crate) const KEEP_RESPONSE: &str =
+    "UPDATE idempotency_keys SET status = $1, response = $2 WHERE owner_id = $3 AND key = $4";
+
+/// Every item of the owner's lists with its list's title, list by list, in creation order.
+pub(crate) const EXPORT_ITEMS: &str = "SELECT lists.title AS list_title, items.id, items.list_id, \
+     items.title, items.done, items.version, items.created_at, items.updated_at \
+     FROM items JOIN lists ON lists.id = items.list_id \
+     WHERE lists.owner_id = $1 ORDER BY lists.id, items.id";
+
+pub(crate) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (id, owner_id, action, target_id, at) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const PAGE_AUDIT: &str = "SELECT id, action, target_id, at FROM audit_log \
+     WHERE owner_id = $1 ORDER BY id DESC LIMIT $2";
 
 /// The page of lists in `sort`'s order.
 pub(crate) fn page_lists(sort: Sort) -> &'static str {
@@ -137,12 +236,63 @@ pub(crate) fn page_items(sort: Sort) -> &'static str {
     PAGE_ITEMS[sort_index(sort)]
 }
 
+/// The page of lists after a cursor's row, in `sort`'s order.
+pub(crate) fn lists_after(sort: Sort) -> &'static str {
+    LISTS_AFTER[sort_index(sort)]
+}
+
+/// The page of items after a cursor's row, in `sort`'s order.
+pub(crate) fn items_after(sort: Sort) -> &'static str {
+    ITEMS_AFTER[sort_index(sort)]
+}
+
 fn sort_index(sort: Sort) -> usize {
     match sort {
         Sort::Created => 0,
         Sort::CreatedDesc => 1,
         Sort::Title => 2,
         Sort::TitleDesc => 3,
+    }
+}
+
+/// An item with its list's title, as [`EXPORT_ITEMS`] reads it.
+#[derive(Debug, FromRow)]
+pub(crate) struct ExportRow {
+    list_title: String,
+    #[sqlx(flatten)]
+    item: ItemRow,
+}
+
+impl TryFrom<ExportRow> for ExportedItem {
+    type Error = sqlx::Error;
+
+    fn try_from(row: ExportRow) -> Result<Self, sqlx::Error> {
+        Ok(ExportedItem {
+            list_title: row.list_title,
+            item: Item::try_from(row.item)?,
+        })
+    }
+}
+
+/// A row of `audit_log`.
+#[derive(Debug, FromRow)]
+pub(crate) struct AuditRow {
+    id: Uuid,
+    action: String,
+    target_id: Uuid,
+    at: OffsetDateTime,
+}
+
+impl TryFrom<AuditRow> for AuditEntry {
+    type Error = sqlx::Error;
+
+    fn try_from(row: AuditRow) -> Result<Self, sqlx::Error> {
+        Ok(AuditEntry {
+            id: row.id,
+            action: row.action,
+            target_id: row.target_id,
+            at: timestamp(row.at)?,
+        })
     }
 }
 
@@ -253,11 +403,14 @@ macro_rules! repository_impl {
             use oxapi::types::Uuid;
 
             use $crate::model::{
-                Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest,
-                TodoList, User,
+                AuditEntry, Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList,
+                PageRequest, TodoList, User,
             };
             use $crate::repo::sql::{self, allowed, changed_meanwhile, unique};
-            use $crate::repo::{Credentials, Expect, Owner, RepoError, Repository};
+            use $crate::repo::{
+                AuditRecord, Created, Credentials, Expect, ExportedItem, IdempotencyKey, Owner,
+                RepoError, Repository,
+            };
 
             /// The connection a helper runs on: a transaction's or the pool's.
             type Connection = <$db as sqlx::Database>::Connection;
@@ -293,6 +446,69 @@ macro_rules! repository_impl {
                     .fetch_optional(conn)
                     .await?;
                 allowed(version, expect, "item")
+            }
+
+            /// Claims `key` for the owner's request in the transaction `conn`: `None` if this
+            /// request is the first with it, or the body answered to the first one.
+            async fn claim(
+                conn: &mut Connection,
+                owner: Owner,
+                key: &IdempotencyKey,
+            ) -> Result<Option<String>, RepoError> {
+                let claimed = sqlx::query(sql::CLAIM_KEY)
+                    .bind(owner.0)
+                    .bind(&key.key)
+                    .bind(&key.fingerprint)
+                    .bind(sql::now())
+                    .execute(&mut *conn)
+                    .await?;
+                if claimed.rows_affected() == 1 {
+                    return Ok(None);
+                }
+                let (fingerprint, response): (String, Option<String>) =
+                    sqlx::query_as(sql::KEPT_RESPONSE)
+                        .bind(owner.0)
+                        .bind(&key.key)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                if fingerprint != key.fingerprint {
+                    return Err(RepoError::KeyReused);
+                }
+                // A claim is kept with its response in one transaction: a claim without one
+                // is not visible outside it.
+                response.map(Some).ok_or(RepoError::KeyReused)
+            }
+
+            /// Keeps `row`, the body of a create's `status` response, under `key`.
+            async fn keep<T: serde::Serialize>(
+                conn: &mut Connection,
+                owner: Owner,
+                key: &IdempotencyKey,
+                status: u16,
+                row: &T,
+            ) -> Result<(), RepoError> {
+                let response = serde_json::to_string(row)
+                    .map_err(|error| RepoError::Database(sqlx::Error::Encode(Box::new(error))))?;
+                sqlx::query(sql::KEEP_RESPONSE)
+                    .bind(i32::from(status))
+                    .bind(response)
+                    .bind(owner.0)
+                    .bind(&key.key)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            }
+
+            /// A kept response's body, as the row it showed.
+            fn replay<T: serde::de::DeserializeOwned>(
+                response: &str,
+            ) -> Result<Created<T>, RepoError> {
+                let row = serde_json::from_str(response)
+                    .map_err(|error| RepoError::Database(sqlx::Error::Decode(Box::new(error))))?;
+                Ok(Created {
+                    row,
+                    replayed: true,
+                })
             }
 
             impl Repository for $repo {
@@ -342,19 +558,33 @@ macro_rules! repository_impl {
                     &self,
                     owner: Owner,
                     new: NewList,
-                ) -> BoxFuture<'_, Result<TodoList, RepoError>> {
+                    key: Option<IdempotencyKey>,
+                ) -> BoxFuture<'_, Result<Created<TodoList>, RepoError>> {
                     Box::pin(async move {
-                        let row: sql::ListRow = sqlx::query_as(sql::INSERT_LIST)
+                        let insert = sqlx::query_as(sql::INSERT_LIST)
                             .bind(sql::new_id())
                             .bind(owner.0)
                             .bind(new.title)
-                            .bind(sql::now())
-                            .fetch_one(&self.pool)
-                            .await
-                            .map_err(|error| {
-                                unique("the owner has a list with this title", error)
-                            })?;
-                        Ok(TodoList::try_from(row)?)
+                            .bind(sql::now());
+                        let title_taken =
+                            |error| unique("the owner has a list with this title", error);
+                        let Some(key) = key else {
+                            let row: sql::ListRow =
+                                insert.fetch_one(&self.pool).await.map_err(title_taken)?;
+                            return Ok(Created::new(TodoList::try_from(row)?));
+                        };
+                        // The key is claimed first: a concurrent retry waits on it, not on
+                        // the title, which it would find taken.
+                        let mut tx = self.begin_write().await?;
+                        if let Some(response) = claim(&mut tx, owner, &key).await? {
+                            return replay(&response);
+                        }
+                        let row: sql::ListRow =
+                            insert.fetch_one(&mut *tx).await.map_err(title_taken)?;
+                        let list = TodoList::try_from(row)?;
+                        keep(&mut tx, owner, &key, 201, &list).await?;
+                        tx.commit().await?;
+                        Ok(Created::new(list))
                     })
                 }
 
@@ -384,17 +614,38 @@ macro_rules! repository_impl {
                             .bind(owner.0)
                             .fetch_one(&self.pool)
                             .await?;
-                        let rows: Vec<sql::ListRow> = sqlx::query_as(sql::page_lists(page.sort))
-                            .bind(owner.0)
-                            .bind(i64::from(page.limit))
-                            .bind(i64::from(page.offset))
-                            .fetch_all(&self.pool)
-                            .await?;
-                        let items = rows
+                        let rows: Vec<sql::ListRow> = match &page.after {
+                            None => {
+                                sqlx::query_as(sql::page_lists(page.sort))
+                                    .bind(owner.0)
+                                    .bind(i64::from(page.limit))
+                                    .bind(i64::from(page.offset))
+                                    .fetch_all(&self.pool)
+                                    .await?
+                            }
+                            Some(after) => {
+                                sqlx::query_as(sql::lists_after(page.sort))
+                                    .bind(owner.0)
+                                    .bind(i64::from(page.limit))
+                                    .bind(after.id)
+                                    .bind(&after.title)
+                                    .fetch_all(&self.pool)
+                                    .await?
+                            }
+                        };
+                        let items: Vec<TodoList> = rows
                             .into_iter()
                             .map(TodoList::try_from)
                             .collect::<Result<_, _>>()?;
-                        Ok(ListPage { items, total })
+                        let next_cursor = page.next_cursor(
+                            items.last().map(|last| (last.id, &last.title)),
+                            items.len(),
+                        );
+                        Ok(ListPage {
+                            items,
+                            total,
+                            next_cursor,
+                        })
                     })
                 }
 
@@ -453,10 +704,16 @@ macro_rules! repository_impl {
                     owner: Owner,
                     list_id: Uuid,
                     new: NewItem,
-                ) -> BoxFuture<'_, Result<Item, RepoError>> {
+                    key: Option<IdempotencyKey>,
+                ) -> BoxFuture<'_, Result<Created<Item>, RepoError>> {
                     Box::pin(async move {
                         // The list's check and the insert agree: no delete of the list between.
                         let mut tx = self.begin_write().await?;
+                        if let Some(key) = &key
+                            && let Some(response) = claim(&mut tx, owner, key).await?
+                        {
+                            return replay(&response);
+                        }
                         list_version(&mut tx, owner, list_id, &Expect::Any).await?;
                         let row: sql::ItemRow = sqlx::query_as(sql::INSERT_ITEM)
                             .bind(sql::new_id())
@@ -466,8 +723,12 @@ macro_rules! repository_impl {
                             .bind(sql::now())
                             .fetch_one(&mut *tx)
                             .await?;
+                        let item = Item::try_from(row)?;
+                        if let Some(key) = &key {
+                            keep(&mut tx, owner, key, 201, &item).await?;
+                        }
                         tx.commit().await?;
-                        Ok(Item::try_from(row)?)
+                        Ok(Created::new(item))
                     })
                 }
 
@@ -504,18 +765,40 @@ macro_rules! repository_impl {
                             .bind(done)
                             .fetch_one(&mut *conn)
                             .await?;
-                        let rows: Vec<sql::ItemRow> = sqlx::query_as(sql::page_items(page.sort))
-                            .bind(list_id)
-                            .bind(done)
-                            .bind(i64::from(page.limit))
-                            .bind(i64::from(page.offset))
-                            .fetch_all(&mut *conn)
-                            .await?;
-                        let items = rows
+                        let rows: Vec<sql::ItemRow> = match &page.after {
+                            None => {
+                                sqlx::query_as(sql::page_items(page.sort))
+                                    .bind(list_id)
+                                    .bind(done)
+                                    .bind(i64::from(page.limit))
+                                    .bind(i64::from(page.offset))
+                                    .fetch_all(&mut *conn)
+                                    .await?
+                            }
+                            Some(after) => {
+                                sqlx::query_as(sql::items_after(page.sort))
+                                    .bind(list_id)
+                                    .bind(done)
+                                    .bind(i64::from(page.limit))
+                                    .bind(after.id)
+                                    .bind(&after.title)
+                                    .fetch_all(&mut *conn)
+                                    .await?
+                            }
+                        };
+                        let items: Vec<Item> = rows
                             .into_iter()
                             .map(Item::try_from)
                             .collect::<Result<_, _>>()?;
-                        Ok(ItemPage { items, total })
+                        let next_cursor = page.next_cursor(
+                            items.last().map(|last| (last.id, &last.title)),
+                            items.len(),
+                        );
+                        Ok(ItemPage {
+                            items,
+                            total,
+                            next_cursor,
+                        })
                     })
                 }
 
@@ -568,6 +851,58 @@ macro_rules! repository_impl {
                         }
                         tx.commit().await?;
                         Ok(())
+                    })
+                }
+
+                fn record(
+                    &self,
+                    owner: Owner,
+                    record: AuditRecord,
+                ) -> BoxFuture<'_, Result<(), RepoError>> {
+                    Box::pin(async move {
+                        sqlx::query(sql::INSERT_AUDIT)
+                            .bind(record.id)
+                            .bind(owner.0)
+                            .bind(record.action)
+                            .bind(record.target_id)
+                            .bind(record.at)
+                            .execute(&self.pool)
+                            .await?;
+                        Ok(())
+                    })
+                }
+
+                fn audit_log(
+                    &self,
+                    owner: Owner,
+                    limit: u32,
+                ) -> BoxFuture<'_, Result<Vec<AuditEntry>, RepoError>> {
+                    Box::pin(async move {
+                        let rows: Vec<sql::AuditRow> = sqlx::query_as(sql::PAGE_AUDIT)
+                            .bind(owner.0)
+                            .bind(i64::from(limit))
+                            .fetch_all(&self.pool)
+                            .await?;
+                        Ok(rows
+                            .into_iter()
+                            .map(AuditEntry::try_from)
+                            .collect::<Result<_, _>>()?)
+                    })
+                }
+
+                fn export_items(
+                    &self,
+                    owner: Owner,
+                ) -> BoxFuture<'_, Result<Vec<ExportedItem>, RepoError>> {
+                    Box::pin(async move {
+                        let rows: Vec<sql::ExportRow> = sqlx::query_as(sql::EXPORT_ITEMS)
+                            .bind(owner.0)
+                            .fetch_all(&self.pool)
+                            .await?;
+                        Ok(rows
+                            .into_iter()
+                            .map(ExportedItem::try_from)
+                            .collect::<Result<_, _>>()?)
                     })
                 }
 
