@@ -34,6 +34,7 @@ import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -1739,7 +1740,9 @@ class ThrowawayPostgres:
     """A PostgreSQL started by scripts/postgres.sh for this run, stopped at the end."""
 
     def __init__(self):
-        self.dir = TARGET / f"todo-postgres-{os.getpid()}"
+        # Missing until the script makes it (it must be missing or empty), in the temporary
+        # directory, which the cluster's user (`postgres` when run as root) can reach.
+        self.dir = Path(tempfile.gettempdir()) / f"oxapi-bench-todo-postgres-{os.getpid()}"
         self.url = None
 
     def start(self) -> str:

@@ -7,6 +7,7 @@ Standard library only: the database is reached through `psql`, its processes thr
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -59,7 +60,7 @@ class Database:
     def empty(self) -> None:
         """Deletes every user, list and item (the schema stays)."""
         self.wait_idle()
-        self.psql("TRUNCATE users, lists, items;")
+        self.psql("TRUNCATE users, lists, items CASCADE;")
 
     def wait_idle(self, timeout: float = 30.0, abandoned_after: int = 10) -> None:
         """Waits until no other session of this database is in a statement or a transaction:
@@ -95,7 +96,7 @@ class Database:
             f"('{item}', '{seed.list}', 'item {i + 1}', {'true' if i % 2 else 'false'}, 1, "
             f"now(), now())" for i, item in enumerate(seed.items))
         self.psql(
-            "BEGIN;\nTRUNCATE users, lists, items;\n"
+            "BEGIN;\nTRUNCATE users, lists, items CASCADE;\n"
             f"INSERT INTO users (id, username, password_hash, created_at) VALUES "
             f"('{seed.user}', '{USERNAME}', '{password_hash}', now());\n"
             f"INSERT INTO lists (id, owner_id, title, version, created_at, updated_at) VALUES "
@@ -286,9 +287,14 @@ def check_todo_api(call) -> tuple[int, list[str]]:
            problem=True)
     expect("read item, no token is 401", call("GET", one), 401, problem=True)
     expect("list items", call("GET", f"{items}?limit=20&offset=0", None, read), 200,
-           {"items", "total"},
-           check=lambda h, b: None if b["total"] == 1 and b["items"] == [item]
-           else f"page {b!r}")
+           {"items", "total", "next_cursor"},
+           check=lambda h, b: None if (b["total"] == 1 and b["items"] == [item]
+                                       and b["next_cursor"] is None) else f"page {b!r}")
+    expect("list items, a full page has a cursor",
+           call("GET", f"{items}?limit=1", None, read), 200, {"items", "total", "next_cursor"},
+           check=lambda h, b: None if b["next_cursor"] == base64.urlsafe_b64encode(
+               f"created\n{item['id'].replace('-', '')}\nmilk".encode()).rstrip(b"=").decode()
+           else f"next_cursor {b['next_cursor']!r}")
     expect("list items, limit 0 is 422", call("GET", f"{items}?limit=0", None, read), 422,
            problem=True)
     expect("list items, limit 101 is 422", call("GET", f"{items}?limit=101", None, read), 422,

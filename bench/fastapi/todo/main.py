@@ -12,6 +12,7 @@ DATABASE_MAX_CONNECTIONS (the pool of each worker process; default 10, as the Ru
 Run with `uvicorn main:app --app-dir bench/fastapi/todo`.
 """
 
+import base64
 import datetime as dt
 import os
 import time
@@ -158,6 +159,7 @@ class Item(BaseModel):
 class ItemPage(BaseModel):
     items: list[Item]
     total: int
+    next_cursor: str | None
 
 
 # --- errors: RFC 9457 problem details ---------------------------------------------------------
@@ -344,6 +346,15 @@ ORDERS = {
 }
 
 
+def next_cursor(sort: str, rows: list, limit: int) -> str | None:
+    """The cursor of the page after a full one: the order, the last row's id and title,
+    URL-safe base64 without padding (as oxapi's todo makes it)."""
+    if len(rows) != limit:
+        return None
+    plain = f"{sort}\n{rows[-1].id.hex}\n{rows[-1].title}".encode()
+    return base64.urlsafe_b64encode(plain).rstrip(b"=").decode()
+
+
 @app.get("/v1/lists/{list_id}/items", response_model=ItemPage)
 async def list_items(list_id: uuid.UUID, owner: Reader, session: SessionDep,
                      done: bool | None = None,
@@ -357,7 +368,8 @@ async def list_items(list_id: uuid.UUID, owner: Reader, session: SessionDep,
     total = await session.scalar(select(func.count()).select_from(ItemRow).where(matching))
     rows = await session.scalars(
         select(ItemRow).where(matching).order_by(*ORDERS[sort]).limit(limit).offset(offset))
-    return ItemPage(items=rows.all(), total=total)
+    items = rows.all()
+    return ItemPage(items=items, total=total, next_cursor=next_cursor(sort, items, limit))
 
 
 @app.post("/v1/lists/{list_id}/items", status_code=201, response_model=Item)

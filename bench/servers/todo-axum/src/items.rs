@@ -117,7 +117,12 @@ pub async fn list_items(
         .bind(i64::from(query.offset))
         .fetch_all(&mut *conn)
         .await?;
-    Ok(Json(ItemPage { items, total }))
+    let next_cursor = query.next_cursor(items.last(), items.len());
+    Ok(Json(ItemPage {
+        items,
+        total,
+        next_cursor,
+    }))
 }
 
 /// Add an item to a list: 201 with its `ETag` and `Location`.

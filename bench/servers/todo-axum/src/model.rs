@@ -189,9 +189,32 @@ impl ItemQuery {
     }
 }
 
+impl Sort {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::CreatedDesc => "-created",
+            Self::Title => "title",
+            Self::TitleDesc => "-title",
+        }
+    }
+}
+
+impl ItemQuery {
+    /// The cursor of the page after one that ends with `last`, if the page is full: the
+    /// order, the last row's id and title, URL-safe base64 (as oxapi's todo makes it).
+    pub fn next_cursor(&self, last: Option<&Item>, count: usize) -> Option<String> {
+        use base64::Engine;
+        let last = last.filter(|_| count == self.limit as usize)?;
+        let plain = format!("{}\n{}\n{}", self.sort.name(), last.id.simple(), last.title);
+        Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(plain))
+    }
+}
+
 /// One page of items.
 #[derive(Debug, Serialize)]
 pub struct ItemPage {
     pub items: Vec<Item>,
     pub total: i64,
+    pub next_cursor: Option<String>,
 }
