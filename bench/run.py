@@ -34,10 +34,13 @@ import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 import certs
+import todo
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -259,8 +262,13 @@ class Noise:
     and the load generator's. Approximate (kernel threads doing their network work count as
     'other')."""
 
-    def __init__(self, server_pids_fn, other_clients: tuple[int, ...] = ()):
+    def __init__(self, server_pids_fn, other_clients: tuple[int, ...] = (),
+                 database_pids_fn=None):
         self.server_pids_fn = server_pids_fn
+        # The database's processes (the todo mode's PostgreSQL): their CPU is reported on its
+        # own, not as other.
+        self.database_pids_fn = database_pids_fn
+        self.d0 = {p: proc_cpu_seconds(p) for p in database_pids_fn()} if database_pids_fn else {}
         self.other_clients = other_clients  # load generators that are not our waited-for children
         self.x0 = sum(proc_cpu_seconds(p) for p in other_clients)
         self.t0 = time.monotonic()
@@ -278,12 +286,20 @@ class Noise:
         client = (c1.ru_utime + c1.ru_stime) - (self.c0.ru_utime + self.c0.ru_stime)
         client += sum(proc_cpu_seconds(p) for p in self.other_clients) - self.x0
         server = s1 - self.s0
-        return {
+        database = 0.0
+        if self.database_pids_fn:
+            # Per process: a backend that started meanwhile counts from zero.
+            database = sum(proc_cpu_seconds(p) - self.d0.get(p, 0.0)
+                           for p in self.database_pids_fn())
+        result = {
             "server_cpu_pct": round(100 * server / wall, 1),
             "client_cpu_pct": round(100 * client / wall, 1),
-            "other_cpu_pct": round(max(0.0, 100 * (busy - server - client) / wall), 1),
+            "other_cpu_pct": round(max(0.0, 100 * (busy - server - client - database) / wall), 1),
             "steal_pct": round(100 * steal / wall, 1),
         }
+        if self.database_pids_fn:
+            result["database_cpu_pct"] = round(100 * database / wall, 1)
+        return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -335,8 +351,16 @@ def ensure_venv() -> bool:
     return True
 
 
-def build(profile: str) -> None:
-    cmd = ["cargo", "build", "--manifest-path", str(BENCH / "Cargo.toml")]
+def build(profile: str, manifest: Path = BENCH / "Cargo.toml",
+          packages: tuple[str, ...] = ()) -> None:
+    """Builds the bench workspace's servers (or `packages` of the workspace of `manifest`).
+    The todo mode's axum server (sqlx, argon2, jsonwebtoken) is built by that mode only, so
+    that the smoke check's build (the test suite's) does not grow by it."""
+    cmd = ["cargo", "build", "--manifest-path", str(manifest)]
+    for package in packages:
+        cmd += ["-p", package]
+    if not packages:
+        cmd += ["--workspace", "--exclude", "bench-todo-axum"]
     if profile == "release":
         cmd.append("--release")
     log(f"building the Rust servers ({profile}): {' '.join(cmd)}")
@@ -360,14 +384,15 @@ def free_port() -> int:
 class Server:
     def __init__(self, name: str, profile: str, log_dir: Path, pin: bool = True,
                  extra_args: tuple[str, ...] = (), env: dict | None = None,
-                 tls: tuple[Path, Path] | None = None):
+                 tls: tuple[Path, Path] | None = None, spec: dict | None = None):
         self.name = name
         # With `tls` (certificate, key), a Rust server serves HTTPS only; the checks' client
         # trusts that certificate and asks for HTTP/1.1 by ALPN.
         self.tls = tls
         self.client_tls = certs.client_context(tls[0], ["http/1.1"]) if tls else None
         self.env = env or {}
-        self.spec = SERVERS[name]
+        # A spec of its own: a server of another mode (the todo mode's), with its `command`.
+        self.spec = spec if spec is not None else SERVERS[name]
         self.profile = profile
         self.log_path = log_dir / (f"{name}-tls.log" if tls else f"{name}.log")
         self.pin = pin
@@ -380,6 +405,8 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
     def command(self) -> list[str]:
+        if "command" in self.spec:
+            return self.spec["command"](self)
         if self.spec["kind"] == "rust":
             binary = TARGET / self.profile / self.spec["binary"]
             tls_args = certs.server_args(self.tls) if self.tls else []
@@ -407,9 +434,9 @@ class Server:
                 raise RuntimeError(f"{self.name} exited at start; see {self.log_path}:\n"
                                    + self.log_tail())
             try:
-                status, _, _ = request(self.port, "GET", "/hello/ready", timeout=1.0,
-                                       tls=self.client_tls)
-                if status == 200:
+                status, _, _ = request(self.port, "GET", self.spec.get("ready_path", "/hello/ready"),
+                                       timeout=1.0, tls=self.client_tls)
+                if status == self.spec.get("ready_status", 200):
                     break
             except OSError:
                 pass
@@ -644,9 +671,11 @@ def parse_wrk(output: str) -> dict:
 
 
 def run_wrk(url: str, connections: int, duration: int, script: str = "report.lua",
-            timeout: int = 10) -> dict:
+            timeout: int = 10, env: dict | None = None) -> dict:
+    """`env`: variables for the script (the todo mode's token and ids)."""
     cmd = wrk_cmd(url, connections, duration, script, timeout)
-    proc = popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                 env=dict(os.environ, **env) if env else None)
     try:
         out, _ = proc.communicate(timeout=duration + 60)
     except subprocess.TimeoutExpired:
@@ -754,14 +783,15 @@ def machine_info() -> dict:
     if (VENV / "bin" / "python").exists():
         out = version([str(VENV / "bin" / "python"), "-c",
                        "import importlib.metadata as m; print(' '.join(p + '=' + m.version(p) "
-                       "for p in ('fastapi','uvicorn','pydantic','starlette','uvloop','httptools')))"])
+                       "for p in ('fastapi','uvicorn','pydantic','starlette','uvloop','httptools',"
+                       "'sqlalchemy','asyncpg','pyjwt','argon2-cffi')))"])
         info["python_packages"] = out
     lock = BENCH / "Cargo.lock"
     if lock.exists():
         text = lock.read_text()
         crates = {}
         for name in ("hyper", "hyper-util", "tokio", "axum", "actix-web", "actix-http",
-                     "serde_json", "matchit"):
+                     "serde_json", "matchit", "sqlx"):
             found = re.findall(rf'name = "{re.escape(name)}"\nversion = "([^"]+)"', text)
             if found:
                 crates[name] = ", ".join(found)
@@ -909,19 +939,7 @@ def mode_load(args) -> dict:
                 for name in order:
                     server = servers[name]
                     url = server.base + path
-                    for attempt in range(args.retries + 1):
-                        if args.warmup:
-                            run_wrk(url, connections, args.warmup, script)
-                        server.reset_peak()
-                        noise = Noise(server.pids)
-                        result = run_wrk(url, connections, args.duration, script)
-                        result.update(noise.finish())
-                        mem = server.memory()
-                        result["peak_rss_kb"] = mem["VmHWM"]
-                        result["rss_kb"] = mem["VmRSS"]
-                        result["server_us_per_req"] = us_per_request(result)
-                        if not quiet.noisy(result, attempt):
-                            break
+                    result = measure_wrk(server, url, connections, script, args, quiet)
                     if not server.alive():
                         raise RuntimeError(f"{name} died during {label}; see {server.log_path}")
                     samples[name][key].append(result)
@@ -950,12 +968,40 @@ def mode_load(args) -> dict:
     }
 
 
-def us_per_request(result: dict) -> float | None:
+def measure_wrk(server: Server, url: str, connections: int, script: str, args, quiet: "Quiet",
+                env: dict | None = None, before=None, database_pids_fn=None) -> dict:
+    """One wrk measurement of `server` after a warm-up, taken again while the machine was
+    noisy: req/s, latency, and the server's peak RSS and CPU time per request. `before` runs
+    before the warm-up and again before the measurement (the todo mode's reseed); the CPU of
+    `database_pids_fn`'s processes is reported as the database's."""
+    for attempt in range(args.retries + 1):
+        if args.warmup:
+            if before:
+                before()
+            run_wrk(url, connections, args.warmup, script, env=env)
+        if before:
+            before()
+        server.reset_peak()
+        noise = Noise(server.pids, database_pids_fn=database_pids_fn)
+        result = run_wrk(url, connections, args.duration, script, env=env)
+        result.update(noise.finish())
+        mem = server.memory()
+        result["peak_rss_kb"] = mem["VmHWM"]
+        result["rss_kb"] = mem["VmRSS"]
+        result["server_us_per_req"] = us_per_request(result)
+        if database_pids_fn:
+            result["database_us_per_req"] = us_per_request(result, "database_cpu_pct")
+        if not quiet.noisy(result, attempt):
+            return result
+    return result
+
+
+def us_per_request(result: dict, cpu_key: str = "server_cpu_pct") -> float | None:
     """The server's CPU time per request, in microseconds: what a request costs the server,
-    whether or not the load generator was the bottleneck."""
-    if not result.get("rps"):
+    whether or not the load generator was the bottleneck (or the database's, by `cpu_key`)."""
+    if not result.get("rps") or cpu_key not in result:
         return None
-    return round(result["server_cpu_pct"] * 1e4 / result["rps"], 3)
+    return round(result[cpu_key] * 1e4 / result["rps"], 3)
 
 
 def add_load_ratios(results: dict) -> None:
@@ -1580,6 +1626,358 @@ def read_line(proc: subprocess.Popen, timeout: float) -> str | None:
 
 
 # --------------------------------------------------------------------------------------------
+# The todo mode: examples/todo's API on PostgreSQL, oxapi against axum + sqlx and FastAPI.
+
+# Every server signs and checks tokens with this key, so that a token from one is valid at all.
+TODO_JWT_SECRET = "bench-todo-secret: shared by every server of the todo benchmark"
+TODO_OXAPI_BINARY = ROOT / "target" / "release" / "todo"
+TODO_AXUM_BINARY = TARGET / "release" / "bench-todo-axum"
+TODO_FASTAPI_DIR = BENCH / "fastapi" / "todo"
+# A path every server answers 401 without a token: it serves once this is answered.
+TODO_READY_PATH = "/v1/lists/00000000-0000-0000-0000-000000000000/items"
+
+
+def _todo_rust(binary: Path):
+    def command(server: Server) -> list[str]:
+        return [str(binary), "--database-url", server.env["DATABASE_URL"], "--jwt-secret",
+                TODO_JWT_SECRET, "--bind", f"{HOST}:{server.port}"]
+    return command
+
+
+def _todo_uvicorn(workers: int):
+    def command(server: Server) -> list[str]:
+        return [str(VENV / "bin" / "uvicorn"), "main:app", "--app-dir", str(TODO_FASTAPI_DIR),
+                "--host", HOST, "--port", str(server.port), "--workers", str(workers),
+                "--log-level", "warning", "--no-access-log", "--backlog", "4096"]
+    return command
+
+
+TODO_SPECS = {
+    "oxapi": dict(kind="rust", label="oxapi (examples/todo)", command=_todo_rust(TODO_OXAPI_BINARY),
+                  note="`cargo build --release -p todo`; one tokio worker thread (App::run sizes "
+                       "its runtime by the one core taskset gives it); sqlx pool of 10"),
+    "axum": dict(kind="rust", label="axum 0.8 + sqlx", command=_todo_rust(TODO_AXUM_BINARY),
+                 note="servers/todo-axum; one tokio worker thread; sqlx pool of 10"),
+    "fastapi": dict(kind="python", workers=1, label="FastAPI + SQLAlchemy (1 worker)",
+                    command=_todo_uvicorn(1),
+                    note="fastapi/todo on uvicorn[standard]; SQLAlchemy 2 async + asyncpg, pool "
+                         "of 10"),
+    "fastapi-w2": dict(kind="python", workers=2, label="FastAPI + SQLAlchemy (2 workers)",
+                       command=_todo_uvicorn(2),
+                       note="uvicorn --workers 2, both on the one core 0; a pool of 10 each"),
+}
+for _spec in TODO_SPECS.values():
+    _spec.update(ready_path=TODO_READY_PATH, ready_status=401)
+TODO_SERVERS = list(TODO_SPECS)
+
+# (key, label, wrk mode of wrk/todo.lua)
+TODO_ENDPOINTS = [
+    ("read_one", "GET /v1/lists/{id}/items/{item_id}", "read"),
+    ("list_page", "GET /v1/lists/{id}/items?limit=20&offset=0", "list"),
+    ("create", "POST /v1/lists/{id}/items", "create"),
+    ("update", "PATCH /v1/lists/{id}/items/{item_id}, If-Match", "update"),
+]
+
+
+def todo_call(port: int):
+    """The checks' client: JSON or form bodies, parsed JSON answers."""
+    def call(method, path, body=None, headers=None, form=False):
+        headers = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            if form:
+                body = urllib.parse.urlencode(body).encode()
+                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+            else:
+                body = json.dumps(body).encode()
+                headers.setdefault("Content-Type", "application/json")
+        status, got_headers, raw = request(port, method, path, body, headers)
+        return status, got_headers, todo.json_or_none(raw), raw
+    return call
+
+
+def todo_token(server: Server) -> str:
+    status, _, body, raw = todo_call(server.port)(
+        "POST", "/v1/token", {"username": todo.USERNAME, "password": todo.PASSWORD}, form=True)
+    if status != 200 or not isinstance(body, dict) or "access_token" not in body:
+        raise RuntimeError(f"{server.name}: no token for the seeded user: {status} {raw[:200]!r}")
+    return body["access_token"]
+
+
+class DatabaseCores:
+    """Pins PostgreSQL's processes to the load generator's core (so that each server keeps
+    core 0 to itself) and gives them their old affinity back afterwards."""
+
+    def __init__(self, postmaster: int | None):
+        self.postmaster = postmaster
+        self.saved: set[int] | None = None
+
+    def pids(self) -> list[int]:
+        return descendants(self.postmaster) if self.postmaster else []
+
+    def pin(self) -> bool:
+        if not self.postmaster:
+            return False
+        try:
+            self.saved = os.sched_getaffinity(self.postmaster)
+            for pid in self.pids():
+                os.sched_setaffinity(pid, {int(CLIENT_CORE)})
+            return True
+        except OSError as error:
+            log(f"  (PostgreSQL not pinned to core {CLIENT_CORE}: {error})")
+            return False
+
+    def restore(self) -> None:
+        if self.saved is None:
+            return
+        for pid in self.pids():
+            try:
+                os.sched_setaffinity(pid, self.saved)
+            except OSError:
+                pass
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL started by scripts/postgres.sh for this run, stopped at the end."""
+
+    def __init__(self):
+        # Missing until the script makes it (it must be missing or empty), in the temporary
+        # directory, which the cluster's user (`postgres` when run as root) can reach.
+        self.dir = Path(tempfile.gettempdir()) / f"oxapi-bench-todo-postgres-{os.getpid()}"
+        self.url = None
+
+    def start(self) -> str:
+        script = ROOT / "scripts" / "postgres.sh"
+        result = subprocess.run(["bash", str(script), "start", str(self.dir)],
+                                capture_output=True, text=True, timeout=900)
+        if result.returncode != 0:
+            raise RuntimeError(f"scripts/postgres.sh start failed:\n{result.stderr[-2000:]}")
+        self.url = result.stdout.strip().splitlines()[-1]
+        return self.url
+
+    def stop(self) -> None:
+        if self.url is not None:
+            subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh"), "stop", str(self.dir)],
+                           capture_output=True, timeout=120)
+            self.url = None
+
+
+def todo_database_url(args, cleanup: list) -> str:
+    if args.database_url:
+        return args.database_url
+    if (ROOT / "scripts" / "postgres.sh").exists():
+        log("starting a throwaway PostgreSQL (scripts/postgres.sh) ...")
+        postgres = ThrowawayPostgres()
+        cleanup.append(postgres.stop)
+        return postgres.start()
+    sys.exit("error: the todo mode needs a PostgreSQL: --database-url postgres://... "
+             "(its users, lists and items tables are emptied)")
+
+
+def todo_start(name: str, url: str, log_dir: Path) -> Server:
+    server = Server(name, "release", log_dir, spec=TODO_SPECS[name],
+                    env={"DATABASE_URL": url, "TODO_JWT_SECRET": TODO_JWT_SECRET})
+    server.log_path = log_dir / f"todo-{name}.log"
+    server.start()
+    return server
+
+
+def todo_checks(names: list[str], url: str, db: "todo.Database", log_dir: Path) -> list[str]:
+    failures = []
+    for name in names:
+        db.empty()
+        server = todo_start(name, url, log_dir)
+        try:
+            passed, failed = todo.check_todo_api(todo_call(server.port))
+        finally:
+            server.stop()
+        for line in failed:
+            log(f"  FAIL {name:<11} {line}")
+        log(f"  {name:<11} {passed} passed, {len(failed)} failed")
+        failures += [f"{name}: {line}" for line in failed]
+    return failures
+
+
+def mode_todo(args) -> dict | int:
+    names = [n for n in TODO_SERVERS if n in args.servers]
+    endpoints = [e for e in TODO_ENDPOINTS if e[0] in args.todo_endpoints]
+    if not args.no_build:
+        build("release", ROOT / "Cargo.toml", ("todo",))
+        build("release", BENCH / "Cargo.toml", ("bench-todo-axum",))
+    if any(TODO_SPECS[n]["kind"] == "python" for n in names) and not ensure_venv():
+        names = [n for n in names if TODO_SPECS[n]["kind"] != "python"]
+    cleanup: list = []
+    try:
+        url = todo_database_url(args, cleanup)
+        db = todo.Database(url)
+        log_dir = LOGS / f"todo-{stamp()}"
+        # oxapi's todo migrates the database at startup; the others expect its schema.
+        todo_start("oxapi", url, log_dir).stop()
+        log("checking every server's answers")
+        failures = todo_checks(names, url, db, log_dir)
+        if args.check or failures:
+            log(f"todo checks: {len(failures)} failed")
+            return 1 if failures else 0
+        return todo_measure(args, names, endpoints, url, db, log_dir)
+    finally:
+        for stop in cleanup:
+            stop()
+
+
+def todo_measure(args, names, endpoints, url, db, log_dir) -> dict:
+    # The password hash of the seeded user: made by a server's sign-up (the checks').
+    db.empty()
+    first = todo_start(names[0], url, log_dir)
+    try:
+        status, _, _, raw = todo_call(first.port)(
+            "POST", "/v1/users", {"username": todo.USERNAME, "password": todo.PASSWORD})
+        if status != 201:
+            raise RuntimeError(f"sign-up of the bench user failed: {status} {raw[:200]!r}")
+    finally:
+        first.stop()
+    password_hash = db.password_hash(todo.USERNAME)
+    seed = todo.Seed()
+    items_file = TARGET / "todo-items.txt"
+    items_file.parent.mkdir(parents=True, exist_ok=True)
+    items_file.write_text("".join(f"{item}\n" for item in seed.items))
+    cores = DatabaseCores(db.postmaster())
+    pinned = cores.pin()
+    started = now()
+    log(f"todo: servers {', '.join(names)}; {args.runs} run(s) x {args.duration} s "
+        f"(+{args.warmup} s warm-up) per server and endpoint; database "
+        f"{todo.database_url_for_display(url)}"
+        + (f", PostgreSQL pinned to core {CLIENT_CORE}" if pinned else ""))
+    samples = {n: {e[0]: [] for e in endpoints} for n in names}
+    quiet = Quiet(args)
+    base = f"/v1/lists/{seed.list}/items"
+    paths = {"read": f"{base}/{seed.items[todo.READ_INDEX]}", "list": f"{base}?limit=20&offset=0",
+             "create": base, "update": base}
+    try:
+        for rep in range(args.runs):
+            log(f"run {rep + 1}/{args.runs}")
+            quiet.wait()
+            servers, tokens = {}, {}
+            try:
+                db.seed(seed, password_hash)
+                for name in names:
+                    servers[name] = todo_start(name, url, log_dir)
+                    tokens[name] = todo_token(servers[name])
+                for key, label, mode in endpoints:
+                    for name in rotation(names, rep):
+                        server = servers[name]
+                        env = {"TODO_MODE": mode, "TODO_TOKEN": tokens[name],
+                               "TODO_ITEMS": str(items_file)}
+                        target = server.base + paths[mode]
+                        # Every measurement starts from the seed: the warm-up's writes are
+                        # undone before the measured run.
+                        result = measure_wrk(
+                            server, target, args.connections, "todo.lua", args, quiet, env=env,
+                            before=lambda: db.seed(seed, password_hash),
+                            database_pids_fn=cores.pids if cores.postmaster else None)
+                        if not server.alive():
+                            raise RuntimeError(f"{name} died during {label}; see {server.log_path}")
+                        samples[name][key].append(result)
+                        errs = sum(result["errors"].values())
+                        log(f"  {label:<48} {name:<11} {result['rps']:>8.0f} req/s  "
+                            f"p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
+                            f"server {result['server_us_per_req'] or 0:7.1f} µs/req  "
+                            f"PostgreSQL {result.get('database_us_per_req') or 0:6.1f} µs/req  "
+                            f"wrk {result['client_cpu_pct']:3.0f}%  other {result['other_cpu_pct']:3.0f}%"
+                            + (f"  ERRORS {result['errors']}" if errs else ""))
+            finally:
+                for server in servers.values():
+                    server.stop()
+    finally:
+        cores.restore()
+    results = {}
+    for key, label, mode in endpoints:
+        per = {n: summarize(samples[n][key]) for n in names}
+        for s in per.values():
+            s["server_us_per_req"] = median([x["server_us_per_req"] for x in s["samples"]])
+            s["database_us_per_req"] = median([x.get("database_us_per_req") for x in s["samples"]])
+            s["server_us_per_req_range"] = value_range(s["samples"], "server_us_per_req")
+        results[key] = {"label": label, "path": paths[mode], "servers": per}
+    add_todo_ratios(results)
+    return {
+        "started": started, "finished": now(),
+        "config": {"runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup,
+                   "connections": args.connections, "items": todo.ITEMS,
+                   "database": todo.database_url_for_display(url),
+                   "database_pinned_core": int(CLIENT_CORE) if pinned else None,
+                   "wrk": "wrk -t1 --latency, pinned to core 1, wrk/todo.lua",
+                   "server_core": 0,
+                   "servers": {n: TODO_SPECS[n]["label"] + ": " + TODO_SPECS[n]["note"]
+                               for n in names}},
+        "results": results,
+    }
+
+
+def add_todo_ratios(results: dict) -> None:
+    """Every figure as a ratio to axum + sqlx's, the framework oxapi is held to."""
+    for r in results.values():
+        base = r["servers"].get("axum")
+        if not base:
+            continue
+        for s in r["servers"].values():
+            s["ratio"] = {
+                "rps": ratio(s["rps"], base["rps"]),
+                "p50": ratio(s["p50_ms"], base["p50_ms"]),
+                "p99": ratio(s["p99_ms"], base["p99_ms"]),
+                "cpu_per_req": ratio(s["server_us_per_req"], base["server_us_per_req"]),
+                "db_per_req": ratio(s.get("database_us_per_req"), base.get("database_us_per_req")),
+            }
+
+
+def render_todo_md(section: dict) -> list[str]:
+    cfg = section["config"]
+    res = section["results"]
+    names = [n for n in TODO_SERVERS if any(n in r["servers"] for r in res.values())]
+    out = ["## Todo: examples/todo on PostgreSQL", "",
+           f"{cfg['runs']} interleaved runs of {cfg['duration_s']} s (after a {cfg['warmup_s']} s "
+           f"warm-up) per server and endpoint, each from the same seed (one user, one list of "
+           f"{cfg['items']} items); each figure the median. {cfg['connections']} connections, "
+           f"{cfg['wrk']}; servers on core 0; PostgreSQL "
+           + (f"pinned to core {cfg['database_pinned_core']} (with wrk)"
+              if cfg.get("database_pinned_core") is not None else "not pinned")
+           + f". Ran {section['started']} to {section['finished']}.", "",
+           "### Server CPU time per request, ratio to axum + sqlx (lower is better)", "",
+           "| endpoint | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for r in res.values():
+        cells = []
+        for n in names:
+            s = r["servers"].get(n)
+            cells.append(fmt((s.get("ratio") or {}).get("cpu_per_req")) if s else "–")
+        out.append(f"| {r['label']} | " + " | ".join(cells) + " |")
+    out += ["", "### Absolute figures", "",
+            "| endpoint | server | req/s | ×axum | p50 ms | p99 ms | server µs/req [range] | ×axum | "
+            "PostgreSQL µs/req | ×axum | wrk CPU | other CPU | retried / still noisy | errors |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in res.values():
+        for n in names:
+            s = r["servers"].get(n)
+            if not s:
+                continue
+            q = s.get("ratio") or {}
+            bounds = s.get("server_us_per_req_range")
+            spread = f" [{fmt(bounds[0], 1)}–{fmt(bounds[1], 1)}]" if bounds else ""
+            errs = s.get("errors") or {}
+            err_text = ", ".join(f"{k} {v}" for k, v in errs.items() if v) or "0"
+            out.append(
+                f"| {r['label']} | {n} | {s['rps']:,.0f} | {fmt(q.get('rps'))} | "
+                f"{fmt(s['p50_ms'])} | {fmt(s['p99_ms'])} | "
+                f"{fmt(s.get('server_us_per_req'), 1)}{spread} | {fmt(q.get('cpu_per_req'))} | "
+                f"{fmt(s.get('database_us_per_req'), 1)} | {fmt(q.get('db_per_req'))} | "
+                f"{fmt(s.get('client_cpu_pct'), 0, '%')} | {fmt(s.get('other_cpu_pct'), 0, '%')} | "
+                f"{s.get('retries', 0)} / {s.get('noisy_runs', 0)} | {err_text} |")
+    out += ["", "server µs/req: the server's CPU time (user + system, all its threads and "
+            "processes) per request. PostgreSQL µs/req: the same for every PostgreSQL process "
+            "(the postmaster's tree: the backends serving the server's pool, and the WAL writer "
+            "and others their work causes). errors: wrk's non-2xx answers and socket errors "
+            "(an update answered 412 would count here).", ""]
+    out += ["Servers:", ""] + [f"- {k}: {v}" for k, v in cfg["servers"].items()] + [""]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Results: JSON, Markdown, SVG
 
 
@@ -1805,6 +2203,8 @@ def render_md(data: dict) -> str:
                 f"{fmt(up.get('rss_before_kb', 0) / 1024, 1)} | {spread(big, 'rps', 1, 0)} | "
                 f"{fmt((big.get('rps') or 0) * 64 / 1024, 0)} | {spread(small, 'rps', 1, 0)} |")
         out.append("")
+    if data.get("todo"):
+        out += render_todo_md(data["todo"])
     return "\n".join(out)
 
 
@@ -1953,7 +2353,7 @@ def parse_args(argv):
         prog="python3 bench/run.py",
         description="oxapi's load benchmark against raw hyper, axum, actix-web and FastAPI.")
     p.add_argument("mode", choices=["load", "isolation", "idle", "realtime", "files", "smoke",
-                                    "all", "report"],
+                                    "todo", "all", "report"],
                    help="report: write the .md and .svg again from the .json, measuring nothing")
     p.add_argument("--quick", action="store_true",
                    help="a smoke check of the harness: 1 run of 2 s, fewer connections; "
@@ -1995,6 +2395,14 @@ def parse_args(argv):
                         "core is taken again (default 20)")
     p.add_argument("--retries", type=int, default=3,
                    help="how often a noisy measurement is taken again (default 3)")
+    p.add_argument("--database-url",
+                   help="todo: the PostgreSQL to use (its users, lists and items are emptied); "
+                        "default: one started by scripts/postgres.sh")
+    p.add_argument("--check", action="store_true",
+                   help="todo: only check every server's answers, measure nothing")
+    p.add_argument("--todo-endpoints", default=",".join(e[0] for e in TODO_ENDPOINTS),
+                   help="todo: comma-separated subset of: "
+                        + ", ".join(e[0] for e in TODO_ENDPOINTS))
     p.add_argument("--no-build", action="store_true", help="use the binaries already built")
     p.add_argument("--no-fastapi", action="store_true", help="leave FastAPI out")
     p.add_argument("--release", action="store_true", help="smoke: check release binaries")
@@ -2012,6 +2420,10 @@ def parse_args(argv):
     args.servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     args.endpoints = [s.strip() for s in args.endpoints.split(",") if s.strip()]
     args.variants = [s.strip() for s in args.variants.split(",") if s.strip()]
+    args.todo_endpoints = [s.strip() for s in args.todo_endpoints.split(",") if s.strip()]
+    for s in args.todo_endpoints:
+        if s not in [e[0] for e in TODO_ENDPOINTS]:
+            p.error(f"unknown todo endpoint {s!r}")
     for s in args.servers:
         if s not in SERVERS:
             p.error(f"unknown server {s!r}")
@@ -2040,6 +2452,8 @@ def main(argv=None) -> int:
         return mode_report(args)
     if (os.cpu_count() or 1) < 2:
         sys.exit("error: needs 2 cores (server on core 0, load generator on core 1)")
+    if args.mode == "todo":
+        return run_todo(args)
     if not args.no_build:
         build("release")
     # The files mode measures Rust servers only: no venv for it.
@@ -2060,6 +2474,21 @@ def main(argv=None) -> int:
         write_results(mode, payload, machine, prefix)
         log(f"{mode}: done in {payload['wall_seconds']} s")
     log(f"total {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def run_todo(args) -> int:
+    """The todo mode: checks, then (without --check) measures and writes results."""
+    prefix = "quick" if args.quick else "latest"
+    t0 = time.monotonic()
+    payload = mode_todo(args)
+    if isinstance(payload, int):
+        return payload
+    machine = machine_info()
+    payload["wall_seconds"] = round(time.monotonic() - t0)
+    machine["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    write_results("todo", payload, machine, prefix)
+    log(f"todo: done in {payload['wall_seconds']} s")
     return 0
 
 
