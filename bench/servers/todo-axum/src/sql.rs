@@ -44,3 +44,7 @@ pub fn now() -> time::OffsetDateTime {
     now.replace_nanosecond(now.microsecond() * 1000)
         .unwrap_or(now)
 }
+
+/// An entry of the user's audit log: what oxapi's todo writes after each write's response.
+pub const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (id, owner_id, action, target_id, at) VALUES ($1, $2, $3, $4, $5)";
