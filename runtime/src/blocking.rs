@@ -11,7 +11,6 @@ use crate::context::{RequestContext, Resources};
 use crate::error::{ApiError, HttpError};
 use crate::extract::FromRequestParts;
 use crate::pool::CallError;
-
 use crate::problem::{Problem, panic_message};
 
 /// Runs one blocking or CPU-heavy step of an `async fn` handler on the app's blocking pool,
@@ -21,8 +20,8 @@ use crate::problem::{Problem, panic_message};
 /// that awaits a database or a service *and* has a step that would stall the event loop:
 /// hashing a password, parsing a large document, a call into a blocking library. The step
 /// runs on the same bounded pool as plain-`fn` handlers, so it shares their limits: when the
-/// pool's queue is full, [`spawn_blocking`](Self::spawn_blocking) fails with [`BlockingError::Overloaded`] at once,
-/// which answers `503` with `Retry-After`, instead of waiting.
+/// pool's queue is full, [`spawn_blocking`](Self::spawn_blocking) fails at once with
+/// [`BlockingError::Overloaded`], which answers `503` with `Retry-After`, instead of waiting.
 ///
 /// As with tokio's `spawn_blocking`, what the closure calls is not read by the route
 /// attribute's check for blocking calls: it runs where blocking belongs.
@@ -139,10 +138,8 @@ impl HttpError for BlockingError {
             Self::Overloaded => {
                 Problem::from(FrameworkError::Overloaded).with_detail(OVERLOADED_DETAIL)
             }
-            Self::Panicked(message) => {
-                tracing::error!(panic = %message, "a blocking call panicked");
-                Problem::from(FrameworkError::Internal)
-            }
+            // The message is logged with the error (a 5xx is), never sent.
+            Self::Panicked(_) => Problem::from(FrameworkError::Internal),
         }
     }
 
@@ -155,7 +152,13 @@ impl HttpError for BlockingError {
 // pool must answer 503 through `?` instead.
 impl From<BlockingError> for ApiError {
     fn from(error: BlockingError) -> Self {
-        ApiError::from_problem(error.problem())
+        match error {
+            BlockingError::Overloaded => ApiError::from_problem(error.problem()),
+            // A 500 whose cause, the panic's message, is logged and not sent.
+            BlockingError::Panicked(message) => {
+                ApiError::internal(format!("a blocking call panicked: {message}"))
+            }
+        }
     }
 }
 
