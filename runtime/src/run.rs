@@ -208,7 +208,12 @@ impl App {
     /// code's value.
     ///
     /// `--metrics-path PATH` (or `$OXAPI_METRICS_PATH`) serves Prometheus metrics there, as
-    /// [`App::metrics_path`].
+    /// [`App::metrics_path`]; `--access-log` (or `$OXAPI_ACCESS_LOG=1`) turns on
+    /// [`App::access_log`]; `--log-format json` (or `$OXAPI_LOG_FORMAT`) prints the log as
+    /// JSON lines, as [`App::log_format`]. Built with the `otel` feature, spans are exported
+    /// over OTLP/HTTP when `$OTEL_EXPORTER_OTLP_ENDPOINT` names a collector (the other
+    /// standard `OTEL_*` variables apply; the service's name is `$OTEL_SERVICE_NAME`, else
+    /// the app's title).
     ///
     /// Every app serves the liveness and readiness probes (`/livez`, `/readyz`; see
     /// [`App::readiness_path`]) from the moment the address is bound, while the startup hooks
@@ -240,6 +245,8 @@ impl App {
             drain_delay: std::env::var("OXAPI_DRAIN_DELAY").ok(),
             shutdown_grace: std::env::var("OXAPI_SHUTDOWN_GRACE").ok(),
             metrics_path: std::env::var("OXAPI_METRICS_PATH").ok(),
+            access_log: std::env::var("OXAPI_ACCESS_LOG").ok(),
+            log_format: std::env::var("OXAPI_LOG_FORMAT").ok(),
         };
         let command = match Command::parse(args, env) {
             Ok(command) => command,
@@ -298,6 +305,12 @@ impl App {
         }
         if let Some(path) = deployment.metrics_path {
             self = self.metrics_path(Some(&path));
+        }
+        if deployment.access_log {
+            self = self.access_log(true);
+        }
+        if let Some(format) = deployment.log_format {
+            self = self.log_format(format);
         }
         self
     }
@@ -358,7 +371,7 @@ impl App {
                 return ExitCode::FAILURE;
             }
         };
-        install_log();
+        let telemetry = crate::telemetry::install(self.log_format, &self.info.title);
         raise_open_files_limit();
         let addr = match resolve(bind) {
             Ok(addr) => addr,
@@ -417,6 +430,9 @@ impl App {
             };
             self.serve_listener(listener, shutdown, ready).await
         });
+        // Outside the runtime: the exporter's last batch is sent by a blocking client.
+        drop(runtime);
+        telemetry.flush();
         match result {
             Ok(()) => ExitCode::SUCCESS,
             // The build errors are listed in full already.
@@ -440,19 +456,6 @@ fn report(error: &dyn std::error::Error) {
         eprintln!("  caused by: {source}");
         cause = source.source();
     }
-}
-
-/// Prints the app's log (oxapi's warnings among them: a stalled event loop, a failed
-/// background task) to stderr, filtered by `RUST_LOG` (default `info`), unless the program
-/// installed a subscriber of its own first.
-fn install_log() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Fails only if a subscriber is already set: the program's, which wins.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 /// Raises the soft limit on open files to the hard one, as Go's runtime does: the default
@@ -525,6 +528,10 @@ struct Deployment {
     shutdown_grace: Option<Duration>,
     /// `--metrics-path`: [`App::metrics_path`].
     metrics_path: Option<String>,
+    /// `--access-log`: [`App::access_log`].
+    access_log: bool,
+    /// `--log-format`: [`App::log_format`].
+    log_format: Option<crate::LogFormat>,
 }
 
 /// The certificate chain and key files `--tls-cert` and `--tls-key` name.
@@ -546,6 +553,8 @@ struct Env {
     drain_delay: Option<String>,
     shutdown_grace: Option<String>,
     metrics_path: Option<String>,
+    access_log: Option<String>,
+    log_format: Option<String>,
 }
 
 /// An empty variable counts as unset.
@@ -670,6 +679,12 @@ impl Command {
                 option_value(arg, "--metrics-path", "a path, like /metrics", &mut args)
             {
                 deployment.metrics_path = Some(value?);
+            } else if arg == "--access-log" {
+                deployment.access_log = true;
+            } else if let Some(value) =
+                option_value(arg, "--log-format", "`text` or `json`", &mut args)
+            {
+                deployment.log_format = Some(value?.parse()?);
             } else {
                 return Err(format!("unexpected argument `{arg}`"));
             }
@@ -679,6 +694,26 @@ impl Command {
             .unwrap_or_else(|| DEFAULT_BIND.to_owned());
         deployment.root_path = deployment.root_path.or(set(env.root_path));
         deployment.metrics_path = deployment.metrics_path.or(set(env.metrics_path));
+        if let Some(value) = set(env.access_log) {
+            deployment.access_log |= match value.as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                other => {
+                    return Err(format!(
+                        "$OXAPI_ACCESS_LOG is `{other}`: `1`/`true` turns the access log on, `0`/`false` off"
+                    ));
+                }
+            };
+        }
+        if deployment.log_format.is_none()
+            && let Some(value) = set(env.log_format)
+        {
+            deployment.log_format = Some(
+                value
+                    .parse()
+                    .map_err(|error| format!("$OXAPI_LOG_FORMAT: {error}"))?,
+            );
+        }
         if let Some(path) = &deployment.metrics_path
             && !path.starts_with('/')
         {
@@ -729,7 +764,7 @@ impl Command {
 
 fn usage(program: &str, title: &str) -> String {
     format!(
-        "{title}\n\nUsage:\n  {program} [--bind ADDR] [--workers N] [--tls-cert PEM --tls-key PEM]\n                               serve HTTP/1.1 and HTTP/2 on ADDR (HTTPS with a certificate)\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n  --tls-cert PEM               serve HTTPS (TLS only) with this certificate chain, server certificate first (or $OXAPI_TLS_CERT)\n  --tls-key PEM                the certificate's private key (or $OXAPI_TLS_KEY); both or neither\n  --workers N                  serve from N worker processes sharing the port, each restarted if it dies (or $OXAPI_WORKERS)\n  --drain-delay SECONDS        after SIGTERM, go on accepting for this long while closing each connection after its next response, so a load balancer stops sending (default 0, or $OXAPI_DRAIN_DELAY)\n  --shutdown-grace SECONDS     then, how long in-flight requests and background tasks may take (default 30, or $OXAPI_SHUTDOWN_GRACE)\n  --metrics-path PATH          serve Prometheus metrics at PATH, like /metrics (default: none, or $OXAPI_METRICS_PATH)\n\nStops on SIGINT or SIGTERM after finishing in-flight requests (with --workers, every worker does). Under TLS, SIGHUP reads the certificate and key again."
+        "{title}\n\nUsage:\n  {program} [--bind ADDR] [--workers N] [--tls-cert PEM --tls-key PEM]\n                               serve HTTP/1.1 and HTTP/2 on ADDR (HTTPS with a certificate)\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n  --tls-cert PEM               serve HTTPS (TLS only) with this certificate chain, server certificate first (or $OXAPI_TLS_CERT)\n  --tls-key PEM                the certificate's private key (or $OXAPI_TLS_KEY); both or neither\n  --workers N                  serve from N worker processes sharing the port, each restarted if it dies (or $OXAPI_WORKERS)\n  --drain-delay SECONDS        after SIGTERM, go on accepting for this long while closing each connection after its next response, so a load balancer stops sending (default 0, or $OXAPI_DRAIN_DELAY)\n  --shutdown-grace SECONDS     then, how long in-flight requests and background tasks may take (default 30, or $OXAPI_SHUTDOWN_GRACE)\n  --metrics-path PATH          serve Prometheus metrics at PATH, like /metrics (default: none, or $OXAPI_METRICS_PATH)\n  --access-log                 give each request an id (its X-Request-Id, or a new one) and log a line when it is answered (or $OXAPI_ACCESS_LOG=1)\n  --log-format FORMAT          the log on stderr: text or json, one object a line (default text, or $OXAPI_LOG_FORMAT); RUST_LOG filters it\n\nStops on SIGINT or SIGTERM after finishing in-flight requests (with --workers, every worker does). Under TLS, SIGHUP reads the certificate and key again."
     )
 }
 

@@ -39,6 +39,7 @@ mod routers;
 mod security;
 mod stall;
 mod streaming;
+mod telemetry;
 mod tls;
 mod todo;
 mod uploads;

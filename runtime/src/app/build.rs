@@ -198,6 +198,13 @@ impl App {
             }
             None => None,
         };
+        // Outside the metrics' layer: the access line's time includes the metrics'.
+        if self.access_log {
+            for route in &mut flat.routes {
+                let layer = crate::telemetry::access_layer(route.route.method, &route.path);
+                route.scope.layers.push(layer);
+            }
+        }
         let connections = Arc::new(Semaphore::new(
             self.limits.max_connections.min(Semaphore::MAX_PERMITS),
         ));

@@ -59,6 +59,10 @@ pub struct App {
     health: HealthConfig,
     /// Where the Prometheus metrics are served; `None` measures nothing.
     metrics_path: Option<String>,
+    /// Whether each request gets an id, a span and an access line.
+    access_log: bool,
+    /// How [`App::run`] prints the log.
+    pub(crate) log_format: crate::LogFormat,
     /// The app's own routes, routers and mounts, and its app-wide dependencies and route
     /// layers.
     root: Router,
@@ -131,6 +135,8 @@ impl App {
             docs: DocsConfig::default(),
             health: HealthConfig::default(),
             metrics_path: None,
+            access_log: false,
+            log_format: crate::LogFormat::Text,
             root: Router::new(),
             layers: Vec::new(),
             layer_error: default_layer_error,
@@ -415,6 +421,33 @@ impl App {
     #[must_use]
     pub fn metrics_path(mut self, path: Option<&str>) -> Self {
         self.metrics_path = path.map(str::to_owned);
+        self
+    }
+
+    /// Gives each request an id and logs its answer (off by default, or `--access-log` /
+    /// `$OXAPI_ACCESS_LOG=1` on [`App::run`]'s command line).
+    ///
+    /// The id is the request's `X-Request-Id` (as a proxy or the calling service set it), or
+    /// a new UUID; the response carries it back in `X-Request-Id`, handlers read it with
+    /// [`RequestId`](crate::RequestId) and pass it on with [`RequestId::headers`](crate::RequestId::headers).
+    /// Each request is served inside a `request` span with fields `request_id`, `method` and
+    /// `route` (its template), so every log line written meanwhile carries them, and ends with
+    /// an `answered` event at level info with its `status` and `elapsed_ms`. With the `otel`
+    /// feature, the span joins the trace of the request's `traceparent` and is exported.
+    /// Each route is then served through a service around it, as a route layer is; with the
+    /// access log off, nothing is added.
+    #[must_use]
+    pub fn access_log(mut self, on: bool) -> Self {
+        self.access_log = on;
+        self
+    }
+
+    /// How [`App::run`] prints the log on stderr (default text; `--log-format` /
+    /// `$OXAPI_LOG_FORMAT` win). Ignored if the program installed a `tracing` subscriber of
+    /// its own.
+    #[must_use]
+    pub fn log_format(mut self, format: crate::LogFormat) -> Self {
+        self.log_format = format;
         self
     }
 

@@ -78,6 +78,13 @@ async fn ready(lifespan: State<oxapi::LifespanHandle>) -> StatusCode {
     }
 }
 
+/// Logs from inside the handler, and answers with the request's id.
+#[get("/traced")]
+async fn traced(id: oxapi::RequestId) -> String {
+    tracing::info!(answer = 42, "inside the handler");
+    id.to_string()
+}
+
 /// A lock both a plain fn and an async fn take.
 #[derive(Debug, Default)]
 struct Shared(Mutex<u64>);
@@ -203,7 +210,8 @@ fn main() -> std::process::ExitCode {
             lock,
             stall_wait,
             stall_release,
-            stalls
+            stalls,
+            traced
         ])
         .run()
 }
