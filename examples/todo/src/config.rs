@@ -22,7 +22,8 @@
 //!   `--webhook-timeout SECONDS` (one call; default 10), `--jobs-heartbeat-ms MS` (how often
 //!   a worker says it is alive; its jobs go to another instance after three missed; default
 //!   10000) and `--jobs-poll-ms MS` (how often idle workers look for jobs they were not told
-//!   of; default 1000).
+//!   of; default 1000); `--jobs-queue NAME` (the queue's name in the database; default
+//!   `todo.webhook-deliveries`).
 //! - `--admin-token TOKEN` (or `$TODO_ADMIN_TOKEN`): the bearer token of `GET
 //!   /v1/admin/jobs`; without it, that route answers 404.
 //!
@@ -55,6 +56,7 @@ pub const USAGE: &str = "The todo service's options (oxapi's follow):
   --jobs-heartbeat-ms MS  how often a worker says it is alive; after 3 missed, its jobs go to
                           another instance (default 10000)
   --jobs-poll-ms MS       how often an idle worker looks for jobs (default 1000)
+  --jobs-queue NAME       the deliveries' queue in the database (default todo.webhook-deliveries)
   --admin-token TOKEN     the bearer token of GET /v1/admin/jobs (or $TODO_ADMIN_TOKEN;
                           default: none, the route answers 404)";
 
@@ -180,6 +182,7 @@ pub fn parse(
     let mut webhook_timeout = None;
     let mut heartbeat = None;
     let mut poll = None;
+    let mut queue = None;
     let mut admin_token = None;
     let mut memory = false;
     let mut data_dir = None;
@@ -214,6 +217,7 @@ pub fn parse(
             "--webhook-timeout" => webhook_timeout = Some(value("a number of seconds")?),
             "--jobs-heartbeat-ms" => heartbeat = Some(value("a number of milliseconds")?),
             "--jobs-poll-ms" => poll = Some(value("a number of milliseconds")?),
+            "--jobs-queue" => queue = Some(value("a queue name")?),
             "--admin-token" => admin_token = Some(value("a token")?),
             "--memory" if inline.is_none() => memory = true,
             _ => rest.push(arg),
@@ -259,11 +263,18 @@ pub fn parse(
         },
         None => Config::new(database),
     };
-    let timeout = seconds(upstream_timeout, "upstream timeout")?
-        .unwrap_or(crate::upstream::DEFAULT_TIMEOUT);
+    let timeout =
+        seconds(upstream_timeout, "upstream timeout")?.unwrap_or(crate::upstream::DEFAULT_TIMEOUT);
     let defaults = JobsConfig::default();
     let jobs = JobsConfig {
         webhook_url: webhook_url.or(env.webhook_url),
+        queue: match queue {
+            Some(name) if name.is_empty() || name.len() > 200 => {
+                return Err("the jobs queue's name must have 1 to 200 bytes".into());
+            }
+            Some(name) => name,
+            None => defaults.queue.clone(),
+        },
         max_attempts: match max_attempts {
             None => defaults.max_attempts,
             Some(text) => text
@@ -401,6 +412,7 @@ mod tests {
                 "--webhook-timeout=0.5",
                 "--jobs-heartbeat-ms=300",
                 "--jobs-poll-ms=50",
+                "--jobs-queue=tests",
                 "--admin-token=root",
             ]),
             env,
@@ -410,6 +422,7 @@ mod tests {
             config.jobs,
             JobsConfig {
                 webhook_url: Some("http://a/hook".into()),
+                queue: "tests".into(),
                 max_attempts: 3,
                 backoff: Duration::from_millis(20),
                 timeout: Duration::from_millis(500),
@@ -434,7 +447,10 @@ mod tests {
             (&["--jwt-secret="][..], "the JWT secret is empty"),
             (&["--upstream-timeout", "soon"][..], "not `soon`"),
             (&["--webhook-max-attempts=0"][..], "from 1 to 100, not `0`"),
-            (&["--webhook-backoff-ms=-1"][..], "milliseconds (1 to 3600000), not `-1`"),
+            (
+                &["--webhook-backoff-ms=-1"][..],
+                "milliseconds (1 to 3600000), not `-1`",
+            ),
             (&["--jobs-heartbeat-ms=0"][..], "not `0`"),
             (&["--admin-token="][..], "the admin token is empty"),
             (

@@ -91,6 +91,7 @@ fn effects(config: &Config) -> Effects {
             .webhook_url
             .as_ref()
             .map(|_| config.jobs.max_attempts),
+        queue: config.jobs.queue.clone(),
     }
 }
 
@@ -99,7 +100,7 @@ impl Lifespan for Database {
     type Error = ConnectError;
 
     async fn startup(&self) -> Result<Store, ConnectError> {
-        let connected = repo::connect(&self.config, self.effects).await?;
+        let connected = repo::connect(&self.config, self.effects.clone()).await?;
         let worker = jobs::worker::start(connected.jobs, &self.jobs).map_err(ConnectError::Jobs)?;
         let listener = match connected.postgres {
             Some(repo) => Some(
@@ -110,7 +111,10 @@ impl Lifespan for Database {
             None => None,
         };
         let running = Running { worker, listener };
-        *self.running.lock().unwrap_or_else(|poison| poison.into_inner()) = Some(running);
+        *self
+            .running
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner()) = Some(running);
         Ok(connected.store)
     }
 
@@ -177,4 +181,31 @@ pub fn app(config: Config) -> App {
         .lifespan(Database::new(&config, feed))
         .router(api::router())
         .routes(routes![page::front_page])
+}
+
+/// The service's command line: `todo [its options] [oxapi's options]`, or `todo openapi`.
+/// The `todo` binary is this function; tests run it as a process of their own.
+pub fn main() -> std::process::ExitCode {
+    use config::Env;
+    match config::parse(std::env::args().skip(1), Env::from_process()) {
+        Ok((config, rest)) => {
+            let help = rest.iter().any(|arg| arg == "--help" || arg == "-h");
+            if help {
+                // The service's own options, before oxapi prints its usage and exits.
+                println!("{}\n", config::USAGE);
+            }
+            let serving = !help && !rest.iter().any(|arg| arg == "openapi");
+            if config.ephemeral_secret && serving {
+                eprintln!(
+                    "warning: no --jwt-secret or $TODO_JWT_SECRET: tokens are signed with a key \
+                     made up now; they end with this process and other instances refuse them"
+                );
+            }
+            app(config).run_with_args(rest)
+        }
+        Err(message) => {
+            eprintln!("error: {message}\n\n{}", config::USAGE);
+            std::process::ExitCode::from(2)
+        }
+    }
 }

@@ -42,8 +42,9 @@ pub enum NotAdmin {
 impl IntoResponse for NotAdmin {
     fn into_response(self) -> oxapi::Response {
         match self {
-            Self::Off => ApiError::not_found("the admin routes are off (no --admin-token)")
-                .into_response(),
+            Self::Off => {
+                ApiError::not_found("the admin routes are off (no --admin-token)").into_response()
+            }
             Self::Auth(error) => error.into_response(),
         }
     }

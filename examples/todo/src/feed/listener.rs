@@ -94,7 +94,9 @@ async fn forward(
             Ok(Some(notification)) => {
                 match serde_json::from_str::<Notification>(notification.payload()) {
                     Ok(notification) => deliver(notification, repo, feed).await,
-                    Err(error) => tracing::warn!(%error, "a notification of the feed is not a change"),
+                    Err(error) => {
+                        tracing::warn!(%error, "a notification of the feed is not a change")
+                    }
                 }
             }
             // The connection was lost; what was sent meanwhile is gone. sqlx would connect

@@ -31,8 +31,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::Item;
 use crate::repo::Owner;
 
-/// The queue (apalis's `job_type`) webhook deliveries go to.
-pub const QUEUE: &str = "todo.webhook-deliveries";
+/// The queue (apalis's `job_type`) webhook deliveries go to, unless `--jobs-queue` names
+/// another (deployments sharing a database, or tests sharing one, keep theirs apart).
+pub const DEFAULT_QUEUE: &str = "todo.webhook-deliveries";
 
 /// How a worker notices it was not told of a job: a poll at most this often when idle.
 pub const DEFAULT_POLL: Duration = Duration::from_secs(1);
@@ -40,11 +41,19 @@ pub const DEFAULT_POLL: Duration = Duration::from_secs(1);
 /// Heartbeats a worker may miss before its jobs are given to another.
 pub const MISSED_HEARTBEATS: u32 = 3;
 
+/// The shortest time without a heartbeat after which a worker's jobs are given to another.
+/// apalis counts it in whole seconds, and apalis-sqlite stores heartbeats to the second: a
+/// live worker's last heartbeat can read a second old, so two seconds is the least that
+/// never takes a live worker's job.
+pub const MIN_ORPHANED_AFTER: Duration = Duration::from_secs(2);
+
 /// Webhook deliveries and the workers that make them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobsConfig {
     /// Where deliveries are posted; none, nothing is enqueued.
     pub webhook_url: Option<String>,
+    /// The queue deliveries go to and are taken from.
+    pub queue: String,
     /// Tries of one delivery before it is dead.
     pub max_attempts: u32,
     /// The wait before the first retry; each next one waits twice as long.
@@ -61,6 +70,7 @@ impl Default for JobsConfig {
     fn default() -> Self {
         Self {
             webhook_url: None,
+            queue: DEFAULT_QUEUE.to_owned(),
             max_attempts: 5,
             backoff: Duration::from_secs(1),
             timeout: Duration::from_secs(10),
@@ -71,10 +81,17 @@ impl Default for JobsConfig {
 }
 
 impl JobsConfig {
-    /// How long a worker may go without a heartbeat before its jobs go to another: three
-    /// heartbeats, and at least the one second apalis counts in.
+    /// How many heartbeats a worker may miss before its jobs go to another: three, or more
+    /// when they are so frequent that three would be shorter than [`MIN_ORPHANED_AFTER`].
+    pub fn missed_heartbeats(&self) -> u32 {
+        let heartbeat = self.heartbeat.as_millis().max(1);
+        let least = MIN_ORPHANED_AFTER.as_millis().div_ceil(heartbeat);
+        MISSED_HEARTBEATS.max(u32::try_from(least).unwrap_or(u32::MAX))
+    }
+
+    /// How long a worker may go without a heartbeat before its jobs go to another.
     pub fn orphaned_after(&self) -> Duration {
-        (self.heartbeat * MISSED_HEARTBEATS).max(Duration::from_secs(1))
+        self.heartbeat * self.missed_heartbeats()
     }
 }
 
@@ -122,7 +139,10 @@ impl Delivery {
     /// # Errors
     ///
     /// If the delivery cannot be serialized (it always can).
-    pub fn task(&self, max_attempts: u32) -> Result<apalis::prelude::Task<Vec<u8>>, serde_json::Error> {
+    pub fn task(
+        &self,
+        max_attempts: u32,
+    ) -> Result<apalis::prelude::Task<Vec<u8>>, serde_json::Error> {
         let args = serde_json::to_vec(self)?;
         Ok(apalis::prelude::TaskBuilder::new(args)
             .max_attempts(max_attempts as usize)
@@ -146,4 +166,23 @@ pub struct JobCounts {
     pub failed: u64,
     /// Failed with no attempts left (or aborted): given up, kept for inspection.
     pub dead: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_is_orphaned_after_three_heartbeats_and_never_under_two_seconds() {
+        let every = |ms| JobsConfig {
+            heartbeat: Duration::from_millis(ms),
+            ..JobsConfig::default()
+        };
+        assert_eq!(every(10_000).orphaned_after(), Duration::from_secs(30));
+        assert_eq!(every(1_000).orphaned_after(), Duration::from_secs(3));
+        assert_eq!(every(250).missed_heartbeats(), 8);
+        assert_eq!(every(250).orphaned_after(), Duration::from_secs(2));
+        assert_eq!(every(300).orphaned_after(), Duration::from_millis(2100));
+        assert_eq!(every(1).orphaned_after(), Duration::from_secs(2));
+    }
 }

@@ -12,15 +12,17 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apalis::layers::retry::backoff::{Backoff, ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff};
 use apalis::layers::retry::HasherRng;
+use apalis::layers::retry::backoff::{
+    Backoff, ExponentialBackoff, ExponentialBackoffMaker, MakeBackoff,
+};
 use apalis::prelude::*;
 use oxapi::futures::future::BoxFuture;
 use oxapi::tokio;
 use oxapi::tokio::sync::watch;
 use oxapi::tokio::task::JoinHandle;
 
-use super::{Delivery, JobsConfig, QUEUE};
+use super::{Delivery, JobsConfig};
 
 /// Jobs a worker fetches at once: few, so that a busy instance does not hold jobs an idle one
 /// could run.
@@ -55,7 +57,9 @@ pub enum DeliveryError {
 impl fmt::Display for DeliveryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Send(error) if error.is_timeout() => f.write_str("the webhook did not answer in time"),
+            Self::Send(error) if error.is_timeout() => {
+                f.write_str("the webhook did not answer in time")
+            }
             Self::Send(_) => f.write_str("the webhook could not be reached"),
             Self::Status(status) => write!(f, "the webhook answered {status}"),
             Self::Released => f.write_str("the worker is stopping: the job is given back"),
@@ -104,7 +108,10 @@ async fn deliver(delivery: Delivery, webhook: Data<Arc<Webhook>>) -> Result<(), 
 
 /// Whether a failed attempt is retried here: every failure but a job given back at shutdown.
 fn retried(error: &BoxDynError) -> bool {
-    !matches!(error.downcast_ref::<DeliveryError>(), Some(DeliveryError::Released))
+    !matches!(
+        error.downcast_ref::<DeliveryError>(),
+        Some(DeliveryError::Released)
+    )
 }
 
 /// tower's exponential backoff, cut short when the worker stops, so a job waiting out its
@@ -145,7 +152,9 @@ impl RunningWorker {
         let _ = self.stop.send(true);
         let mut task = self.task;
         if tokio::time::timeout(self.grace, &mut task).await.is_err() {
-            tracing::warn!("the webhook worker did not stop in time; its jobs go to another instance");
+            tracing::warn!(
+                "the webhook worker did not stop in time; its jobs go to another instance"
+            );
             task.abort();
         }
     }
@@ -171,9 +180,10 @@ pub fn start(store: JobStore, config: &JobsConfig) -> Result<Option<RunningWorke
         .build()
         .map_err(|error| format!("cannot build the webhook's HTTP client: {error}"))?;
     let max_backoff = MAX_BACKOFF.max(config.backoff);
-    let backoff = ExponentialBackoffMaker::new(config.backoff, max_backoff, 0.1, HasherRng::default())
-        .map_err(|error| format!("bad webhook backoff: {error}"))?
-        .make_backoff();
+    let backoff =
+        ExponentialBackoffMaker::new(config.backoff, max_backoff, 0.1, HasherRng::default())
+            .map_err(|error| format!("bad webhook backoff: {error}"))?
+            .make_backoff();
     let (stop, stopping) = watch::channel(false);
     let webhook = Arc::new(Webhook {
         client,
@@ -188,6 +198,8 @@ pub fn start(store: JobStore, config: &JobsConfig) -> Result<Option<RunningWorke
         },
         // apalis counts the first call as attempt 1: `retries` more after it.
         retries: config.max_attempts.saturating_sub(1) as usize,
+        queue: config.queue.clone(),
+        missed_heartbeats: config.missed_heartbeats() as usize,
         heartbeat: config.heartbeat,
         poll: config.poll,
     };
@@ -205,7 +217,9 @@ struct Settings {
     webhook: Arc<Webhook>,
     backoff: StopAwareBackoff,
     retries: usize,
+    queue: String,
     heartbeat: Duration,
+    missed_heartbeats: usize,
     poll: Duration,
 }
 
@@ -214,13 +228,20 @@ struct Settings {
 /// short delay.
 async fn supervise(store: JobStore, settings: Settings, mut stopping: watch::Receiver<bool>) {
     loop {
-        let name = format!("todo-{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        let name = format!(
+            "todo-{}-{}",
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        );
         let result = run(&store, &settings, &name, stopping.clone()).await;
         if *stopping.borrow() {
             return;
         }
         match result {
-            Ok(()) => tracing::warn!(worker = name, "the webhook worker stopped; starting another"),
+            Ok(()) => tracing::warn!(
+                worker = name,
+                "the webhook worker stopped; starting another"
+            ),
             Err(error) => {
                 tracing::error!(worker = name, %error, "the webhook worker failed; starting another")
             }
@@ -264,14 +285,17 @@ async fn run(
     match store {
         JobStore::Postgres(pool) => {
             let config = apalis_postgres::Config::default()
-                .queue(QUEUE)
+                .queue(&settings.queue)
                 .batch_size(BATCH)
                 .heartbeat_interval(settings.heartbeat)
-                .missed_heartbeats(super::MISSED_HEARTBEATS as usize);
+                .missed_heartbeats(settings.missed_heartbeats);
             // Woken by apalis's insert trigger (LISTEN/NOTIFY) as soon as a job commits, and
             // by the interval for jobs no insert announces: retries and orphans given back.
             let strategy = Strategy::new()
-                .stream(apalis_postgres::Pubsub::new(pool.clone(), QUEUE.to_owned()))
+                .stream(apalis_postgres::Pubsub::new(
+                    pool.clone(),
+                    settings.queue.clone(),
+                ))
                 .interval(settings.poll);
             let backend = apalis_postgres::PostgresStorage::<Delivery>::new(pool)
                 .with_config(config)
@@ -280,10 +304,10 @@ async fn run(
         }
         JobStore::Sqlite(pool) => {
             let config = apalis_sqlite::Config::default()
-                .queue(QUEUE)
+                .queue(&settings.queue)
                 .batch_size(BATCH)
                 .heartbeat_interval(settings.heartbeat)
-                .missed_heartbeats(super::MISSED_HEARTBEATS as usize);
+                .missed_heartbeats(settings.missed_heartbeats);
             let backend = apalis_sqlite::SqliteStorage::<Delivery>::new(pool)
                 .with_config(config)
                 .poll_with_strategy(Strategy::new().interval(settings.poll));

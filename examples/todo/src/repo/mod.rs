@@ -33,7 +33,7 @@ pub struct Owner(pub Uuid);
 
 /// What a write does besides its rows, in its own transaction, so that it happens if and only
 /// if the write commits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effects {
     /// Publish each change to lists and items with `pg_notify` (PostgreSQL only): every
     /// instance's feed listens ([`crate::feed`]).
@@ -41,6 +41,18 @@ pub struct Effects {
     /// Enqueue a webhook delivery for each item created or completed, tried at most this many
     /// times ([`crate::jobs`]); none, no deliveries.
     pub deliveries: Option<u32>,
+    /// The job queue deliveries go to (and are counted in).
+    pub queue: String,
+}
+
+impl Default for Effects {
+    fn default() -> Self {
+        Self {
+            notify: false,
+            deliveries: None,
+            queue: crate::jobs::DEFAULT_QUEUE.to_owned(),
+        }
+    }
 }
 
 /// A user with the hash of their password, for signing in.

@@ -9,7 +9,7 @@ use super::sql::repository_impl;
 use super::{ConnectError, Effects, Owner, RepoError, WAIT_TIMEOUT};
 use crate::config::DatabaseConfig;
 use crate::feed::{self, Change};
-use crate::jobs::{self, Delivery};
+use crate::jobs::Delivery;
 
 /// Todo lists in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -77,7 +77,7 @@ impl PgRepository {
             let task = delivery
                 .task(attempts)
                 .map_err(|error| RepoError::Jobs(Box::new(error)))?;
-            apalis_postgres::queries::push_tasks(conn, jobs::QUEUE, vec![task])
+            apalis_postgres::queries::push_tasks(conn, &self.effects.queue, vec![task])
                 .await
                 .map_err(|error| RepoError::Jobs(Box::new(error)))?;
         }

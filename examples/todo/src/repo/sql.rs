@@ -997,7 +997,7 @@ macro_rules! repository_impl {
                 fn job_counts(&self) -> BoxFuture<'_, Result<JobCounts, RepoError>> {
                     Box::pin(async move {
                         let row: sql::JobCountsRow = sqlx::query_as(<$repo>::JOB_COUNTS)
-                            .bind($crate::jobs::QUEUE)
+                            .bind(&self.effects.queue)
                             .fetch_one(&self.pool)
                             .await?;
                         Ok(JobCounts::from(row))

@@ -11,7 +11,7 @@ use super::sql::repository_impl;
 use super::{ConnectError, Effects, Owner, RepoError, WAIT_TIMEOUT};
 use crate::config::DatabaseConfig;
 use crate::feed::Change;
-use crate::jobs::{self, Delivery};
+use crate::jobs::Delivery;
 
 /// Where apalis-sqlite's migrations are recorded: not in sqlx's default table, which holds
 /// ours (the two histories would each look like the other's missing migrations).
@@ -92,7 +92,7 @@ impl SqliteRepository {
             let task = delivery
                 .task(attempts)
                 .map_err(|error| RepoError::Jobs(Box::new(error)))?;
-            apalis_sqlite::queries::push_tasks(conn, jobs::QUEUE, &[task])
+            apalis_sqlite::queries::push_tasks(conn, &self.effects.queue, &[task])
                 .await
                 .map_err(|error| RepoError::Jobs(Box::new(error)))?;
         }
