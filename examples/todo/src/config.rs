@@ -42,7 +42,8 @@ pub const USAGE: &str = "The todo service's options (oxapi's follow):
   --database-url URL      sqlite:... or postgres://... (or $DATABASE_URL)
   --memory                an in-memory SQLite database (the same as DATABASE_URL=sqlite::memory:)
   --data-dir DIR          without a URL: the SQLite file DIR/todo.db, made if missing (or $TODO_DATA_DIR; default ./data)
-  --max-connections N     the connection pool's size (or $DATABASE_MAX_CONNECTIONS; default 10)
+  --max-connections N     the connection pool's size (or $DATABASE_MAX_CONNECTIONS; default 10;
+                          on PostgreSQL the feed's listener and the job worker each hold one)
   --jwt-secret SECRET     the key access tokens are signed with, the same for every instance
                           (or $TODO_JWT_SECRET; default: made up at startup, tokens end with the process)
   --suggestions-url URL   an activity service answering {\"activity\": ...} for GET /v1/suggestion

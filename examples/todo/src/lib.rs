@@ -100,6 +100,14 @@ impl Lifespan for Database {
     type Error = ConnectError;
 
     async fn startup(&self) -> Result<Store, ConnectError> {
+        // On PostgreSQL the feed's listener holds a pooled connection for good, and so does
+        // the job worker's (apalis's insert notifications); requests need one more.
+        if self.effects.notify {
+            let needed = 2 + u32::from(self.effects.deliveries.is_some());
+            if self.config.max_connections < needed {
+                return Err(ConnectError::PoolTooSmall(needed));
+            }
+        }
         let connected = repo::connect(&self.config, self.effects.clone()).await?;
         let worker = jobs::worker::start(connected.jobs, &self.jobs).map_err(ConnectError::Jobs)?;
         let listener = match connected.postgres {

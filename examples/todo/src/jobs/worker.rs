@@ -1,15 +1,17 @@
 //! The worker that makes webhook deliveries: one per instance, an apalis worker on the
 //! database's queue, started by the database's lifespan and stopped at its shutdown.
 //!
-//! Stopping, in order: the stop flag is raised, which ends a retry's backoff early and makes
-//! an attempt that has not started yet give the job back (it fails with
-//! [`DeliveryError::Released`], which is not retried here, so another worker takes it); apalis
-//! stops fetching, gives back the jobs it fetched and had not started, and waits for the call
-//! in flight, which `--webhook-timeout` bounds. If that still takes too long the task is
-//! dropped; the job it held goes to another instance once this worker's heartbeats stop.
+//! Stopping, in order: the stop flag is raised, which ends a retry's backoff early, and the
+//! retry's next attempt gives the job back instead of running ([`GiveBack`]: it fails with
+//! [`DeliveryError::Released`], which is not retried, so the job is left `Failed` with its
+//! attempts so far and another worker takes it); apalis stops fetching, gives back the jobs it
+//! fetched and had not started, and waits for the call in flight, which `--webhook-timeout`
+//! bounds. If that still takes too long the task is dropped; the job it held goes to another
+//! instance once this worker's heartbeats stop.
 
 use std::fmt;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use apalis::layers::retry::HasherRng;
@@ -76,19 +78,15 @@ impl std::error::Error for DeliveryError {
     }
 }
 
-/// What the delivery function needs: the HTTP client, where to post, and the stop flag.
+/// What the delivery function needs: the HTTP client and where to post.
 #[derive(Debug, Clone)]
 struct Webhook {
     client: reqwest::Client,
     url: String,
-    stopping: watch::Receiver<bool>,
 }
 
 /// Makes one attempt at `delivery`.
 async fn deliver(delivery: Delivery, webhook: Data<Arc<Webhook>>) -> Result<(), DeliveryError> {
-    if *webhook.stopping.borrow() {
-        return Err(DeliveryError::Released);
-    }
     let answer = webhook
         .client
         .post(&webhook.url)
@@ -134,6 +132,61 @@ impl Backoff for StopAwareBackoff {
                 _ = stopping.wait_for(|stopping| *stopping) => {}
             }
         })
+    }
+}
+
+/// Between the retry layer and apalis's task lifecycle: once the worker stops, an attempt
+/// fails at once with [`DeliveryError::Released`] instead of reaching the lifecycle.
+///
+/// Needed because apalis's lifecycle service is never ready again once its worker is shutting
+/// down, while tower's retry, after a backoff, waits for it to be ready before its next
+/// attempt: a job in its backoff at shutdown would hold the worker's stop for ever.
+#[derive(Debug, Clone)]
+struct GiveBackLayer {
+    stopping: watch::Receiver<bool>,
+}
+
+impl<S> Layer<S> for GiveBackLayer {
+    type Service = GiveBack<S>;
+
+    fn layer(&self, inner: S) -> GiveBack<S> {
+        GiveBack {
+            inner,
+            stopping: self.stopping.clone(),
+        }
+    }
+}
+
+/// The service of [`GiveBackLayer`].
+#[derive(Debug, Clone)]
+struct GiveBack<S> {
+    inner: S,
+    stopping: watch::Receiver<bool>,
+}
+
+impl<S, Request> Service<Request> for GiveBack<S>
+where
+    S: Service<Request, Error = BoxDynError>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxDynError;
+    type Future = BoxFuture<'static, Result<S::Response, BoxDynError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxDynError>> {
+        if *self.stopping.borrow() {
+            Poll::Ready(Ok(()))
+        } else {
+            self.inner.poll_ready(cx)
+        }
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if *self.stopping.borrow() {
+            Box::pin(async { Err(Box::new(DeliveryError::Released) as BoxDynError) })
+        } else {
+            Box::pin(self.inner.call(request))
+        }
     }
 }
 
@@ -185,13 +238,12 @@ pub fn start(store: JobStore, config: &JobsConfig) -> Result<Option<RunningWorke
             .map_err(|error| format!("bad webhook backoff: {error}"))?
             .make_backoff();
     let (stop, stopping) = watch::channel(false);
-    let webhook = Arc::new(Webhook {
-        client,
-        url,
-        stopping: stopping.clone(),
-    });
+    let webhook = Arc::new(Webhook { client, url });
     let settings = Settings {
         webhook,
+        give_back: GiveBackLayer {
+            stopping: stopping.clone(),
+        },
         backoff: StopAwareBackoff {
             inner: backoff,
             stopping: stopping.clone(),
@@ -215,6 +267,7 @@ pub fn start(store: JobStore, config: &JobsConfig) -> Result<Option<RunningWorke
 #[derive(Debug, Clone)]
 struct Settings {
     webhook: Arc<Webhook>,
+    give_back: GiveBackLayer,
     backoff: StopAwareBackoff,
     retries: usize,
     queue: String,
@@ -277,6 +330,8 @@ async fn run(
                 .backend($backend)
                 .data(Arc::clone(&settings.webhook))
                 .retry(policy)
+                // Added last: the innermost layer, under the retry.
+                .layer(settings.give_back.clone())
                 .build(deliver)
                 .run_until(signal)
                 .await

@@ -90,6 +90,9 @@ pub enum ConnectError {
     Migrate(sqlx::migrate::MigrateError),
     /// The webhook worker could not be started (the reason).
     Jobs(String),
+    /// The pool is too small for the connections that listen (the feed's, the job queue's)
+    /// and one for requests: it needs at least this many.
+    PoolTooSmall(u32),
 }
 
 impl fmt::Display for ConnectError {
@@ -102,6 +105,11 @@ impl fmt::Display for ConnectError {
             Self::Connect(_) => f.write_str("cannot open the database"),
             Self::Migrate(_) => f.write_str("cannot migrate the database"),
             Self::Jobs(reason) => write!(f, "cannot start the webhook worker: {reason}"),
+            Self::PoolTooSmall(needed) => write!(
+                f,
+                "the pool needs at least {needed} connections (--max-connections): some listen \
+                 for notifications for good"
+            ),
         }
     }
 }
@@ -109,7 +117,7 @@ impl fmt::Display for ConnectError {
 impl std::error::Error for ConnectError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::UnknownScheme | Self::Jobs(_) => None,
+            Self::UnknownScheme | Self::Jobs(_) | Self::PoolTooSmall(_) => None,
             Self::DataDir(error) => Some(error),
             Self::Connect(error) => Some(error),
             Self::Migrate(error) => Some(error),
