@@ -3,6 +3,8 @@
 //! share a database safely; a PostgreSQL run needs one started, as `scripts/test.sh` does
 //! with `scripts/postgres.sh`).
 
+mod jobs;
+
 use std::sync::Arc;
 
 use http::Method;

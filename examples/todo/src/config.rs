@@ -16,12 +16,25 @@
 //!   process.
 //! - `--suggestions-url URL` (or `$TODO_SUGGESTIONS_URL`): the activity service behind
 //!   `GET /v1/suggestion`; `--upstream-timeout SECONDS` bounds each call (default 2).
+//! - `--webhook-url URL` (or `$TODO_WEBHOOK_URL`): where each item creation and completion is
+//!   posted, as a durable job ([`crate::jobs`]); `--webhook-max-attempts N` (default 5),
+//!   `--webhook-backoff-ms MS` (the first retry's delay, doubled at each one; default 1000),
+//!   `--webhook-timeout SECONDS` (one call; default 10), `--jobs-heartbeat-ms MS` (how often
+//!   a worker says it is alive; its jobs go to another instance after three missed; default
+//!   10000) and `--jobs-poll-ms MS` (how often idle workers look for jobs they were not told
+//!   of; default 1000); `--jobs-queue NAME` (the queue's name in the database; default
+//!   `todo.webhook-deliveries`).
+//! - `--admin-token TOKEN` (or `$TODO_ADMIN_TOKEN`): the bearer token of `GET
+//!   /v1/admin/jobs`; without it, that route answers 404.
 //!
 //! Every other argument is [`App::run`](oxapi::App::run)'s (`--bind`, `--workers`, `openapi`, …).
 
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use crate::auth::AuthConfig;
+use crate::jobs::JobsConfig;
 use crate::upstream::UpstreamConfig;
 
 /// The options this module reads, for a usage message.
@@ -29,12 +42,24 @@ pub const USAGE: &str = "The todo service's options (oxapi's follow):
   --database-url URL      sqlite:... or postgres://... (or $DATABASE_URL)
   --memory                an in-memory SQLite database (the same as DATABASE_URL=sqlite::memory:)
   --data-dir DIR          without a URL: the SQLite file DIR/todo.db, made if missing (or $TODO_DATA_DIR; default ./data)
-  --max-connections N     the connection pool's size (or $DATABASE_MAX_CONNECTIONS; default 10)
+  --max-connections N     the connection pool's size (or $DATABASE_MAX_CONNECTIONS; default 10;
+                          on PostgreSQL the feed's listener and the job worker each hold one)
   --jwt-secret SECRET     the key access tokens are signed with, the same for every instance
                           (or $TODO_JWT_SECRET; default: made up at startup, tokens end with the process)
   --suggestions-url URL   an activity service answering {\"activity\": ...} for GET /v1/suggestion
                           (or $TODO_SUGGESTIONS_URL; default: none, the route answers 503)
-  --upstream-timeout S    how long a call to that service may take, in seconds (default 2)";
+  --upstream-timeout S    how long a call to that service may take, in seconds (default 2)
+  --webhook-url URL       post each item creation and completion there, as a durable job with retries
+                          (or $TODO_WEBHOOK_URL; default: none, no deliveries)
+  --webhook-max-attempts N  tries before a delivery is dead (default 5)
+  --webhook-backoff-ms MS   the first retry's delay, doubled at each retry (default 1000)
+  --webhook-timeout S     how long one delivery call may take, in seconds (default 10)
+  --jobs-heartbeat-ms MS  how often a worker says it is alive; after 3 missed, its jobs go to
+                          another instance (default 10000)
+  --jobs-poll-ms MS       how often an idle worker looks for jobs (default 1000)
+  --jobs-queue NAME       the deliveries' queue in the database (default todo.webhook-deliveries)
+  --admin-token TOKEN     the bearer token of GET /v1/admin/jobs (or $TODO_ADMIN_TOKEN;
+                          default: none, the route answers 404)";
 
 /// The pool size when neither `--max-connections` nor `$DATABASE_MAX_CONNECTIONS` sets it.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
@@ -53,6 +78,10 @@ pub struct Config {
     pub ephemeral_secret: bool,
     /// The other services it calls.
     pub upstream: UpstreamConfig,
+    /// Webhook deliveries and the workers that make them.
+    pub jobs: JobsConfig,
+    /// The bearer token of the admin routes; none, they answer 404.
+    pub admin_token: Option<String>,
 }
 
 impl Config {
@@ -63,6 +92,8 @@ impl Config {
             auth: AuthConfig::ephemeral(),
             ephemeral_secret: true,
             upstream: UpstreamConfig::default(),
+            jobs: JobsConfig::default(),
+            admin_token: None,
         }
     }
 }
@@ -107,6 +138,10 @@ pub struct Env {
     pub jwt_secret: Option<String>,
     /// `$TODO_SUGGESTIONS_URL`.
     pub suggestions_url: Option<String>,
+    /// `$TODO_WEBHOOK_URL`.
+    pub webhook_url: Option<String>,
+    /// `$TODO_ADMIN_TOKEN`.
+    pub admin_token: Option<String>,
 }
 
 impl Env {
@@ -119,6 +154,8 @@ impl Env {
             max_connections: var("DATABASE_MAX_CONNECTIONS"),
             jwt_secret: var("TODO_JWT_SECRET"),
             suggestions_url: var("TODO_SUGGESTIONS_URL"),
+            webhook_url: var("TODO_WEBHOOK_URL"),
+            admin_token: var("TODO_ADMIN_TOKEN"),
         }
     }
 }
@@ -140,6 +177,14 @@ pub fn parse(
     let mut jwt_secret = None;
     let mut suggestions_url = None;
     let mut upstream_timeout = None;
+    let mut webhook_url = None;
+    let mut max_attempts = None;
+    let mut backoff = None;
+    let mut webhook_timeout = None;
+    let mut heartbeat = None;
+    let mut poll = None;
+    let mut queue = None;
+    let mut admin_token = None;
     let mut memory = false;
     let mut data_dir = None;
     let mut max_connections = None;
@@ -167,6 +212,14 @@ pub fn parse(
             "--jwt-secret" => jwt_secret = Some(value("a secret")?),
             "--suggestions-url" => suggestions_url = Some(value("a URL")?),
             "--upstream-timeout" => upstream_timeout = Some(value("a number of seconds")?),
+            "--webhook-url" => webhook_url = Some(value("a URL")?),
+            "--webhook-max-attempts" => max_attempts = Some(value("a number of attempts")?),
+            "--webhook-backoff-ms" => backoff = Some(value("a number of milliseconds")?),
+            "--webhook-timeout" => webhook_timeout = Some(value("a number of seconds")?),
+            "--jobs-heartbeat-ms" => heartbeat = Some(value("a number of milliseconds")?),
+            "--jobs-poll-ms" => poll = Some(value("a number of milliseconds")?),
+            "--jobs-queue" => queue = Some(value("a queue name")?),
+            "--admin-token" => admin_token = Some(value("a token")?),
             "--memory" if inline.is_none() => memory = true,
             _ => rest.push(arg),
         }
@@ -211,25 +264,73 @@ pub fn parse(
         },
         None => Config::new(database),
     };
-    let timeout = match upstream_timeout {
-        None => crate::upstream::DEFAULT_TIMEOUT,
-        Some(text) => text
-            .parse::<f64>()
-            .ok()
-            .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 3600.0)
-            .map(std::time::Duration::from_secs_f64)
-            .ok_or_else(|| {
-                format!("the upstream timeout must be a number of seconds, not `{text}`")
-            })?,
+    let timeout =
+        seconds(upstream_timeout, "upstream timeout")?.unwrap_or(crate::upstream::DEFAULT_TIMEOUT);
+    let defaults = JobsConfig::default();
+    let jobs = JobsConfig {
+        webhook_url: webhook_url.or(env.webhook_url),
+        queue: match queue {
+            Some(name) if name.is_empty() || name.len() > 200 => {
+                return Err("the jobs queue's name must have 1 to 200 bytes".into());
+            }
+            Some(name) => name,
+            None => defaults.queue.clone(),
+        },
+        max_attempts: match max_attempts {
+            None => defaults.max_attempts,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|count| (1..=100).contains(count))
+                .ok_or_else(|| {
+                    format!("the webhook's attempts must be a number from 1 to 100, not `{text}`")
+                })?,
+        },
+        backoff: millis(backoff, "webhook backoff")?.unwrap_or(defaults.backoff),
+        timeout: seconds(webhook_timeout, "webhook timeout")?.unwrap_or(defaults.timeout),
+        heartbeat: millis(heartbeat, "jobs heartbeat")?.unwrap_or(defaults.heartbeat),
+        poll: millis(poll, "jobs poll interval")?.unwrap_or(defaults.poll),
+    };
+    let admin_token = match admin_token.or(env.admin_token) {
+        Some(token) if token.is_empty() => return Err("the admin token is empty".into()),
+        token => token,
     };
     let config = Config {
         upstream: UpstreamConfig {
             suggestions_url: suggestions_url.or(env.suggestions_url),
             timeout,
         },
+        jobs,
+        admin_token,
         ..config
     };
     Ok((config, rest))
+}
+
+/// A duration given in seconds (fractions allowed), up to an hour.
+fn seconds(text: Option<String>, what: &str) -> Result<Option<Duration>, String> {
+    text.map(|text| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds <= 3600.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| format!("the {what} must be a number of seconds, not `{text}`"))
+    })
+    .transpose()
+}
+
+/// A duration given in whole milliseconds, from 1 ms to an hour.
+fn millis(text: Option<String>, what: &str) -> Result<Option<Duration>, String> {
+    text.map(|text| {
+        text.parse::<u64>()
+            .ok()
+            .filter(|ms| (1..=3_600_000).contains(ms))
+            .map(Duration::from_millis)
+            .ok_or_else(|| {
+                format!("the {what} must be a number of milliseconds (1 to 3600000), not `{text}`")
+            })
+    })
+    .transpose()
 }
 
 #[cfg(test)]
@@ -259,8 +360,18 @@ mod tests {
             max_connections: Some("4".into()),
             jwt_secret: Some("from the environment".into()),
             suggestions_url: Some("http://activities.internal/random".into()),
+            webhook_url: Some("http://hooks.internal/todo".into()),
+            admin_token: Some("admin from the environment".into()),
         };
         let (config, _) = parse(args(&[]), env.clone()).unwrap();
+        assert_eq!(
+            config.jobs.webhook_url.as_deref(),
+            Some("http://hooks.internal/todo")
+        );
+        assert_eq!(
+            config.admin_token.as_deref(),
+            Some("admin from the environment")
+        );
         assert_eq!(config.auth.secret, b"from the environment");
         assert!(!config.ephemeral_secret);
         assert_eq!(
@@ -277,7 +388,7 @@ mod tests {
                 "--jwt-secret=s3",
                 "openapi",
             ]),
-            env,
+            env.clone(),
         )
         .unwrap();
         assert_eq!(config.auth.secret, b"s3");
@@ -293,6 +404,34 @@ mod tests {
             }
         );
         assert_eq!(rest, args(&["openapi"]));
+        let (config, _) = parse(
+            args(&[
+                "--webhook-url=http://a/hook",
+                "--webhook-max-attempts",
+                "3",
+                "--webhook-backoff-ms=20",
+                "--webhook-timeout=0.5",
+                "--jobs-heartbeat-ms=300",
+                "--jobs-poll-ms=50",
+                "--jobs-queue=tests",
+                "--admin-token=root",
+            ]),
+            env,
+        )
+        .unwrap();
+        assert_eq!(
+            config.jobs,
+            JobsConfig {
+                webhook_url: Some("http://a/hook".into()),
+                queue: "tests".into(),
+                max_attempts: 3,
+                backoff: Duration::from_millis(20),
+                timeout: Duration::from_millis(500),
+                heartbeat: Duration::from_millis(300),
+                poll: Duration::from_millis(50),
+            }
+        );
+        assert_eq!(config.admin_token.as_deref(), Some("root"));
         let (config, _) = parse(args(&["--data-dir", "/tmp/x"]), Env::default()).unwrap();
         assert_eq!(config.database.url, "sqlite:///tmp/x/todo.db");
     }
@@ -308,6 +447,13 @@ mod tests {
             (&["--max-connections=lots"][..], "not `lots`"),
             (&["--jwt-secret="][..], "the JWT secret is empty"),
             (&["--upstream-timeout", "soon"][..], "not `soon`"),
+            (&["--webhook-max-attempts=0"][..], "from 1 to 100, not `0`"),
+            (
+                &["--webhook-backoff-ms=-1"][..],
+                "milliseconds (1 to 3600000), not `-1`",
+            ),
+            (&["--jobs-heartbeat-ms=0"][..], "not `0`"),
+            (&["--admin-token="][..], "the admin token is empty"),
             (
                 &["--memory", "--database-url", "sqlite:x.db"][..],
                 "give one",

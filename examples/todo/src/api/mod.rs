@@ -1,5 +1,6 @@
 //! The HTTP API: routers for users, lists and their items, under `/v1`.
 
+pub mod admin;
 mod after;
 pub mod etag;
 pub mod export;
@@ -24,6 +25,7 @@ pub fn router() -> Router {
         .nest(suggest::router())
         .nest(lists::router())
         .nest(items::router())
+        .nest(admin::router())
 }
 
 /// A response showing one row, with its version as its `ETag`.

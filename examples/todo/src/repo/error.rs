@@ -23,6 +23,8 @@ pub enum RepoError {
     KeyReused,
     /// The database failed.
     Database(sqlx::Error),
+    /// The job queue refused a job (apalis's storage error).
+    Jobs(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl fmt::Display for RepoError {
@@ -38,6 +40,7 @@ impl fmt::Display for RepoError {
                 "the Idempotency-Key was used with another request: send a new key with a new request",
             ),
             Self::Database(error) => write!(f, "database error: {error}"),
+            Self::Jobs(error) => write!(f, "job queue error: {error}"),
         }
     }
 }
@@ -69,6 +72,7 @@ impl From<RepoError> for ApiError {
             ),
             // Logged with its cause; the client learns nothing of the database.
             RepoError::Database(error) => ApiError::internal(error),
+            RepoError::Jobs(error) => ApiError::internal(error),
         }
     }
 }
@@ -84,6 +88,11 @@ pub enum ConnectError {
     Connect(sqlx::Error),
     /// A migration failed.
     Migrate(sqlx::migrate::MigrateError),
+    /// The webhook worker could not be started (the reason).
+    Jobs(String),
+    /// The pool is too small for the connections that listen (the feed's, the job queue's)
+    /// and one for requests: it needs at least this many.
+    PoolTooSmall(u32),
 }
 
 impl fmt::Display for ConnectError {
@@ -95,6 +104,12 @@ impl fmt::Display for ConnectError {
             Self::DataDir(_) => f.write_str("cannot make the data directory"),
             Self::Connect(_) => f.write_str("cannot open the database"),
             Self::Migrate(_) => f.write_str("cannot migrate the database"),
+            Self::Jobs(reason) => write!(f, "cannot start the webhook worker: {reason}"),
+            Self::PoolTooSmall(needed) => write!(
+                f,
+                "the pool needs at least {needed} connections (--max-connections): some listen \
+                 for notifications for good"
+            ),
         }
     }
 }
@@ -102,7 +117,7 @@ impl fmt::Display for ConnectError {
 impl std::error::Error for ConnectError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::UnknownScheme => None,
+            Self::UnknownScheme | Self::Jobs(_) | Self::PoolTooSmall(_) => None,
             Self::DataDir(error) => Some(error),
             Self::Connect(error) => Some(error),
             Self::Migrate(error) => Some(error),

@@ -16,6 +16,8 @@ use oxapi::futures::future::BoxFuture;
 use oxapi::types::Uuid;
 
 use crate::config::DatabaseConfig;
+use crate::jobs::JobCounts;
+use crate::jobs::worker::JobStore;
 use crate::model::{
     AuditEntry, Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList, PageRequest,
     TodoList, User,
@@ -28,6 +30,30 @@ pub use sqlite::SqliteRepository;
 /// Who a list belongs to: the id of the signed-in user a request acts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owner(pub Uuid);
+
+/// What a write does besides its rows, in its own transaction, so that it happens if and only
+/// if the write commits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Effects {
+    /// Publish each change to lists and items with `pg_notify` (PostgreSQL only): every
+    /// instance's feed listens ([`crate::feed`]).
+    pub notify: bool,
+    /// Enqueue a webhook delivery for each item created or completed, tried at most this many
+    /// times ([`crate::jobs`]); none, no deliveries.
+    pub deliveries: Option<u32>,
+    /// The job queue deliveries go to (and are counted in).
+    pub queue: String,
+}
+
+impl Default for Effects {
+    fn default() -> Self {
+        Self {
+            notify: false,
+            deliveries: None,
+            queue: crate::jobs::DEFAULT_QUEUE.to_owned(),
+        }
+    }
+}
 
 /// A user with the hash of their password, for signing in.
 #[derive(Debug, Clone)]
@@ -239,6 +265,9 @@ pub trait Repository: Send + Sync + 'static {
     /// Every item of the owner's lists, list by list, in creation order.
     fn export_items(&self, owner: Owner) -> BoxFuture<'_, Result<Vec<ExportedItem>, RepoError>>;
 
+    /// How many webhook deliveries are in each state.
+    fn job_counts(&self) -> BoxFuture<'_, Result<JobCounts, RepoError>>;
+
     /// Closes the pool: waits for connections in use to come back, then closes them all.
     fn close(&self) -> BoxFuture<'_, ()>;
 }
@@ -247,18 +276,52 @@ pub trait Repository: Send + Sync + 'static {
 /// long a request waits for a connection from the pool.
 pub const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Connects to the database `config` names, runs its migrations, and returns it.
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
+}
+
+/// A database, connected and migrated (the job queue's tables too).
+pub struct Connected {
+    /// The repository, whose writes have `effects`.
+    pub store: Box<dyn Repository>,
+    /// The same pool, for the job queue's worker.
+    pub jobs: JobStore,
+    /// The same database on PostgreSQL (a clone sharing the pool), for the feed's listener to
+    /// read a row a notification could not carry.
+    pub postgres: Option<PgRepository>,
+}
+
+impl std::fmt::Debug for Connected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connected")
+            .field("jobs", &self.jobs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Connects to the database `config` names and runs its migrations and the job queue's.
 ///
 /// # Errors
 ///
 /// A URL of no known database, a database that cannot be reached or opened, or a migration
 /// that fails.
-pub async fn connect(config: &DatabaseConfig) -> Result<Box<dyn Repository>, ConnectError> {
+pub async fn connect(config: &DatabaseConfig, effects: Effects) -> Result<Connected, ConnectError> {
     let url = config.url.as_str();
     if url.starts_with("sqlite:") {
-        Ok(Box::new(SqliteRepository::connect(config).await?))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Box::new(PgRepository::connect(config).await?))
+        let repo = SqliteRepository::connect(config, effects).await?;
+        Ok(Connected {
+            jobs: JobStore::Sqlite(repo.pool().clone()),
+            store: Box::new(repo),
+            postgres: None,
+        })
+    } else if is_postgres(url) {
+        let repo = PgRepository::connect(config, effects).await?;
+        Ok(Connected {
+            jobs: JobStore::Postgres(repo.pool().clone()),
+            store: Box::new(repo.clone()),
+            postgres: Some(repo),
+        })
     } else {
         Err(ConnectError::UnknownScheme)
     }

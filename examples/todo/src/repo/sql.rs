@@ -9,6 +9,7 @@ use sqlx::FromRow;
 use time::OffsetDateTime;
 
 use super::{Credentials, ExportedItem};
+use crate::jobs::JobCounts;
 use crate::model::{AuditEntry, Item, Sort, TodoList, User};
 
 /// A user's columns, in [`UserRow`]'s order.
@@ -106,6 +107,11 @@ pub(crate) const SELECT_ITEM: &str = concat!(
 );
 pub(crate) const ITEM_VERSION: &str = concat!(
     "SELECT version FROM items WHERE id = $1 AND list_id = $2",
+    owned_list!()
+);
+/// An item's version and whether it is done, for an update that tells when it gets done.
+pub(crate) const ITEM_STATE: &str = concat!(
+    "SELECT version, done FROM items WHERE id = $1 AND list_id = $2",
     owned_list!()
 );
 pub(crate) const COUNT_ITEMS: &str =
@@ -220,6 +226,49 @@ pub(crate) const EXPORT_ITEMS: &str = "SELECT lists.title AS list_title, items.i
      items.title, items.done, items.version, items.created_at, items.updated_at \
      FROM items JOIN lists ON lists.id = items.list_id \
      WHERE lists.owner_id = $1 ORDER BY lists.id, items.id";
+
+/// The columns counting the job queue's deliveries by state, after the queue's name, in
+/// [`JobCountsRow`]'s order. apalis's states: `Pending` (and `Queued`, fetched by a worker
+/// and not started), `Running`, `Done`, `Failed` (with attempts left it is tried again; with
+/// none it is dead, as is `Killed`, aborted).
+macro_rules! job_counts_columns {
+    () => {
+        " COUNT(CASE WHEN status IN ('Pending', 'Queued') THEN 1 END) AS pending, \
+         COUNT(CASE WHEN status = 'Running' THEN 1 END) AS running, \
+         COUNT(CASE WHEN status = 'Done' THEN 1 END) AS done, \
+         COUNT(CASE WHEN status = 'Failed' AND attempts < max_attempts THEN 1 END) AS failed, \
+         COUNT(CASE WHEN status = 'Killed' OR (status = 'Failed' AND attempts >= max_attempts) \
+         THEN 1 END) AS dead"
+    };
+}
+
+pub(crate) use job_counts_columns;
+
+/// A row of the job counts.
+#[derive(Debug, FromRow)]
+pub(crate) struct JobCountsRow {
+    queue: String,
+    pending: i64,
+    running: i64,
+    done: i64,
+    failed: i64,
+    dead: i64,
+}
+
+impl From<JobCountsRow> for JobCounts {
+    fn from(row: JobCountsRow) -> Self {
+        // A count is never negative.
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        JobCounts {
+            queue: row.queue,
+            pending: count(row.pending),
+            running: count(row.running),
+            done: count(row.done),
+            failed: count(row.failed),
+            dead: count(row.dead),
+        }
+    }
+}
 
 pub(crate) const INSERT_AUDIT: &str =
     "INSERT INTO audit_log (id, owner_id, action, target_id, at) VALUES ($1, $2, $3, $4, $5)";
@@ -393,8 +442,11 @@ pub(crate) fn new_id() -> Uuid {
 }
 
 /// Implements [`Repository`](super::Repository) for `$repo`, a backend with a `pool` field
-/// (a `sqlx::Pool`) and a `begin_write` method starting a transaction that holds the write
-/// lock from its start (SQLite's `BEGIN IMMEDIATE`): both backends run this same code.
+/// (a `sqlx::Pool`), an `effects` field ([`Effects`](super::Effects)), a `begin_write` method
+/// starting a transaction that holds the write lock from its start (SQLite's `BEGIN
+/// IMMEDIATE`), an `announce` method doing a write's effects in its transaction (the feed's
+/// notification, a webhook delivery), and a `JOB_COUNTS` statement: both backends run this
+/// same code.
 macro_rules! repository_impl {
     ($repo:ty, $db:ty) => {
         // In a block of its own, so that its imports stay in it.
@@ -402,6 +454,8 @@ macro_rules! repository_impl {
             use oxapi::futures::future::BoxFuture;
             use oxapi::types::Uuid;
 
+            use $crate::feed::{Change, ChangeKind};
+            use $crate::jobs::{Delivery, DeliveryEvent, JobCounts};
             use $crate::model::{
                 AuditEntry, Item, ItemPage, ItemPatch, ListPage, ListPatch, NewItem, NewList,
                 PageRequest, TodoList, User,
@@ -568,21 +622,28 @@ macro_rules! repository_impl {
                             .bind(sql::now());
                         let title_taken =
                             |error| unique("the owner has a list with this title", error);
-                        let Some(key) = key else {
+                        if key.is_none() && !self.effects.notify {
+                            // One statement: no transaction needed.
                             let row: sql::ListRow =
                                 insert.fetch_one(&self.pool).await.map_err(title_taken)?;
                             return Ok(Created::new(TodoList::try_from(row)?));
-                        };
+                        }
                         // The key is claimed first: a concurrent retry waits on it, not on
                         // the title, which it would find taken.
                         let mut tx = self.begin_write().await?;
-                        if let Some(response) = claim(&mut tx, owner, &key).await? {
+                        if let Some(key) = &key
+                            && let Some(response) = claim(&mut tx, owner, key).await?
+                        {
                             return replay(&response);
                         }
                         let row: sql::ListRow =
                             insert.fetch_one(&mut *tx).await.map_err(title_taken)?;
                         let list = TodoList::try_from(row)?;
-                        keep(&mut tx, owner, &key, 201, &list).await?;
+                        if let Some(key) = &key {
+                            keep(&mut tx, owner, key, 201, &list).await?;
+                        }
+                        let change = Change::list(ChangeKind::ListCreated, list.clone());
+                        self.announce(&mut tx, owner, &change, None).await?;
                         tx.commit().await?;
                         Ok(Created::new(list))
                     })
@@ -671,8 +732,11 @@ macro_rules! repository_impl {
                                 unique("the owner has a list with this title", error)
                             })?;
                         let row = row.ok_or(changed_meanwhile(version))?;
+                        let list = TodoList::try_from(row)?;
+                        let change = Change::list(ChangeKind::ListUpdated, list.clone());
+                        self.announce(&mut tx, owner, &change, None).await?;
                         tx.commit().await?;
-                        Ok(TodoList::try_from(row)?)
+                        Ok(list)
                     })
                 }
 
@@ -694,6 +758,8 @@ macro_rules! repository_impl {
                         if deleted.rows_affected() == 0 {
                             return Err(changed_meanwhile(version));
                         }
+                        let change = Change::list_deleted(list_id);
+                        self.announce(&mut tx, owner, &change, None).await?;
                         tx.commit().await?;
                         Ok(())
                     })
@@ -727,6 +793,11 @@ macro_rules! repository_impl {
                         if let Some(key) = &key {
                             keep(&mut tx, owner, key, 201, &item).await?;
                         }
+                        let delivery = self.effects.deliveries.map(|_| {
+                            Delivery::new(DeliveryEvent::ItemCreated, owner, item.clone())
+                        });
+                        let change = Change::item(ChangeKind::ItemCreated, item.clone());
+                        self.announce(&mut tx, owner, &change, delivery).await?;
                         tx.commit().await?;
                         Ok(Created::new(item))
                     })
@@ -812,8 +883,14 @@ macro_rules! repository_impl {
                 ) -> BoxFuture<'_, Result<Item, RepoError>> {
                     Box::pin(async move {
                         let mut tx = self.begin_write().await?;
-                        let version =
-                            item_version(&mut tx, owner, list_id, item_id, &expect).await?;
+                        let state: Option<(i64, bool)> = sqlx::query_as(sql::ITEM_STATE)
+                            .bind(item_id)
+                            .bind(list_id)
+                            .bind(owner.0)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        let was_done = state.is_some_and(|(_, done)| done);
+                        let version = allowed(state.map(|(version, _)| version), &expect, "item")?;
                         let row: Option<sql::ItemRow> = sqlx::query_as(sql::UPDATE_ITEM)
                             .bind(patch.title)
                             .bind(patch.done)
@@ -824,8 +901,17 @@ macro_rules! repository_impl {
                             .fetch_optional(&mut *tx)
                             .await?;
                         let row = row.ok_or(changed_meanwhile(version))?;
+                        let item = Item::try_from(row)?;
+                        // Completed: `done` turned true in this write (it changed the row at
+                        // the version read with `was_done`, or it failed).
+                        let completed = !was_done && item.done;
+                        let delivery = self.effects.deliveries.filter(|_| completed).map(|_| {
+                            Delivery::new(DeliveryEvent::ItemCompleted, owner, item.clone())
+                        });
+                        let change = Change::item(ChangeKind::ItemUpdated, item.clone());
+                        self.announce(&mut tx, owner, &change, delivery).await?;
                         tx.commit().await?;
-                        Ok(Item::try_from(row)?)
+                        Ok(item)
                     })
                 }
 
@@ -849,6 +935,8 @@ macro_rules! repository_impl {
                         if deleted.rows_affected() == 0 {
                             return Err(changed_meanwhile(version));
                         }
+                        let change = Change::item_deleted(list_id, item_id);
+                        self.announce(&mut tx, owner, &change, None).await?;
                         tx.commit().await?;
                         Ok(())
                     })
@@ -903,6 +991,16 @@ macro_rules! repository_impl {
                             .into_iter()
                             .map(ExportedItem::try_from)
                             .collect::<Result<_, _>>()?)
+                    })
+                }
+
+                fn job_counts(&self) -> BoxFuture<'_, Result<JobCounts, RepoError>> {
+                    Box::pin(async move {
+                        let row: sql::JobCountsRow = sqlx::query_as(<$repo>::JOB_COUNTS)
+                            .bind(&self.effects.queue)
+                            .fetch_one(&self.pool)
+                            .await?;
+                        Ok(JobCounts::from(row))
                     })
                 }
 

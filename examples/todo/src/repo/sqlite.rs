@@ -5,20 +5,28 @@ use std::str::FromStr;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 
 use super::sql::repository_impl;
-use super::{ConnectError, WAIT_TIMEOUT};
+use super::{ConnectError, Effects, Owner, RepoError, WAIT_TIMEOUT};
 use crate::config::DatabaseConfig;
+use crate::feed::Change;
+use crate::jobs::Delivery;
+
+/// Where apalis-sqlite's migrations are recorded: not in sqlx's default table, which holds
+/// ours (the two histories would each look like the other's missing migrations).
+const JOBS_MIGRATIONS: &str = "_apalis_migrations";
 
 /// Todo lists in a SQLite database.
 #[derive(Debug, Clone)]
 pub struct SqliteRepository {
     pool: SqlitePool,
+    effects: Effects,
 }
 
 impl SqliteRepository {
-    /// Opens (creating if missing) the database at `config.url` and migrates it.
+    /// Opens (creating if missing) the database at `config.url` and migrates it, with the job
+    /// queue's tables (apalis-sqlite's `Jobs` and `Workers`).
     ///
     /// WAL mode lets readers go on while one connection writes; a writer waits up to
     /// [`WAIT_TIMEOUT`] for another's lock instead of failing at once. An in-memory database
@@ -27,7 +35,7 @@ impl SqliteRepository {
     /// # Errors
     ///
     /// An invalid URL, a database that cannot be opened, or a failed migration.
-    pub async fn connect(config: &DatabaseConfig) -> Result<Self, ConnectError> {
+    pub async fn connect(config: &DatabaseConfig, effects: Effects) -> Result<Self, ConnectError> {
         if let Some(dir) = &config.data_dir {
             oxapi::tokio::fs::create_dir_all(dir)
                 .await
@@ -53,7 +61,42 @@ impl SqliteRepository {
         .connect_with(options)
         .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let mut jobs = apalis_sqlite::SqliteStorage::migrations();
+        jobs.dangerous_set_table_name(JOBS_MIGRATIONS);
+        jobs.run(&pool).await?;
+        Ok(Self { pool, effects })
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Counts the deliveries by state (`$1` is the queue).
+    const JOB_COUNTS: &str = concat!(
+        "SELECT $1 AS queue,",
+        super::sql::job_counts_columns!(),
+        " FROM Jobs WHERE job_type = $1"
+    );
+
+    /// What a write does besides its rows, on its transaction `conn`: enqueues `delivery`.
+    /// The feed stays in this process (one SQLite file has one process writing it).
+    async fn announce(
+        &self,
+        conn: &mut SqliteConnection,
+        _owner: Owner,
+        _change: &Change,
+        delivery: Option<Delivery>,
+    ) -> Result<(), RepoError> {
+        if let (Some(delivery), Some(attempts)) = (delivery, self.effects.deliveries) {
+            let task = delivery
+                .task(attempts)
+                .map_err(|error| RepoError::Jobs(Box::new(error)))?;
+            apalis_sqlite::queries::push_tasks(conn, &self.effects.queue, &[task])
+                .await
+                .map_err(|error| RepoError::Jobs(Box::new(error)))?;
+        }
+        Ok(())
     }
 
     /// A transaction holding the database's write lock from its start (`BEGIN IMMEDIATE`):

@@ -1,0 +1,95 @@
+//! `/v1/admin`: operating the service, behind the admin token.
+//!
+//! The routes take `Authorization: Bearer <--admin-token>`, compared in constant time
+//! ([`secrets_match`]). Without `--admin-token` (or `$TODO_ADMIN_TOKEN`) they answer 404, as
+//! routes that are not there: an instance nobody configured to be administered shows nothing
+//! of it, and no token can be guessed.
+
+use oxapi::Router;
+use oxapi::http::request::Parts;
+use oxapi::prelude::*;
+use oxapi::security::{AuthError, HttpBearer, secrets_match};
+use oxapi::{FromRequestParts, OperationDoc, RequestContext};
+
+use crate::Store;
+use crate::jobs::JobCounts;
+
+/// The admin routes' token, from the configuration: app state.
+#[derive(Debug, Clone)]
+pub struct AdminToken(pub Option<String>);
+
+/// The admin routes.
+pub fn router() -> Router {
+    Router::new()
+        .prefix("/admin")
+        .tag("admin")
+        .routes(routes![job_counts])
+}
+
+/// A request carrying the admin token.
+#[derive(Debug)]
+pub struct Admin;
+
+/// Why a request is not an admin's.
+#[derive(Debug)]
+pub enum NotAdmin {
+    /// No admin token is configured: the routes are off.
+    Off,
+    /// No token, or another one.
+    Auth(AuthError),
+}
+
+impl IntoResponse for NotAdmin {
+    fn into_response(self) -> oxapi::Response {
+        match self {
+            Self::Off => {
+                ApiError::not_found("the admin routes are off (no --admin-token)").into_response()
+            }
+            Self::Auth(error) => error.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts for Admin {
+    type Rejection = NotAdmin;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        ctx: &RequestContext<'_>,
+    ) -> Result<Self, NotAdmin> {
+        let configured = State::<AdminToken>::from_request_parts(parts, ctx)
+            .await
+            .ok()
+            .and_then(|token| token.0.0.clone());
+        let Some(expected) = configured else {
+            return Err(NotAdmin::Off);
+        };
+        let bearer = HttpBearer::from_request_parts(parts, ctx)
+            .await
+            .map_err(NotAdmin::Auth)?;
+        if secrets_match(bearer.token().as_bytes(), expected.as_bytes()) {
+            Ok(Admin)
+        } else {
+            Err(NotAdmin::Auth(AuthError::invalid_token(
+                "the token is not the admin token",
+            )))
+        }
+    }
+
+    fn describe(op: &mut OperationDoc<'_>) {
+        State::<AdminToken>::describe(op);
+        HttpBearer::describe(op);
+    }
+}
+
+/// Count the webhook deliveries by state.
+///
+/// `pending` (waiting for a worker), `running`, `done`, `failed` (to be tried again) and
+/// `dead` (no attempts left), over every instance: the queue is in the database.
+#[get(
+    "/jobs",
+    responses(404 = "The admin routes are off: no `--admin-token` is configured")
+)]
+pub async fn job_counts(store: State<Store>, _admin: Admin) -> Result<Json<JobCounts>, ApiError> {
+    Ok(Json(store.job_counts().await?))
+}
