@@ -74,8 +74,9 @@ async fn state_from_a_startup_hook_is_visible_to_handlers() {
     server.stop().await;
 }
 
-/// A request made while the hook runs waits for it; when the hook fails, it is answered with
-/// the not-ready problem instead of being served, and the listener is closed.
+/// A request made while the hook runs waits for it; when the hook fails, it is never served
+/// (answered with the not-ready problem, or closed if it was not read yet), and the listener is
+/// closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_startup_hook_returns_its_error_and_serves_nothing() {
     let (running, hook_runs) = oneshot::channel::<()>();
@@ -111,12 +112,18 @@ async fn a_failing_startup_hook_returns_its_error_and_serves_nothing() {
     assert_eq!(cause.to_string(), "database unreachable");
     assert_eq!(lifespan.state(), LifespanState::Stopped);
 
-    // Never served: told the service is not ready, and the connection closed.
+    // Never served: told the service is not ready if the server read the request before the
+    // hook failed, else closed unanswered (`health::a_request_waiting_for_a_failed_startup_…`
+    // pins the first case).
     let mut answer = Vec::new();
     let _ = early.read_to_end(&mut answer).await;
     let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
-    assert!(answer.contains("urn:oxapi:problem:not-ready"), "{answer}");
+    assert!(
+        answer.is_empty()
+            || (answer.starts_with("HTTP/1.1 503 ")
+                && answer.contains("urn:oxapi:problem:not-ready")),
+        "{answer}"
+    );
     assert!(TcpStream::connect(addr).await.is_err(), "nobody listens");
 }
 
