@@ -65,8 +65,9 @@ class State:
         os.replace(STATE_FILE + ".tmp", STATE_FILE)
 
     def add_pid(self, pid):
-        """Records a process by its id and command line (checked before it is killed later)."""
-        self.data["pids"].append({"pid": pid, "cmdline": cmdline(pid)})
+        """Records a process by its id and start time: a later run kills it only if a process
+        with that id started at that time still runs (ids are reused)."""
+        self.data["pids"].append({"pid": pid, "start": start_time(pid)})
         self.save()
 
     def add_dir(self, path, key="dirs"):
@@ -80,13 +81,19 @@ class State:
             pass
 
 
-def cmdline(pid):
-    """A process's command line, or None once it is gone."""
+def stat_fields(pid):
+    """The fields of /proc/PID/stat after the command name, or None once it is gone."""
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as file:
-            return file.read().decode(errors="replace")
-    except OSError:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as file:
+            return file.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
         return None
+
+
+def start_time(pid):
+    """When the process started, in clock ticks since boot (stat's 22nd field)."""
+    fields = stat_fields(pid)
+    return fields[19] if fields else None
 
 
 def kill_and_wait(pid, sig=signal.SIGKILL, timeout=10.0):
@@ -103,17 +110,10 @@ def kill_and_wait(pid, sig=signal.SIGKILL, timeout=10.0):
                 return
         except ChildProcessError:
             pass
-        if cmdline(pid) is None or process_state(pid) == "Z":
+        fields = stat_fields(pid)
+        if fields is None or fields[0] == "Z":
             return
         time.sleep(0.05)
-
-
-def process_state(pid):
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as file:
-            return file.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
 
 
 def namespace_pids(namespace):
@@ -137,10 +137,15 @@ def remove_leftovers(postgres_script):
     except (OSError, ValueError):
         state = {}
     for entry in state.get("pids", []):
-        current = cmdline(entry["pid"])
-        if current is not None and current == entry["cmdline"]:
-            found.append(f"process {entry['pid']}")
-            kill_and_wait(entry["pid"])
+        pid = entry.get("pid")
+        if pid and entry.get("start") and start_time(pid) == entry["start"]:
+            found.append(f"process {pid}")
+            # nginx's master stops its workers on SIGTERM; whatever is left is killed.
+            spawned = children(pid)
+            kill_and_wait(pid, signal.SIGTERM, timeout=5)
+            kill_and_wait(pid)
+            for child, started in spawned:
+                kill_if_same(child, started)
     for path in state.get("postgres_dirs", []):
         if os.path.exists(path):
             found.append(f"PostgreSQL in {path}")
@@ -313,16 +318,24 @@ class Nginx:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        for pid in workers:
-            kill_and_wait(pid)
+        for pid, started in workers:
+            kill_if_same(pid, started)
 
 
 def children(pid):
+    """A process's children, each as (pid, start time)."""
     try:
         with open(f"/proc/{pid}/task/{pid}/children", encoding="utf-8") as file:
-            return [int(child) for child in file.read().split()]
+            found = [int(child) for child in file.read().split()]
     except OSError:
         return []
+    return [(child, start_time(child)) for child in found]
+
+
+def kill_if_same(pid, start):
+    """Kills `pid` only if it is still the process that started at `start`."""
+    if start is not None and start_time(pid) == start:
+        kill_and_wait(pid)
 
 
 def ensure_nginx():
