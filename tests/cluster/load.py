@@ -119,8 +119,12 @@ class Client:
         if not record.ok:
             record.error = f"{method} {path}: {status} {json.dumps(parsed)[:300]}"
         elif kind == "create":
-            record.item_id = parsed["id"]
-            self.items.append(parsed["id"])
+            item_id = parsed.get("id") if isinstance(parsed, dict) else None
+            if isinstance(item_id, str):
+                record.item_id = item_id
+                self.items.append(item_id)
+            else:
+                record.error = f"{method} {path}: {status} without an item id: {parsed!r:.300}"
         return record
 
 
@@ -172,7 +176,12 @@ class Load:
             elif delay < -1.0:
                 # Far behind (a slow phase): do not make up for it with a burst.
                 next_at = time.monotonic()
-            self.records.append(client.one(self.phase, rng))
+            phase = self.phase
+            try:
+                record = client.one(phase, rng)
+            except Exception as error:  # noqa: BLE001 (a client bug is an error, not a hang)
+                record = Record(phase, "bug", None, 0.0, error=f"client: {error!r}")
+            self.records.append(record)
             next_at += interval
 
     def stop(self):
