@@ -229,6 +229,17 @@ catalogue! {
         field_errors: false,
         description: "The blocking pool is full; retry after the `Retry-After` delay.",
     }
+    /// 503: the service is starting or shutting down (its readiness endpoint), or stopped
+    /// before it could answer a request that arrived while it was starting.
+    NotReady {
+        status: 503,
+        type: "not-ready",
+        title: "Service not ready",
+        component: "NotReady",
+        headers: [("Retry-After", "Seconds to wait before retrying.")],
+        field_errors: false,
+        description: "The service is starting or shutting down; retry after the `Retry-After` delay, or elsewhere.",
+    }
     /// 504: the handler did not finish within its time limit.
     Timeout {
         status: 504,

@@ -57,6 +57,7 @@ mod extract;
 mod files;
 mod handler;
 mod head_watch;
+mod health;
 mod lenient;
 mod lifespan;
 mod limits;
@@ -98,6 +99,7 @@ pub use extract::{
 };
 pub use files::{FileRequest, FileResponse, StaticFiles};
 pub use handler::Request;
+pub use health::{DEFAULT_LIVENESS_PATH, DEFAULT_READINESS_PATH};
 pub use lenient::{FromText, Lenient};
 pub use lifespan::{
     BackgroundTaskStats, DEFAULT_BACKGROUND_TASK_LIMIT, HookOutput, Lifespan, LifespanHandle,

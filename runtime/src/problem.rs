@@ -189,9 +189,13 @@ impl Problem {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if self.framework == Some(FrameworkError::Overloaded) {
-            // The header its catalogue entry documents: a full pool has room again within
-            // a second or so, whoever refused the call (a plain fn, `BlockingPool::spawn_blocking`).
+        if matches!(
+            self.framework,
+            Some(FrameworkError::Overloaded | FrameworkError::NotReady)
+        ) {
+            // The header their catalogue entries document: a full pool has room again within
+            // a second or so, whoever refused the call (a plain fn, `BlockingPool::spawn_blocking`);
+            // a probe asks again at its own period anyway.
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

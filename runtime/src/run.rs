@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::app::App;
 use crate::build_error::BuildErrors;
@@ -103,13 +104,14 @@ impl App {
         self.serve_listener(listener, shutdown, |_| {}).await
     }
 
-    /// Builds the app, runs its startup hooks, calls `ready`, serves `listener` until
+    /// Builds the app, serves `listener` while its startup hooks run (the probes are answered,
+    /// other requests wait for the hooks), calls `ready` once they all succeeded, serves until
     /// `shutdown`, drains, and runs the shutdown hooks.
     async fn serve_listener(
         mut self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()>,
-        ready: impl FnOnce(&TcpListener),
+        ready: impl FnOnce(SocketAddr),
     ) -> Result<(), ServeError> {
         let mut lifecycle = self.take_lifecycle();
         let app = match self.build() {
@@ -122,27 +124,51 @@ impl App {
         // Before the hooks run: from here on a SIGHUP reloads the certificate instead of
         // ending the process.
         let _reload = app.tls.as_ref().and_then(ReloadOnHangup::start);
-        let mut shutdown = std::pin::pin!(shutdown);
-        // The listener is not polled until every hook has succeeded, so a connection that
-        // arrives meanwhile waits in the backlog, and is reset if startup fails.
-        match lifecycle.start_unless(shutdown.as_mut()).await {
-            Startup::Ready => {}
-            Startup::Cancelled => return Ok(()),
-            Startup::Failed(error) => return Err(ServeError::Startup(error)),
-        }
-        ready(&listener);
+        let local = listener.local_addr();
         let handle = lifecycle.handle().clone();
         let (delay, grace) = (app.drain_delay, app.shutdown_grace);
-        // `Draining` begins with the signal, before the drain delay: a readiness probe fails at
-        // once, and streams awaiting the shutdown signal end while the connections drain.
-        // Requests and tasks have the grace period after the delay.
-        let draining = async move {
+        // How startup ended, for the connections accepted meanwhile; then the drain delay, for
+        // the server once shutdown begins.
+        let (started, startup) = watch::channel(None);
+        let (stop, stopping) = tokio::sync::oneshot::channel::<Duration>();
+        let control = async {
+            let mut shutdown = std::pin::pin!(shutdown);
+            let outcome = lifecycle.start_unless(shutdown.as_mut()).await;
+            started.send_replace(Some(matches!(outcome, Startup::Ready)));
+            match outcome {
+                Startup::Ready => {}
+                // Never ready, never in a load balancer's pool: nothing to turn away slowly.
+                Startup::Cancelled => {
+                    let _ = stop.send(Duration::ZERO);
+                    return Ok(());
+                }
+                Startup::Failed(error) => {
+                    let _ = stop.send(Duration::ZERO);
+                    return Err(ServeError::Startup(error));
+                }
+            }
+            if let Ok(local) = local {
+                ready(local);
+            }
             shutdown.await;
+            // `Draining` begins with the signal, before the drain delay: a readiness probe
+            // fails at once, and streams awaiting the shutdown signal end while the
+            // connections drain. Requests and tasks have the grace period after the delay.
             handle.begin_draining(delay.saturating_add(grace));
+            let _ = stop.send(delay);
+            Ok(())
         };
-        server::serve(app, listener, draining, delay, grace).await;
-        lifecycle.stop().await;
-        Ok(())
+        // The sender is kept until serving ends: a request waiting for startup then sees it
+        // ended either way.
+        let stopped = async { stopping.await.unwrap_or(Duration::ZERO) };
+        let (result, ()) = tokio::join!(
+            control,
+            server::serve(app, listener, startup, stopped, grace)
+        );
+        if result.is_ok() {
+            lifecycle.stop().await;
+        }
+        result
     }
 
     /// Runs the app as a program: reads the command line, raises the soft limit on open files
@@ -374,9 +400,9 @@ impl App {
             // client that reads it, or a supervisor during startup, may signal at once.
             let shutdown = server::shutdown_signal();
             // A worker tells its supervisor, which prints the line once all are ready.
-            let ready = move |listener: &TcpListener| match &inherited.worker {
+            let ready = move |local: SocketAddr| match &inherited.worker {
                 Some(worker) => worker.ready(),
-                None => announce(listener.local_addr().unwrap_or(addr)),
+                None => announce(local),
             };
             self.serve_listener(listener, shutdown, ready).await
         });

@@ -6,6 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -44,6 +45,18 @@ pub(crate) fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
+/// How the app's startup ended, as the server learns it: `None` while the startup hooks run,
+/// then whether they all succeeded.
+pub(crate) type Startup = watch::Receiver<Option<bool>>;
+
+/// A connection accepted before the app was ready: its requests look at how startup went.
+#[derive(Debug)]
+struct StartupWatch {
+    startup: Startup,
+    /// Set once startup has succeeded, so that later requests read no lock.
+    ready: AtomicBool,
+}
+
 /// The hyper service for one connection: every request goes to [`service::call`].
 #[derive(Debug, Clone)]
 struct AppService {
@@ -53,6 +66,8 @@ struct AppService {
     peer: Option<SocketAddr>,
     /// An HTTP/1 connection's watch, told of each request head (see `head_watch`).
     watch: Option<Arc<HeadWatch>>,
+    /// Set on a connection accepted while the app was starting (or after it failed to).
+    startup: Option<Arc<StartupWatch>>,
 }
 
 impl hyper::service::Service<http::Request<Incoming>> for AppService {
@@ -66,12 +81,69 @@ impl hyper::service::Service<http::Request<Incoming>> for AppService {
         if let Some(peer) = self.peer {
             request.extensions_mut().insert(PeerAddr(peer));
         }
-        let mut response = service::call(&self.app, request.map(Body::incoming));
+        let mut response = match &self.startup {
+            Some(startup) if !startup.ready.load(Ordering::Relaxed) => {
+                call_before_ready(&self.app, startup, request.map(Body::incoming))
+            }
+            _ => service::call(&self.app, request.map(Body::incoming)),
+        };
         if let Some(watch) = &self.watch {
             watch.head_arrived();
             response.tell_when_done(Arc::clone(watch));
         }
         response
+    }
+}
+
+/// Serves a request of a connection accepted before the app was ready. While the startup
+/// hooks run, the probes are answered at once and any other request waits for them to end;
+/// then it is served, or answered with the not-ready problem if startup failed.
+#[inline(never)]
+fn call_before_ready(
+    app: &Shared,
+    startup: &StartupWatch,
+    request: crate::handler::Request,
+) -> ResponseFuture {
+    let outcome = *startup.startup.borrow();
+    match outcome {
+        Some(true) => {
+            startup.ready.store(true, Ordering::Relaxed);
+            service::call(app, request)
+        }
+        None if app.health.is_probe(request.uri().path()) => service::call(app, request),
+        _ => {
+            let handlers = app.routing.handlers.clone();
+            let app = Arc::clone(app);
+            let mut waiting = startup.startup.clone();
+            ResponseFuture::running(
+                Box::pin(async move {
+                    // The sender is dropped only once serving is over: then the app is not
+                    // starting any more.
+                    let started = waiting
+                        .wait_for(Option::is_some)
+                        .await
+                        .is_ok_and(|outcome| *outcome == Some(true));
+                    if started {
+                        match service::call(&app, request).await {
+                            Ok(response) => response,
+                            Err(never) => match never {},
+                        }
+                    } else {
+                        let mut response =
+                            crate::health::not_ready(crate::LifespanState::Stopped).render();
+                        // Nothing more is served here.
+                        response.headers_mut().insert(
+                            http::header::CONNECTION,
+                            http::HeaderValue::from_static("close"),
+                        );
+                        response
+                    }
+                }),
+                false,
+                &handlers,
+                0,
+            )
+        }
     }
 }
 
@@ -151,18 +223,23 @@ enum Phase {
 /// `delay` while telling each connection to close (see [`Phase::Leaving`]), accepts what is
 /// left in the accept queue, closes the listener, and waits up to `grace` for in-flight
 /// requests to finish.
+///
+/// It serves from the start, while the app's startup hooks run: a connection accepted before
+/// `startup` says they succeeded has its probes answered at once, and its other requests wait
+/// for the outcome (see `call_before_ready`). `shutdown` gives the drain delay to use: none
+/// after a failed startup, since the instance never took traffic.
 pub(crate) async fn serve(
     app: Shared,
     listener: TcpListener,
-    shutdown: impl Future<Output = ()>,
-    delay: Duration,
+    startup: Startup,
+    shutdown: impl Future<Output = Duration>,
     grace: Duration,
 ) {
-    let acceptor = Acceptor::new(app);
-    let shutdown = std::pin::pin!(shutdown);
-    acceptor.accept_until(&listener, shutdown).await;
+    let acceptor = Acceptor::new(app, startup);
+    let mut shutdown = std::pin::pin!(shutdown);
+    let delay = acceptor.accept_until(&listener, shutdown.as_mut()).await;
     acceptor.phase.send_replace(Phase::Leaving);
-    if !delay.is_zero() {
+    if let Some(delay) = delay.filter(|delay| !delay.is_zero()) {
         acceptor
             .accept_until(&listener, std::pin::pin!(tokio::time::sleep(delay)))
             .await;
@@ -196,10 +273,11 @@ struct Acceptor {
     /// The same for the connections taken from the queue as the listener closes: they stay
     /// `Leaving`, so each is answered once, then closed.
     queued: watch::Sender<Phase>,
+    startup: Startup,
 }
 
 impl Acceptor {
-    fn new(app: Shared) -> Self {
+    fn new(app: Shared, startup: Startup) -> Self {
         Self {
             protocols: Arc::new(Protocols::new(&app.limits)),
             permits: Arc::new(Semaphore::new(
@@ -208,20 +286,26 @@ impl Acceptor {
             tls: app.tls.as_ref().map(crate::TlsConfig::acceptor),
             phase: watch::channel(Phase::Serving).0,
             queued: watch::channel(Phase::Leaving).0,
+            startup,
             app,
         }
     }
 
-    /// Accepts connections and starts their tasks until `stop` completes.
-    async fn accept_until(&self, listener: &TcpListener, mut stop: Pin<&mut impl Future>) {
+    /// Accepts connections and starts their tasks until `stop` completes, and returns its
+    /// output.
+    async fn accept_until<T>(
+        &self,
+        listener: &TcpListener,
+        mut stop: Pin<&mut impl Future<Output = T>>,
+    ) -> Option<T> {
         loop {
             let permit = tokio::select! {
                 permit = Arc::clone(&self.permits).acquire_owned() => match permit {
                     Ok(permit) => permit,
                     // The semaphore is never closed.
-                    Err(_) => return,
+                    Err(_) => return None,
                 },
-                _ = stop.as_mut() => return,
+                out = stop.as_mut() => return Some(out),
             };
             tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -234,7 +318,7 @@ impl Acceptor {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 },
-                _ = stop.as_mut() => return,
+                out = stop.as_mut() => return Some(out),
             }
         }
     }
@@ -281,10 +365,18 @@ impl Acceptor {
     ) {
         // Responses are written whole; don't hold small ones back (Nagle).
         let _ = stream.set_nodelay(true);
+        // Once per connection: a connection accepted once the app is ready never looks again.
+        let ready = *self.startup.borrow() == Some(true);
         let service = AppService {
             app: Arc::clone(&self.app),
             peer: self.app.needs_peer.then_some(peer),
             watch: None,
+            startup: (!ready).then(|| {
+                Arc::new(StartupWatch {
+                    startup: self.startup.clone(),
+                    ready: AtomicBool::new(false),
+                })
+            }),
         };
         let protocols = Arc::clone(&self.protocols);
         match &self.tls {
@@ -315,6 +407,7 @@ where
         peer: app.needs_peer.then_some(peer),
         app,
         watch: None,
+        startup: None,
     };
     // The connection's errors are the client's, and the test sees them on its side.
     let _ = http1::Builder::new()

@@ -74,8 +74,8 @@ async fn state_from_a_startup_hook_is_visible_to_handlers() {
     server.stop().await;
 }
 
-/// A connection made while the hook runs waits in the backlog; when the hook fails, the
-/// listener is closed and that connection never gets an answer.
+/// A request made while the hook runs waits for it; when the hook fails, it is answered with
+/// the not-ready problem instead of being served, and the listener is closed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_startup_hook_returns_its_error_and_serves_nothing() {
     let (running, hook_runs) = oneshot::channel::<()>();
@@ -111,10 +111,12 @@ async fn a_failing_startup_hook_returns_its_error_and_serves_nothing() {
     assert_eq!(cause.to_string(), "database unreachable");
     assert_eq!(lifespan.state(), LifespanState::Stopped);
 
-    // Closed or reset, never answered.
+    // Never served: told the service is not ready, and the connection closed.
     let mut answer = Vec::new();
     let _ = early.read_to_end(&mut answer).await;
-    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    assert!(answer.contains("urn:oxapi:problem:not-ready"), "{answer}");
     assert!(TcpStream::connect(addr).await.is_err(), "nobody listens");
 }
 

@@ -19,6 +19,7 @@ mod extract;
 mod extractor_kind;
 mod files;
 mod head_models;
+mod health;
 mod hello;
 mod http2_limits;
 mod jwt;

@@ -44,6 +44,8 @@ pub(crate) struct AppInner {
     pub(crate) layers_stall: RouteId,
     /// The server's TLS; `None` serves plain HTTP.
     pub(crate) tls: Option<crate::TlsConfig>,
+    /// The probes, which the server answers while the app starts.
+    pub(crate) health: crate::health::HealthConfig,
 }
 
 impl App {
@@ -154,11 +156,12 @@ impl App {
         for (prefix, reason) in flat.bad_prefixes.drain(..) {
             errors.push(BuildError::InvalidPrefix { prefix, reason });
         }
-        // The docs routes get no dependency or route layer: an API key check must not lock
-        // the docs pages.
+        // The docs routes and the probes get no dependency or route layer: an API key check
+        // must not lock the docs pages, nor turn a load balancer's probe away.
         flat.routes.extend(
             crate::docs::routes(&self.docs)
                 .into_iter()
+                .chain(crate::health::routes(&self.health))
                 .map(|route| FlatRoute {
                     path: route.path.to_owned(),
                     route,
@@ -358,6 +361,7 @@ impl App {
             limits: self.limits,
             layers_stall,
             tls: self.tls,
+            health: self.health,
         });
         Ok((built, document))
     }

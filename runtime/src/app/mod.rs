@@ -9,6 +9,7 @@ use oxapi_openapi::{ApiInfo, ContactInfo, LicenseInfo, OperationIdStrategy, Tag,
 use crate::context::{Overrides, StateMap};
 use crate::docs::DocsConfig;
 use crate::error_handlers::ErrorHandlers;
+use crate::health::HealthConfig;
 use crate::lifespan::Hooks;
 use crate::limits::ServerLimits;
 use crate::middleware::{LayerErrorHandler, LayerFn, default_layer_error};
@@ -55,6 +56,7 @@ pub struct App {
     webhooks: Vec<(String, Webhook)>,
     callbacks: Vec<Callback>,
     docs: DocsConfig,
+    health: HealthConfig,
     /// The app's own routes, routers and mounts, and its app-wide dependencies and route
     /// layers.
     root: Router,
@@ -125,6 +127,7 @@ impl App {
             webhooks: Vec::new(),
             callbacks: Vec::new(),
             docs: DocsConfig::default(),
+            health: HealthConfig::default(),
             root: Router::new(),
             layers: Vec::new(),
             layer_error: default_layer_error,
@@ -349,6 +352,41 @@ impl App {
     #[must_use]
     pub fn scalar_path(mut self, path: Option<&str>) -> Self {
         self.docs.scalar = path.map(str::to_owned);
+        self
+    }
+
+    /// Where the liveness probe is served (default `/livez`); `None` turns it off.
+    ///
+    /// It answers `200 {"status":"alive"}` whenever the process answers at all, from the
+    /// moment the listener is bound, through startup and shutdown: an orchestrator restarts
+    /// an instance that stops answering it. It is hidden from the document unless
+    /// [`document_health`](Self::document_health) says otherwise.
+    #[must_use]
+    pub fn liveness_path(mut self, path: Option<&str>) -> Self {
+        self.health.liveness = path.map(str::to_owned);
+        self
+    }
+
+    /// Where the readiness probe is served (default `/readyz`); `None` turns it off.
+    ///
+    /// It answers `200 {"status":"ready"}` while the app is
+    /// [`Ready`](crate::LifespanState::Ready), and a 503 problem (`urn:oxapi:problem:not-ready`,
+    /// with `Retry-After`) while the startup hooks run and from the moment shutdown begins
+    /// (step 1 of the order on [`LifespanHandle`](crate::LifespanHandle)), so a load balancer
+    /// sends traffic elsewhere before the instance stops accepting. While the app starts, the
+    /// server answers the probes at once; any other request waits for startup to end, then is
+    /// served (or, if startup fails, answered with that 503).
+    #[must_use]
+    pub fn readiness_path(mut self, path: Option<&str>) -> Self {
+        self.health.readiness = path.map(str::to_owned);
+        self
+    }
+
+    /// Lists the liveness and readiness probes in the OpenAPI document (they are hidden by
+    /// default, as the docs routes are).
+    #[must_use]
+    pub fn document_health(mut self, documented: bool) -> Self {
+        self.health.documented = documented;
         self
     }
 

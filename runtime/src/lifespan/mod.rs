@@ -50,19 +50,24 @@ pub enum LifespanState {
 ///     └──────────(a startup hook failed, or shutdown began during startup)──────────────────▲
 /// ```
 ///
-/// A readiness endpoint answers 200 only in `Ready` (see the example below).
+/// The readiness probe every app serves (`/readyz` unless
+/// [`App::readiness_path`](crate::App::readiness_path) moves it) answers 200 only in `Ready`;
+/// the example below writes one by hand.
 ///
 /// # Startup
 ///
 /// Startup hooks ([`App::on_startup`](crate::App::on_startup), [`Lifespan::startup`]) run one
-/// after the other, in order of registration, before the server accepts a connection. The
-/// listener is bound first, so a port already in use fails before any hook has side effects;
-/// connections that arrive meanwhile wait in the kernel's backlog and are served once every
-/// hook has succeeded. If a hook fails, the listener is closed (waiting connections are reset,
-/// none is ever answered), the shutdown hooks registered before the failing hook run, and
-/// serving returns [`ServeError::Startup`](crate::ServeError::Startup). If shutdown begins
-/// during startup, the hook running is dropped, the same shutdown hooks run, and serving
-/// returns `Ok`.
+/// after the other, in order of registration, before any request is served. The listener is
+/// bound first, so a port already in use fails before any hook has side effects, and the
+/// server accepts connections while the hooks run: it answers the liveness and readiness
+/// probes ([`App::liveness_path`](crate::App::liveness_path),
+/// [`App::readiness_path`](crate::App::readiness_path)) at once, and every other request waits
+/// and is served once every hook has succeeded. If a hook fails, the shutdown hooks registered
+/// before the failing hook run, the requests waiting are answered with a 503 problem
+/// (`urn:oxapi:problem:not-ready`, `Connection: close`) and never served, the listener is
+/// closed, and serving returns [`ServeError::Startup`](crate::ServeError::Startup). If shutdown
+/// begins during startup, the hook running is dropped, the same shutdown hooks run, waiting
+/// requests get the same 503, and serving returns `Ok`.
 ///
 /// # Shutdown, in order
 ///
