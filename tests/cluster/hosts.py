@@ -10,6 +10,7 @@ Everything made here is written to a state file as it is made, so a later run re
 killed run left (its namespaces, bridge, processes and directories) before it starts.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ BRIDGE_ADDRESS = "10.203.0.1"
 PREFIX = 24
 HOSTS = [("oxapi-h1", "10.203.0.11"), ("oxapi-h2", "10.203.0.12"), ("oxapi-h3", "10.203.0.13")]
 STATE_FILE = "/tmp/oxapi-cluster-proof.state.json"
+LOCK_FILE = "/tmp/oxapi-cluster-proof.lock"
 
 
 class Failure(Exception):
@@ -124,6 +126,26 @@ def namespace_pids(namespace):
 def namespaces():
     done = run("ip", "netns", "list", check=False)
     return [line.split()[0] for line in done.stdout.splitlines() if line.strip()]
+
+
+def lock(timeout):
+    """Holds the machine-wide lock of the proof (the namespaces' names are fixed, so two runs
+    at once would take each other's for left-overs): waits up to `timeout` seconds for
+    another run to end. The kernel releases it when this process ends, however it ends."""
+    handle = open(LOCK_FILE, "w", encoding="utf-8")  # noqa: SIM115 (held until exit)
+    deadline = time.monotonic() + timeout
+    said = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return handle
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise Failure(f"another cluster proof held {LOCK_FILE} for {timeout:.0f} s")
+            if not said:
+                print(f"waiting for another cluster proof to end ({LOCK_FILE})", flush=True)
+                said = True
+            time.sleep(1)
 
 
 def remove_leftovers(postgres_script):

@@ -144,6 +144,8 @@ def prove(args, checks, report):
     hosts.check_permitted()
     hosts.ensure_nginx()
     psql = shutil.which("psql") or first_glob("/usr/lib/postgresql/*/bin/psql")
+    # Released by the kernel when this process ends.
+    _lock = hosts.lock(timeout=600)
     for left in hosts.remove_leftovers(POSTGRES_SCRIPT):
         print(f"removed a left-over of an earlier run: {left}", flush=True)
 
