@@ -15,6 +15,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+import zlib
 
 from hosts import Failure
 
@@ -194,12 +195,15 @@ class Load:
 
 
 class Receiver:
-    """The webhook endpoint the instances deliver to: counts deliveries by Idempotency-Key."""
+    """The webhook endpoint the instances deliver to. It counts deliveries by their
+    Idempotency-Key, and refuses (503) the first attempt of one key in `refuse_one_in`, so
+    that the retries are exercised too."""
 
-    def __init__(self, address):
+    def __init__(self, address, refuse_one_in=20):
         receiver = self
         self.lock = threading.Lock()
-        self.deliveries = {}
+        self.accepted = {}
+        self.refused = {}
         self.bodies = {}
         self.without_key = 0
 
@@ -210,13 +214,18 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 key = self.headers.get("Idempotency-Key")
+                status = 200
                 with receiver.lock:
                     if key is None:
                         receiver.without_key += 1
+                    elif (zlib.crc32(key.encode()) % refuse_one_in == 0
+                          and key not in receiver.refused):
+                        receiver.refused[key] = 1
+                        status = 503
                     else:
-                        receiver.deliveries[key] = receiver.deliveries.get(key, 0) + 1
+                        receiver.accepted[key] = receiver.accepted.get(key, 0) + 1
                         receiver.bodies.setdefault(key, body)
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -231,16 +240,18 @@ class Receiver:
 
     def counts(self):
         with self.lock:
-            total = sum(self.deliveries.values())
+            total = sum(self.accepted.values())
             return {
-                "deliveries": total,
-                "distinct": len(self.deliveries),
-                "duplicates": total - len(self.deliveries),
+                "accepted": total,
+                "distinct": len(self.accepted),
+                "duplicates": total - len(self.accepted),
+                "refused_first_attempts": len(self.refused),
+                "refused_then_accepted": sum(1 for key in self.refused if key in self.accepted),
                 "without_key": self.without_key,
             }
 
     def item_ids(self):
-        """The item ids the delivered bodies name (any `id`/`item_id` string in their JSON)."""
+        """The item ids the accepted bodies name (`item.id`, or any `id`/`item_id` string)."""
         with self.lock:
             bodies = list(self.bodies.values())
         found = set()
