@@ -267,6 +267,45 @@ class Receiver:
         self.server.server_close()
 
 
+def feed_crosses(subscriber, writer, client, timeout=5.0):
+    """Subscribes to `client`'s list's events on the instance at `subscriber` (host, port),
+    creates an item through the instance at `writer`, and returns (True, "") once the
+    subscriber sends that item's `item.created` event, or (False, what was seen)."""
+    title = f"feed-{uuid.uuid4()}"
+    headers = {"Authorization": f"Bearer {client.token}", "Accept": "text/event-stream"}
+    stream = http.client.HTTPConnection(*subscriber, timeout=timeout)
+    seen = []
+    try:
+        stream.request("GET", f"/v1/lists/{client.list_id}/events", headers=headers)
+        response = stream.getresponse()
+        if response.status != 200:
+            return False, f"the subscription answered {response.status}"
+        other = http.client.HTTPConnection(*writer, timeout=timeout)
+        other.request(
+            "POST", f"/v1/lists/{client.list_id}/items", json.dumps({"title": title}),
+            {**headers, "Content-Type": "application/json", "Idempotency-Key": title})
+        created = other.getresponse()
+        created.read()
+        other.close()
+        if created.status != 201:
+            return False, f"the create answered {created.status}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = response.readline()
+            if not line:
+                return False, f"the stream ended; saw {seen[-5:]}"
+            text = line.decode(errors="replace").strip()
+            if text:
+                seen.append(text[:120])
+            if text.startswith("data:") and title in text:
+                return True, ""
+        return False, f"no event for the item in {timeout:g} s; saw {seen[-5:]}"
+    except (OSError, http.client.HTTPException) as error:
+        return False, f"{type(error).__name__}: {error}; saw {seen[-5:]}"
+    finally:
+        stream.close()
+
+
 def collect_ids(value, found):
     if isinstance(value, dict):
         for key, inner in value.items():

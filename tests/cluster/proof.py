@@ -48,7 +48,7 @@ sys.dont_write_bytecode = True
 import deploy_check  # noqa: E402
 import hosts  # noqa: E402
 from hosts import Failure  # noqa: E402
-from load import Load, Receiver  # noqa: E402
+from load import Load, Receiver, feed_crosses  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 POSTGRES_SCRIPT = os.path.join(ROOT, "scripts", "postgres.sh")
@@ -96,6 +96,8 @@ class Features:
             f'"{deployment.readiness_path}"' in sources_text
             and f'"{deployment.liveness_path}"' in sources_text
         )
+        # The change feed across instances (PostgreSQL LISTEN/NOTIFY).
+        self.feed = "PgListener" in sources_text
         self.webhook = "--webhook-url" in help_text
         self.admin_token = "--admin-token" in help_text
         # Test settings of the jobs, where the binary has them: a killed worker's jobs go to
@@ -240,6 +242,7 @@ class Cluster:
               f"nginx on 127.0.0.1:{self.nginx_port}", flush=True)
         self.load = Load("127.0.0.1", self.nginx_port, self.args.clients, self.args.rate)
         self.load.setup()
+        self.check_feed()
         self.load.start()
         self.run_phases()
         self.load.stop()
@@ -325,6 +328,17 @@ class Cluster:
                               + hosts.tail(self.nginx.error_log))
             time.sleep(0.1)
         print(f"==> nginx on 127.0.0.1:{self.nginx_port} (deploy/nginx.conf)", flush=True)
+
+    def check_feed(self):
+        name = "a change made through h1 reaches a subscriber of h3 (SSE)"
+        if not self.features.feed:
+            self.checks.skip(name, "the todo sources have no PgListener yet (cross-instance "
+                                   "feed not merged)")
+            return
+        h1, _, h3 = self.instances
+        ok, seen = feed_crosses((h3.address, h3.port), (h1.address, h1.port),
+                                self.load.clients[0])
+        self.checks.check(name, ok, seen)
 
     # --- the phases ---------------------------------------------------------------------
 
