@@ -56,6 +56,9 @@ pub enum BuildError {
     /// [`App::into_service`](crate::App::into_service) was called on an app with lifespan
     /// hooks, which a service cannot run.
     HooksInService,
+    /// [`App::metrics_path`](crate::App::metrics_path) is set, but the Prometheus recorder
+    /// could not be installed (the program installed a `metrics` recorder of its own).
+    MetricsRecorder(String),
     /// An entry of [`App::forwarded_allow_ips`](crate::App::forwarded_allow_ips) is no
     /// address, range or `*`.
     InvalidForwardedAllowIp {
@@ -120,6 +123,10 @@ impl fmt::Display for BuildError {
             Self::HooksInService => write!(
                 f,
                 "an app with startup or shutdown hooks cannot become a service: register the hooks on the app that serves it"
+            ),
+            Self::MetricsRecorder(reason) => write!(
+                f,
+                "the metrics endpoint needs oxapi's Prometheus recorder, which could not be installed: {reason}"
             ),
             Self::InvalidForwardedAllowIp { entry, reason } => {
                 write!(f, "trusted proxy `{entry}` is not valid: {reason}")

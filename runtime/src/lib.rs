@@ -61,6 +61,7 @@ mod health;
 mod lenient;
 mod lifespan;
 mod limits;
+mod metrics;
 pub mod middleware;
 mod multipart;
 mod pool;

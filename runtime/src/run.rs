@@ -207,6 +207,13 @@ impl App {
     /// or decimal seconds, as uvicorn's and gunicorn's shutdown timeouts; either wins over the
     /// code's value.
     ///
+    /// `--metrics-path PATH` (or `$OXAPI_METRICS_PATH`) serves Prometheus metrics there, as
+    /// [`App::metrics_path`].
+    ///
+    /// Every app serves the liveness and readiness probes (`/livez`, `/readyz`; see
+    /// [`App::readiness_path`]) from the moment the address is bound, while the startup hooks
+    /// run.
+    ///
     /// A listener inherited by systemd's socket activation (`LISTEN_FDS`) is served instead
     /// of binding `--bind`'s address.
     pub fn run(self) -> ExitCode {
@@ -232,6 +239,7 @@ impl App {
             workers: std::env::var(workers::COUNT_VAR).ok(),
             drain_delay: std::env::var("OXAPI_DRAIN_DELAY").ok(),
             shutdown_grace: std::env::var("OXAPI_SHUTDOWN_GRACE").ok(),
+            metrics_path: std::env::var("OXAPI_METRICS_PATH").ok(),
         };
         let command = match Command::parse(args, env) {
             Ok(command) => command,
@@ -287,6 +295,9 @@ impl App {
         }
         if let Some(grace) = deployment.shutdown_grace {
             self = self.shutdown_grace(grace);
+        }
+        if let Some(path) = deployment.metrics_path {
+            self = self.metrics_path(Some(&path));
         }
         self
     }
@@ -512,6 +523,8 @@ struct Deployment {
     drain_delay: Option<Duration>,
     /// `--shutdown-grace`: [`App::shutdown_grace`].
     shutdown_grace: Option<Duration>,
+    /// `--metrics-path`: [`App::metrics_path`].
+    metrics_path: Option<String>,
 }
 
 /// The certificate chain and key files `--tls-cert` and `--tls-key` name.
@@ -532,6 +545,7 @@ struct Env {
     workers: Option<String>,
     drain_delay: Option<String>,
     shutdown_grace: Option<String>,
+    metrics_path: Option<String>,
 }
 
 /// An empty variable counts as unset.
@@ -652,6 +666,10 @@ impl Command {
                 option_value(arg, "--shutdown-grace", SECONDS_HINT, &mut args)
             {
                 deployment.shutdown_grace = Some(seconds(&value?, "`--shutdown-grace`")?);
+            } else if let Some(value) =
+                option_value(arg, "--metrics-path", "a path, like /metrics", &mut args)
+            {
+                deployment.metrics_path = Some(value?);
             } else {
                 return Err(format!("unexpected argument `{arg}`"));
             }
@@ -660,6 +678,12 @@ impl Command {
             .or(set(env.bind))
             .unwrap_or_else(|| DEFAULT_BIND.to_owned());
         deployment.root_path = deployment.root_path.or(set(env.root_path));
+        deployment.metrics_path = deployment.metrics_path.or(set(env.metrics_path));
+        if let Some(path) = &deployment.metrics_path
+            && !path.starts_with('/')
+        {
+            return Err(format!("the metrics path `{path}` must start with `/`"));
+        }
         deployment.forwarded_allow_ips = deployment
             .forwarded_allow_ips
             .or(set(env.forwarded_allow_ips));
@@ -705,7 +729,7 @@ impl Command {
 
 fn usage(program: &str, title: &str) -> String {
     format!(
-        "{title}\n\nUsage:\n  {program} [--bind ADDR] [--workers N] [--tls-cert PEM --tls-key PEM]\n                               serve HTTP/1.1 and HTTP/2 on ADDR (HTTPS with a certificate)\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n  --tls-cert PEM               serve HTTPS (TLS only) with this certificate chain, server certificate first (or $OXAPI_TLS_CERT)\n  --tls-key PEM                the certificate's private key (or $OXAPI_TLS_KEY); both or neither\n  --workers N                  serve from N worker processes sharing the port, each restarted if it dies (or $OXAPI_WORKERS)\n  --drain-delay SECONDS        after SIGTERM, go on accepting for this long while closing each connection after its next response, so a load balancer stops sending (default 0, or $OXAPI_DRAIN_DELAY)\n  --shutdown-grace SECONDS     then, how long in-flight requests and background tasks may take (default 30, or $OXAPI_SHUTDOWN_GRACE)\n\nStops on SIGINT or SIGTERM after finishing in-flight requests (with --workers, every worker does). Under TLS, SIGHUP reads the certificate and key again."
+        "{title}\n\nUsage:\n  {program} [--bind ADDR] [--workers N] [--tls-cert PEM --tls-key PEM]\n                               serve HTTP/1.1 and HTTP/2 on ADDR (HTTPS with a certificate)\n  {program} openapi [--yaml]   print the OpenAPI document (JSON, or YAML) and exit\n  {program} --help             print this help\n\nOptions:\n  --bind ADDR                  address to listen on (default {DEFAULT_BIND}, or $OXAPI_BIND); port 0 picks a free port\n  --root-path PATH             the path prefix a proxy serves the app under, for the document and docs pages (or $OXAPI_ROOT_PATH)\n  --forwarded-allow-ips LIST   proxies whose X-Forwarded-For / Forwarded headers are believed: addresses and CIDR ranges, comma-separated (or $OXAPI_FORWARDED_ALLOW_IPS)\n  --tls-cert PEM               serve HTTPS (TLS only) with this certificate chain, server certificate first (or $OXAPI_TLS_CERT)\n  --tls-key PEM                the certificate's private key (or $OXAPI_TLS_KEY); both or neither\n  --workers N                  serve from N worker processes sharing the port, each restarted if it dies (or $OXAPI_WORKERS)\n  --drain-delay SECONDS        after SIGTERM, go on accepting for this long while closing each connection after its next response, so a load balancer stops sending (default 0, or $OXAPI_DRAIN_DELAY)\n  --shutdown-grace SECONDS     then, how long in-flight requests and background tasks may take (default 30, or $OXAPI_SHUTDOWN_GRACE)\n  --metrics-path PATH          serve Prometheus metrics at PATH, like /metrics (default: none, or $OXAPI_METRICS_PATH)\n\nStops on SIGINT or SIGTERM after finishing in-flight requests (with --workers, every worker does). Under TLS, SIGHUP reads the certificate and key again."
     )
 }
 

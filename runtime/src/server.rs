@@ -280,9 +280,7 @@ impl Acceptor {
     fn new(app: Shared, startup: Startup) -> Self {
         Self {
             protocols: Arc::new(Protocols::new(&app.limits)),
-            permits: Arc::new(Semaphore::new(
-                app.limits.max_connections.min(Semaphore::MAX_PERMITS),
-            )),
+            permits: Arc::clone(&app.connections),
             tls: app.tls.as_ref().map(crate::TlsConfig::acceptor),
             phase: watch::channel(Phase::Serving).0,
             queued: watch::channel(Phase::Leaving).0,

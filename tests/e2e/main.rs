@@ -26,6 +26,7 @@ mod jwt;
 mod lifespan;
 mod limits;
 mod load;
+mod metrics;
 mod middleware;
 mod openapi;
 mod param_rules;

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use oxapi_openapi::{
     DocumentBuilder, FrameworkError, OperationIdInput, OperationIdStrategy, OperationMeta,
 };
@@ -46,6 +48,8 @@ pub(crate) struct AppInner {
     pub(crate) tls: Option<crate::TlsConfig>,
     /// The probes, which the server answers while the app starts.
     pub(crate) health: crate::health::HealthConfig,
+    /// A permit per connection served (`ServerLimits::max_connections` of them).
+    pub(crate) connections: Arc<Semaphore>,
 }
 
 impl App {
@@ -169,6 +173,35 @@ impl App {
                 }),
         );
 
+        // Measured: every route, the app's own included, gets its counters as a route layer,
+        // outside the route's own layers.
+        let recorder = match &self.metrics_path {
+            Some(path) => {
+                // First: handles registered before the recorder is installed record nothing.
+                let recorder = crate::metrics::install();
+                flat.routes.push(FlatRoute {
+                    path: path.clone(),
+                    route: crate::metrics::route(path),
+                    scope: Scope::default(),
+                });
+                for route in &mut flat.routes {
+                    let layer = crate::metrics::route_layer(route.route.method, &route.path);
+                    route.scope.layers.push(layer);
+                }
+                match recorder {
+                    Ok(handle) => Some(handle),
+                    Err(reason) => {
+                        errors.push(BuildError::MetricsRecorder(reason));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let connections = Arc::new(Semaphore::new(
+            self.limits.max_connections.min(Semaphore::MAX_PERMITS),
+        ));
+
         let (trusted, bad_entries) =
             TrustedProxies::parse(self.forwarded_allow_ips.iter().map(String::as_str));
         for (entry, reason) in bad_entries {
@@ -288,6 +321,13 @@ impl App {
             &self.docs,
             &root_path,
         ));
+        if let Some(handle) = recorder {
+            states.insert(crate::metrics::AppMetrics::new(
+                handle,
+                Arc::clone(&connections),
+                self.limits.max_connections.min(Semaphore::MAX_PERMITS),
+            ));
+        }
         // A state, so that a generated handler finds them through its context; `None` when
         // there are none, so that nothing is looked up for them.
         if !self.errors.is_empty() {
@@ -362,6 +402,7 @@ impl App {
             layers_stall,
             tls: self.tls,
             health: self.health,
+            connections,
         });
         Ok((built, document))
     }

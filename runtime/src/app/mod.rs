@@ -57,6 +57,8 @@ pub struct App {
     callbacks: Vec<Callback>,
     docs: DocsConfig,
     health: HealthConfig,
+    /// Where the Prometheus metrics are served; `None` measures nothing.
+    metrics_path: Option<String>,
     /// The app's own routes, routers and mounts, and its app-wide dependencies and route
     /// layers.
     root: Router,
@@ -128,6 +130,7 @@ impl App {
             callbacks: Vec::new(),
             docs: DocsConfig::default(),
             health: HealthConfig::default(),
+            metrics_path: None,
             root: Router::new(),
             layers: Vec::new(),
             layer_error: default_layer_error,
@@ -387,6 +390,31 @@ impl App {
     #[must_use]
     pub fn document_health(mut self, documented: bool) -> Self {
         self.health.documented = documented;
+        self
+    }
+
+    /// Serves Prometheus metrics at `path` (`/metrics` by convention; off by default, or
+    /// `--metrics-path` / `$OXAPI_METRICS_PATH` on [`App::run`]'s command line), hidden from
+    /// the document:
+    ///
+    /// - `http_server_requests_total{method, route, status}`: requests answered by each
+    ///   route (its template, so a path's values do not multiply the series), by status class
+    ///   (`2xx`, `4xx`, ...); requests no route matched are not counted;
+    /// - `http_server_request_duration_seconds{method, route}`: a histogram of the time from
+    ///   a request's arrival to its response's head;
+    /// - `oxapi_blocking_pool_{threads,busy,queued,max_threads,queue_capacity}` and
+    ///   `oxapi_blocking_pool_refused_total` (the 503s of a full pool);
+    /// - `oxapi_stall_slow_polls_total` and `oxapi_stall_longest_poll_seconds` (the stall
+    ///   detector's);
+    /// - `oxapi_connections_open`, `oxapi_connections_max`, and `oxapi_ready` (1 while the
+    ///   readiness probe answers 200).
+    ///
+    /// The recorder is the process's `metrics` recorder, so the program's own
+    /// `metrics::counter!(..)` and the like are served there too. Each route is then measured
+    /// by a service around it, as a route layer is; with metrics off, nothing is.
+    #[must_use]
+    pub fn metrics_path(mut self, path: Option<&str>) -> Self {
+        self.metrics_path = path.map(str::to_owned);
         self
     }
 
