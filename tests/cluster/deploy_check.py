@@ -22,8 +22,11 @@ except ImportError as missing:  # pragma: no cover (a setup problem, said plainl
 class Deployment:
     """The facts of deploy/kubernetes.yaml and deploy/Dockerfile the proof uses."""
 
-    def __init__(self, port, readiness_path, liveness_path, env, grace_period, binary):
+    def __init__(self, port, readiness_path, liveness_path, env, grace_period, binary,
+                 metrics_path=None):
         self.port = port
+        # Where Prometheus scrapes (the pod's annotation), if anywhere.
+        self.metrics_path = metrics_path
         self.readiness_path = readiness_path
         self.liveness_path = liveness_path
         # The plain `value:` variables of the container (those from a Secret are not here).
@@ -109,6 +112,15 @@ def read(root, help_text, sources_text, checks):
         grace_period=pod.get("terminationGracePeriodSeconds", 30),
         binary=None,
     )
+    annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
+    if annotations.get("prometheus.io/scrape") == "true":
+        result.metrics_path = annotations.get("prometheus.io/path", "/metrics")
+        checks.check(
+            "Prometheus scrapes the container's port, at the path OXAPI_METRICS_PATH serves",
+            str(annotations.get("prometheus.io/port")) == str(http_port)
+            and env.get("OXAPI_METRICS_PATH") == result.metrics_path,
+            f"annotations {annotations}, OXAPI_METRICS_PATH={env.get('OXAPI_METRICS_PATH')!r}",
+        )
     drain = result.seconds("OXAPI_DRAIN_DELAY")
     grace = result.seconds("OXAPI_SHUTDOWN_GRACE")
     checks.check(

@@ -96,6 +96,8 @@ class Features:
             f'"{deployment.readiness_path}"' in sources_text
             and f'"{deployment.liveness_path}"' in sources_text
         )
+        # The runtime's Prometheus endpoint, where the manifest turns it on.
+        self.metrics = deployment.metrics_path is not None and '"OXAPI_METRICS_PATH"' in sources_text
         # The change feed across instances (PostgreSQL LISTEN/NOTIFY).
         self.feed = "PgListener" in sources_text
         self.webhook = "--webhook-url" in help_text
@@ -307,6 +309,16 @@ class Cluster:
             answers = {i.name: get(i.base_url + path) for i in self.instances}
             self.checks.check(f"each instance answers {path} with 200",
                               all(status == 200 for status in answers.values()), answers)
+        if self.deployment.metrics_path is None:
+            return
+        name = f"each instance serves Prometheus metrics at {self.deployment.metrics_path}"
+        if not self.features.metrics:
+            self.checks.skip(name, "the runtime's sources do not read OXAPI_METRICS_PATH yet")
+            return
+        texts = {i.name: get_text(i.base_url + self.deployment.metrics_path)
+                 for i in self.instances}
+        self.checks.check(name, all(text and METRIC in text for text in texts.values()),
+                          {k: (v or "")[:200] for k, v in texts.items()})
 
     def start_nginx(self):
         root = os.path.join(self.tmp, "nginx")
@@ -407,6 +419,15 @@ class Cluster:
             count = served.get(instance.upstream, 0)
             self.checks.check(f"c: {instance.name} rejoins: nginx sends it requests again",
                               count >= need, f"{count} answered by it in 30 s (need {need})")
+            if self.features.metrics:
+                # The instance's own count, since its restart, of the API requests it answered.
+                answered = api_answers(
+                    get_text(instance.base_url + self.deployment.metrics_path) or "")
+                self.phases[-1].setdefault("metrics_2xx_since_restart", {})[instance.name] = (
+                    answered)
+                self.checks.check(
+                    f"c: {instance.name}'s own metrics count the requests it answers again",
+                    answered >= count, f"{answered} in its metrics, {count} in nginx's log")
         time.sleep(1)
         self.phases[-1]["end"] = time.time()
 
@@ -572,7 +593,8 @@ class Cluster:
             "creates_retried_by_nginx": sum(
                 1 for e in log if e["tries"] > 1 and e["method"] == "POST"),
             "served_by": {names.get(k, k): v for k, v in sorted(served.items())},
-            **{key: value for key, value in phase.items() if key == "h1_exit"},
+            **{key: value for key, value in phase.items()
+               if key in ("h1_exit", "metrics_2xx_since_restart")},
         }
 
     def print_table(self, phases, writes):
@@ -771,6 +793,31 @@ def get(url, timeout=2.0):
         return error.code
     except (OSError, ValueError):
         return None
+
+
+def get_text(url, timeout=2.0):
+    """The body of a 200 answer to a GET, or None."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read().decode(errors="replace")
+    except (OSError, ValueError):
+        return None
+
+
+METRIC = "http_server_requests_total"
+METRIC_LINE = re.compile(
+    # Greedy: a route's template has braces of its own (`/v1/lists/{list_id}/items`).
+    METRIC + r"\{(?P<labels>.*)\} (?P<value>[0-9.e+]+)$", flags=re.MULTILINE)
+
+
+def api_answers(text):
+    """The 2xx answers of /v1 routes counted in a Prometheus text exposition."""
+    total = 0.0
+    for match in METRIC_LINE.finditer(text):
+        labels = match["labels"]
+        if 'status="2xx"' in labels and 'route="/v1/' in labels:
+            total += float(match["value"])
+    return int(total)
 
 
 def free_port():
