@@ -302,48 +302,6 @@ class Instance:
             self.process.wait()
 
 
-class Nginx:
-    """nginx in the foreground, with its prefix, pid, logs and temporary files in `root`."""
-
-    def __init__(self, root, config_text, state):
-        self.root = root
-        self.config_path = os.path.join(root, "nginx.conf")
-        self.error_log = os.path.join(root, "error.log")
-        self.state = state
-        self.process = None
-        with open(self.config_path, "w", encoding="utf-8") as file:
-            file.write(config_text)
-
-    def args(self):
-        return ["nginx", "-p", self.root + "/", "-e", self.error_log, "-c", self.config_path]
-
-    def test(self):
-        run(*self.args(), "-t", "-q")
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [*self.args(), "-g", "daemon off;"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.path.join(self.root, "stderr.log"), "w", encoding="utf-8"),  # noqa: SIM115
-        )
-        self.state.add_pid(self.process.pid)
-
-    def stop(self):
-        """Fast shutdown (SIGTERM: the master stops its workers); SIGKILL for all if stuck."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        workers = children(self.process.pid)
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        for pid, started in workers:
-            kill_if_same(pid, started)
-
-
 def children(pid):
     """A process's children, each as (pid, start time)."""
     try:
@@ -358,30 +316,3 @@ def kill_if_same(pid, start):
     """Kills `pid` only if it is still the process that started at `start`."""
     if start is not None and start_time(pid) == start:
         kill_and_wait(pid)
-
-
-def ensure_nginx():
-    """nginx from Debian's package, installed if missing, without starting its service."""
-    if shutil.which("nginx"):
-        return
-    if shutil.which("apt-get") is None:
-        raise Failure("nginx is not installed and apt-get is not available")
-    # The package starts its system service when installed, unless policy-rc.d says no: say
-    # no for the duration of the install (only if no policy is in place already).
-    policy = "/usr/sbin/policy-rc.d"
-    made_policy = not os.path.exists(policy)
-    if made_policy:
-        with open(policy, "w", encoding="utf-8") as file:
-            file.write("#!/bin/sh\n# made by tests/cluster/proof.py during apt-get install\nexit 101\n")
-        os.chmod(policy, 0o755)
-    try:
-        print("installing nginx (apt-get install nginx-light)", flush=True)
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        run("apt-get", "update", "-qq", env=env)
-        if run("apt-get", "install", "-y", "-qq", "nginx-light", check=False, env=env).returncode:
-            run("apt-get", "install", "-y", "-qq", "nginx", env=env)
-    finally:
-        if made_policy:
-            os.remove(policy)
-    if shutil.which("nginx") is None:
-        raise Failure("nginx is still missing after apt-get install")

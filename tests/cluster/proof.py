@@ -7,9 +7,12 @@ one of them stops or dies.
 Builds `-p todo` (debug: its dependencies are already built by the test suite, and Argon2 is
 optimised in debug too), makes three network namespaces on a bridge (tests/cluster/hosts.py),
 starts PostgreSQL (scripts/postgres.sh) reachable from them, one todo instance in each with
-the port and settings of deploy/kubernetes.yaml, and nginx on 127.0.0.1 with
-deploy/nginx.conf (its instance list and paths substituted). Then, under a fixed load
-through nginx (tests/cluster/load.py):
+the port and settings of deploy/kubernetes.yaml (whose files are checked against the binary
+first: tests/cluster/deploy_check.py), and nginx on 127.0.0.1 with deploy/nginx.conf (its
+instance list and paths substituted: tests/cluster/nginx.py). Each instance must answer the
+manifest's probe and metrics paths, and, with the cross-instance feed, a change made through
+h1 must reach an SSE subscriber of h3. Then, under a fixed load through nginx
+(tests/cluster/load.py):
 
   0. warm: all three serve;
   a. SIGTERM h1: zero client-visible errors (it drains: readiness fails, connections close,
@@ -17,7 +20,8 @@ through nginx (tests/cluster/load.py):
   b. SIGKILL h2: zero lost writes: every create answered 2xx is in the database, none is
      there twice (each create's title is its Idempotency-Key, and nginx retries creates);
      with the todo webhook jobs, every item's job is delivered at least once;
-  c. h1 and h2 start again and rejoin: nginx's access log shows each serving again.
+  c. h1 and h2 start again and rejoin: nginx's access log shows each serving again, and
+     their own metrics agree.
 
 Prints a table per phase (requests, errors, p50/p99 latency, writes verified, requests nginx
 retried, which instance served) and writes it as JSON to target/cluster-report.json. Whatever
@@ -47,6 +51,7 @@ sys.dont_write_bytecode = True
 
 import deploy_check  # noqa: E402
 import hosts  # noqa: E402
+import nginx  # noqa: E402
 from hosts import Failure  # noqa: E402
 from load import Load, Receiver, feed_crosses  # noqa: E402
 
@@ -153,7 +158,7 @@ def prove(args, checks, report):
     features = Features(help_text, sources_text, deployment)
 
     hosts.check_permitted()
-    hosts.ensure_nginx()
+    nginx.ensure_nginx()
     psql = shutil.which("psql") or first_glob("/usr/lib/postgresql/*/bin/psql")
     # Released by the kernel when this process ends.
     _lock = hosts.lock(timeout=600)
@@ -327,9 +332,9 @@ class Cluster:
         self.nginx_port = free_port()
         with open(os.path.join(ROOT, "deploy", "nginx.conf"), encoding="utf-8") as file:
             template = file.read()
-        config = nginx_config(template, self.nginx_port,
+        config = nginx.config(template, self.nginx_port,
                               [instance.upstream for instance in self.instances], root)
-        self.nginx = hosts.Nginx(root, config, self.state)
+        self.nginx = nginx.Nginx(root, config, self.state)
         self.access_log = os.path.join(root, "access.log")
         self.nginx.test()
         self.nginx.start()
@@ -433,7 +438,7 @@ class Cluster:
 
     def served_since(self, since):
         counts = {}
-        for entry in read_access_log(self.access_log):
+        for entry in nginx.read_access_log(self.access_log):
             if entry["end"] >= since and 200 <= entry["status"] < 300:
                 counts[entry["upstream"]] = counts.get(entry["upstream"], 0) + 1
         return counts
@@ -484,13 +489,13 @@ class Cluster:
             # Draining is not refusing: h1 answers for its drain delay (closing each
             # connection after its response), and only then closes its port.
             during = sum(
-                1 for entry in read_access_log(self.access_log)
+                1 for entry in nginx.read_access_log(self.access_log)
                 if entry["upstream"] == self.instances[0].upstream
                 and 200 <= entry["status"] < 300
                 and self.sigterm_at + 0.2 <= entry["end"] <= self.sigterm_at + drain - 0.2)
             self.checks.check("a: h1 answers requests during its drain delay", during > 0,
                               "nginx got no answer from h1 after its SIGTERM")
-        cut_off = nginx_upstream_errors(self.nginx.error_log)
+        cut_off = nginx.upstream_errors(self.nginx.error_log)
         names = {instance.upstream: instance.name for instance in self.instances}
         self.report["nginx_upstream_errors"] = {
             names.get(upstream, upstream): kinds for upstream, kinds in cut_off.items()}
@@ -570,7 +575,7 @@ class Cluster:
         latencies = sorted(r.latency for r in records)
         errors = [r for r in records if not r.ok]
         creates = [r for r in records if r.kind == "create" and r.ok]
-        log = [e for e in read_access_log(self.access_log)
+        log = [e for e in nginx.read_access_log(self.access_log)
                if phase["start"] <= e["begin"] < phase["end"]]
         served = {}
         for entry in log:
@@ -682,98 +687,6 @@ def read_sources():
                     with open(os.path.join(base, name), encoding="utf-8") as file:
                         texts.append(file.read())
     return "\n".join(texts)
-
-
-def nginx_config(template, port, upstreams, root):
-    """deploy/nginx.conf with its instance lines, its `listen` line, and its pid, log and
-    temporary paths replaced; every other line as shipped. Fails if a line it replaces is
-    missing, so the file cannot change under the test unnoticed."""
-
-    def replace_once(pattern, replacement, text, what):
-        result, count = re.subn(pattern, replacement, text, flags=re.MULTILINE)
-        if count != 1:
-            raise Failure(f"deploy/nginx.conf: expected one {what}, found {count}")
-        return result
-
-    text = replace_once(r"^(\s*)pid\s+\S+;$", rf"\g<1>pid {root}/nginx.pid;", template,
-                        "`pid` line")
-    text = replace_once(r"^(\s*)error_log\s+\S+(.*);$", rf"\g<1>error_log {root}/error.log\2;",
-                        text, "`error_log` line")
-    text = replace_once(r"^(\s*)access_log\s+\S+(.*);$",
-                        rf"\g<1>access_log {root}/access.log\2;", text, "`access_log` line")
-    text = replace_once(r"^(\s*)listen\s+80;$", rf"\g<1>listen 127.0.0.1:{port};", text,
-                        "`listen 80;` line")
-    temp = "".join(f"\n    {kind}_temp_path {root}/{kind}_temp;"
-                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    text = replace_once(r"^http \{$", "http {" + temp, text, "`http {` line")
-    match = re.search(r"^\s*# BEGIN instances.*?$(.*?)^\s*# END instances", text,
-                      flags=re.MULTILINE | re.DOTALL)
-    if not match:
-        raise Failure("deploy/nginx.conf: no `# BEGIN instances` ... `# END instances` lines")
-    block = match.group(1)
-    servers = re.findall(r"^(\s*)server\s+\S+(.*);$", block, flags=re.MULTILINE)
-    if not servers:
-        raise Failure("deploy/nginx.conf: no `server` line between the instance markers")
-    indent, parameters = servers[0]
-    ours = "".join(f"{indent}server {upstream}{parameters};\n" for upstream in upstreams)
-    comments = "".join(line + "\n" for line in block.strip("\n").splitlines()
-                       if line.strip().startswith("#"))
-    return text[:match.start(1)] + "\n" + comments + ours + text[match.end(1):]
-
-
-LOG_LINE = re.compile(
-    r"^(?P<msec>[\d.]+) (?P<status>\d{3}) \"(?P<method>\S+) [^\"]*\" rid=\S* upstream=(?P<upstream>.*?) "
-    r"upstream_status=.*? request_time=(?P<request_time>[\d.]+)")
-
-
-def read_access_log(path):
-    """nginx's access log in deploy/nginx.conf's `upstreams` format: when each request began
-    and ended, its status, the instance that answered it (the last one tried) and how many
-    were tried."""
-    entries = []
-    try:
-        with open(path, encoding="utf-8", errors="replace") as file:
-            lines = file.readlines()
-    except OSError:
-        return entries
-    for line in lines:
-        match = LOG_LINE.match(line)
-        if not match:
-            continue
-        tried = [addr.strip() for addr in re.split(r"[,:]\s", match["upstream"]) if addr.strip()]
-        end = float(match["msec"])
-        entries.append({
-            "end": end,
-            "begin": end - float(match["request_time"]),
-            "status": int(match["status"]),
-            "upstream": tried[-1] if tried else "-",
-            "tries": len(tried),
-            "method": match["method"],
-        })
-    return entries
-
-
-NGINX_ERROR = re.compile(
-    r"\[error\] \d+#\d+: (?:\*\d+ )?(?P<what>connect\(\) failed \(\d+: [^)]*\)|recv\(\) failed \(\d+: [^)]*\)|"
-    r"upstream prematurely closed connection|upstream timed out \([^)]*\)|[^,]*?)"
-    r"(?: while [^,]*)?, client: .*?upstream: \"http://(?P<upstream>[^/\"]+)")
-
-
-def nginx_upstream_errors(path):
-    """How often nginx's error log says each instance refused, reset or cut off a request,
-    by kind: `connect() failed (111: Connection refused)` is a port already closed; a reset
-    or premature close while reading the response is a request cut off in flight."""
-    counts = {}
-    try:
-        with open(path, encoding="utf-8", errors="replace") as file:
-            for line in file:
-                match = NGINX_ERROR.search(line)
-                if match:
-                    kinds = counts.setdefault(match["upstream"], {})
-                    kinds[match["what"]] = kinds.get(match["what"], 0) + 1
-    except OSError:
-        pass
-    return counts
 
 
 def percentile(sorted_values, fraction):
