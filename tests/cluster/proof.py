@@ -52,6 +52,7 @@ sys.dont_write_bytecode = True
 import deploy_check  # noqa: E402
 import hosts  # noqa: E402
 import nginx  # noqa: E402
+import figures  # noqa: E402
 from hosts import Failure  # noqa: E402
 from load import Load, Receiver, feed_crosses  # noqa: E402
 
@@ -141,7 +142,7 @@ def main():
         print(f"\ncluster proof: stopped: {error}", file=sys.stderr, flush=True)
         checks.check("the proof ran to the end", False, error)
         code = 1
-    write_report(args.report, report)
+    figures.write_report(args.report, report)
     print(f"\ncluster proof: {len(checks.passed())} passed, {len(checks.failed())} failed")
     for failure in checks.failed():
         print(f"  FAILED: {failure['name']}: {failure['detail']}", file=sys.stderr)
@@ -473,7 +474,9 @@ class Cluster:
         self.checks.check("no create was made twice (retried creates replayed by their key)",
                           not duplicates, f"titles made more than once: {list(duplicates)[:5]}")
 
-        phases = [self.phase_stats(phase, in_database) for phase in self.phases]
+        log = nginx.read_access_log(self.access_log)
+        phases = [figures.phase_stats(phase, self.load.records, log, self.instances, in_database)
+                  for phase in self.phases]
         self.report["phases"] = phases
         by_name = {phase["name"]: phase for phase in phases}
         for name, phase in by_name.items():
@@ -502,7 +505,7 @@ class Cluster:
         print(f"  nginx's errors per instance (each retried on another): "
               f"{self.report['nginx_upstream_errors']}", flush=True)
         self.verify_jobs(in_database)
-        self.print_table(phases, writes)
+        figures.print_table(phases, writes)
 
     def verify_jobs(self, in_database):
         if not self.features.webhook:
@@ -569,52 +572,6 @@ class Cluster:
                 return json.loads(response.read())
         except (OSError, ValueError) as error:
             return f"unavailable: {error}"
-
-    def phase_stats(self, phase, in_database):
-        records = [r for r in self.load.records if r.phase == phase["name"]]
-        latencies = sorted(r.latency for r in records)
-        errors = [r for r in records if not r.ok]
-        creates = [r for r in records if r.kind == "create" and r.ok]
-        log = [e for e in nginx.read_access_log(self.access_log)
-               if phase["start"] <= e["begin"] < phase["end"]]
-        served = {}
-        for entry in log:
-            if 200 <= entry["status"] < 300:
-                served[entry["upstream"]] = served.get(entry["upstream"], 0) + 1
-        names = {instance.upstream: instance.name for instance in self.instances}
-        return {
-            "name": phase["name"],
-            "label": phase["label"],
-            "seconds": round(phase["end"] - phase["start"], 2),
-            "requests": len(records),
-            "errors": len(errors),
-            "error_samples": [r.error for r in errors[:5]],
-            "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
-            "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
-            "max_ms": round((latencies[-1] if latencies else 0) * 1000, 2),
-            "creates_acknowledged": len(creates),
-            "creates_verified": sum(1 for r in creates if r.item_id in in_database),
-            "retried_by_nginx": sum(1 for e in log if e["tries"] > 1),
-            "creates_retried_by_nginx": sum(
-                1 for e in log if e["tries"] > 1 and e["method"] == "POST"),
-            "served_by": {names.get(k, k): v for k, v in sorted(served.items())},
-            **{key: value for key, value in phase.items()
-               if key in ("h1_exit", "metrics_2xx_since_restart")},
-        }
-
-    def print_table(self, phases, writes):
-        print("\n  phase             requests  errors  p50 ms  p99 ms  creates  verified"
-              "  retried (POST)  served by h1/h2/h3")
-        for phase in phases:
-            served = "/".join(str(phase["served_by"].get(f"h{n}", 0)) for n in (1, 2, 3))
-            print(f"  {phase['label']:<17} {phase['requests']:>8} {phase['errors']:>7} "
-                  f"{phase['p50_ms']:>7.1f} {phase['p99_ms']:>7.1f} "
-                  f"{phase['creates_acknowledged']:>8} {phase['creates_verified']:>9} "
-                  f"{phase['retried_by_nginx']:>8} ({phase['creates_retried_by_nginx']:>3})  {served}")
-        print(f"\n  writes: {writes['acknowledged']} creates answered 2xx, "
-              f"{writes['in_database']} items in the database, {writes['lost']} lost, "
-              f"{writes['duplicates']} made twice, {writes['failed_but_committed']} "
-              "answered with an error but committed", flush=True)
 
     def query(self, sql):
         return hosts.run(self.psql, self.database_url, "--no-psqlrc", "-At", "-F", "\t",
@@ -689,13 +646,6 @@ def read_sources():
     return "\n".join(texts)
 
 
-def percentile(sorted_values, fraction):
-    if not sorted_values:
-        return 0.0
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
 def get(url, timeout=2.0):
     """The status of a GET, or None if there was no answer."""
     try:
@@ -744,15 +694,6 @@ def first_glob(pattern):
     if not found:
         raise Failure("psql is not installed (it comes with Debian's postgresql package)")
     return found[-1]
-
-
-def write_report(path, report):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    report["generated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    with open(path, "w", encoding="utf-8") as file:
-        json.dump(report, file, indent=2)
-        file.write("\n")
-    print(f"report: {path}")
 
 
 if __name__ == "__main__":
