@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL for the tests: Debian's `postgresql` package (installed with apt-get
 # if no `initdb` is found under /usr/lib/postgresql/*/bin), a cluster initialised in DIR by an
-# unprivileged user, listening on 127.0.0.1 only, on a free port, with its unix socket inside
-# DIR. Nothing outside DIR is touched once the package is there.
+# unprivileged user, listening on 127.0.0.1 (and POSTGRES_EXTRA_LISTEN's addresses, below) on a
+# free port, with its unix socket inside DIR. Nothing outside DIR is touched once the package
+# is there.
 #
 #   bash scripts/postgres.sh start DIR   # DIR empty or missing; prints the DATABASE_URL
 #   bash scripts/postgres.sh stop DIR    # stops the server and removes DIR (no-op if gone)
 #   bash scripts/postgres.sh run CMD...  # start in a temporary DIR, run CMD with
 #                                        # DATABASE_URL set, stop whatever happens
+#
+# `POSTGRES_EXTRA_LISTEN="ADDR/PREFIX ..."` (optional) makes the server listen on each ADDR too
+# and accept password logins from its network (ADDR/PREFIX), e.g. `10.203.0.1/24` for network
+# namespaces on a bridge (tests/cluster/proof.py). Each ADDR must already exist on this host.
 #
 # Progress and errors go to stderr; `start` prints only the URL on stdout. PostgreSQL refuses
 # to run as root, so as root the cluster belongs to the package's `postgres` user (or to
@@ -101,6 +106,15 @@ start() {
     as_owner / test -w "$dir" -a -x "$dir" \
         || die "$user cannot enter $dir: give a DIR it can reach (as mktemp -d under /tmp is)"
 
+    # Extra addresses to listen on, and the networks allowed to log in through them.
+    local listen=127.0.0.1 entry network
+    for entry in ${POSTGRES_EXTRA_LISTEN:-}; do
+        network=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_interface(sys.argv[1]).network)' \
+            "$entry" 2>/dev/null) || die "POSTGRES_EXTRA_LISTEN: \`$entry\` is not ADDR/PREFIX"
+        listen="$listen,${entry%/*}"
+        printf 'host all all %s scram-sha-256\n' "$network" >>"$dir/hba-extra"
+    done
+
     local password
     password=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 
@@ -110,6 +124,9 @@ start() {
     as_owner "$dir" "$bin/initdb" --pgdata="$dir/data" --username=postgres --locale=C \
         --encoding=UTF8 --auth-local=trust --auth-host=scram-sha-256 --no-sync \
         >"$dir/initdb.log" 2>&1 || die "initdb (as $user) in $dir/data" "$dir/initdb.log"
+    if [ -f "$dir/hba-extra" ]; then
+        cat "$dir/hba-extra" >>"$dir/data/pg_hba.conf"
+    fi
 
     # Durability is off (fsync, synchronous_commit, full_page_writes): a crash loses only a
     # test database, and the tests' many small transactions do not wait on the disk. Passwords
@@ -118,7 +135,7 @@ start() {
     for attempt in 1 2 3 4 5; do
         port=$(free_port)
         if as_owner "$dir" "$bin/pg_ctl" start --pgdata="$dir/data" --log="$dir/postgres.log" \
-            --wait --timeout=60 --silent -o "-c listen_addresses=127.0.0.1 -c port=$port \
+            --wait --timeout=60 --silent -o "-c listen_addresses='$listen' -c port=$port \
             -c unix_socket_directories='$dir' -c fsync=off -c synchronous_commit=off \
             -c full_page_writes=off -c password_encryption=scram-sha-256" >&2; then
             break

@@ -153,11 +153,34 @@ if [ "$smoke_status" -ne 0 ] && [ "$smoke_failed" -eq 0 ]; then
     smoke_failed=1
 fi
 
-total_passed=$((passed + external_passed + postgres_passed + load_passed + loom_passed + smoke_passed))
+# Three todo instances as three hosts (network namespaces) behind nginx on one PostgreSQL:
+# SIGTERM one (zero client-visible errors), SIGKILL another (zero lost writes), restart both
+# (they rejoin); deploy/'s files are checked against the running service. Needs root for
+# `ip netns` (CI runs as root) and fails, rather than skips, without it; installs nginx if
+# missing; cleans up everything it made whatever happens. Its report: target/cluster-report.json.
+step "cluster proof (tests/cluster/proof.py: three hosts behind nginx, deploy/)"
+cluster_python=python3
+if ! python3 -c 'import yaml' 2>/dev/null && [ -x .tools/venv/bin/python ]; then
+    cluster_python=.tools/venv/bin/python # PyYAML, a dependency of schemathesis
+fi
+set +e
+"$cluster_python" tests/cluster/proof.py 2>&1 | tee "$log_dir/cluster.log"
+cluster_status=${PIPESTATUS[0]}
+set -e
+cluster_passed=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log_dir/cluster.log" | tail -1 | awk '{print $1+0}')
+cluster_failed=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log_dir/cluster.log" | tail -1 | awk '{print $3+0}')
+cluster_passed=${cluster_passed:-0}
+cluster_failed=${cluster_failed:-0}
+if [ "$cluster_status" -ne 0 ] && [ "$cluster_failed" -eq 0 ]; then
+    cluster_failed=1
+fi
+
+total_passed=$((passed + external_passed + postgres_passed + load_passed + loom_passed + smoke_passed + cluster_passed))
 fuzz_failed=$((fuzz_status == 0 ? 0 : 1))
 fuzz_passed=$((1 - fuzz_failed))
 total_passed=$((total_passed + fuzz_passed))
-total_failed=$((failed + external_failed + postgres_failed + load_failed + loom_failed + smoke_failed + fuzz_failed))
+total_failed=$((failed + external_failed + postgres_failed + load_failed + loom_failed + smoke_failed + fuzz_failed
+    + cluster_failed))
 if [ "$status" -ne 0 ]; then
     printf '\nFailing tests (cargo test --workspace):\n' >&2
     failing "$log_dir/cargo-test.log"
@@ -187,6 +210,10 @@ fi
 if [ "$smoke_status" -ne 0 ]; then
     printf '\nThe benchmark smoke check failed; see %s\n' "$log_dir/bench-smoke.log" >&2
 fi
+if [ "$cluster_status" -ne 0 ]; then
+    printf '\nThe cluster proof failed (its FAILED lines above); logs in %s and target/cluster-logs/\n' \
+        "$log_dir/cluster.log" >&2
+fi
 if [ "$external_status" -ne 0 ]; then
     fail "external checks" \
         "OXAPI_TOOLS=\$PWD/.tools cargo test -p oxapi-tests --test e2e -- --ignored external::"
@@ -204,6 +231,9 @@ if [ "$loom_status" -ne 0 ]; then
 fi
 if [ "$smoke_status" -ne 0 ]; then
     fail "benchmark smoke check" "python3 bench/run.py smoke"
+fi
+if [ "$cluster_status" -ne 0 ]; then
+    fail "cluster proof" "python3 tests/cluster/proof.py"
 fi
 if [ "$fuzz_status" -ne 0 ]; then
     fail "fuzz run (a crash input, if any, is under fuzz/artifacts/request_path/)" \
