@@ -123,10 +123,17 @@ def read(root, help_text, sources_text, checks):
         )
     drain = result.seconds("OXAPI_DRAIN_DELAY")
     grace = result.seconds("OXAPI_SHUTDOWN_GRACE")
+    pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {})
     checks.check(
-        "terminationGracePeriodSeconds > drain delay + shutdown grace",
-        result.grace_period > drain + grace,
-        f"{result.grace_period} <= {drain} + {grace}",
+        "a preStop sleep holds SIGTERM back while the endpoint's removal spreads",
+        isinstance(pre_stop.get("seconds"), int) and pre_stop["seconds"] > 0,
+        f"preStop: {container.get('lifecycle', {}).get('preStop')}",
+    )
+    sleep = pre_stop.get("seconds", 0) if isinstance(pre_stop.get("seconds"), int) else 0
+    checks.check(
+        "terminationGracePeriodSeconds > preStop sleep + drain delay + shutdown grace",
+        result.grace_period > sleep + drain + grace,
+        f"{result.grace_period} <= {sleep} + {drain} + {grace}",
     )
     checks.check(
         "3 replicas",

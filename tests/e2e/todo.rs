@@ -882,6 +882,12 @@ mod activities {
         Err(ApiError::internal("down for maintenance"))
     }
 
+    /// Suggests the request id it was called with.
+    #[get("/echo-id")]
+    async fn echo_id(#[header("x-request-id")] id: Option<String>) -> Json<Value> {
+        Json(json!({ "activity": id.unwrap_or_else(|| "no id".to_owned()) }))
+    }
+
     #[get("/nonsense")]
     async fn nonsense() -> &'static str {
         "<html>not an activity</html>"
@@ -895,12 +901,17 @@ mod activities {
     pub(super) fn app(release: Release) -> App {
         App::new()
             .state(release)
-            .routes(routes![activity, slow, fail, nonsense, empty])
+            .routes(routes![activity, slow, fail, nonsense, empty, echo_id])
     }
 }
 
 /// `GET /v1/suggestion` from a todo service calling `url`.
 async fn suggestion_from(url: Option<String>) -> Reply {
+    suggestion_with(url, &[]).await
+}
+
+/// [`suggestion_from`] with the request's `headers`.
+async fn suggestion_with(url: Option<String>, headers: &[(&str, &str)]) -> Reply {
     let config = Config {
         upstream: todo::UpstreamConfig {
             suggestions_url: url,
@@ -914,7 +925,9 @@ async fn suggestion_from(url: Option<String>) -> Reply {
         bearer: format!("Bearer {}", sign_up(&anonymous, "").await),
         client: anonymous,
     };
-    let reply = client.get("/v1/suggestion").await;
+    let reply = client
+        .send(Method::GET, "/v1/suggestion", headers, "")
+        .await;
     server.stop().await;
     reply
 }
@@ -928,6 +941,13 @@ async fn a_suggestion_comes_from_the_upstream_service_and_each_failure_is_a_clea
     let suggested = suggestion_from(at("/activity")).await;
     assert_eq!(suggested.status, 200, "{}", suggested.text());
     assert_eq!(suggested.json(), json!({ "title": "Learn to juggle" }));
+
+    // The call carries the request's id, given or made up.
+    let echoed = suggestion_with(at("/echo-id"), &[("x-request-id", "suggest-7c1")]).await;
+    assert_eq!(echoed.json(), json!({ "title": "suggest-7c1" }));
+    let made_up = suggestion_from(at("/echo-id")).await.json();
+    let made_up = made_up["title"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(made_up).is_ok(), "{made_up}");
 
     // Too slow: 504 once the timeout passes, while the upstream still holds the request.
     let slow = suggestion_from(at("/slow")).await.problem(504);

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use oxapi::prelude::*;
-use oxapi::{ApiError, StatusCode};
+use oxapi::{ApiError, RequestId, StatusCode};
 use serde::Deserialize;
 
 /// How long a call may take, connection included, when the configuration does not say.
@@ -81,7 +81,10 @@ impl Suggestions {
     ///
     /// 503 with no service configured, 504 if it did not answer in time, 502 if it could not
     /// be reached, failed, or answered something that is not a suggestion.
-    pub async fn suggest(&self) -> Result<Suggestion, ApiError> {
+    ///
+    /// The call carries `request`'s id (`X-Request-Id`) and, when spans are exported, its
+    /// trace context, so the two services' logs and traces join.
+    pub async fn suggest(&self, request: &RequestId) -> Result<Suggestion, ApiError> {
         let url = self.url.as_deref().ok_or_else(|| {
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -91,6 +94,7 @@ impl Suggestions {
         let answer = self
             .client
             .get(url)
+            .headers(request.headers())
             .send()
             .await
             .map_err(upstream_error)?

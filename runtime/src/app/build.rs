@@ -200,7 +200,13 @@ impl App {
         };
         // Outside the metrics' layer: the access line's time includes the metrics'.
         if self.access_log {
-            for route in &mut flat.routes {
+            // Not the probes nor the metrics: a line per probe every few seconds is noise.
+            let quiet = ["oxapi::health", "oxapi::metrics"];
+            for route in flat
+                .routes
+                .iter_mut()
+                .filter(|route| !quiet.contains(&route.route.meta.module_path))
+            {
                 let layer = crate::telemetry::access_layer(route.route.method, &route.path);
                 route.scope.layers.push(layer);
             }

@@ -432,7 +432,8 @@ impl App {
     /// [`RequestId`](crate::RequestId) and pass it on with [`RequestId::headers`](crate::RequestId::headers).
     /// Each request is served inside a `request` span with fields `request_id`, `method` and
     /// `route` (its template), so every log line written meanwhile carries them, and ends with
-    /// an `answered` event at level info with its `status` and `elapsed_ms`. With the `otel`
+    /// an `answered` event at level info with its `status` and `elapsed_ms` (the probes and the
+    /// metrics page are left out of the log). With the `otel`
     /// feature, the span joins the trace of the request's `traceparent` and is exported.
     /// Each route is then served through a service around it, as a route layer is; with the
     /// access log off, nothing is added.

@@ -1,7 +1,7 @@
 //! `GET /v1/suggestion`: something to do, from another service.
 
-use oxapi::Router;
 use oxapi::prelude::*;
+use oxapi::{RequestId, Router};
 
 use crate::auth::Reader;
 use crate::upstream::{Suggestion, Suggestions};
@@ -12,7 +12,8 @@ pub fn router() -> Router {
 }
 
 /// Suggest something to do, asked of an activity service with an async HTTP client: the
-/// request waits for it without holding the event loop, up to the configured timeout.
+/// request waits for it without holding the event loop, up to the configured timeout. The
+/// call carries this request's `X-Request-Id`.
 #[get(
     "/suggestion",
     responses(
@@ -24,6 +25,7 @@ pub fn router() -> Router {
 pub async fn suggest(
     suggestions: State<Suggestions>,
     _user: Reader,
+    request: RequestId,
 ) -> Result<Json<Suggestion>, ApiError> {
-    Ok(Json(suggestions.suggest().await?))
+    Ok(Json(suggestions.suggest(&request).await?))
 }
