@@ -282,6 +282,11 @@ class Instance:
         log.close()
         self.state.add_pid(self.process.pid)
 
+    def log_paths(self):
+        """The logs of each of its starts, first to last."""
+        return [os.path.join(self.log_dir, f"{self.name}-{start}.log")
+                for start in range(1, self.starts + 1)]
+
     def alive(self):
         return self.process is not None and self.process.poll() is None
 

@@ -117,7 +117,7 @@ def config(template, port, upstreams, root):
 
 
 LOG_LINE = re.compile(
-    r"^(?P<msec>[\d.]+) (?P<status>\d{3}) \"(?P<method>\S+) [^\"]*\" rid=\S* upstream=(?P<upstream>.*?) "
+    r"^(?P<msec>[\d.]+) (?P<status>\d{3}) \"(?P<method>\S+) [^\"]*\" rid=(?P<rid>\S*) upstream=(?P<upstream>.*?) "
     r"upstream_status=.*? request_time=(?P<request_time>[\d.]+)")
 
 
@@ -144,6 +144,7 @@ def read_access_log(path):
             "upstream": tried[-1] if tried else "-",
             "tries": len(tried),
             "method": match["method"],
+            "rid": match["rid"],
         })
     return entries
 

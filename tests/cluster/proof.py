@@ -446,7 +446,43 @@ class Cluster:
 
     # --- verifying and reporting --------------------------------------------------------
 
+    def check_request_ids(self):
+        """One request followed from nginx to the instance that answered it: nginx gives each
+        request an X-Request-Id (its own `$request_id` unless the client sent one) and logs
+        it; the instance, with the manifest's JSON access log, logs its `answered` line under
+        the same id."""
+        if self.deployment.env.get("OXAPI_ACCESS_LOG") not in ("1", "true"):
+            self.checks.skip("each request's id is in nginx's log and the instance's",
+                             "the manifest does not turn the access log on")
+            return
+        by_address = {i.address: i.name for i in self.instances}
+        logged = {}
+        for instance in self.instances:
+            for path in instance.log_paths():
+                with open(path, encoding="utf-8", errors="replace") as file:
+                    for line in file:
+                        if '"answered"' not in line:
+                            continue
+                        try:
+                            event = json.loads(line)
+                        except ValueError:
+                            continue
+                        rid = event.get("span", {}).get("request_id")
+                        if rid:
+                            logged[rid] = instance.name
+        sample = [e for e in nginx.read_access_log(self.access_log)
+                  if 200 <= e["status"] < 300 and e["rid"] and e["tries"] == 1][:500]
+        missing = [e for e in sample
+                   if logged.get(e["rid"]) != by_address.get(e["upstream"].rsplit(":", 1)[0])]
+        self.checks.check(
+            "each request's id is in nginx's log and in the JSON log of the instance that "
+            f"answered it ({len(sample)} requests)",
+            sample and not missing,
+            f"{len(missing)} of {len(sample)} not found, e.g. {missing[:3]}",
+        )
+
     def verify(self):
+        self.check_request_ids()
         print("\n==> writes, in PostgreSQL", flush=True)
         rows = self.query("SELECT id, title FROM items")
         in_database = {}

@@ -678,6 +678,19 @@ async fn a_create_retried_with_its_idempotency_key_makes_one_row() {
 /// the client's); returns its data.
 async fn next_event(stream: &mut oxapi_tests::Streamed, buffer: &mut String, name: &str) -> Value {
     loop {
+        let (event, data) = next_any_event(stream, buffer).await;
+        if event == name {
+            return data;
+        }
+    }
+}
+
+/// Reads the stream's next named event with data; returns its name and data.
+async fn next_any_event(
+    stream: &mut oxapi_tests::Streamed,
+    buffer: &mut String,
+) -> (String, Value) {
+    loop {
         while let Some(end) = buffer.find("\n\n") {
             let event: String = buffer.drain(..end + 2).collect();
             let field = |key: &str| {
@@ -686,8 +699,8 @@ async fn next_event(stream: &mut oxapi_tests::Streamed, buffer: &mut String, nam
                     .find_map(|line| line.strip_prefix(key))
                     .map(str::to_owned)
             };
-            if field("event: ").as_deref() == Some(name) {
-                return serde_json::from_str(&field("data: ").unwrap()).unwrap();
+            if let (Some(name), Some(data)) = (field("event: "), field("data: ")) {
+                return (name, serde_json::from_str(&data).unwrap());
             }
         }
         let chunk = stream.chunk().await.expect("the feed goes on");

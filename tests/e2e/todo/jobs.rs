@@ -627,27 +627,6 @@ async fn a_delivery_whose_worker_is_killed_mid_call_is_made_by_another_instance(
     hooks.stop().await;
 }
 
-/// Reads `stream`'s events until one named `name`; returns its data.
-async fn next_event(stream: &mut oxapi_tests::Streamed, buffer: &mut String) -> (String, Value) {
-    loop {
-        if let Some(end) = buffer.find("\n\n") {
-            let event: String = buffer.drain(..end + 2).collect();
-            let field = |key: &str| {
-                event
-                    .lines()
-                    .find_map(|line| line.strip_prefix(key))
-                    .map(str::to_owned)
-            };
-            if let (Some(name), Some(data)) = (field("event: "), field("data: ")) {
-                return (name, serde_json::from_str(&data).unwrap());
-            }
-            continue;
-        }
-        let chunk = stream.chunk().await.expect("the feed goes on");
-        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_made_through_one_instance_reaches_a_subscriber_of_another_in_order() {
     let database = Database::new();
@@ -689,7 +668,7 @@ async fn a_change_made_through_one_instance_reaches_a_subscriber_of_another_in_o
 
     let mut seen = Vec::new();
     for _ in 0..5 {
-        seen.push(next_event(&mut feed, &mut buffer).await);
+        seen.push(super::next_any_event(&mut feed, &mut buffer).await);
     }
     let names: Vec<&str> = seen.iter().map(|(name, _)| name.as_str()).collect();
     assert_eq!(
