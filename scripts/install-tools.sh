@@ -2,7 +2,8 @@
 # Installs the external tools the test suite checks oxapi against, into `.tools/` (ignored by
 # git), on a fresh machine:
 #
-#   .tools/venv   Python venv: openapi-spec-validator, schemathesis, websockets (the WebSocket
+#   .tools/venv   Python venv: openapi-spec-validator, schemathesis, prometheus-client (its
+#                 text-format parser reads the metrics page), websockets (the WebSocket
 #                 conformance set's client)
 #   .tools/npm    npm prefix: @redocly/cli
 #   chromium      Debian package, system-wide (headless browser for the docs pages)
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 SCHEMATHESIS_VERSION=4.32.5
 WEBSOCKETS_VERSION=17.4
+PROMETHEUS_CLIENT_VERSION=0.26.0
 REDOCLY_CLI_VERSION=2.77.0
 
 tools="$PWD/.tools"
@@ -29,7 +31,7 @@ log="$tools/install.log"
 
 # --- Python: openapi-spec-validator, schemathesis and websockets, in a venv -----------------
 venv="$tools/venv"
-want_python="openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis==$SCHEMATHESIS_VERSION websockets==$WEBSOCKETS_VERSION"
+want_python="openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis==$SCHEMATHESIS_VERSION websockets==$WEBSOCKETS_VERSION prometheus-client==$PROMETHEUS_CLIENT_VERSION"
 stamp="$venv/.oxapi-installed"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want_python" ] \
     && [ -x "$venv/bin/openapi-spec-validator" ] && [ -x "$venv/bin/schemathesis" ]; then
@@ -46,6 +48,8 @@ else
         || die "openapi-spec-validator does not run"
     "$venv/bin/schemathesis" --version >"$log" 2>&1 || die "schemathesis does not run" "$log"
     "$venv/bin/python" -c "import websockets" >"$log" 2>&1 || die "websockets does not import" "$log"
+    "$venv/bin/python" -c "import prometheus_client.parser" >"$log" 2>&1 \
+        || die "prometheus_client does not import" "$log"
     printf '%s' "$want_python" >"$stamp"
     say "installed: $("$venv/bin/schemathesis" --version 2>/dev/null | head -n 1)," \
         "openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION, websockets $WEBSOCKETS_VERSION"

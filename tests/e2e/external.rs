@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use oxapi_tests::{Client, Server, Version};
 use serde_json::Value;
 
+mod metrics_format;
 mod swagger_authorize;
 mod todo_front_page;
 mod websocket_conformance;
