@@ -2,7 +2,7 @@
 //! database's queue, started by the database's lifespan and stopped at its shutdown.
 //!
 //! Stopping, in order: the stop flag is raised, which ends a retry's backoff early, and the
-//! retry's next attempt gives the job back instead of running ([`GiveBack`]: it fails with
+//! retry's next attempt gives the job back instead of running (`GiveBack`: it fails with
 //! [`DeliveryError::Released`], which is not retried, so the job is left `Failed` with its
 //! attempts so far and another worker takes it); apalis stops fetching, gives back the jobs it
 //! fetched and had not started, and waits for the call in flight, which `--webhook-timeout`
