@@ -436,6 +436,11 @@ async fn a_delivery_failing_every_attempt_ends_dead_and_the_admin_route_counts_i
         )
         .await
         .problem(404);
+    // Without credentials, 401 all the same, as the document says.
+    Client::new(&todo, Version::Http1)
+        .get("/v1/admin/jobs")
+        .await
+        .problem(401);
     todo.stop().await;
     hooks.stop().await;
 }

@@ -1,9 +1,10 @@
 //! `/v1/admin`: operating the service, behind the admin token.
 //!
 //! The routes take `Authorization: Bearer <--admin-token>`, compared in constant time
-//! ([`secrets_match`]). Without `--admin-token` (or `$TODO_ADMIN_TOKEN`) they answer 404, as
-//! routes that are not there: an instance nobody configured to be administered shows nothing
-//! of it, and no token can be guessed.
+//! ([`secrets_match`]). A request without a bearer token gets 401. Without `--admin-token` (or
+//! `$TODO_ADMIN_TOKEN`) a request with one gets 404, as from routes that are not there: an
+//! instance nobody configured to be administered shows nothing of it, and no token can be
+//! guessed.
 
 use oxapi::Router;
 use oxapi::http::request::Parts;
@@ -57,6 +58,11 @@ impl FromRequestParts for Admin {
         parts: &mut Parts,
         ctx: &RequestContext<'_>,
     ) -> Result<Self, NotAdmin> {
+        // Credentials first: a request without any is refused with 401 as the document
+        // says, whether or not the routes are on.
+        let bearer = HttpBearer::from_request_parts(parts, ctx)
+            .await
+            .map_err(NotAdmin::Auth)?;
         let configured = State::<AdminToken>::from_request_parts(parts, ctx)
             .await
             .ok()
@@ -64,9 +70,6 @@ impl FromRequestParts for Admin {
         let Some(expected) = configured else {
             return Err(NotAdmin::Off);
         };
-        let bearer = HttpBearer::from_request_parts(parts, ctx)
-            .await
-            .map_err(NotAdmin::Auth)?;
         if secrets_match(bearer.token().as_bytes(), expected.as_bytes()) {
             Ok(Admin)
         } else {
