@@ -216,9 +216,10 @@ class Cluster:
         env = dict(self.instance_env)
         if not access_log:
             env.pop("OXAPI_ACCESS_LOG", None)
-        for instance in self.instances[:count]:
-            instance.env = env
-            instance.start()
+        with self.server_core():
+            for instance in self.instances[:count]:
+                instance.env = env
+                instance.start()
         for instance in self.instances[:count]:
             self.wait_ready(instance)
         if not behind_nginx:
@@ -232,7 +233,8 @@ class Cluster:
                               [i.upstream for i in self.instances[:count]], root)
         self.nginx = nginx.Nginx(root, config, self.state)
         self.nginx.test()
-        self.nginx.start()
+        with self.server_core():
+            self.nginx.start()
         until = time.monotonic() + 10
         while proof.get(f"http://127.0.0.1:{self.nginx_port}/openapi.json", timeout=1) != 200:
             if self.nginx.process.poll() is not None or time.monotonic() > until:
@@ -240,6 +242,23 @@ class Cluster:
                               + hosts.tail(self.nginx.error_log))
             time.sleep(0.1)
         return "127.0.0.1", self.nginx_port
+
+    def server_core(self):
+        """While open, this process runs on the servers' core only, so that the instances
+        and nginx started meanwhile inherit that affinity from their first instruction (the
+        tokio runtime and nginx's `worker_processes auto` then size themselves to one core)."""
+        bench = self
+
+        class Pinned:
+            def __enter__(self):
+                self.saved = os.sched_getaffinity(0)
+                if bench.args.pin:
+                    os.sched_setaffinity(0, {int(run.SERVER_CORE)})
+
+            def __exit__(self, *_):
+                os.sched_setaffinity(0, self.saved)
+
+        return Pinned()
 
     def wait_ready(self, instance, deadline: float = 60.0):
         url = instance.base_url + self.deployment.readiness_path
@@ -308,6 +327,9 @@ class Cluster:
         self.stop()
         password_hash = self.db.password_hash(todo.USERNAME)
         self.postmaster = self.db.postmaster()
+        if args.pin and not run.DatabaseCores(self.postmaster).pin():
+            raise Failure("PostgreSQL's processes could not be pinned to core "
+                          f"{run.CLIENT_CORE} (measure without --pin)")
         seed = todo.Seed()
         items_file = Path(self.tmp) / "todo-items.txt"
         items_file.write_text("".join(f"{item}\n" for item in seed.items))
@@ -365,6 +387,9 @@ class Cluster:
                 "connections": args.connections, "items": todo.ITEMS,
                 "wrk": f"wrk -t1 -c{args.connections} --latency, pinned to core "
                        f"{run.CLIENT_CORE}, wrk/todo.lua",
+                "pinning": (f"the instances and nginx on core {run.SERVER_CORE}, PostgreSQL "
+                            f"and wrk on core {run.CLIENT_CORE}" if args.pin else
+                            f"wrk on core {run.CLIENT_CORE}, every other process on either"),
                 "binary": self.binary,
                 "instance_env": {k: v for k, v in self.instance_env.items()
                                  if k not in ("PATH", "DATABASE_URL", "TODO_JWT_SECRET")},
@@ -585,15 +610,17 @@ def render_md(data: dict) -> str:
         f"- Instances: network namespaces {', '.join(cfg['hosts'])} on a bridge, each with "
         "deploy/kubernetes.yaml's settings: "
         + ", ".join(f"`{k}={v}`" for k, v in cfg["instance_env"].items()),
+        f"- Pinning: {cfg.get('pinning', 'none')}",
+        *([f"- Note: {data['note']}"] if data.get("note") else []),
         f"- Load: {cfg['wrk']}; {cfg['runs']} interleaved runs of {cfg['duration_s']} s after "
         f"{cfg['warmup_s']} s of warm-up, each from the seed ({cfg['items']} items); medians. "
         f"Ran {bench['started']} to {bench['finished']}.",
         "",
         "**Read this first.** Everything here shares the machine's 2 cores: the todo instances, "
-        "nginx (2 worker processes), PostgreSQL and wrk. Adding instances adds no CPU, so "
+        "nginx, PostgreSQL and wrk (pinned as above). Adding instances adds no CPU, so "
         "requests/s measures how the same 2 cores are shared out (oversubscription), not "
-        "scaling; with 2 and 3 instances the machine is simply full (the busy column, out of "
-        "200%). **CPU time per request is the figure to read**: what one request costs the "
+        "scaling: the machine is full in every setup (the busy column, out of 200%). "
+        "**CPU time per request is the figure to read**: what one request costs the "
         "instances (summed over all of them), nginx and PostgreSQL, whatever the throughput. "
         "On real machines, each instance brings its own cores.",
         "",
@@ -606,7 +633,9 @@ def render_md(data: dict) -> str:
         for name, s in r["setups"].items():
             rng = s.get("server_us_per_req_range")
             errors = sum((s.get("errors") or {}).values())
-            statuses = s.get("answers_not_2xx") or {}
+            # 499: nginx's "client closed the request", the requests in flight when wrk ends
+            # its run and closes its connections (wrk does not count them).
+            statuses = {k: v for k, v in (s.get("answers_not_2xx") or {}).items() if k != "499"}
             if statuses:
                 errors = f"{errors} (" + ", ".join(
                     f"{n}× {status}" for status, n in sorted(statuses.items())) + ")"
@@ -615,14 +644,17 @@ def render_md(data: dict) -> str:
                 + (f" [{fmt(rng[0])}–{fmt(rng[1])}]" if rng else "")
                 + f" | {fmt(s.get('nginx_us_per_req'))} | {fmt(s.get('front_us_per_req'))} | "
                 f"{fmt(s.get('postgres_us_per_req'))} | {fmt(s['rps'], 0)} | "
-                f"{fmt(s['p50_ms'], 2)} | {fmt(s['p99_ms'], 2)} | {fmt(s.get('busy_cpu_pct'), 0)} | "
-                f"{fmt(s.get('other_cpu_pct'), 0)} | {errors} |")
+                f"{fmt(s['p50_ms'], 2)} | {fmt(s['p99_ms'], 2)} | "
+                f"{fmt(s.get('busy_cpu_pct'), 0)} | {fmt(s.get('other_cpu_pct'), 0)} | {errors} |")
     out += ["", "Server µs/req is the todo processes' user + system time divided by the "
             "requests wrk completed, summed over the setup's instances; nginx's is its master's "
             "and workers'; PostgreSQL's every process of its postmaster's tree. \"other\" is "
             "the rest of both cores' busy time (other sessions, kernel threads), in % of one "
             "core. Errors are wrk's over all runs (a status error is an answer other than 2xx "
-            "or 3xx), with the statuses nginx's or the instance's access log gave them.", ""]
+            "or 3xx), with the statuses nginx's or the instance's access log gave them (leaving "
+            "out nginx's 499s: the requests in flight when wrk closes its connections at the "
+            "end).",
+            ""]
     overhead = nginx_overhead(results)
     if overhead:
         out += ["## What nginx adds (1 instance, with and without nginx in front)", "",
@@ -719,6 +751,9 @@ def parse_args(argv):
                    help="comma-separated subset of: " + ", ".join(ENDPOINT_NAMES))
     p.add_argument("--binary", help="a todo binary (default: cargo build --release -p todo)")
     p.add_argument("--no-build", action="store_true", help="use target/release/todo as built")
+    p.add_argument("--pin", action="store_true",
+                   help="the instances and nginx on core 0, PostgreSQL and wrk on core 1, as the "
+                        "todo benchmark pins (default: wrk on core 1, the others on either)")
     p.add_argument("--no-access-log", action="store_true",
                    help="run the instances without the manifest's OXAPI_ACCESS_LOG=1")
     p.add_argument("--proof", action="store_true",
@@ -790,6 +825,9 @@ def main(argv=None) -> int:
         raise Failure(f"no todo binary at {binary}: cargo build --release -p todo")
     failover_figures = failover(args, binary)
 
+    if args.wait_quiet > 0:
+        # Before the lock, so that a proof waiting for it is not held up by this wait too.
+        run.wait_quiet(args.wait_quiet)
     _lock = hosts.lock(timeout=args.lock_wait)  # released by the kernel when this ends
     for left in hosts.remove_leftovers(POSTGRES_SCRIPT):
         run.log(f"removed a left-over of an earlier run: {left}")
