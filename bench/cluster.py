@@ -329,7 +329,7 @@ class Cluster:
         self.postmaster = self.db.postmaster()
         if args.pin and not run.DatabaseCores(self.postmaster).pin():
             raise Failure("PostgreSQL's processes could not be pinned to core "
-                          f"{run.CLIENT_CORE} (--no-pin measures without pinning)")
+                          f"{run.CLIENT_CORE} (measure without --pin)")
         seed = todo.Seed()
         items_file = Path(self.tmp) / "todo-items.txt"
         items_file.write_text("".join(f"{item}\n" for item in seed.items))
@@ -611,6 +611,7 @@ def render_md(data: dict) -> str:
         "deploy/kubernetes.yaml's settings: "
         + ", ".join(f"`{k}={v}`" for k, v in cfg["instance_env"].items()),
         f"- Pinning: {cfg.get('pinning', 'none')}",
+        *([f"- Note: {data['note']}"] if data.get("note") else []),
         f"- Load: {cfg['wrk']}; {cfg['runs']} interleaved runs of {cfg['duration_s']} s after "
         f"{cfg['warmup_s']} s of warm-up, each from the seed ({cfg['items']} items); medians. "
         f"Ran {bench['started']} to {bench['finished']}.",
@@ -618,8 +619,8 @@ def render_md(data: dict) -> str:
         "**Read this first.** Everything here shares the machine's 2 cores: the todo instances, "
         "nginx, PostgreSQL and wrk (pinned as above). Adding instances adds no CPU, so "
         "requests/s measures how the same 2 cores are shared out (oversubscription), not "
-        "scaling; with 2 and 3 instances the machine is simply full (the busy column, out of "
-        "200%). **CPU time per request is the figure to read**: what one request costs the "
+        "scaling: the machine is full in every setup (the busy column, out of 200%). "
+        "**CPU time per request is the figure to read**: what one request costs the "
         "instances (summed over all of them), nginx and PostgreSQL, whatever the throughput. "
         "On real machines, each instance brings its own cores.",
         "",
@@ -750,9 +751,9 @@ def parse_args(argv):
                    help="comma-separated subset of: " + ", ".join(ENDPOINT_NAMES))
     p.add_argument("--binary", help="a todo binary (default: cargo build --release -p todo)")
     p.add_argument("--no-build", action="store_true", help="use target/release/todo as built")
-    p.add_argument("--no-pin", dest="pin", action="store_false",
-                   help="let the instances, nginx and PostgreSQL run on either core (default: "
-                        "instances and nginx on core 0, PostgreSQL and wrk on core 1)")
+    p.add_argument("--pin", action="store_true",
+                   help="the instances and nginx on core 0, PostgreSQL and wrk on core 1, as the "
+                        "todo benchmark pins (default: wrk on core 1, the others on either)")
     p.add_argument("--no-access-log", action="store_true",
                    help="run the instances without the manifest's OXAPI_ACCESS_LOG=1")
     p.add_argument("--proof", action="store_true",
