@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 BRIDGE = "oxapi-br0"
@@ -231,6 +232,22 @@ def make_network():
         run(*inside, "ip", "link", "set", "lo", "up")
         run(*inside, "ip", "addr", "add", f"{address}/{PREFIX}", "dev", "eth0")
         run(*inside, "ip", "link", "set", "eth0", "up")
+
+
+def tear_down(postgres_script, postgres_dir, network, tmp, state):
+    """What a run built besides its processes: the PostgreSQL cluster in `postgres_dir` (if
+    started), the hosts' network (if made), the temporary directory `tmp`; then `state` is
+    forgotten. Says which namespaces are left, if any."""
+    if postgres_dir is not None:
+        run("bash", postgres_script, "stop", postgres_dir, check=False)
+    if network:
+        remove_network()
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+    state.forget()
+    left = [name for name, _ in HOSTS if name in namespaces()]
+    if left:
+        print(f"  could not remove namespaces {left}", file=sys.stderr)
 
 
 def remove_network():

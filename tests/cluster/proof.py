@@ -626,16 +626,7 @@ class Cluster:
         if self.receiver is not None:
             self.receiver.stop()
         self.keep_logs()
-        if self.postgres_dir is not None:
-            hosts.run("bash", POSTGRES_SCRIPT, "stop", self.postgres_dir, check=False)
-        if self.network:
-            hosts.remove_network()
-        if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        self.state.forget()
-        left = [name for name, _ in hosts.HOSTS if name in hosts.namespaces()]
-        if left:
-            print(f"  could not remove namespaces {left}", file=sys.stderr)
+        hosts.tear_down(POSTGRES_SCRIPT, self.postgres_dir, self.network, self.tmp, self.state)
 
     def keep_logs(self):
         """The instances' and nginx's logs, kept in --logs for a failure's post-mortem."""
